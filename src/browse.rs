@@ -1,0 +1,132 @@
+//! `hookctl fixtures`, `hookctl fixtures show`, `hookctl schema`, `hookctl completions`: browsing the catalog.
+use std::io;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::CommandFactory;
+use serde_json::{json, Value};
+
+use crate::cli::{Cli, FixturesAction, FixturesArgs, SchemaArgs};
+use crate::context::Context;
+use crate::error::{exit, EXIT_OK};
+use crate::fixtures::{Catalog, Origin, Rendered};
+use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, Style};
+
+/// Loads the catalog and reports every user fixture that was skipped, on stderr.
+pub fn load_catalog(dir: Option<&Path>, ctx: &Context) -> Result<Catalog> {
+    let catalog = Catalog::load(dir)?;
+    let style = Style {
+        color: ctx.stderr_color,
+    };
+    for problem in &catalog.problems {
+        errln(&format!(
+            "{} {}",
+            style.warn("warning:"),
+            sanitize(&problem.to_string())
+        ));
+    }
+    Ok(catalog)
+}
+
+pub fn fixtures(args: &FixturesArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+    let catalog = load_catalog(dir, ctx)?;
+    match &args.action {
+        None => list(&catalog, args.json, ctx),
+        Some(FixturesAction::Show { name }) => {
+            let rendered = catalog.require(name)?.render();
+            if args.json {
+                json_line(&request_json(&rendered));
+            } else {
+                out(&request_text(&rendered, None, ctx.stdout_color));
+            }
+        }
+    }
+    Ok(exit(EXIT_OK))
+}
+
+fn list(catalog: &Catalog, as_json: bool, ctx: &Context) {
+    if as_json {
+        let items: Vec<Value> = catalog
+            .iter()
+            .map(|f| {
+                json!({
+                    "name": f.name, "provider": f.provider, "event": f.event, "description": f.description,
+                    "method": f.method, "builtin": f.origin == Origin::BuiltIn, "has_schema": f.schema.is_some(),
+                })
+            })
+            .collect();
+        outln(&serde_json::to_string_pretty(&items).unwrap_or_default());
+        return;
+    }
+    let style = Style {
+        color: ctx.stdout_color,
+    };
+    let width = catalog
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut provider = String::new();
+    for fixture in catalog.iter() {
+        if fixture.provider != provider {
+            provider.clone_from(&fixture.provider);
+            outln(&style.bold(&sanitize(&provider)));
+        }
+        let user = if fixture.origin == Origin::BuiltIn {
+            ""
+        } else {
+            " (yours)"
+        };
+        let name = format!("{:width$}", sanitize(&fixture.name), width = width);
+        outln(&format!(
+            "  {}  {}{user}",
+            style.ok(&name),
+            sanitize(&fixture.description)
+        ));
+    }
+}
+
+/// `{"method", "headers", "body"}` (plus `url` when there is one).
+pub fn request_json(rendered: &Rendered) -> Value {
+    let headers: serde_json::Map<String, Value> = rendered
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), Value::String(v.clone())))
+        .collect();
+    json!({"method": rendered.method, "headers": headers, "body": rendered.body})
+}
+
+/// The request as text: `POST URL`, headers, blank line, pretty body.
+pub fn request_text(rendered: &Rendered, url: Option<&str>, color: bool) -> String {
+    let style = Style { color };
+    let mut text = format!("{}", style.bold(&rendered.method));
+    if let Some(url) = url {
+        text.push(' ');
+        text.push_str(&sanitize(url));
+    }
+    text.push('\n');
+    for (name, value) in &rendered.headers {
+        text.push_str(&format!(
+            "{}: {}\n",
+            style.dim(&sanitize(name)),
+            sanitize(value)
+        ));
+    }
+    text.push('\n');
+    text.push_str(&pretty_json(&rendered.body, color));
+    text.push('\n');
+    text
+}
+
+pub fn schema(args: &SchemaArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+    let catalog = load_catalog(dir, ctx)?;
+    let schema = crate::schema::schema_of(&catalog, &args.name)?;
+    outln(&serde_json::to_string_pretty(schema).unwrap_or_default());
+    Ok(exit(EXIT_OK))
+}
+
+pub fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+    clap_complete::generate(shell, &mut Cli::command(), "hookctl", &mut io::stdout());
+    Ok(exit(EXIT_OK))
+}

@@ -1,0 +1,556 @@
+//! Every clap type of hookctl.
+//!
+//! House rules: every subcommand has an `after_help` with at least one example; flags that a script
+//! reads have `--json`; exit codes are the same everywhere and listed in `EXIT_CODES`.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_CODES: &str =
+    "Exit codes: 0 ok, 1 the checked thing failed, 2 usage or input error, \
+3 listen timed out, 130 interrupted.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookctl",
+    version,
+    about = "Send, capture, validate and diff webhooks (obniz, Pgyer, Ebriza and your own), offline",
+    after_help = "Examples:\n  hookctl fixtures\n  hookctl send pgyer.crashlog --to http://localhost:3000/hooks\n  hookctl listen 8080\n  hookctl diff received.json --against ebriza.configuration.changed\n\nExit codes: 0 ok, 1 the checked thing failed, 2 usage or input error, 3 listen timed out, 130 interrupted.",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name
+    #[arg(long, value_name = "DIR", env = "HOOKCTL_FIXTURES", global = true)]
+    pub fixtures: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every fixture, or show one as the request it would send
+    #[command(
+        after_help = "Examples:\n  hookctl fixtures\n  hookctl fixtures --json | jq -r '.[].name'\n  hookctl fixtures show ebriza.configuration.changed\n  hookctl fixtures show pgyer.crashlog --json | jq .body"
+    )]
+    Fixtures(FixturesArgs),
+
+    /// Print an event's JSON Schema (draft 2020-12)
+    #[command(
+        after_help = "Examples:\n  hookctl schema pgyer.crashlog > crashlog.schema.json\n  check-jsonschema --schemafile crashlog.schema.json received.json"
+    )]
+    Schema(SchemaArgs),
+
+    /// Fire a provider-accurate webhook at a receiver, once or under load
+    #[command(after_help = SEND_HELP)]
+    Send(Box<SendArgs>),
+
+    /// Run a local capture server that shows, checks, keeps and answers every webhook
+    #[command(after_help = LISTEN_HELP)]
+    Listen(Box<ListenArgs>),
+
+    /// Compare a received payload with the provider's schema and the expected fixture
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
+
+    /// Print the signature headers for a payload (Standard Webhooks, Svix, GitHub, Stripe)
+    #[command(after_help = SIGN_HELP)]
+    Sign(SignArgs),
+
+    /// Verify a payload's signature headers; exits 0 valid, 1 invalid
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
+
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  hookctl completions bash > ~/.local/share/bash-completion/completions/hookctl\n  hookctl completions zsh > ~/.zfunc/_hookctl\n  hookctl completions fish > ~/.config/fish/completions/hookctl.fish"
+    )]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = false)]
+pub struct FixturesArgs {
+    /// Print JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub action: Option<FixturesAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FixturesAction {
+    /// Show the request a fixture renders to: method, headers, body (fresh placeholders)
+    #[command(
+        after_help = "Examples:\n  hookctl fixtures show obniz.install.create\n  hookctl fixtures show pgyer.feedback.zh --json"
+    )]
+    Show {
+        /// Fixture name, e.g. pgyer.crashlog
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Fixture / event name, e.g. ebriza.configuration.changed
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+const SEND_HELP: &str = "Examples:
+  hookctl send pgyer.crashlog --to http://localhost:3000/hooks
+  hookctl send obniz.install.create --to http://localhost:3000/a --to http://localhost:3000/b
+  hookctl send ebriza.configuration.changed --to http://localhost:3000/hook --set Configuration.booleanFieldName=false
+  hookctl send obniz.install.update --to http://localhost:3000/hook --set-str data.configs='{\"channel\":\"#ops\"}'
+  hookctl send pgyer.feedback --to http://localhost:3000/hook --dry-run
+  hookctl send pgyer.updateVersion --to http://localhost:3000/hook --repeat 2000 --concurrency 8 --json
+  hookctl send --capture captures.ndjson:3 --to http://localhost:3000/hook
+  hookctl send obniz.oauth.create --to http://localhost:3000/hook --secret-env WEBHOOK_SECRET --scheme github
+
+Output: one line per delivery on stdout (status, elapsed, response size, URL); warnings, provider notes,
+the progress bar and -v request/response dumps on stderr. --json: one object per delivery on stdout.
+
+Exit codes: 0 every delivery got 2xx, 1 at least one delivery failed (non-2xx, refused, timeout),
+2 usage or input error (nothing was sent).";
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Fixture to send (omit on a terminal to pick one interactively)
+    pub name: Option<String>,
+
+    /// Receiver URL; repeat to fan out (one delivery per URL)
+    #[arg(long = "to", value_name = "URL")]
+    pub to: Vec<String>,
+
+    /// Set a body field: dotted path with array indices (a.b[0].c), VALUE parsed as JSON when it parses, else a string
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+
+    /// Like --set, but VALUE is always a string
+    #[arg(long = "set-str", value_name = "PATH=VALUE")]
+    pub set_str: Vec<String>,
+
+    /// Add or replace a request header
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub header: Vec<String>,
+
+    /// Send this JSON file (or - for stdin) as the body; headers still come from NAME if given
+    #[arg(long, value_name = "FILE", conflicts_with = "capture")]
+    pub body: Option<String>,
+
+    /// Replay a request saved by `listen --save`: FILE (its last record) or FILE:ID
+    #[arg(long, value_name = "FILE[:ID]", conflicts_with = "name")]
+    pub capture: Option<String>,
+
+    /// Print the exact request (method, URL, headers, body) and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// One JSON object per delivery (or the load summary) on stdout, nothing else there
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also print each request and response (headers, body) on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Give up on a delivery after this long (e.g. 500ms, 10s)
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Send the event N times, with fresh placeholders each time, and print a summary
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub repeat: Option<u64>,
+
+    /// Connections used by --repeat
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub concurrency: u64,
+
+    /// Cap --repeat at R requests per second
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate: Option<u64>,
+
+    /// Prompt for each Configuration field of an ebriza.* fixture, with a prompt that fits its type
+    #[arg(long)]
+    pub interactive: bool,
+
+    #[command(flatten)]
+    pub signing: SigningArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SigningArgs {
+    /// Sign each delivery with this secret (prefer --secret-env: a flag shows in the process list)
+    #[arg(long, value_name = "SECRET", conflicts_with = "secret_env")]
+    pub secret: Option<String>,
+
+    /// Read the signing secret from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
+
+    /// Signature scheme
+    #[arg(long, value_enum, default_value_t = Scheme::Standard)]
+    pub scheme: Scheme,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scheme {
+    /// Standard Webhooks v1 (webhook-id, webhook-timestamp, webhook-signature)
+    Standard,
+    /// Svix (svix-id, svix-timestamp, svix-signature)
+    Svix,
+    /// GitHub (X-Hub-Signature-256: sha256=<hex>)
+    Github,
+    /// Stripe (Stripe-Signature: t=<ts>,v1=<hex>)
+    Stripe,
+}
+
+const LISTEN_HELP: &str = "Examples:
+  hookctl listen 8080
+  hookctl listen 0 --save captures.ndjson
+  hookctl listen 8080 --status 500 --delay 2s          # see how the provider reacts to a failing receiver
+  hookctl listen 8080 --forward-to http://localhost:3000 --save captures.ndjson
+  hookctl listen 8080 --json | jq .event
+  hookctl listen 8080 --count 1 --timeout 30s --expect pgyer.crashlog &   # CI: then trigger, then `wait $!`
+  hookctl listen 8080 --secret-env WEBHOOK_SECRET --require-signature
+
+The first line on stderr is `Listening on http://HOST:PORT`. Captured requests go to stdout; status lines to stderr.
+
+Exit codes: 0 all --count requests arrived valid (and as --expect said), 1 something arrived invalid,
+unexpected or badly signed, 2 usage error (e.g. port in use), 3 --timeout before --count arrived, 130 interrupted.";
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Port to listen on (0 picks a free one)
+    #[arg(default_value_t = 8080)]
+    pub port: u16,
+
+    /// Address to bind; 0.0.0.0 accepts requests from the network
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Largest body accepted (larger ones get 413 without being read), e.g. 10MiB, 512KiB, 1000
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
+    pub max_body: u64,
+
+    /// One summary line per request instead of the full request
+    #[arg(short, long, conflicts_with = "json")]
+    pub quiet: bool,
+
+    /// One JSON capture record per request on stdout, nothing else there
+    #[arg(long)]
+    pub json: bool,
+
+    /// Status code to answer with
+    #[arg(long, value_name = "CODE", default_value_t = 200, value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub status: u16,
+
+    /// Wait this long before answering (e.g. 250ms, 2s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub delay: Option<Duration>,
+
+    /// Answer with this file's contents as the body
+    #[arg(long, value_name = "FILE")]
+    pub response_body: Option<PathBuf>,
+
+    /// Add a header to every answer
+    #[arg(long = "response-header", value_name = "NAME: VALUE")]
+    pub response_header: Vec<String>,
+
+    /// Relay each request to your app and answer the sender with the app's answer
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
+
+    /// Append each request as one JSON line (NDJSON), flushed before the answer is sent
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+
+    /// Exit after N requests (CI mode)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Give up (exit 3) if --count requests have not arrived in time (e.g. 30s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Require the captured events to be these (repeatable; in order when --count is given)
+    #[arg(long, value_name = "NAME")]
+    pub expect: Vec<String>,
+
+    /// Verify signatures with this secret (prefer --secret-env)
+    #[arg(long, value_name = "SECRET", conflicts_with = "secret_env")]
+    pub secret: Option<String>,
+
+    /// Read the verifying secret from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
+
+    /// Signature scheme to verify
+    #[arg(long, value_enum, default_value_t = Scheme::Standard)]
+    pub scheme: Scheme,
+
+    /// Answer 401 to unsigned or badly signed requests
+    #[arg(long)]
+    pub require_signature: bool,
+}
+
+const DIFF_HELP: &str = "Examples:
+  hookctl diff received.json --against ebriza.configuration.changed
+  hookctl diff received.json                       # detect the event as listen does
+  hookctl diff captures.ndjson:4 --json            # record 4 of a listen --save file
+  curl -s http://localhost:3000/preview | hookctl diff - --against pgyer.crashlog
+  hookctl diff order.json --schema my-provider/order.schema.json
+
+Exit codes: 0 matches, 1 does not match, 2 input or usage error.";
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// A JSON file, - for stdin, or a `listen --save` capture file (FILE = last record, FILE:ID)
+    pub input: String,
+
+    /// Event to compare against (default: detected from the payload)
+    #[arg(long, value_name = "NAME", conflicts_with = "schema")]
+    pub against: Option<String>,
+
+    /// Validate against this JSON Schema file instead of a built-in event
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+
+    /// Fields the provider never sends are failures, not notes
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Do not mask values that legitimately vary (ids, timestamps, user text)
+    #[arg(long)]
+    pub no_mask: bool,
+
+    /// Also mask the value at this JSON pointer (repeatable), e.g. /data/id
+    #[arg(long, value_name = "POINTER")]
+    pub ignore: Vec<String>,
+
+    /// Lines of context around each difference
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub context: usize,
+
+    /// One JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+const SIGN_HELP: &str = "Examples:
+  hookctl sign --secret-env WEBHOOK_SECRET payload.json
+  hookctl sign --secret whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD --id msg_1 --timestamp 1649367553 payload.json
+  hookctl sign --scheme github --secret-env GH_SECRET --json payload.json
+
+Exit codes: 0 ok, 2 usage or input error.";
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The payload file (- for stdin); its exact bytes are signed
+    pub file: String,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+
+    /// Message id (standard, svix); default: a fresh msg_ id
+    #[arg(long)]
+    pub id: Option<String>,
+
+    /// Unix timestamp to sign with; default: now
+    #[arg(long)]
+    pub timestamp: Option<i64>,
+
+    /// Print the headers as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SecretArgs {
+    /// The signing secret (prefer --secret-env: a flag shows in the process list)
+    #[arg(
+        long,
+        value_name = "SECRET",
+        required_unless_present = "secret_env",
+        conflicts_with = "secret_env"
+    )]
+    pub secret: Option<String>,
+
+    /// Read the secret from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
+
+    /// Signature scheme
+    #[arg(long, value_enum, default_value_t = Scheme::Standard)]
+    pub scheme: Scheme,
+}
+
+const VERIFY_HELP: &str = "Examples:
+  hookctl verify --secret-env WEBHOOK_SECRET -H 'webhook-id: msg_1' -H 'webhook-timestamp: 1649367553' \\
+      -H 'webhook-signature: v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=' payload.json
+  hookctl verify --scheme github --secret-env GH_SECRET captures.ndjson:2
+
+Exit codes: 0 valid, 1 invalid (the reason on stderr, or in --json), 2 usage or input error.";
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The payload file (- for stdin), or a `listen --save` capture FILE[:ID] (its headers are used too)
+    pub file: String,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+
+    /// A received header (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub header: Vec<String>,
+
+    /// Accept timestamps this far from now (e.g. 5m); 0s disables the check
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub tolerance: Duration,
+
+    /// Print the verdict as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `250ms`, `2s`, `1m30s`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Ok(Duration::from_secs_f64(secs));
+        }
+    }
+    humantime::parse_duration(text).map_err(|e| format!("{e} (try 250ms, 2s or 1m)"))
+}
+
+/// `10MiB`, `512KiB`, `1MB`, `1000` (bytes).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (try 10MiB, 512KiB or 1000)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` (use B, KiB, MiB, GiB, KB, MB or GB)"
+            ))
+        }
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_has_an_example() {
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands() {
+            let help = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                help.contains("Examples:"),
+                "`{}` has no example in --help",
+                sub.get_name()
+            );
+        }
+    }
+
+    #[test]
+    fn durations_and_sizes_parse() {
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_size("10MiB").unwrap(), 10 << 20);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        assert_eq!(parse_size("2kb").unwrap(), 2000);
+        assert!(parse_size("10 furlongs").is_err());
+    }
+
+    #[test]
+    fn send_takes_repeated_targets_and_sets() {
+        let cli = Cli::try_parse_from([
+            "hookctl",
+            "send",
+            "pgyer.crashlog",
+            "--to",
+            "http://a",
+            "--to",
+            "http://b",
+            "--set",
+            "a.b=1",
+        ])
+        .unwrap();
+        let Command::Send(args) = cli.command else {
+            panic!("not send")
+        };
+        assert_eq!(args.to, ["http://a", "http://b"]);
+        assert_eq!(args.set, ["a.b=1"]);
+        assert_eq!(args.timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn listen_defaults_to_port_8080_on_loopback() {
+        let cli = Cli::try_parse_from(["hookctl", "listen"]).unwrap();
+        let Command::Listen(args) = cli.command else {
+            panic!("not listen")
+        };
+        assert_eq!(
+            (args.port, args.host.as_str(), args.max_body),
+            (8080, "127.0.0.1", 10 << 20)
+        );
+    }
+
+    #[test]
+    fn fixtures_show_accepts_json_after_the_name() {
+        let cli = Cli::try_parse_from(["hookctl", "fixtures", "show", "pgyer.feedback", "--json"])
+            .unwrap();
+        let Command::Fixtures(args) = cli.command else {
+            panic!("not fixtures")
+        };
+        assert!(args.json);
+        assert!(matches!(args.action, Some(FixturesAction::Show { .. })));
+    }
+}

@@ -1,0 +1,66 @@
+//! hookctl: send, capture, validate and diff webhooks. This file only parses, builds the context,
+//! runs the command and turns the result into an exit code.
+mod browse;
+mod capture;
+mod cli;
+mod context;
+mod diff;
+mod error;
+mod fixtures;
+mod input;
+mod output;
+mod schema;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use context::Context;
+use error::UserError;
+use output::{errln, sanitize, Style};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Context::detect(cli.color);
+    match run(cli, ctx) {
+        Ok(code) => code,
+        Err(err) => {
+            report(&err, &ctx);
+            error::exit(error::EXIT_USAGE)
+        }
+    }
+}
+
+fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
+    let fixtures_dir = cli.fixtures.as_deref();
+    match cli.command {
+        Command::Fixtures(args) => browse::fixtures(&args, fixtures_dir, &ctx),
+        Command::Schema(args) => browse::schema(&args, fixtures_dir, &ctx),
+        Command::Completions(args) => browse::completions(args.shell),
+        Command::Diff(args) => diff::run(&args, fixtures_dir, &ctx),
+        _ => anyhow::bail!("not yet"),
+    }
+}
+
+/// Every error is printed here, once: `hookctl: error: …` and, when there is one, a hint line.
+fn report(err: &anyhow::Error, ctx: &Context) {
+    let style = Style {
+        color: ctx.stderr_color,
+    };
+    errln(&format!(
+        "{} {}",
+        style.bad("hookctl: error:"),
+        sanitize(&format!("{err:#}"))
+    ));
+    if let Some(hint) = err
+        .downcast_ref::<UserError>()
+        .and_then(|u| u.hint.as_deref())
+    {
+        errln(&format!(
+            "{} {}",
+            style.dim("hint:"),
+            output::sanitize_block(hint)
+        ));
+    }
+}

@@ -1,0 +1,255 @@
+//! The printer: the one sanitiser every piece of untrusted text goes through, coloured JSON, and
+//! stream writers that treat a closed pipe as a normal end.
+//!
+//! Webhook headers, paths and bodies are attacker-controlled. Nothing from them may reach a terminal raw:
+//! C0/C1 control characters, DEL and bidi overrides are written as visible escapes (`\x1b`, `\u{202e}`).
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use colored::{Color, Colorize};
+use serde_json::Value;
+
+/// Whether `c` must never reach a terminal as is: it could move the cursor, change colours, set the
+/// title (C0, DEL, C1) or reorder what the reader sees (bidi controls).
+fn is_dangerous(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape_char(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x80 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+}
+
+fn sanitize_with(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_dangerous(c) && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_dangerous(c) && !keep(c) {
+            escape_char(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Untrusted text for one line (a header, a path, a status line): every control character escaped.
+pub fn sanitize(text: &str) -> Cow<'_, str> {
+    sanitize_with(text, |_| false)
+}
+
+/// Untrusted multi-line text (a text body): newlines and tabs kept, everything else escaped.
+pub fn sanitize_block(text: &str) -> Cow<'_, str> {
+    sanitize_with(text, |c| c == '\n' || c == '\t')
+}
+
+/// A JSON string literal, quoted and escaped, safe for a terminal.
+fn json_string(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into());
+    sanitize(&quoted).into_owned()
+}
+
+fn paint(text: &str, color: Option<Color>, enabled: bool) -> String {
+    match (enabled, color) {
+        (true, Some(c)) => text.color(c).to_string(),
+        _ => text.to_string(),
+    }
+}
+
+/// Pretty-prints a JSON value with two-space indentation, keys in document order, strings sanitised,
+/// and syntax colours when `color` is set.
+pub fn pretty_json(value: &Value, color: bool) -> String {
+    let mut out = String::new();
+    write_json(&mut out, value, 0, color);
+    out
+}
+
+fn write_json(out: &mut String, value: &Value, depth: usize, color: bool) {
+    let pad = |d: usize| "  ".repeat(d);
+    match value {
+        Value::Null => out.push_str(&paint("null", Some(Color::BrightBlack), color)),
+        Value::Bool(b) => out.push_str(&paint(&b.to_string(), Some(Color::Yellow), color)),
+        Value::Number(n) => out.push_str(&paint(&n.to_string(), Some(Color::Cyan), color)),
+        Value::String(s) => out.push_str(&paint(&json_string(s), Some(Color::Green), color)),
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Object(map) if map.is_empty() => out.push_str("{}"),
+        Value::Array(items) => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                write_json(out, item, depth + 1, color);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push_str("{\n");
+            for (i, (key, item)) in map.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                out.push_str(&paint(&json_string(key), Some(Color::Blue), color));
+                out.push_str(": ");
+                write_json(out, item, depth + 1, color);
+                out.push_str(if i + 1 < map.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push('}');
+        }
+    }
+}
+
+/// A short, single-line, sanitised rendering of a value for messages (`found "abc"`, `found 7`).
+pub fn short_json(value: &Value, max_chars: usize) -> String {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    let text = sanitize(&text).into_owned();
+    truncate(&text, max_chars)
+}
+
+/// Cuts text to at most `max_chars` characters, marking the cut with an ellipsis.
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// A hex preview of binary data: the first `max` bytes.
+pub fn hex_preview(bytes: &[u8], max: usize) -> String {
+    let shown: Vec<String> = bytes.iter().take(max).map(|b| format!("{b:02x}")).collect();
+    let more = if bytes.len() > max { " …" } else { "" };
+    format!("{}{more}", shown.join(" "))
+}
+
+/// Styles for the human output, applied only when the stream wants colour.
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    pub fn ok(&self, text: &str) -> String {
+        paint(text, Some(Color::Green), self.color)
+    }
+    pub fn bad(&self, text: &str) -> String {
+        paint(text, Some(Color::Red), self.color)
+    }
+    pub fn warn(&self, text: &str) -> String {
+        paint(text, Some(Color::Yellow), self.color)
+    }
+    pub fn dim(&self, text: &str) -> String {
+        paint(text, Some(Color::BrightBlack), self.color)
+    }
+    pub fn bold(&self, text: &str) -> String {
+        if self.color {
+            text.bold().to_string()
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`hookctl listen --json | head -3`) ends the process quietly.
+pub fn out(text: &str) {
+    let mut stdout = io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        exit_on_broken_pipe(&e);
+    }
+}
+
+/// Writes a line to stdout (see [`out`]).
+pub fn outln(text: &str) {
+    out(&format!("{text}\n"));
+}
+
+/// Writes a line to stderr; errors writing diagnostics are ignored.
+pub fn errln(text: &str) {
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "{text}");
+}
+
+fn exit_on_broken_pipe(err: &io::Error) {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+}
+
+/// One compact JSON line on stdout (NDJSON), never coloured.
+pub fn json_line(value: &Value) {
+    outln(&serde_json::to_string(value).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn escape_sequences_never_pass_raw() {
+        let evil = "a\x1b[2J\x1b]0;pwned\x07b\u{9b}c\u{202e}d\x7f";
+        let clean = sanitize(evil);
+        assert!(!clean.chars().any(is_dangerous), "{clean}");
+        assert_eq!(clean, "a\\x1b[2J\\x1b]0;pwned\\x07b\\u{9b}c\\u{202e}d\\x7f");
+    }
+
+    #[test]
+    fn plain_text_is_borrowed_untouched() {
+        assert!(matches!(sanitize("plain 中文 text"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn blocks_keep_newlines_but_not_escapes() {
+        assert_eq!(
+            sanitize_block("line1\nline2\x1b[31m"),
+            "line1\nline2\\x1b[31m"
+        );
+    }
+
+    #[test]
+    fn pretty_json_escapes_strings_and_keys() {
+        let value = json!({"k\u{1b}": "v\u{9b}31m", "n": [1, true, null]});
+        let text = pretty_json(&value, false);
+        assert!(
+            !text.chars().any(|c| c != '\n' && is_dangerous(c)),
+            "{text}"
+        );
+        assert!(text.contains("\"k\\u001b\""));
+        assert!(text.contains("\\u{9b}31m"));
+        colored::control::set_override(true);
+        let coloured = pretty_json(&value, true);
+        assert!(
+            coloured.contains('\x1b'),
+            "colour codes are ours, added only when asked"
+        );
+    }
+
+    #[test]
+    fn pretty_json_round_trips_without_colour() {
+        let value = json!({"a": {"b": [1, 2, {"c": "d"}]}, "e": {}, "f": []});
+        let parsed: Value = serde_json::from_str(&pretty_json(&value, false)).unwrap();
+        assert_eq!(parsed, value);
+    }
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+        assert_eq!(hex_preview(&[0, 255, 16], 2), "00 ff …");
+    }
+}

@@ -1,0 +1,1 @@
+//! `hookctl diff` integration tests.

@@ -1,0 +1,1 @@
+//! `hookctl listen` integration tests.

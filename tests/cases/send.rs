@@ -1,0 +1,1 @@
+//! `hookctl send` integration tests.

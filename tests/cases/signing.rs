@@ -1,0 +1,1 @@
+//! `hookctl signing` integration tests.

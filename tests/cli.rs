@@ -1,0 +1,13 @@
+//! Integration tests: the built binary against real HTTP servers and clients on 127.0.0.1.
+mod support;
+
+#[path = "cases/diff.rs"]
+mod diff;
+#[path = "cases/fixtures.rs"]
+mod fixtures;
+#[path = "cases/listen.rs"]
+mod listen;
+#[path = "cases/send.rs"]
+mod send;
+#[path = "cases/signing.rs"]
+mod signing;

@@ -1,0 +1,286 @@
+//! Test helpers: the binary, a self-checking loopback receiver, a `hookctl listen` child process.
+#![allow(dead_code)]
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_hookctl");
+
+/// The binary with a clean environment: no user fixtures, no colour.
+pub fn hookctl() -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("HOOKCTL_FIXTURES")
+        .env_remove("HOOKCTL_TEST_TTY")
+        .env("NO_COLOR", "1");
+    cmd.timeout(Duration::from_secs(60));
+    cmd
+}
+
+pub fn stdout_json(output: &std::process::Output) -> Value {
+    let text = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {text}"))
+}
+
+pub fn stdout_json_lines(output: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect()
+}
+
+pub fn stderr_text(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A request the test receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("received body is JSON")
+    }
+}
+
+/// A loopback HTTP receiver (tiny_http) on port 0 that answers `status` after `delay` and hands every
+/// request back over a channel. It stops by itself when dropped.
+pub struct Receiver_ {
+    pub url: String,
+    rx: Receiver<Received>,
+    server: std::sync::Arc<tiny_http::Server>,
+}
+
+pub fn receiver(status: u16, delay: Duration) -> Receiver_ {
+    receiver_with_body(status, delay, "{\"ok\":true}")
+}
+
+pub fn receiver_with_body(status: u16, delay: Duration, answer: &'static str) -> Receiver_ {
+    let server =
+        std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind test receiver"));
+    let port = server.server_addr().to_ip().expect("ip").port();
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..8 {
+        let server = server.clone();
+        let tx = tx.clone();
+        thread::spawn(move || {
+            for mut request in server.incoming_requests() {
+                let mut body = Vec::new();
+                let _ = request.as_reader().read_to_end(&mut body);
+                let received = Received {
+                    method: request.method().to_string(),
+                    url: request.url().to_string(),
+                    headers: request
+                        .headers()
+                        .iter()
+                        .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
+                        .collect(),
+                    body,
+                };
+                let _ = tx.send(received);
+                thread::sleep(delay);
+                let header =
+                    tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap();
+                let _ = request.respond(
+                    tiny_http::Response::from_string(answer)
+                        .with_status_code(status)
+                        .with_header(header),
+                );
+            }
+        });
+    }
+    Receiver_ {
+        url: format!("http://127.0.0.1:{port}/hooks"),
+        rx,
+        server,
+    }
+}
+
+impl Receiver_ {
+    /// The next request, failing the test when none arrives in 10 s.
+    pub fn next(&self) -> Received {
+        self.rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the receiver was never hit")
+    }
+
+    /// Every request received so far (waiting briefly for stragglers).
+    pub fn drain(&self, wait: Duration) -> Vec<Received> {
+        let mut all = Vec::new();
+        while let Ok(r) = self.rx.recv_timeout(wait) {
+            all.push(r);
+        }
+        all
+    }
+}
+
+impl Drop for Receiver_ {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// `hookctl listen 0 ARGS…` as a child process; killed when dropped.
+pub struct Listener {
+    pub child: Child,
+    pub port: u16,
+    pub url: String,
+    stderr_rx: Receiver<String>,
+}
+
+pub fn listen(args: &[&str]) -> Listener {
+    listen_env(args, &[])
+}
+
+pub fn listen_env(args: &[&str], env: &[(&str, &str)]) -> Listener {
+    let mut cmd = StdCommand::new(BIN);
+    cmd.arg("listen").arg("0").args(args);
+    cmd.env_remove("HOOKCTL_FIXTURES").env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, stderr_rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = stderr_rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("listen printed nothing on stderr");
+    let url = first
+        .strip_prefix("Listening on ")
+        .unwrap_or_else(|| panic!("first stderr line: {first}"))
+        .to_string();
+    let port = url.rsplit(':').next().unwrap().parse().expect("port");
+    Listener {
+        child,
+        port,
+        url,
+        stderr_rx,
+    }
+}
+
+impl Listener {
+    /// Waits for the process to exit (at most `limit`) and returns (code, stdout, stderr).
+    pub fn finish(mut self, limit: Duration) -> (Option<i32>, String, String) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if start.elapsed() > limit {
+                break None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        if status.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let mut stdout = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            let _ = out.read_to_string(&mut stdout);
+        }
+        let stderr: Vec<String> = self.stderr_rx.try_iter().collect();
+        (status.and_then(|s| s.code()), stdout, stderr.join("\n"))
+    }
+
+    /// Sends SIGTERM and collects the output.
+    pub fn stop(self) -> (Option<i32>, String, String) {
+        let _ = StdCommand::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        self.finish(Duration::from_secs(10))
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw HTTP/1.1 request over a fresh connection; returns (status, body).
+pub fn raw_request(port: u16, request: &[u8]) -> (u16, Vec<u8>) {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = match response.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(i) => response[i + 4..].to_vec(),
+        None => Vec::new(),
+    };
+    (status, body)
+}
+
+/// POSTs `body` to `url` with a blocking client; returns the status.
+pub fn post(url: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
+    let url = url.strip_prefix("http://").unwrap();
+    let (host, path) = url
+        .split_once('/')
+        .map_or((url, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let port: u16 = host.rsplit(':').next().unwrap().parse().unwrap();
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    raw_request(port, &bytes).0
+}
+
+/// The documented provider examples, from ../shared/provider-docs when present, else the copies in tests/data.
+pub fn shared_doc(name: &str) -> String {
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    std::fs::read_to_string(format!("{manifest}/tests/data/{name}")).expect("test data file")
+}
