@@ -10,6 +10,8 @@ mod fixtures;
 mod input;
 mod output;
 mod schema;
+mod send;
+mod signing;
 
 use std::process::ExitCode;
 
@@ -38,8 +40,11 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
         Command::Fixtures(args) => browse::fixtures(&args, fixtures_dir, &ctx),
         Command::Schema(args) => browse::schema(&args, fixtures_dir, &ctx),
         Command::Completions(args) => browse::completions(args.shell),
+        Command::Send(args) => send::run(*args, fixtures_dir, &ctx),
         Command::Diff(args) => diff::run(&args, fixtures_dir, &ctx),
-        _ => anyhow::bail!("not yet"),
+        Command::Sign(args) => signing::sign_command(&args),
+        Command::Verify(args) => signing::verify_command(&args, &ctx),
+        Command::Listen(_) => anyhow::bail!("not yet"),
     }
 }
 

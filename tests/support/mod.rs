@@ -61,12 +61,14 @@ impl Received {
     }
 }
 
-/// A loopback HTTP receiver (tiny_http) on port 0 that answers `status` after `delay` and hands every
-/// request back over a channel. It stops by itself when dropped.
+/// A loopback HTTP/1.1 receiver on port 0, one thread per connection (keep-alive honoured, no pool that
+/// could starve a connection), answering `status` after `delay` and handing every request back over a
+/// channel. It stops accepting when dropped.
 pub struct Receiver_ {
     pub url: String,
     rx: Receiver<Received>,
-    server: std::sync::Arc<tiny_http::Server>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    port: u16,
 }
 
 pub fn receiver(status: u16, delay: Duration) -> Receiver_ {
@@ -74,43 +76,90 @@ pub fn receiver(status: u16, delay: Duration) -> Receiver_ {
 }
 
 pub fn receiver_with_body(status: u16, delay: Duration, answer: &'static str) -> Receiver_ {
-    let server =
-        std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind test receiver"));
-    let port = server.server_addr().to_ip().expect("ip").port();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind test receiver");
+    let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
-    for _ in 0..8 {
-        let server = server.clone();
-        let tx = tx.clone();
-        thread::spawn(move || {
-            for mut request in server.incoming_requests() {
-                let mut body = Vec::new();
-                let _ = request.as_reader().read_to_end(&mut body);
-                let received = Received {
-                    method: request.method().to_string(),
-                    url: request.url().to_string(),
-                    headers: request
-                        .headers()
-                        .iter()
-                        .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
-                        .collect(),
-                    body,
-                };
-                let _ = tx.send(received);
-                thread::sleep(delay);
-                let header =
-                    tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap();
-                let _ = request.respond(
-                    tiny_http::Response::from_string(answer)
-                        .with_status_code(status)
-                        .with_header(header),
-                );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
             }
-        });
-    }
+            let Ok(stream) = stream else { continue };
+            let tx = tx.clone();
+            thread::spawn(move || serve_connection(stream, &tx, status, delay, answer));
+        }
+    });
     Receiver_ {
         url: format!("http://127.0.0.1:{port}/hooks"),
         rx,
-        server,
+        stop,
+        port,
+    }
+}
+
+fn serve_connection(
+    stream: std::net::TcpStream,
+    tx: &mpsc::Sender<Received>,
+    status: u16,
+    delay: Duration,
+    answer: &str,
+) {
+    use std::io::Write;
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = request_line.split_whitespace();
+        let (method, url) = (
+            parts.next().unwrap_or("").to_string(),
+            parts.next().unwrap_or("").to_string(),
+        );
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((n, v)) = line.split_once(':') {
+                headers.push((n.trim().to_string(), v.trim().to_string()));
+            }
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let close = headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"));
+        let _ = tx.send(Received {
+            method,
+            url,
+            headers,
+            body,
+        });
+        thread::sleep(delay);
+        let response = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{answer}",
+            answer.len()
+        );
+        if writer.write_all(response.as_bytes()).is_err() || close {
+            return;
+        }
     }
 }
 
@@ -134,7 +183,8 @@ impl Receiver_ {
 
 impl Drop for Receiver_ {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
     }
 }
 

@@ -1,0 +1,249 @@
+//! One delivery over HTTP (reqwest, rustls), with failures sorted into the reasons a user acts on.
+use std::error::Error as _;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Client, Method, Url};
+use serde::Serialize;
+
+use super::plan::Prepared;
+use crate::error::UserError;
+use crate::output::sanitize;
+
+/// Why a delivery failed before an answer came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum FailKind {
+    Refused,
+    Dns,
+    Timeout,
+    Connect,
+    Other,
+}
+
+impl FailKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            FailKind::Refused => "connection refused",
+            FailKind::Dns => "DNS failure",
+            FailKind::Timeout => "timeout",
+            FailKind::Connect => "connection failed",
+            FailKind::Other => "request failed",
+        }
+    }
+}
+
+/// What came back (or did not).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub url: String,
+    pub status: Option<u16>,
+    pub elapsed: Duration,
+    pub response_bytes: usize,
+    pub failure: Option<(FailKind, String)>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Vec<u8>,
+}
+
+impl Delivery {
+    pub fn ok(&self) -> bool {
+        self.failure.is_none() && self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+pub fn client(timeout: Duration, pool: usize) -> Result<Client> {
+    Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .pool_max_idle_per_host(pool)
+        .tcp_nodelay(true)
+        .no_proxy()
+        .http1_only()
+        .user_agent(concat!("hookctl/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| UserError::new(format!("cannot start the HTTP client: {e}")).into())
+}
+
+/// Checks a `--to` URL up front, so a typo is a usage error and nothing is sent.
+pub fn parse_url(text: &str) -> Result<Url> {
+    let url = Url::parse(text).map_err(|e| {
+        UserError::with_hint(
+            format!("--to {}: not a URL ({e})", sanitize(text)),
+            "write it in full, like http://localhost:3000/hooks",
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(UserError::new(format!(
+            "--to {}: only http and https URLs can receive webhooks",
+            sanitize(text)
+        ))
+        .into());
+    }
+    Ok(url)
+}
+
+/// Converts prepared headers for reqwest; a header that HTTP cannot carry is a usage error.
+pub fn header_map(headers: &[(String, String)]) -> Result<HeaderMap> {
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            UserError::new(format!(
+                "header name {:?} is not valid in HTTP",
+                sanitize(name)
+            ))
+        })?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            UserError::new(format!(
+                "header {} has a value HTTP cannot carry",
+                sanitize(name)
+            ))
+        })?;
+        map.append(header, value);
+    }
+    Ok(map)
+}
+
+pub fn method(text: &str) -> Result<Method> {
+    Method::from_bytes(text.as_bytes())
+        .map_err(|_| UserError::new(format!("{:?} is not an HTTP method", sanitize(text))).into())
+}
+
+/// Sends one request; never fails, the failure is in the result. `keep_body` keeps the answer for `-v`.
+pub async fn deliver(
+    client: &Client,
+    url: &Url,
+    method: Method,
+    headers: HeaderMap,
+    prepared: Prepared,
+    timeout: Duration,
+    keep_body: bool,
+) -> Delivery {
+    let start = Instant::now();
+    let result = client
+        .request(method, url.clone())
+        .headers(headers)
+        .body(prepared.body)
+        .send()
+        .await;
+    let mut delivery = Delivery {
+        url: url.to_string(),
+        status: None,
+        elapsed: Duration::ZERO,
+        response_bytes: 0,
+        failure: None,
+        response_headers: Vec::new(),
+        response_body: Vec::new(),
+    };
+    match result {
+        Ok(response) => {
+            delivery.status = Some(response.status().as_u16());
+            if keep_body {
+                delivery.response_headers = response
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.to_string(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
+            }
+            match response.bytes().await {
+                Ok(bytes) => {
+                    delivery.response_bytes = bytes.len();
+                    if keep_body {
+                        delivery.response_body = bytes.to_vec();
+                    }
+                }
+                Err(err) => delivery.failure = Some(classify(&err, url, timeout)),
+            }
+        }
+        Err(err) => delivery.failure = Some(classify(&err, url, timeout)),
+    }
+    delivery.elapsed = start.elapsed();
+    delivery
+}
+
+/// One clear line per failure, not an error dump.
+fn classify(err: &reqwest::Error, url: &Url, timeout: Duration) -> (FailKind, String) {
+    let host = url.host_str().unwrap_or("?");
+    let port = url.port_or_known_default().unwrap_or(0);
+    let chain = error_chain(err);
+    if err.is_timeout() || chain.contains("timed out") {
+        return (
+            FailKind::Timeout,
+            format!(
+                "no answer within {} (--timeout)",
+                humantime::format_duration(timeout)
+            ),
+        );
+    }
+    let mut source = err.source();
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return (
+                    FailKind::Refused,
+                    format!("connection refused: nothing is listening on {host}:{port}"),
+                );
+            }
+        }
+        source = cause.source();
+    }
+    if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        return (
+            FailKind::Dns,
+            format!("DNS failure: cannot resolve host {host}"),
+        );
+    }
+    if err.is_connect() {
+        return (
+            FailKind::Connect,
+            format!("cannot connect to {host}:{port}: {}", last_cause(err)),
+        );
+    }
+    (FailKind::Other, last_cause(err))
+}
+
+fn error_chain(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text.to_lowercase()
+}
+
+fn last_cause(err: &reqwest::Error) -> String {
+    let mut last = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        last = cause.to_string();
+        source = cause.source();
+    }
+    last
+}
+
+/// What the provider itself would do with this answer, for the user to know.
+pub fn provider_note(provider: Option<&str>, delivery: &Delivery) -> Option<String> {
+    if delivery.ok() {
+        return None;
+    }
+    let what = match (delivery.status, &delivery.failure) {
+        (_, Some((kind, _))) => kind.label().to_string(),
+        (Some(status), None) => format!("HTTP {status}"),
+        (None, None) => "no answer".to_string(),
+    };
+    match provider? {
+        "obniz" => Some(format!("obniz does not retry webhooks: after {what} this event is lost to the receiver")),
+        "ebriza" => Some(format!(
+            "Ebriza treats {what} as a failed call and would revert the user's configuration change to the previous one"
+        )),
+        "pgyer" => Some(format!("Pgyer's delivery failed with {what}: the receiver did not accept this event")),
+        _ => None,
+    }
+}

@@ -1,0 +1,204 @@
+//! Prompts (dialoguer, on stderr): pick a fixture, give a URL, fill in an Ebriza configuration field by field.
+//! Called only when stdin and stderr are terminals; nothing is remembered on disk.
+use anyhow::Result;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, FuzzySelect, Input, MultiSelect, Select};
+use serde_json::{Map, Value};
+
+use super::deliver::parse_url;
+use crate::error::UserError;
+use crate::fixtures::Catalog;
+use crate::output::sanitize;
+
+fn theme(color: bool) -> Box<dyn Theme> {
+    if color {
+        Box::new(ColorfulTheme::default())
+    } else {
+        Box::new(SimpleTheme)
+    }
+}
+
+fn prompt_failed(err: dialoguer::Error) -> anyhow::Error {
+    UserError::new(format!("prompt failed: {err}")).into()
+}
+
+/// A fuzzy picker over every fixture; `None` when the user pressed Esc.
+pub fn pick_fixture(catalog: &Catalog, color: bool) -> Result<Option<String>> {
+    let fixtures: Vec<_> = catalog.iter().collect();
+    let labels: Vec<String> = fixtures
+        .iter()
+        .map(|f| format!("{}  {}", sanitize(&f.name), sanitize(&f.description)))
+        .collect();
+    let picked = FuzzySelect::with_theme(theme(color).as_ref())
+        .with_prompt("Webhook to send (type to filter)")
+        .items(&labels)
+        .default(0)
+        .interact_opt()
+        .map_err(prompt_failed)?;
+    Ok(picked.map(|i| fixtures[i].name.clone()))
+}
+
+pub fn ask_url(color: bool) -> Result<String> {
+    Input::<String>::with_theme(theme(color).as_ref())
+        .with_prompt("Receiver URL")
+        .default("http://localhost:3000/hooks".into())
+        .validate_with(|text: &String| parse_url(text).map(|_| ()).map_err(|e| e.to_string()))
+        .interact_text()
+        .map_err(prompt_failed)
+}
+
+fn is_guid(text: &str) -> bool {
+    uuid::Uuid::parse_str(text).is_ok() && text.len() == 36
+}
+
+const EXAMPLE_DATE: &str = "%m/%d/%Y %H:%M:%S";
+
+/// Asks for every field of an Ebriza Configuration object, with a prompt that fits the field's type.
+pub fn ask_configuration(config: &Map<String, Value>, color: bool) -> Result<Map<String, Value>> {
+    let theme = theme(color);
+    let theme = theme.as_ref();
+    let mut answers = Map::new();
+    for (key, value) in config {
+        let name = sanitize(key).into_owned();
+        let answer = match value {
+            Value::Bool(current) => Value::Bool(confirm(theme, &name, *current)?),
+            Value::String(text) if text == "true" || text == "false" => {
+                Value::String(confirm(theme, &name, text == "true")?.to_string())
+            }
+            Value::Array(items) => Value::Array(multi_select(theme, &name, items)?),
+            Value::String(text) if DateTime::parse_from_rfc3339(text).is_ok() => {
+                Value::String(iso_date(theme, &name, text)?)
+            }
+            Value::String(text) if NaiveDateTime::parse_from_str(text, EXAMPLE_DATE).is_ok() => {
+                Value::String(example_date(theme, &name, text)?)
+            }
+            Value::String(text) if is_guid(text) || key.to_lowercase().contains("select") => {
+                Value::String(single_select(theme, &name, text)?)
+            }
+            Value::String(text) => Value::String(
+                Input::<String>::with_theme(theme)
+                    .with_prompt(format!("{name} (text)"))
+                    .default(text.clone())
+                    .allow_empty(true)
+                    .interact_text()
+                    .map_err(prompt_failed)?,
+            ),
+            other => other.clone(),
+        };
+        answers.insert(key.clone(), answer);
+    }
+    Ok(answers)
+}
+
+fn confirm(theme: &dyn Theme, name: &str, current: bool) -> Result<bool> {
+    Confirm::with_theme(theme)
+        .with_prompt(format!("{name} (boolean)"))
+        .default(current)
+        .interact()
+        .map_err(prompt_failed)
+}
+
+fn multi_select(theme: &dyn Theme, name: &str, items: &[Value]) -> Result<Vec<Value>> {
+    let labels: Vec<String> = items
+        .iter()
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from))
+        .collect();
+    let defaults = vec![true; labels.len()];
+    let chosen = MultiSelect::with_theme(theme)
+        .with_prompt(format!(
+            "{name} (multi select: space toggles, enter accepts)"
+        ))
+        .items(&labels)
+        .defaults(&defaults)
+        .interact()
+        .map_err(prompt_failed)?;
+    Ok(chosen.into_iter().map(|i| items[i].clone()).collect())
+}
+
+fn single_select(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
+    let fresh = uuid::Uuid::new_v4().to_string().to_uppercase();
+    let mut options = vec![current.to_string()];
+    if is_guid(current) {
+        options.push(fresh);
+    } else {
+        options.extend(
+            ["optionID1", "optionID2"]
+                .into_iter()
+                .filter(|o| *o != current)
+                .map(String::from),
+        );
+    }
+    options.push("something else…".into());
+    let picked = Select::with_theme(theme)
+        .with_prompt(format!("{name} (single select)"))
+        .items(&options)
+        .default(0)
+        .interact()
+        .map_err(prompt_failed)?;
+    if picked + 1 < options.len() {
+        return Ok(options[picked].clone());
+    }
+    Input::<String>::with_theme(theme)
+        .with_prompt(format!("{name} (value)"))
+        .interact_text()
+        .map_err(prompt_failed)
+}
+
+/// ISO 8601, answered in any offset and stored in UTC as Ebriza sends it (`2018-07-10T11:14:06Z`).
+fn iso_date(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
+    let text = Input::<String>::with_theme(theme)
+        .with_prompt(format!("{name} (date, ISO 8601)"))
+        .default(current.to_string())
+        .validate_with(|t: &String| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|_| ())
+                .map_err(|_| "expected ISO 8601 like 2018-07-10T11:14:06Z")
+        })
+        .interact_text()
+        .map_err(prompt_failed)?;
+    Ok(normalise_iso(&text).unwrap_or(text))
+}
+
+pub fn normalise_iso(text: &str) -> Option<String> {
+    DateTime::parse_from_rfc3339(text).ok().map(|d| {
+        d.with_timezone(&Utc)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    })
+}
+
+fn example_date(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
+    Input::<String>::with_theme(theme)
+        .with_prompt(format!(
+            "{name} (date, MM/DD/YYYY HH:MM:SS as in Ebriza's example)"
+        ))
+        .default(current.to_string())
+        .validate_with(|t: &String| {
+            NaiveDateTime::parse_from_str(t, EXAMPLE_DATE)
+                .map(|_| ())
+                .map_err(|_| "expected 01/01/2010 00:00:00")
+        })
+        .interact_text()
+        .map_err(prompt_failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_are_stored_in_utc() {
+        assert_eq!(
+            normalise_iso("2018-07-10T13:14:06+02:00").as_deref(),
+            Some("2018-07-10T11:14:06Z")
+        );
+        assert_eq!(normalise_iso("2018-07-10"), None);
+    }
+
+    #[test]
+    fn guids_are_recognised() {
+        assert!(is_guid("38A6B4FA-543F-499D-B45A-D65F2EDE351B"));
+        assert!(!is_guid("02F35908-84B3-4534...."));
+    }
+}

@@ -1,0 +1,253 @@
+//! `send --repeat N --concurrency C [--rate R]`: N fresh deliveries over C keep-alive connections,
+//! and a summary (sent, 2xx, failures by reason, requests/second, latency percentiles).
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use reqwest::{Client, Url};
+use serde_json::{json, Value};
+
+use super::deliver::{deliver, header_map, method, Delivery};
+use super::plan::Plan;
+
+pub struct LoadOptions {
+    pub repeat: u64,
+    pub concurrency: u64,
+    pub rate: Option<u64>,
+    pub progress: bool,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub sent: u64,
+    pub ok: u64,
+    /// Failure reason (`http_500`, `refused`, `timeout`, …) → count.
+    pub failures: BTreeMap<String, u64>,
+    pub elapsed: Duration,
+    /// Latency of every delivery that got an answer, in microseconds, sorted.
+    pub latencies_us: Vec<u64>,
+}
+
+/// The value at quantile `q` (0..=1) of sorted samples, nearest-rank.
+pub fn percentile(sorted: &[u64], q: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+impl Summary {
+    pub fn failed(&self) -> u64 {
+        self.failures.values().sum()
+    }
+
+    pub fn requests_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.sent as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    fn ms(us: u64) -> f64 {
+        (us as f64 / 1000.0 * 1000.0).round() / 1000.0
+    }
+
+    pub fn to_json(&self, concurrency: u64, urls: &[Url]) -> Value {
+        let lat = &self.latencies_us;
+        json!({
+            "sent": self.sent,
+            "ok": self.ok,
+            "failed": self.failed(),
+            "failures": self.failures,
+            "concurrency": concurrency,
+            "urls": urls.iter().map(Url::as_str).collect::<Vec<_>>(),
+            "elapsed_ms": (self.elapsed.as_secs_f64() * 1000.0).round() as u64,
+            "requests_per_second": (self.requests_per_second() * 10.0).round() / 10.0,
+            "latency_ms": {
+                "min": Self::ms(lat.first().copied().unwrap_or(0)),
+                "p50": Self::ms(percentile(lat, 0.50)),
+                "p90": Self::ms(percentile(lat, 0.90)),
+                "p99": Self::ms(percentile(lat, 0.99)),
+                "max": Self::ms(lat.last().copied().unwrap_or(0)),
+            },
+        })
+    }
+
+    pub fn to_text(&self) -> String {
+        let lat = &self.latencies_us;
+        let failures = if self.failures.is_empty() {
+            String::new()
+        } else {
+            let parts: Vec<String> = self
+                .failures
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            format!(" ({})", parts.join(", "))
+        };
+        format!(
+            "sent {}  2xx {}  failed {}{failures}\n{:.1} requests/second over {:.2} s\nlatency ms  min {:.3}  p50 {:.3}  p90 {:.3}  p99 {:.3}  max {:.3}\n",
+            self.sent,
+            self.ok,
+            self.failed(),
+            self.requests_per_second(),
+            self.elapsed.as_secs_f64(),
+            Self::ms(lat.first().copied().unwrap_or(0)),
+            Self::ms(percentile(lat, 0.50)),
+            Self::ms(percentile(lat, 0.90)),
+            Self::ms(percentile(lat, 0.99)),
+            Self::ms(lat.last().copied().unwrap_or(0)),
+        )
+    }
+
+    fn add(&mut self, delivery: &Delivery) {
+        self.sent += 1;
+        if delivery.ok() {
+            self.ok += 1;
+        } else {
+            let reason = match (&delivery.failure, delivery.status) {
+                (Some((kind, _)), _) => serde_json::to_value(kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from)),
+                (None, Some(status)) => Some(format!("http_{status}")),
+                (None, None) => None,
+            };
+            *self
+                .failures
+                .entry(reason.unwrap_or_else(|| "other".into()))
+                .or_default() += 1;
+        }
+        if delivery.failure.is_none() {
+            self.latencies_us.push(delivery.elapsed.as_micros() as u64);
+        }
+    }
+
+    fn merge(&mut self, other: Summary) {
+        self.sent += other.sent;
+        self.ok += other.ok;
+        for (k, v) in other.failures {
+            *self.failures.entry(k).or_default() += v;
+        }
+        self.latencies_us.extend(other.latencies_us);
+    }
+}
+
+fn progress_bar(total: u64, visible: bool) -> ProgressBar {
+    let target = if visible {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} sent  {per_sec}  eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Runs the load; requests are spread over the URLs in turn.
+pub async fn run(
+    plan: Arc<Plan>,
+    urls: Arc<Vec<Url>>,
+    client: Client,
+    options: &LoadOptions,
+) -> Summary {
+    let next = Arc::new(AtomicU64::new(0));
+    let bar = progress_bar(options.repeat, options.progress);
+    let start = tokio::time::Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..options.concurrency.min(options.repeat) {
+        let (plan, urls, client, next, bar) = (
+            plan.clone(),
+            urls.clone(),
+            client.clone(),
+            next.clone(),
+            bar.clone(),
+        );
+        let (repeat, rate, timeout) = (options.repeat, options.rate, options.timeout);
+        workers.push(tokio::spawn(async move {
+            let mut summary = Summary::default();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= repeat {
+                    break;
+                }
+                if let Some(rate) = rate {
+                    tokio::time::sleep_until(
+                        start + Duration::from_secs_f64(i as f64 / rate as f64),
+                    )
+                    .await;
+                }
+                let url = &urls[(i % urls.len() as u64) as usize];
+                let delivery = match prepare(&plan) {
+                    Ok((m, h, prepared)) => {
+                        deliver(&client, url, m, h, prepared, timeout, false).await
+                    }
+                    Err(message) => failed_before_sending(url, message),
+                };
+                summary.add(&delivery);
+                bar.inc(1);
+            }
+            summary
+        }));
+    }
+    let started = Instant::now();
+    let mut total = Summary::default();
+    for worker in workers {
+        if let Ok(summary) = worker.await {
+            total.merge(summary);
+        }
+    }
+    total.elapsed = started.elapsed();
+    bar.finish_and_clear();
+    total.latencies_us.sort_unstable();
+    total
+}
+
+type Ready = (
+    reqwest::Method,
+    reqwest::header::HeaderMap,
+    super::plan::Prepared,
+);
+
+fn prepare(plan: &Plan) -> Result<Ready, String> {
+    let prepared = plan.build().map_err(|e| e.to_string())?;
+    let m = method(&prepared.method).map_err(|e| e.to_string())?;
+    let h = header_map(&prepared.headers).map_err(|e| e.to_string())?;
+    Ok((m, h, prepared))
+}
+
+fn failed_before_sending(url: &Url, message: String) -> Delivery {
+    Delivery {
+        url: url.to_string(),
+        status: None,
+        elapsed: Duration::ZERO,
+        response_bytes: 0,
+        failure: Some((super::deliver::FailKind::Other, message)),
+        response_headers: Vec::new(),
+        response_body: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let samples: Vec<u64> = (1..=100).collect();
+        assert_eq!(percentile(&samples, 0.50), 50);
+        assert_eq!(percentile(&samples, 0.99), 99);
+        assert_eq!(percentile(&samples, 1.0), 100);
+        assert_eq!(percentile(&[7], 0.9), 7);
+        assert_eq!(percentile(&[], 0.9), 0);
+    }
+}

@@ -1,0 +1,396 @@
+//! `hookctl send`: fire provider-accurate webhooks at a receiver, once per `--to` or under load.
+mod deliver;
+mod interactive;
+mod load;
+pub mod plan;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Result;
+use reqwest::Url;
+use serde_json::{json, Value};
+
+use crate::browse::load_catalog;
+use crate::cli::SendArgs;
+use crate::context::Context;
+use crate::error::{exit, UserError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
+use crate::fixtures::set_path::Assignment;
+use crate::fixtures::{Catalog, Fixture};
+use crate::input;
+use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, sanitize_block, Style};
+use crate::signing;
+use deliver::{Delivery, FailKind};
+use plan::{Plan, Prepared, Source};
+
+/// Pgyer fans one event out to at most this many webhooks.
+const PGYER_MAX_WEBHOOKS: usize = 3;
+
+pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+    let catalog = load_catalog(dir, ctx)?;
+    let Some(source) = source(&mut args, &catalog, ctx)? else {
+        return Ok(exit(EXIT_INTERRUPTED));
+    };
+    if args.to.is_empty() && !args.dry_run {
+        if !ctx.can_prompt() {
+            return Err(UserError::with_hint(
+                "no receiver given",
+                "pass --to URL (repeat it to fan out)",
+            )
+            .into());
+        }
+        args.to.push(interactive::ask_url(ctx.stderr_color)?);
+    }
+    let urls: Vec<Url> = args
+        .to
+        .iter()
+        .map(|u| deliver::parse_url(u))
+        .collect::<Result<_>>()?;
+    let plan = Plan {
+        source,
+        sets: assignments(&args)?,
+        headers: args
+            .header
+            .iter()
+            .map(|h| signing::parse_header(h))
+            .collect::<Result<_>>()?,
+        signing: signing::resolve(
+            args.signing.secret.as_deref(),
+            args.signing.secret_env.as_deref(),
+            args.signing.scheme,
+        )?
+        .map(|secret| (args.signing.scheme, secret)),
+    };
+    // Build once up front: a --set that cannot apply, or a header HTTP cannot carry, is a usage error
+    // and nothing is sent.
+    let first = plan.build()?;
+    deliver::method(&first.method)?;
+    deliver::header_map(&first.headers)?;
+
+    let style = Style {
+        color: ctx.stderr_color,
+    };
+    if plan.provider() == Some("pgyer") && urls.len() > PGYER_MAX_WEBHOOKS {
+        errln(&format!(
+            "{} Pgyer allows at most {PGYER_MAX_WEBHOOKS} webhooks per app; sending to all {} URLs anyway",
+            style.warn("warning:"),
+            urls.len()
+        ));
+    }
+    if args.dry_run {
+        dry_run(&plan, first, &urls, &args, ctx)?;
+        return Ok(exit(EXIT_OK));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match args.repeat {
+        Some(repeat) => runtime.block_on(load_mode(plan, urls, repeat, &args, ctx)),
+        None => runtime.block_on(send_each(plan, first, urls, &args, ctx)),
+    }
+}
+
+fn assignments(args: &SendArgs) -> Result<Vec<Assignment>> {
+    let parse =
+        |text: &String, force| Assignment::parse(text, force).map_err(|e| UserError::new(e).into());
+    let mut sets: Vec<Assignment> = args
+        .set
+        .iter()
+        .map(|t| parse(t, false))
+        .collect::<Result<_>>()?;
+    sets.extend(
+        args.set_str
+            .iter()
+            .map(|t| parse(t, true))
+            .collect::<Result<Vec<_>>>()?,
+    );
+    Ok(sets)
+}
+
+/// The fixture, file or capture to send; `None` when the user left the picker.
+fn source(args: &mut SendArgs, catalog: &Catalog, ctx: &Context) -> Result<Option<Source>> {
+    if let Some(spec) = &args.capture {
+        let Some((path, id)) = crate::capture::parse_spec(spec) else {
+            return Err(
+                UserError::new(format!("--capture {}: no such file", sanitize(spec))).into(),
+            );
+        };
+        return Ok(Some(plan::from_capture(&crate::capture::read(&path, id)?)?));
+    }
+    if let Some(spec) = &args.body {
+        let payload = input::read(spec)?;
+        let body = input::parse_json(&payload.bytes, &payload.label)?;
+        let headers_from = args
+            .name
+            .as_deref()
+            .map(|n| catalog.require(n).cloned())
+            .transpose()?;
+        return Ok(Some(Source::Json { body, headers_from }));
+    }
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None if ctx.can_prompt() => match interactive::pick_fixture(catalog, ctx.stderr_color)? {
+            Some(name) => name,
+            None => return Ok(None),
+        },
+        None => {
+            return Err(UserError::with_hint(
+                "no webhook given",
+                "pass a fixture NAME (`hookctl fixtures` lists them), --body FILE or --capture FILE[:ID]",
+            )
+            .into())
+        }
+    };
+    let fixture = catalog.require(&name)?.clone();
+    if args.interactive {
+        return interactive_source(fixture, ctx).map(Some);
+    }
+    Ok(Some(Source::Fixture(fixture)))
+}
+
+fn interactive_source(fixture: Fixture, ctx: &Context) -> Result<Source> {
+    if fixture.provider != "ebriza" {
+        return Err(UserError::new(format!(
+            "--interactive fills in an Ebriza configuration; `{}` is not an ebriza.* fixture",
+            fixture.name
+        ))
+        .into());
+    }
+    if !ctx.can_prompt() {
+        return Err(UserError::with_hint(
+            "--interactive needs a terminal",
+            "use --set Configuration.FIELD=VALUE in scripts and CI",
+        )
+        .into());
+    }
+    let mut body = fixture.render().body;
+    let flat = fixture.name == "ebriza.configuration";
+    let config = if flat {
+        body.as_object()
+    } else {
+        body.get("Configuration").and_then(Value::as_object)
+    };
+    let answers =
+        interactive::ask_configuration(&config.cloned().unwrap_or_default(), ctx.stderr_color)?;
+    if flat {
+        body = Value::Object(answers);
+    } else {
+        body["Configuration"] = Value::Object(answers);
+    }
+    Ok(Source::Json {
+        body,
+        headers_from: Some(fixture),
+    })
+}
+
+fn dry_run(
+    plan: &Plan,
+    first: Prepared,
+    urls: &[Url],
+    args: &SendArgs,
+    ctx: &Context,
+) -> Result<()> {
+    let targets: Vec<Option<&Url>> = if urls.is_empty() {
+        vec![None]
+    } else {
+        urls.iter().map(Some).collect()
+    };
+    for (i, url) in targets.into_iter().enumerate() {
+        let prepared = if i == 0 { first.clone() } else { plan.build()? };
+        if args.json {
+            json_line(&request_json(&prepared, url));
+        } else {
+            out(&request_text(&prepared, url, ctx.stdout_color));
+        }
+    }
+    Ok(())
+}
+
+fn headers_json(headers: &[(String, String)]) -> Value {
+    Value::Object(
+        headers
+            .iter()
+            .map(|(n, v)| (n.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+fn request_json(prepared: &Prepared, url: Option<&Url>) -> Value {
+    let body = prepared
+        .json
+        .clone()
+        .unwrap_or_else(|| Value::String(String::from_utf8_lossy(&prepared.body).into()));
+    json!({"method": prepared.method, "url": url.map(Url::as_str), "headers": headers_json(&prepared.headers), "body": body})
+}
+
+fn request_text(prepared: &Prepared, url: Option<&Url>, color: bool) -> String {
+    let style = Style { color };
+    let mut text = style.bold(&prepared.method);
+    if let Some(url) = url {
+        text.push(' ');
+        text.push_str(&sanitize(url.as_str()));
+    }
+    text.push('\n');
+    for (name, value) in &prepared.headers {
+        text.push_str(&format!(
+            "{}: {}\n",
+            style.dim(&sanitize(name)),
+            sanitize(value)
+        ));
+    }
+    text.push('\n');
+    text.push_str(&body_text(&prepared.body, color));
+    text
+}
+
+/// A body for display: JSON pretty-printed, other text as is, both sanitised.
+fn body_text(bytes: &[u8], color: bool) -> String {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => format!("{}\n", pretty_json(&value, color)),
+        Err(_) if bytes.is_empty() => String::new(),
+        Err(_) => format!("{}\n", sanitize_block(&String::from_utf8_lossy(bytes))),
+    }
+}
+
+async fn send_each(
+    plan: Plan,
+    first: Prepared,
+    urls: Vec<Url>,
+    args: &SendArgs,
+    ctx: &Context,
+) -> Result<ExitCode> {
+    let client = deliver::client(args.timeout, 1)?;
+    let mut tasks = Vec::new();
+    for (i, url) in urls.iter().enumerate() {
+        let prepared = if i == 0 { first.clone() } else { plan.build()? };
+        let method = deliver::method(&prepared.method)?;
+        let headers = deliver::header_map(&prepared.headers)?;
+        if args.verbose {
+            errln(&prefixed(
+                '>',
+                &request_text(&prepared, Some(url), ctx.stderr_color),
+            ));
+        }
+        let (client, url, timeout, verbose) =
+            (client.clone(), url.clone(), args.timeout, args.verbose);
+        tasks.push(tokio::spawn(async move {
+            deliver::deliver(&client, &url, method, headers, prepared, timeout, verbose).await
+        }));
+    }
+    let mut all_ok = true;
+    for task in tasks {
+        let delivery = task.await?;
+        all_ok &= delivery.ok();
+        report(&delivery, plan.provider(), args, ctx);
+    }
+    Ok(exit(if all_ok { EXIT_OK } else { EXIT_FAILED }))
+}
+
+fn prefixed(mark: char, text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| format!("{mark} {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn report(delivery: &Delivery, provider: Option<&str>, args: &SendArgs, ctx: &Context) {
+    let elapsed_ms = (delivery.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    if args.json {
+        json_line(&json!({
+            "url": delivery.url,
+            "status": delivery.status,
+            "ok": delivery.ok(),
+            "elapsed_ms": elapsed_ms,
+            "response_bytes": delivery.response_bytes,
+            "error": delivery.failure.as_ref().map(|(_, message)| message),
+            "error_kind": delivery.failure.as_ref().map(|(kind, _)| kind),
+        }));
+    } else {
+        let out_style = Style {
+            color: ctx.stdout_color,
+        };
+        let url = sanitize(&delivery.url);
+        let line = match (&delivery.failure, delivery.status) {
+            (Some((_, message)), _) => {
+                format!(
+                    "{}  {elapsed_ms} ms  {url}  {}",
+                    out_style.bad("ERR"),
+                    sanitize(message)
+                )
+            }
+            (None, Some(status)) => {
+                let reason = reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("");
+                let label = format!("{status} {reason}");
+                let label = if delivery.ok() {
+                    out_style.ok(&label)
+                } else {
+                    out_style.bad(&label)
+                };
+                format!(
+                    "{label}  {elapsed_ms} ms  {} B  {url}",
+                    delivery.response_bytes
+                )
+            }
+            (None, None) => format!("ERR  {elapsed_ms} ms  {url}"),
+        };
+        outln(&line);
+    }
+    if args.verbose && delivery.status.is_some() {
+        let mut text = format!("HTTP {}\n", delivery.status.unwrap_or(0));
+        for (name, value) in &delivery.response_headers {
+            text.push_str(&format!("{}: {}\n", sanitize(name), sanitize(value)));
+        }
+        text.push('\n');
+        text.push_str(&body_text(&delivery.response_body, ctx.stderr_color));
+        errln(&prefixed('<', &text));
+    }
+    if let Some(note) = deliver::provider_note(provider, delivery) {
+        let style = Style {
+            color: ctx.stderr_color,
+        };
+        errln(&format!("{} {note}", style.warn("note:")));
+    }
+    if matches!(delivery.failure, Some((FailKind::Refused, _))) && !args.json {
+        let style = Style {
+            color: ctx.stderr_color,
+        };
+        errln(&format!(
+            "{} is the receiver running? `hookctl listen PORT` gives you one",
+            style.dim("hint:")
+        ));
+    }
+}
+
+async fn load_mode(
+    plan: Plan,
+    urls: Vec<Url>,
+    repeat: u64,
+    args: &SendArgs,
+    ctx: &Context,
+) -> Result<ExitCode> {
+    let client = deliver::client(args.timeout, args.concurrency as usize)?;
+    let options = load::LoadOptions {
+        repeat,
+        concurrency: args.concurrency,
+        rate: args.rate,
+        progress: ctx.stderr_tty && !args.verbose,
+        timeout: args.timeout,
+    };
+    let urls = Arc::new(urls);
+    let summary = load::run(Arc::new(plan), urls.clone(), client, &options).await;
+    if args.json {
+        json_line(&summary.to_json(args.concurrency, &urls));
+    } else {
+        out(&summary.to_text());
+    }
+    Ok(exit(if summary.failed() == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }))
+}

@@ -1,0 +1,268 @@
+//! What to send: a fixture, a JSON file or a captured request, with `--set`, `-H` and signing applied,
+//! rebuilt fresh for every delivery (new placeholders, new signature id and timestamp).
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::capture;
+use crate::cli::Scheme;
+use crate::error::UserError;
+use crate::fixtures::placeholder::RenderClock;
+use crate::fixtures::set_path::Assignment;
+use crate::fixtures::{Fixture, Rendered};
+use crate::signing::{self, Secret};
+
+/// Headers a sender must not copy from a template: the client computes them for the bytes it sends.
+const COMPUTED_HEADERS: [&str; 5] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "host",
+    "keep-alive",
+];
+
+/// Where the body comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Fixture(Fixture),
+    /// `--body FILE`, headers optionally from a fixture.
+    Json {
+        body: Value,
+        headers_from: Option<Fixture>,
+    },
+    /// `--capture FILE[:ID]`: the exact bytes, method and headers that were captured.
+    Capture {
+        method: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+}
+
+pub struct Plan {
+    pub source: Source,
+    pub sets: Vec<Assignment>,
+    pub headers: Vec<(String, String)>,
+    pub signing: Option<(Scheme, Secret)>,
+}
+
+/// One request, ready for the wire.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The body as JSON, for display (None for a non-JSON captured body).
+    pub json: Option<Value>,
+}
+
+impl Plan {
+    /// The provider whose semantics apply to the answer (`obniz`, `pgyer`, `ebriza`, …).
+    pub fn provider(&self) -> Option<&str> {
+        match &self.source {
+            Source::Fixture(f) => Some(&f.provider),
+            Source::Json {
+                headers_from: Some(f),
+                ..
+            } => Some(&f.provider),
+            _ => None,
+        }
+    }
+
+    /// A fresh request. Fails (a usage error) only when a `--set` cannot apply.
+    pub fn build(&self) -> Result<Prepared> {
+        let clock = RenderClock::now();
+        let mut rendered = match &self.source {
+            Source::Fixture(fixture) => {
+                let mut body = fixture.render_body(&clock);
+                self.apply_sets(&mut body)?;
+                let headers = fixture.render_headers(&body, &clock);
+                Rendered {
+                    method: fixture.method.clone(),
+                    headers,
+                    body,
+                }
+            }
+            Source::Json { body, headers_from } => {
+                let mut body = body.clone();
+                self.apply_sets(&mut body)?;
+                let (method, headers) = match headers_from {
+                    Some(f) => (f.method.clone(), f.render_headers(&body, &clock)),
+                    None => (
+                        "POST".to_string(),
+                        vec![("Content-Type".to_string(), "application/json".to_string())],
+                    ),
+                };
+                Rendered {
+                    method,
+                    headers,
+                    body,
+                }
+            }
+            Source::Capture {
+                method,
+                headers,
+                body,
+            } => return Ok(self.finish_capture(method, headers, body)?),
+        };
+        for (name, value) in &self.headers {
+            rendered.set_header(name, value);
+        }
+        let bytes = serde_json::to_vec(&rendered.body)?;
+        Ok(self.finish(
+            rendered.method,
+            rendered.headers,
+            bytes,
+            Some(rendered.body),
+        ))
+    }
+
+    fn finish_capture(
+        &self,
+        method: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Prepared> {
+        let (bytes, json) = if self.sets.is_empty() {
+            (body.to_vec(), serde_json::from_slice(body).ok())
+        } else {
+            let mut value: Value = serde_json::from_slice(body).map_err(|_| {
+                UserError::new("--set needs a JSON body, and the captured body is not JSON")
+            })?;
+            self.apply_sets(&mut value)?;
+            (serde_json::to_vec(&value)?, Some(value))
+        };
+        let mut rendered = Rendered {
+            method: method.to_string(),
+            headers: headers.to_vec(),
+            body: Value::Null,
+        };
+        for (name, value) in &self.headers {
+            rendered.set_header(name, value);
+        }
+        Ok(self.finish(rendered.method, rendered.headers, bytes, json))
+    }
+
+    fn finish(
+        &self,
+        method: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        json: Option<Value>,
+    ) -> Prepared {
+        let mut headers: Vec<(String, String)> = headers
+            .into_iter()
+            .filter(|(n, _)| !COMPUTED_HEADERS.iter().any(|c| n.eq_ignore_ascii_case(c)))
+            .collect();
+        if let Some((scheme, secret)) = &self.signing {
+            let id = signing::new_message_id();
+            let now = chrono::Utc::now().timestamp();
+            for (name, value) in signing::sign(*scheme, secret, &body, &id, now) {
+                headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+                headers.push((name, value));
+            }
+        }
+        Prepared {
+            method,
+            headers,
+            body,
+            json,
+        }
+    }
+
+    fn apply_sets(&self, body: &mut Value) -> Result<()> {
+        for set in &self.sets {
+            set.apply(body).map_err(UserError::new)?;
+        }
+        Ok(())
+    }
+}
+
+/// A captured request to replay: its method, headers and exact body.
+pub fn from_capture(record: &Value) -> Result<Source> {
+    let method = record["method"].as_str().unwrap_or("POST").to_string();
+    let headers = capture::headers(record);
+    let body = capture::body_bytes(record)?;
+    Ok(Source::Capture {
+        method,
+        headers,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Catalog;
+
+    fn plan(name: &str, sets: &[&str]) -> Plan {
+        Plan {
+            source: Source::Fixture(Catalog::builtin().get(name).unwrap().clone()),
+            sets: sets
+                .iter()
+                .map(|s| Assignment::parse(s, false).unwrap())
+                .collect(),
+            headers: vec![
+                ("X-Extra".into(), "1".into()),
+                (
+                    "content-type".into(),
+                    "application/json; charset=utf-8".into(),
+                ),
+            ],
+            signing: None,
+        }
+    }
+
+    #[test]
+    fn sets_apply_before_headers_so_the_client_id_follows() {
+        let prepared = plan(
+            "ebriza.install",
+            &["EbrizaClientID=\"AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA\""],
+        )
+        .build()
+        .unwrap();
+        let header = prepared
+            .headers
+            .iter()
+            .find(|(n, _)| n == "ebriza-clientid")
+            .unwrap();
+        assert_eq!(header.1, "AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA");
+        let ct: Vec<_> = prepared
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .collect();
+        assert_eq!(ct.len(), 1, "-H replaces a header of the same name");
+        assert_eq!(ct[0].1, "application/json; charset=utf-8");
+    }
+
+    #[test]
+    fn every_build_is_fresh() {
+        let p = plan("obniz.install.create", &[]);
+        assert_ne!(
+            p.build().unwrap().json.unwrap()["data"]["id"],
+            p.build().unwrap().json.unwrap()["data"]["id"]
+        );
+    }
+
+    #[test]
+    fn captures_replay_exact_bytes_and_drop_computed_headers() {
+        let p = Plan {
+            source: Source::Capture {
+                method: "PUT".into(),
+                headers: vec![
+                    ("content-length".into(), "9".into()),
+                    ("x-a".into(), "1".into()),
+                ],
+                body: b"{ \"a\": 1 }".to_vec(),
+            },
+            sets: vec![],
+            headers: vec![],
+            signing: None,
+        };
+        let prepared = p.build().unwrap();
+        assert_eq!(
+            (prepared.method.as_str(), prepared.body.as_slice()),
+            ("PUT", &b"{ \"a\": 1 }"[..])
+        );
+        assert_eq!(prepared.headers, vec![("x-a".to_string(), "1".to_string())]);
+    }
+}
