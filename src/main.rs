@@ -8,6 +8,7 @@ mod diff;
 mod error;
 mod fixtures;
 mod input;
+mod listen;
 mod output;
 mod schema;
 mod send;
@@ -44,7 +45,7 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => diff::run(&args, fixtures_dir, &ctx),
         Command::Sign(args) => signing::sign_command(&args),
         Command::Verify(args) => signing::verify_command(&args, &ctx),
-        Command::Listen(_) => anyhow::bail!("not yet"),
+        Command::Listen(args) => listen::run(*args, fixtures_dir, &ctx),
     }
 }
 

@@ -192,7 +192,25 @@ fn exit_on_broken_pipe(err: &io::Error) {
 
 /// One compact JSON line on stdout (NDJSON), never coloured.
 pub fn json_line(value: &Value) {
-    outln(&serde_json::to_string(value).unwrap_or_default());
+    outln(&json_safe(serde_json::to_string(value).unwrap_or_default()));
+}
+
+/// Serialised JSON with DEL, C1 controls and bidi overrides written as `\uXXXX` escapes (serde_json already
+/// escapes C0): still the same JSON value, and safe should it land on a terminal. Such characters can only
+/// occur inside JSON strings, where a `\u` escape means the same character.
+pub fn json_safe(text: String) -> String {
+    if text.bytes().all(|b| b < 0x7f) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_dangerous(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -244,6 +262,14 @@ mod tests {
         let value = json!({"a": {"b": [1, 2, {"c": "d"}]}, "e": {}, "f": []});
         let parsed: Value = serde_json::from_str(&pretty_json(&value, false)).unwrap();
         assert_eq!(parsed, value);
+    }
+
+    #[test]
+    fn json_lines_escape_c1_and_bidi_but_stay_the_same_json() {
+        let value = json!({"t": "a\u{9b}b\u{202e}c\u{7f}中"});
+        let line = json_safe(serde_json::to_string(&value).unwrap());
+        assert!(!line.chars().any(is_dangerous), "{line}");
+        assert_eq!(serde_json::from_str::<Value>(&line).unwrap(), value);
     }
 
     #[test]

@@ -200,6 +200,8 @@ pub struct Listener {
     pub port: u16,
     pub url: String,
     stderr_rx: Receiver<String>,
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    stdout_reader: Option<thread::JoinHandle<()>>,
 }
 
 pub fn listen(args: &[&str]) -> Listener {
@@ -219,6 +221,18 @@ pub fn listen_env(args: &[&str], env: &[(&str, &str)]) -> Listener {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
+    let stdout = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut pipe = child.stdout.take().unwrap();
+    let sink = stdout.clone();
+    let stdout_reader = Some(thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    }));
     let stderr = child.stderr.take().unwrap();
     let (tx, stderr_rx) = mpsc::channel();
     thread::spawn(move || {
@@ -241,6 +255,8 @@ pub fn listen_env(args: &[&str], env: &[(&str, &str)]) -> Listener {
         port,
         url,
         stderr_rx,
+        stdout,
+        stdout_reader,
     }
 }
 
@@ -261,10 +277,11 @@ impl Listener {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-        let mut stdout = String::new();
-        if let Some(mut out) = self.child.stdout.take() {
-            let _ = out.read_to_string(&mut stdout);
+        if let Some(reader) = self.stdout_reader.take() {
+            let _ = reader.join();
         }
+        let stdout = String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned();
+        thread::sleep(Duration::from_millis(50));
         let stderr: Vec<String> = self.stderr_rx.try_iter().collect();
         (status.and_then(|s| s.code()), stdout, stderr.join("\n"))
     }

@@ -1,0 +1,246 @@
+//! `hookctl listen`: a local capture server that shows, checks, keeps and answers every webhook.
+mod examine;
+mod forward;
+mod server;
+mod show;
+mod tally;
+
+use std::fs::OpenOptions;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use bytes::Bytes;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::StatusCode;
+
+use crate::cli::ListenArgs;
+use crate::context::Context;
+use crate::error::{exit, UserError};
+use crate::fixtures::Catalog;
+use crate::output::{errln, sanitize, Style};
+use crate::schema::SchemaSet;
+use crate::signing;
+use examine::Examiner;
+use server::{Answer, Display, Settings, Shared};
+
+pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+    let catalog = Catalog::load(dir)?;
+    for name in &args.expect {
+        catalog.require(name)?;
+    }
+    let signing = signing::resolve(
+        args.secret.as_deref(),
+        args.secret_env.as_deref(),
+        args.scheme,
+    )?
+    .map(|secret| (args.scheme, secret));
+    if args.require_signature && signing.is_none() {
+        return Err(UserError::new(
+            "--require-signature needs a secret: pass --secret-env VAR or --secret SECRET",
+        )
+        .into());
+    }
+    let settings = settings(&args, ctx)?;
+    let save = match &args.save {
+        Some(path) => Some(
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| {
+                    UserError::new(format!("cannot open --save file {}: {e}", path.display()))
+                })?,
+        ),
+        None => None,
+    };
+    let listener = bind(&args.host, args.port)?;
+    let address = listener.local_addr()?;
+
+    // The first line on stderr, for scripts to read.
+    errln(&format!("Listening on http://{}", display_addr(address)));
+    let style = Style {
+        color: ctx.stderr_color,
+    };
+    if !address.ip().is_loopback() {
+        errln(&format!(
+            "{} bound to {}: anyone who can reach this machine can send to it",
+            style.warn("warning:"),
+            address.ip()
+        ));
+    }
+    for problem in &catalog.problems {
+        errln(&format!(
+            "{} {}",
+            style.warn("warning:"),
+            sanitize(&problem.to_string())
+        ));
+    }
+    let (schemas, problems) = SchemaSet::compile(&catalog);
+    for problem in problems {
+        errln(&format!(
+            "{} {}",
+            style.warn("warning:"),
+            sanitize(&problem)
+        ));
+    }
+    let examiner = Examiner {
+        catalog,
+        schemas,
+        signing,
+        tolerance: signing::DEFAULT_TOLERANCE,
+    };
+    let shared = Shared::new(settings, examiner, save);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let stop = runtime.block_on(server::serve(shared.clone(), listener))?;
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+
+    let tally = shared
+        .tally
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let code = tally.exit_code(stop, &shared.settings.expect);
+    report(&tally, stop, &shared.settings, ctx);
+    Ok(exit(code))
+}
+
+fn display_addr(address: SocketAddr) -> String {
+    match address.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]:{}", address.port()),
+        IpAddr::V4(ip) => format!("{ip}:{}", address.port()),
+    }
+}
+
+fn bind(host: &str, port: u16) -> Result<TcpListener> {
+    let ip: IpAddr = host
+        .trim_matches(|c| c == '[' || c == ']')
+        .parse()
+        .or_else(|_| match host {
+            "localhost" => Ok(IpAddr::from([127, 0, 0, 1])),
+            _ => Err(UserError::with_hint(
+                format!("--host {}: not an IP address", sanitize(host)),
+                "use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+            )),
+        })?;
+    TcpListener::bind((ip, port)).map_err(|e| {
+        let (message, hint) = match e.kind() {
+            std::io::ErrorKind::AddrInUse => (
+                format!("port {port} on {ip} is already in use"),
+                "stop whatever listens there, pick another port, or use 0 for a free one"
+                    .to_string(),
+            ),
+            std::io::ErrorKind::PermissionDenied => (
+                format!("not allowed to listen on port {port}"),
+                "ports below 1024 need privileges; pick a port above 1024".to_string(),
+            ),
+            _ => (
+                format!("cannot listen on {ip}:{port}: {e}"),
+                "check --host and the port".to_string(),
+            ),
+        };
+        UserError::with_hint(message, hint).into()
+    })
+}
+
+fn settings(args: &ListenArgs, ctx: &Context) -> Result<Settings> {
+    let display = match (args.json, args.quiet) {
+        (true, _) => Display::Json,
+        (false, true) => Display::Quiet,
+        _ => Display::Full,
+    };
+    let body = match &args.response_body {
+        Some(path) => Bytes::from(crate::input::read_file(path)?),
+        None => Bytes::new(),
+    };
+    let mut headers = Vec::new();
+    if !body.is_empty() && serde_json::from_slice::<serde_json::Value>(&body).is_err() {
+        headers.push((
+            hyper::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        ));
+    }
+    for text in &args.response_header {
+        let (name, value) = signing::parse_header(text)?;
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            UserError::new(format!(
+                "--response-header {}: not a valid header name",
+                sanitize(&name)
+            ))
+        })?;
+        let value = HeaderValue::from_str(&value).map_err(|_| {
+            UserError::new(format!(
+                "--response-header {}: value HTTP cannot carry",
+                name
+            ))
+        })?;
+        headers.push((name, value));
+    }
+    let forward = match &args.forward_to {
+        Some(url) => {
+            let url = reqwest::Url::parse(url).map_err(|e| {
+                UserError::new(format!("--forward-to {}: not a URL ({e})", sanitize(url)))
+            })?;
+            let client = reqwest::Client::builder()
+                .no_proxy()
+                .http1_only()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()?;
+            Some((client, url))
+        }
+        None => None,
+    };
+    Ok(Settings {
+        max_body: args.max_body,
+        display,
+        stdout_color: ctx.stdout_color,
+        stderr_color: ctx.stderr_color,
+        answer: Answer {
+            status: StatusCode::from_u16(args.status).map_err(|_| {
+                UserError::new(format!("--status {}: not an HTTP status", args.status))
+            })?,
+            delay: args.delay,
+            body,
+            headers,
+        },
+        forward,
+        count: args.count,
+        timeout: args.timeout,
+        expect: args.expect.clone(),
+        require_signature: args.require_signature,
+    })
+}
+
+fn report(tally: &tally::Tally, stop: tally::Stop, settings: &Settings, ctx: &Context) {
+    let style = Style {
+        color: ctx.stderr_color,
+    };
+    let why = match stop {
+        tally::Stop::CountReached => "done".to_string(),
+        tally::Stop::TimedOut => {
+            let wanted = settings
+                .count
+                .map(|n| format!(" before {n} requests arrived"))
+                .unwrap_or_default();
+            format!("timed out{wanted}")
+        }
+        tally::Stop::Interrupted => "stopped".to_string(),
+    };
+    errln(&format!("{why}: {}", tally.summary()));
+    for failure in &tally.failures {
+        errln(&format!("  {} {}", style.bad("✗"), sanitize(failure)));
+    }
+    if stop == tally::Stop::CountReached {
+        for name in tally.missing(&settings.expect) {
+            errln(&format!(
+                "  {} expected {} never arrived",
+                style.bad("✗"),
+                sanitize(&name)
+            ));
+        }
+    }
+}
