@@ -38,7 +38,14 @@ pub fn fixtures(args: &FixturesArgs, dir: Option<&Path>, ctx: &Context) -> Resul
             if args.json {
                 json_line(&request_json(&rendered));
             } else {
-                out(&request_text(&rendered, None, ctx.stdout_color));
+                let body = format!("{}\n", pretty_json(&rendered.body, ctx.stdout_color));
+                out(&request_text(
+                    &rendered.method,
+                    None,
+                    &rendered.headers,
+                    &body,
+                    ctx.stdout_color,
+                ));
             }
         }
     }
@@ -97,16 +104,22 @@ pub fn request_json(rendered: &Rendered) -> Value {
     json!({"method": rendered.method, "headers": headers, "body": rendered.body})
 }
 
-/// The request as text: `POST URL`, headers, blank line, pretty body.
-pub fn request_text(rendered: &Rendered, url: Option<&str>, color: bool) -> String {
+/// A request as text: `POST URL`, headers, a blank line, then the body as given (already made safe).
+pub fn request_text(
+    method: &str,
+    url: Option<&str>,
+    headers: &[(String, String)],
+    body: &str,
+    color: bool,
+) -> String {
     let style = Style { color };
-    let mut text = format!("{}", style.bold(&rendered.method));
+    let mut text = style.bold(&sanitize(method));
     if let Some(url) = url {
         text.push(' ');
         text.push_str(&sanitize(url));
     }
     text.push('\n');
-    for (name, value) in &rendered.headers {
+    for (name, value) in headers {
         text.push_str(&format!(
             "{}: {}\n",
             style.dim(&sanitize(name)),
@@ -114,8 +127,7 @@ pub fn request_text(rendered: &Rendered, url: Option<&str>, color: bool) -> Stri
         ));
     }
     text.push('\n');
-    text.push_str(&pretty_json(&rendered.body, color));
-    text.push('\n');
+    text.push_str(body);
     text
 }
 

@@ -1,15 +1,12 @@
 //! Every clap type of hookctl.
 //!
 //! House rules: every subcommand has an `after_help` with at least one example; flags that a script
-//! reads have `--json`; exit codes are the same everywhere and listed in `EXIT_CODES`.
+//! reads have `--json`; exit codes are the same everywhere (see `error.rs`) and
+//! every `--help` lists the ones its command uses.
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-
-pub const EXIT_CODES: &str =
-    "Exit codes: 0 ok, 1 the checked thing failed, 2 usage or input error, \
-3 listen timed out, 130 interrupted.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -342,7 +339,7 @@ pub struct DiffArgs {
     #[arg(long)]
     pub no_mask: bool,
 
-    /// Also mask the value at this JSON pointer (repeatable), e.g. /data/id
+    /// Leave the field at this JSON pointer out of the diff on both sides (repeatable), e.g. /data/id
     #[arg(long, value_name = "POINTER")]
     pub ignore: Vec<String>,
 

@@ -48,8 +48,3 @@ impl fmt::Display for UserError {
 }
 
 impl std::error::Error for UserError {}
-
-/// Shorthand for `Err(UserError::new(..).into())`.
-pub fn user_error<T>(message: impl Into<String>) -> anyhow::Result<T> {
-    Err(UserError::new(message).into())
-}

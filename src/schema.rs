@@ -102,10 +102,6 @@ impl CompiledSchema {
         })
     }
 
-    pub fn raw(&self) -> &Value {
-        &self.raw
-    }
-
     pub fn check(&self, instance: &Value) -> Verdict {
         if self.shapes.is_empty() {
             let errors = violations(&self.validator, instance);

@@ -40,6 +40,29 @@ pub fn mask(value: &mut Value, pointers: &[String]) {
     }
 }
 
+/// Removes the value at each pointer (when present): `--ignore` leaves a field out of the comparison.
+pub fn remove(value: &mut Value, pointers: &[String]) {
+    for pointer in pointers {
+        let Some((parent, last)) = pointer.rsplit_once('/') else {
+            continue;
+        };
+        let key = last.replace("~1", "/").replace("~0", "~");
+        match value.pointer_mut(parent) {
+            Some(Value::Object(map)) => {
+                map.shift_remove(&key);
+            }
+            Some(Value::Array(items)) => {
+                if let Ok(i) = key.parse::<usize>() {
+                    if i < items.len() {
+                        items.remove(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// A unified diff of the two values pretty-printed; empty when they are equal.
 pub fn unified(
     expected: &Value,
@@ -96,6 +119,16 @@ mod tests {
             a,
             json!({"id": "‹varies: string›", "flag": "‹varies: boolean›", "n": {"t": "‹varies: number›"}})
         );
+    }
+
+    #[test]
+    fn removing_drops_fields_and_items() {
+        let mut a = json!({"a": {"b/c": 1, "d": 2}, "l": [1, 2, 3]});
+        remove(
+            &mut a,
+            &["/a/b~1c".into(), "/l/1".into(), "/missing/x".into()],
+        );
+        assert_eq!(a, json!({"a": {"d": 2}, "l": [1, 3]}));
     }
 
     #[test]

@@ -163,12 +163,12 @@ fn build_report(
 fn masked_diff(fixture: &Fixture, body: &Value, args: &DiffArgs, ignore: &[String]) -> String {
     let mut expected = fixture.render().body;
     let mut actual = body.clone();
-    let mut pointers: Vec<String> = ignore.to_vec();
+    compare::remove(&mut expected, ignore);
+    compare::remove(&mut actual, ignore);
     if !args.no_mask {
-        pointers.extend(fixture.varying.iter().cloned());
+        compare::mask(&mut expected, &fixture.varying);
+        compare::mask(&mut actual, &fixture.varying);
     }
-    compare::mask(&mut expected, &pointers);
-    compare::mask(&mut actual, &pointers);
     let label = format!("expected ({})", fixture.name);
     compare::unified(
         &compare::normalize(&expected),

@@ -225,23 +225,14 @@ fn request_json(prepared: &Prepared, url: Option<&Url>) -> Value {
 }
 
 fn request_text(prepared: &Prepared, url: Option<&Url>, color: bool) -> String {
-    let style = Style { color };
-    let mut text = style.bold(&prepared.method);
-    if let Some(url) = url {
-        text.push(' ');
-        text.push_str(&sanitize(url.as_str()));
-    }
-    text.push('\n');
-    for (name, value) in &prepared.headers {
-        text.push_str(&format!(
-            "{}: {}\n",
-            style.dim(&sanitize(name)),
-            sanitize(value)
-        ));
-    }
-    text.push('\n');
-    text.push_str(&body_text(&prepared.body, color));
-    text
+    let body = body_text(&prepared.body, color);
+    crate::browse::request_text(
+        &prepared.method,
+        url.map(Url::as_str),
+        &prepared.headers,
+        &body,
+        color,
+    )
 }
 
 /// A body for display: JSON pretty-printed, other text as is, both sanitised.

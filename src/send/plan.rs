@@ -101,7 +101,7 @@ impl Plan {
                 method,
                 headers,
                 body,
-            } => return Ok(self.finish_capture(method, headers, body)?),
+            } => return self.finish_capture(method, headers, body),
         };
         for (name, value) in &self.headers {
             rendered.set_header(name, value);
