@@ -138,7 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
         'hookctl;diff' {
             [CompletionResult]::new('--against', '--against', [CompletionResultType]::ParameterName, 'Event to compare against (default: detected from the payload)')
             [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'Validate against this JSON Schema file instead of a built-in event')
-            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Also mask the value at this JSON pointer (repeatable), e.g. /data/id')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Leave the field at this JSON pointer out of the diff on both sides (repeatable), e.g. /data/id')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Lines of context around each difference')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never')
             [CompletionResult]::new('--fixtures', '--fixtures', [CompletionResultType]::ParameterName, 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name')

@@ -126,7 +126,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
         &'hookctl;diff'= {
             cand --against 'Event to compare against (default: detected from the payload)'
             cand --schema 'Validate against this JSON Schema file instead of a built-in event'
-            cand --ignore 'Also mask the value at this JSON pointer (repeatable), e.g. /data/id'
+            cand --ignore 'Leave the field at this JSON pointer out of the diff on both sides (repeatable), e.g. /data/id'
             cand --context 'Lines of context around each difference'
             cand --color 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never'
             cand --fixtures 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name'

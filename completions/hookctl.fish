@@ -117,7 +117,7 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s h -l help -d 
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c hookctl -n "__fish_hookctl_using_subcommand diff" -l against -d 'Event to compare against (default: detected from the payload)' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand diff" -l schema -d 'Validate against this JSON Schema file instead of a built-in event' -r -F
-complete -c hookctl -n "__fish_hookctl_using_subcommand diff" -l ignore -d 'Also mask the value at this JSON pointer (repeatable), e.g. /data/id' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand diff" -l ignore -d 'Leave the field at this JSON pointer out of the diff on both sides (repeatable), e.g. /data/id' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand diff" -l context -d 'Lines of context around each difference' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand diff" -l color -d 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never' -r -f -a "auto\t''
 always\t''
