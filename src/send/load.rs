@@ -9,8 +9,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reqwest::{Client, Url};
 use serde_json::{json, Value};
 
-use super::deliver::{deliver, header_map, method, Delivery};
+use super::deliver::{deliver, header_map, method, Delivery, FailKind};
 use super::plan::Plan;
+use super::wire::{Connection, Target};
 
 pub struct LoadOptions {
     pub repeat: u64,
@@ -138,13 +139,8 @@ impl Summary {
     }
 }
 
-fn progress_bar(total: u64, visible: bool) -> ProgressBar {
-    let target = if visible {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
+fn progress_bar(total: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) =
         ProgressStyle::with_template("{bar:40} {pos}/{len} sent  {per_sec}  eta {eta}")
     {
@@ -153,28 +149,59 @@ fn progress_bar(total: u64, visible: bool) -> ProgressBar {
     bar
 }
 
+/// How a worker reaches the receivers: hyper connections for http://, reqwest (TLS) otherwise.
+#[derive(Clone)]
+pub enum Transport {
+    Plain(Arc<Vec<Result<Target, String>>>),
+    Client(Client),
+}
+
+impl Transport {
+    /// hyper connections when every URL is plain http; otherwise a TLS-capable reqwest client (built only
+    /// then: loading the platform's certificates is the most expensive thing hookctl does at start-up).
+    pub async fn for_urls(
+        urls: &[Url],
+        timeout: Duration,
+        pool: usize,
+    ) -> anyhow::Result<Transport> {
+        if urls.iter().all(|u| u.scheme() == "http") {
+            let mut targets = Vec::new();
+            for url in urls {
+                targets.push(Target::resolve(url).await);
+            }
+            Ok(Transport::Plain(Arc::new(targets)))
+        } else {
+            Ok(Transport::Client(super::deliver::client(timeout, pool)?))
+        }
+    }
+}
+
 /// Runs the load; requests are spread over the URLs in turn.
 pub async fn run(
     plan: Arc<Plan>,
     urls: Arc<Vec<Url>>,
-    client: Client,
+    transport: Transport,
     options: &LoadOptions,
 ) -> Summary {
     let next = Arc::new(AtomicU64::new(0));
-    let bar = progress_bar(options.repeat, options.progress);
+    // A hidden bar still takes a lock per update: only keep one when it is drawn.
+    let bar = options.progress.then(|| progress_bar(options.repeat));
     let start = tokio::time::Instant::now();
+    let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..options.concurrency.min(options.repeat) {
-        let (plan, urls, client, next, bar) = (
+        let (plan, urls, transport, next, bar) = (
             plan.clone(),
             urls.clone(),
-            client.clone(),
+            transport.clone(),
             next.clone(),
             bar.clone(),
         );
         let (repeat, rate, timeout) = (options.repeat, options.rate, options.timeout);
         workers.push(tokio::spawn(async move {
             let mut summary = Summary::default();
+            let mut connections: Vec<Connection> =
+                urls.iter().map(|_| Connection::default()).collect();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= repeat {
@@ -186,20 +213,35 @@ pub async fn run(
                     )
                     .await;
                 }
-                let url = &urls[(i % urls.len() as u64) as usize];
-                let delivery = match prepare(&plan) {
-                    Ok((m, h, prepared)) => {
-                        deliver(&client, url, m, h, prepared, timeout, false).await
+                let which = (i % urls.len() as u64) as usize;
+                let url = &urls[which];
+                let delivery = match (plan.build(), &transport) {
+                    (Err(e), _) => failed_before_sending(url, FailKind::Other, e.to_string()),
+                    (Ok(prepared), Transport::Plain(targets)) => match &targets[which] {
+                        Ok(target) => connections[which].deliver(target, prepared, timeout).await,
+                        Err(dns) => failed_before_sending(url, FailKind::Dns, dns.clone()),
+                    },
+                    (Ok(prepared), Transport::Client(client)) => {
+                        match (method(&prepared.method), header_map(&prepared.headers)) {
+                            (Ok(m), Ok(h)) => {
+                                deliver(client, url, m, h, prepared, timeout, false).await
+                            }
+                            _ => failed_before_sending(
+                                url,
+                                FailKind::Other,
+                                "invalid method or header".into(),
+                            ),
+                        }
                     }
-                    Err(message) => failed_before_sending(url, message),
                 };
                 summary.add(&delivery);
-                bar.inc(1);
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
             }
             summary
         }));
     }
-    let started = Instant::now();
     let mut total = Summary::default();
     for worker in workers {
         if let Ok(summary) = worker.await {
@@ -207,31 +249,20 @@ pub async fn run(
         }
     }
     total.elapsed = started.elapsed();
-    bar.finish_and_clear();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     total.latencies_us.sort_unstable();
     total
 }
 
-type Ready = (
-    reqwest::Method,
-    reqwest::header::HeaderMap,
-    super::plan::Prepared,
-);
-
-fn prepare(plan: &Plan) -> Result<Ready, String> {
-    let prepared = plan.build().map_err(|e| e.to_string())?;
-    let m = method(&prepared.method).map_err(|e| e.to_string())?;
-    let h = header_map(&prepared.headers).map_err(|e| e.to_string())?;
-    Ok((m, h, prepared))
-}
-
-fn failed_before_sending(url: &Url, message: String) -> Delivery {
+fn failed_before_sending(url: &Url, kind: FailKind, message: String) -> Delivery {
     Delivery {
         url: url.to_string(),
         status: None,
         elapsed: Duration::ZERO,
         response_bytes: 0,
-        failure: Some((super::deliver::FailKind::Other, message)),
+        failure: Some((kind, message)),
         response_headers: Vec::new(),
         response_body: Vec::new(),
     }

@@ -3,6 +3,7 @@ mod deliver;
 mod interactive;
 mod load;
 pub mod plan;
+mod wire;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -217,10 +218,8 @@ fn headers_json(headers: &[(String, String)]) -> Value {
 }
 
 fn request_json(prepared: &Prepared, url: Option<&Url>) -> Value {
-    let body = prepared
-        .json
-        .clone()
-        .unwrap_or_else(|| Value::String(String::from_utf8_lossy(&prepared.body).into()));
+    let body = serde_json::from_slice(&prepared.body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&prepared.body).into()));
     json!({"method": prepared.method, "url": url.map(Url::as_str), "headers": headers_json(&prepared.headers), "body": body})
 }
 
@@ -364,7 +363,6 @@ async fn load_mode(
     args: &SendArgs,
     ctx: &Context,
 ) -> Result<ExitCode> {
-    let client = deliver::client(args.timeout, args.concurrency as usize)?;
     let options = load::LoadOptions {
         repeat,
         concurrency: args.concurrency,
@@ -372,8 +370,10 @@ async fn load_mode(
         progress: ctx.stderr_tty && !args.verbose,
         timeout: args.timeout,
     };
+    let transport =
+        load::Transport::for_urls(&urls, args.timeout, args.concurrency as usize).await?;
     let urls = Arc::new(urls);
-    let summary = load::run(Arc::new(plan), urls.clone(), client, &options).await;
+    let summary = load::run(Arc::new(plan), urls.clone(), transport, &options).await;
     if args.json {
         json_line(&summary.to_json(args.concurrency, &urls));
     } else {

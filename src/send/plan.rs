@@ -50,8 +50,6 @@ pub struct Prepared {
     pub method: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// The body as JSON, for display (None for a non-JSON captured body).
-    pub json: Option<Value>,
 }
 
 impl Plan {
@@ -71,6 +69,18 @@ impl Plan {
     pub fn build(&self) -> Result<Prepared> {
         let clock = RenderClock::now();
         let mut rendered = match &self.source {
+            Source::Fixture(fixture) if self.sets.is_empty() => {
+                let (body, headers) = fixture.render_bytes(&clock);
+                let mut rendered = Rendered {
+                    method: fixture.method.clone(),
+                    headers,
+                    body: Value::Null,
+                };
+                for (name, value) in &self.headers {
+                    rendered.set_header(name, value);
+                }
+                return Ok(self.finish(rendered.method, rendered.headers, body));
+            }
             Source::Fixture(fixture) => {
                 let mut body = fixture.render_body(&clock);
                 self.apply_sets(&mut body)?;
@@ -107,12 +117,7 @@ impl Plan {
             rendered.set_header(name, value);
         }
         let bytes = serde_json::to_vec(&rendered.body)?;
-        Ok(self.finish(
-            rendered.method,
-            rendered.headers,
-            bytes,
-            Some(rendered.body),
-        ))
+        Ok(self.finish(rendered.method, rendered.headers, bytes))
     }
 
     fn finish_capture(
@@ -121,14 +126,14 @@ impl Plan {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Prepared> {
-        let (bytes, json) = if self.sets.is_empty() {
-            (body.to_vec(), serde_json::from_slice(body).ok())
+        let bytes = if self.sets.is_empty() {
+            body.to_vec()
         } else {
             let mut value: Value = serde_json::from_slice(body).map_err(|_| {
                 UserError::new("--set needs a JSON body, and the captured body is not JSON")
             })?;
             self.apply_sets(&mut value)?;
-            (serde_json::to_vec(&value)?, Some(value))
+            serde_json::to_vec(&value)?
         };
         let mut rendered = Rendered {
             method: method.to_string(),
@@ -138,16 +143,10 @@ impl Plan {
         for (name, value) in &self.headers {
             rendered.set_header(name, value);
         }
-        Ok(self.finish(rendered.method, rendered.headers, bytes, json))
+        Ok(self.finish(rendered.method, rendered.headers, bytes))
     }
 
-    fn finish(
-        &self,
-        method: String,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-        json: Option<Value>,
-    ) -> Prepared {
+    fn finish(&self, method: String, headers: Vec<(String, String)>, body: Vec<u8>) -> Prepared {
         let mut headers: Vec<(String, String)> = headers
             .into_iter()
             .filter(|(n, _)| !COMPUTED_HEADERS.iter().any(|c| n.eq_ignore_ascii_case(c)))
@@ -164,7 +163,6 @@ impl Plan {
             method,
             headers,
             body,
-            json,
         }
     }
 
@@ -236,11 +234,13 @@ mod tests {
 
     #[test]
     fn every_build_is_fresh() {
-        let p = plan("obniz.install.create", &[]);
-        assert_ne!(
-            p.build().unwrap().json.unwrap()["data"]["id"],
-            p.build().unwrap().json.unwrap()["data"]["id"]
-        );
+        let id = |p: &Plan| {
+            serde_json::from_slice::<Value>(&p.build().unwrap().body).unwrap()["data"]["id"].clone()
+        };
+        let fast = plan("obniz.install.create", &[]);
+        assert_ne!(id(&fast), id(&fast));
+        let with_set = plan("obniz.install.create", &["data.os=\"x\""]);
+        assert_ne!(id(&with_set), id(&with_set));
     }
 
     #[test]

@@ -1,0 +1,209 @@
+//! The load-mode transport for `http://` receivers: one keep-alive HTTP/1.1 connection per worker through
+//! hyper's client connection API (as oha does), reconnecting when the receiver closes it. `https://`
+//! receivers go through reqwest instead.
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::header::{HeaderValue, HOST};
+use hyper::{Request, Uri};
+use hyper_util::rt::TokioIo;
+use reqwest::Url;
+
+use super::deliver::{Delivery, FailKind};
+use super::plan::Prepared;
+
+/// Where a worker connects and what it writes in the request line.
+#[derive(Clone)]
+pub struct Target {
+    pub url: Url,
+    address: SocketAddr,
+    host: HeaderValue,
+    path: Uri,
+}
+
+impl Target {
+    /// Resolves the host once, up front; `Err` is a DNS failure.
+    pub async fn resolve(url: &Url) -> Result<Target, String> {
+        let host = url.host_str().unwrap_or_default();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let address = tokio::net::lookup_host((host, port))
+            .await
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| format!("DNS failure: cannot resolve host {host}"))?;
+        let authority = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        };
+        let path_and_query = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        Ok(Target {
+            url: url.clone(),
+            address,
+            host: HeaderValue::from_str(&authority).map_err(|e| e.to_string())?,
+            path: path_and_query
+                .parse()
+                .map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?,
+        })
+    }
+}
+
+/// One worker's connection, opened on first use and again after the receiver closes it.
+#[derive(Default)]
+pub struct Connection {
+    sender: Option<SendRequest<Full<Bytes>>>,
+}
+
+fn failure(url: &Url, start: Instant, kind: FailKind, message: String) -> Delivery {
+    Delivery {
+        url: url.to_string(),
+        status: None,
+        elapsed: start.elapsed(),
+        response_bytes: 0,
+        failure: Some((kind, message)),
+        response_headers: Vec::new(),
+        response_body: Vec::new(),
+    }
+}
+
+async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>, (FailKind, String)> {
+    let stream = tokio::net::TcpStream::connect(target.address)
+        .await
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                (
+                    FailKind::Refused,
+                    format!(
+                        "connection refused: nothing is listening on {}",
+                        target.address
+                    ),
+                )
+            } else {
+                (
+                    FailKind::Connect,
+                    format!("cannot connect to {}: {e}", target.address),
+                )
+            }
+        })?;
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = http1::handshake(TokioIo::new(stream)).await.map_err(|e| {
+        (
+            FailKind::Connect,
+            format!("HTTP handshake with {} failed: {e}", target.address),
+        )
+    })?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+impl Connection {
+    /// Sends one request; the failure, if any, is in the result.
+    pub async fn deliver(
+        &mut self,
+        target: &Target,
+        prepared: Prepared,
+        timeout: Duration,
+    ) -> Delivery {
+        let start = Instant::now();
+        match tokio::time::timeout(timeout, self.exchange(target, prepared, start)).await {
+            Ok(delivery) => delivery,
+            Err(_) => {
+                self.sender = None;
+                let message = format!(
+                    "no answer within {} (--timeout)",
+                    humantime::format_duration(timeout)
+                );
+                failure(&target.url, start, FailKind::Timeout, message)
+            }
+        }
+    }
+
+    async fn exchange(&mut self, target: &Target, prepared: Prepared, start: Instant) -> Delivery {
+        let request = match build(target, prepared) {
+            Ok(request) => request,
+            Err(message) => return failure(&target.url, start, FailKind::Other, message),
+        };
+        let sender = match &mut self.sender {
+            Some(sender) if !sender.is_closed() => sender,
+            _ => match connect(target).await {
+                Ok(sender) => self.sender.insert(sender),
+                Err((kind, message)) => return failure(&target.url, start, kind, message),
+            },
+        };
+        if sender.ready().await.is_err() {
+            self.sender = None;
+            return failure(
+                &target.url,
+                start,
+                FailKind::Connect,
+                "the receiver closed the connection".into(),
+            );
+        }
+        let response = match sender.send_request(request).await {
+            Ok(response) => response,
+            Err(e) => {
+                self.sender = None;
+                return failure(
+                    &target.url,
+                    start,
+                    FailKind::Other,
+                    format!("request failed: {e}"),
+                );
+            }
+        };
+        let status = response.status().as_u16();
+        let keep_alive = !response
+            .headers()
+            .get(hyper::header::CONNECTION)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+        match response.into_body().collect().await {
+            Ok(body) => {
+                if !keep_alive {
+                    self.sender = None;
+                }
+                Delivery {
+                    url: target.url.to_string(),
+                    status: Some(status),
+                    elapsed: start.elapsed(),
+                    response_bytes: body.to_bytes().len(),
+                    failure: None,
+                    response_headers: Vec::new(),
+                    response_body: Vec::new(),
+                }
+            }
+            Err(e) => {
+                self.sender = None;
+                failure(
+                    &target.url,
+                    start,
+                    FailKind::Other,
+                    format!("reading the answer failed: {e}"),
+                )
+            }
+        }
+    }
+}
+
+fn build(target: &Target, prepared: Prepared) -> Result<Request<Full<Bytes>>, String> {
+    let mut request = Request::builder()
+        .method(prepared.method.as_str())
+        .uri(target.path.clone());
+    let headers = request.headers_mut().ok_or("invalid request")?;
+    headers.insert(HOST, target.host.clone());
+    for (name, value) in &prepared.headers {
+        let name =
+            hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
+        headers.append(
+            name,
+            HeaderValue::from_str(value).map_err(|e| e.to_string())?,
+        );
+    }
+    request
+        .body(Full::new(Bytes::from(prepared.body)))
+        .map_err(|e| e.to_string())
+}
