@@ -2,10 +2,7 @@
 use std::{env, fs, path::Path};
 
 fn collect(dir: &Path, out: &mut Vec<String>) {
-    let mut entries: Vec<_> = fs::read_dir(dir)
-        .expect("read fixtures/")
-        .flatten()
-        .collect();
+    let mut entries: Vec<_> = fs::read_dir(dir).expect("read fixtures/").flatten().collect();
     entries.sort_by_key(|e| e.path());
     for entry in entries {
         let path = entry.path();
@@ -24,9 +21,7 @@ fn main() {
     collect(&root, &mut files);
     let mut code = String::from("/// (path relative to fixtures/, contents) of every embedded fixture and schema file.\npub static EMBEDDED: &[(&str, &str)] = &[\n");
     for file in &files {
-        let rel = file
-            .rsplit_once("/fixtures/")
-            .map_or(file.as_str(), |(_, r)| r);
+        let rel = file.rsplit_once("/fixtures/").map_or(file.as_str(), |(_, r)| r);
         code.push_str(&format!("    ({rel:?}, include_str!({file:?})),\n"));
     }
     code.push_str("];\n");

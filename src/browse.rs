@@ -16,15 +16,9 @@ use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, Style};
 /// Loads the catalog and reports every user fixture that was skipped, on stderr.
 pub fn load_catalog(dir: Option<&Path>, ctx: &Context) -> Result<Catalog> {
     let catalog = Catalog::load(dir)?;
-    let style = Style {
-        color: ctx.stderr_color,
-    };
+    let style = Style { color: ctx.stderr_color };
     for problem in &catalog.problems {
-        errln(&format!(
-            "{} {}",
-            style.warn("warning:"),
-            sanitize(&problem.to_string())
-        ));
+        errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem.to_string())));
     }
     Ok(catalog)
 }
@@ -39,13 +33,7 @@ pub fn fixtures(args: &FixturesArgs, dir: Option<&Path>, ctx: &Context) -> Resul
                 json_line(&request_json(&rendered));
             } else {
                 let body = format!("{}\n", pretty_json(&rendered.body, ctx.stdout_color));
-                out(&request_text(
-                    &rendered.method,
-                    None,
-                    &rendered.headers,
-                    &body,
-                    ctx.stdout_color,
-                ));
+                out(&request_text(&rendered.method, None, &rendered.headers, &body, ctx.stdout_color));
             }
         }
     }
@@ -66,52 +54,29 @@ fn list(catalog: &Catalog, as_json: bool, ctx: &Context) {
         outln(&serde_json::to_string_pretty(&items).unwrap_or_default());
         return;
     }
-    let style = Style {
-        color: ctx.stdout_color,
-    };
-    let width = catalog
-        .iter()
-        .map(|f| f.name.chars().count())
-        .max()
-        .unwrap_or(0);
+    let style = Style { color: ctx.stdout_color };
+    let width = catalog.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
     let mut provider = String::new();
     for fixture in catalog.iter() {
         if fixture.provider != provider {
             provider.clone_from(&fixture.provider);
             outln(&style.bold(&sanitize(&provider)));
         }
-        let user = if fixture.origin == Origin::BuiltIn {
-            ""
-        } else {
-            " (yours)"
-        };
+        let user = if fixture.origin == Origin::BuiltIn { "" } else { " (yours)" };
         let name = format!("{:width$}", sanitize(&fixture.name), width = width);
-        outln(&format!(
-            "  {}  {}{user}",
-            style.ok(&name),
-            sanitize(&fixture.description)
-        ));
+        outln(&format!("  {}  {}{user}", style.ok(&name), sanitize(&fixture.description)));
     }
 }
 
 /// `{"method", "headers", "body"}` (plus `url` when there is one).
 pub fn request_json(rendered: &Rendered) -> Value {
-    let headers: serde_json::Map<String, Value> = rendered
-        .headers
-        .iter()
-        .map(|(n, v)| (n.clone(), Value::String(v.clone())))
-        .collect();
+    let headers: serde_json::Map<String, Value> =
+        rendered.headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect();
     json!({"method": rendered.method, "headers": headers, "body": rendered.body})
 }
 
 /// A request as text: `POST URL`, headers, a blank line, then the body as given (already made safe).
-pub fn request_text(
-    method: &str,
-    url: Option<&str>,
-    headers: &[(String, String)],
-    body: &str,
-    color: bool,
-) -> String {
+pub fn request_text(method: &str, url: Option<&str>, headers: &[(String, String)], body: &str, color: bool) -> String {
     let style = Style { color };
     let mut text = style.bold(&sanitize(method));
     if let Some(url) = url {
@@ -120,11 +85,7 @@ pub fn request_text(
     }
     text.push('\n');
     for (name, value) in headers {
-        text.push_str(&format!(
-            "{}: {}\n",
-            style.dim(&sanitize(name)),
-            sanitize(value)
-        ));
+        text.push_str(&format!("{}: {}\n", style.dim(&sanitize(name)), sanitize(value)));
     }
     text.push('\n');
     text.push_str(body);

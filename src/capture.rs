@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use base64::Engine as _;
-use serde_json::{json, Map, Value};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::error::UserError;
 
@@ -44,12 +47,8 @@ pub fn classify(body: &[u8]) -> BodyKind {
         Err(err) => match std::str::from_utf8(body) {
             Ok(text) => {
                 let looks_json = text.trim_start().starts_with(['{', '[']);
-                let json_error = looks_json
-                    .then(|| format!("line {} column {}: {err}", err.line(), err.column()));
-                BodyKind::Text {
-                    text: text.to_string(),
-                    json_error,
-                }
+                let json_error = looks_json.then(|| format!("line {} column {}: {err}", err.line(), err.column()));
+                BodyKind::Text { text: text.to_string(), json_error }
             }
             Err(_) => BodyKind::Binary,
         },
@@ -66,82 +65,153 @@ pub struct Findings {
     pub signature: Option<Value>,
 }
 
-/// The record as one JSON object (field order as documented).
-pub fn record(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> Value {
-    let headers: Map<String, Value> =
-        arrived
-            .headers
-            .iter()
-            .fold(Map::new(), |mut map, (name, value)| {
-                let key = name.to_ascii_lowercase();
-                match map.get_mut(&key) {
-                    Some(Value::String(existing)) => {
-                        existing.push_str(", ");
-                        existing.push_str(value);
-                    }
-                    _ => {
-                        map.insert(key, Value::String(value.clone()));
-                    }
-                }
-                map
-            });
-    let (body, body_text, body_base64) = match kind {
-        BodyKind::Empty => (Value::Null, Value::Null, Value::Null),
-        BodyKind::Json(value) => (value.clone(), Value::Null, Value::Null),
-        BodyKind::Text { text, .. } => (Value::Null, Value::String(text.clone()), Value::Null),
-        BodyKind::Binary => (
-            Value::Null,
-            Value::Null,
-            Value::String(base64::engine::general_purpose::STANDARD.encode(&arrived.body)),
-        ),
-    };
-    let mut record = json!({
-        "id": arrived.id,
-        "received_at": arrived.received_at,
-        "remote_addr": arrived.remote_addr,
-        "method": arrived.method,
-        "path": arrived.path,
-        "query": arrived.query,
-        "headers": headers,
-        "body": body,
-        "body_text": body_text,
-        "body_base64": body_base64,
-        "body_bytes": arrived.body.len(),
-        "event": findings.event,
-        "shape": findings.shape,
-        "valid": findings.valid,
-        "errors": findings.errors,
-    });
-    if let BodyKind::Json(value) = kind {
-        // Signatures cover exact bytes: keep them when re-serialising would not give them back.
-        if serde_json::to_vec(value).ok().as_deref() != Some(arrived.body.as_slice()) {
-            record["body_raw"] = Value::String(String::from_utf8_lossy(&arrived.body).into_owned());
-        }
-    }
-    if let Some(signature) = &findings.signature {
-        record["signature"] = signature.clone();
-    }
-    record
+/// The record, borrowed from the request: serialised once, straight to text, on the hot path.
+#[derive(Serialize)]
+struct RecordRef<'a> {
+    id: u64,
+    received_at: &'a str,
+    remote_addr: &'a str,
+    method: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    headers: Headers<'a>,
+    body: Body<'a>,
+    body_text: Option<&'a str>,
+    body_base64: Option<String>,
+    body_bytes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_raw: Option<&'a str>,
+    event: Option<&'a str>,
+    shape: Option<&'a str>,
+    valid: Option<bool>,
+    errors: &'a [Value],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<&'a Value>,
 }
 
-/// The exact body bytes a record describes.
-pub fn body_bytes(record: &Value) -> Result<Vec<u8>> {
-    if let Some(raw) = record.get("body_raw").and_then(Value::as_str) {
-        return Ok(raw.as_bytes().to_vec());
+/// Header names lower-cased, repeated headers joined with ", " (as HTTP allows).
+struct Headers<'a>(&'a [(String, String)]);
+
+impl Serialize for Headers<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut merged: Vec<(String, String)> = Vec::with_capacity(self.0.len());
+        for (name, value) in self.0 {
+            let key = name.to_ascii_lowercase();
+            match merged.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, existing)) => {
+                    existing.push_str(", ");
+                    existing.push_str(value);
+                }
+                None => merged.push((key, value.clone())),
+            }
+        }
+        let mut map = serializer.serialize_map(Some(merged.len()))?;
+        for (k, v) in &merged {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
-    if let Some(text) = record.get("body_text").and_then(Value::as_str) {
-        return Ok(text.as_bytes().to_vec());
+}
+
+/// The `body` field: the exact JSON text when it can stand in one NDJSON line as is, else the value.
+enum Body<'a> {
+    Exact(&'a RawValue),
+    Value(&'a Value),
+    Null,
+}
+
+impl Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Body::Exact(raw) => raw.serialize(serializer),
+            Body::Value(value) => value.serialize(serializer),
+            Body::Null => serializer.serialize_none(),
+        }
     }
-    if let Some(encoded) = record.get("body_base64").and_then(Value::as_str) {
+}
+
+/// The body's own text, when writing it verbatim keeps the record one line and byte-exact: no newline,
+/// no surrounding whitespace, nothing `json_safe` would escape, and not a bare `null`.
+fn verbatim(body: &[u8]) -> Option<&RawValue> {
+    if body.iter().any(|b| matches!(b, b'\n' | b'\r')) {
+        return None;
+    }
+    let raw: &RawValue = serde_json::from_slice(body).ok()?;
+    let text = raw.get();
+    let plain = text.len() == body.len() && text != "null";
+    (plain && !crate::output::has_unsafe_chars(text)).then_some(raw)
+}
+
+/// The record as one NDJSON line (without the newline), safe for a terminal.
+pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> String {
+    let (body, body_text, body_base64, body_raw) = match kind {
+        BodyKind::Empty => (Body::Null, None, None, None),
+        BodyKind::Json(value) => match verbatim(&arrived.body) {
+            Some(raw) => (Body::Exact(raw), None, None, None),
+            // Signatures cover exact bytes: keep them beside the value.
+            None => (Body::Value(value), None, None, std::str::from_utf8(&arrived.body).ok()),
+        },
+        BodyKind::Text { text, .. } => (Body::Null, Some(text.as_str()), None, None),
+        BodyKind::Binary => {
+            (Body::Null, None, Some(base64::engine::general_purpose::STANDARD.encode(&arrived.body)), None)
+        }
+    };
+    let record = RecordRef {
+        id: arrived.id,
+        received_at: &arrived.received_at,
+        remote_addr: &arrived.remote_addr,
+        method: &arrived.method,
+        path: &arrived.path,
+        query: arrived.query.as_deref(),
+        headers: Headers(&arrived.headers),
+        body,
+        body_text,
+        body_base64,
+        body_bytes: arrived.body.len(),
+        body_raw,
+        event: findings.event.as_deref(),
+        shape: findings.shape.as_deref(),
+        valid: findings.valid,
+        errors: &findings.errors,
+        signature: findings.signature.as_ref(),
+    };
+    let text = serde_json::to_string(&record).unwrap_or_default();
+    crate::output::json_safe(text)
+}
+
+/// A record read back: its fields, and the exact body bytes it describes.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub record: Value,
+    pub body: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct BodyFields<'a> {
+    #[serde(borrow, default)]
+    body: Option<&'a RawValue>,
+    #[serde(default)]
+    body_raw: Option<String>,
+    #[serde(default)]
+    body_text: Option<String>,
+    #[serde(default)]
+    body_base64: Option<String>,
+}
+
+/// The exact body bytes of one record line.
+fn exact_body(line: &str) -> Result<Vec<u8>, String> {
+    let fields: BodyFields<'_> = serde_json::from_str(line).map_err(|e| format!("not a capture record: {e}"))?;
+    if let Some(raw) = fields.body_raw.or(fields.body_text) {
+        return Ok(raw.into_bytes());
+    }
+    if let Some(encoded) = fields.body_base64 {
         return base64::engine::general_purpose::STANDARD
             .decode(encoded)
-            .map_err(|e| {
-                UserError::new(format!("capture record's body_base64 is not base64: {e}")).into()
-            });
+            .map_err(|e| format!("body_base64 is not base64: {e}"));
     }
-    match record.get("body") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(body) => Ok(serde_json::to_vec(body)?),
+    match fields.body.map(RawValue::get) {
+        None | Some("null") => Ok(Vec::new()),
+        Some(text) => Ok(text.as_bytes().to_vec()),
     }
 }
 
@@ -150,11 +220,7 @@ pub fn headers(record: &Value) -> Vec<(String, String)> {
     record
         .get("headers")
         .and_then(Value::as_object)
-        .map(|map| {
-            map.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
+        .map(|map| map.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
         .unwrap_or_default()
 }
 
@@ -165,53 +231,46 @@ pub fn parse_spec(spec: &str) -> Option<(PathBuf, Option<u64>)> {
     }
     let (file, id) = spec.rsplit_once(':')?;
     let id = id.parse().ok()?;
-    Path::new(file)
-        .is_file()
-        .then(|| (PathBuf::from(file), Some(id)))
+    Path::new(file).is_file().then(|| (PathBuf::from(file), Some(id)))
 }
 
 /// Whether a JSON value is a capture record (not a webhook body that happens to be an object).
 pub fn is_record(value: &Value) -> bool {
-    ["id", "received_at", "method", "headers", "body"]
-        .iter()
-        .all(|k| value.get(k).is_some())
+    ["id", "received_at", "method", "headers", "body"].iter().all(|k| value.get(k).is_some())
 }
 
 /// The record with that id, or the last one, from an NDJSON capture file.
-pub fn read(path: &Path, id: Option<u64>) -> Result<Value> {
+pub fn read(path: &Path, id: Option<u64>) -> Result<Captured> {
     let text = fs::read_to_string(path)
         .map_err(|e| UserError::new(format!("cannot read capture file {}: {e}", path.display())))?;
     find(&text, id).map_err(|e| UserError::new(format!("{}: {e}", path.display())).into())
 }
 
 /// Picks a record out of NDJSON text (skipping a torn last line).
-pub fn find(text: &str, id: Option<u64>) -> Result<Value, String> {
-    let records: Vec<Value> = text
+pub fn find(text: &str, id: Option<u64>) -> Result<Captured, String> {
+    let records: Vec<(&str, Value)> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(is_record)
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok().map(|v| (l, v)))
+        .filter(|(_, v)| is_record(v))
         .collect();
     if records.is_empty() {
-        return Err(
-            "no capture records in it (expected the NDJSON that `hookctl listen --save` writes)"
-                .into(),
-        );
+        return Err("no capture records in it (expected the NDJSON that `hookctl listen --save` writes)".into());
     }
-    match id {
-        None => Ok(records.last().cloned().unwrap_or_default()),
-        Some(id) => records
-            .into_iter()
-            .find(|r| r["id"].as_u64() == Some(id))
-            .ok_or_else(|| {
-                format!("no record with id {id} (ids start at 1; `jq .id` on the file lists them)")
-            }),
-    }
+    let chosen = match id {
+        None => records.into_iter().next_back(),
+        Some(id) => records.into_iter().find(|(_, r)| r["id"].as_u64() == Some(id)),
+    };
+    let Some((line, record)) = chosen else {
+        return Err(format!("no record with id {} (ids start at 1; `jq .id` on the file lists them)", id.unwrap_or(0)));
+    };
+    Ok(Captured { body: exact_body(line)?, record })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn arrived(body: &[u8]) -> Arrived {
         Arrived {
@@ -230,51 +289,54 @@ mod tests {
         }
     }
 
+    fn round_trip(body: &[u8]) -> (Value, Vec<u8>) {
+        let line = record_line(&arrived(body), &classify(body), &Findings::default());
+        assert!(!line.contains('\n'));
+        let captured = find(&line, None).unwrap();
+        (captured.record, captured.body)
+    }
+
     #[test]
-    fn json_bodies_keep_exact_bytes_only_when_needed() {
+    fn json_bodies_keep_their_exact_bytes() {
         let compact = br#"{"a":1}"#;
-        let rec = record(&arrived(compact), &classify(compact), &Findings::default());
-        assert_eq!(rec["body"], json!({"a": 1}));
-        assert!(rec.get("body_raw").is_none());
-        assert_eq!(body_bytes(&rec).unwrap(), compact);
-        assert_eq!(rec["headers"]["x-a"], "1, 2");
-        let pretty = b"{\n  \"a\": 1\n}";
-        let rec = record(&arrived(pretty), &classify(pretty), &Findings::default());
-        assert_eq!(body_bytes(&rec).unwrap(), pretty);
+        let (record, body) = round_trip(compact);
+        assert_eq!(record["body"], json!({"a": 1}));
+        assert!(record.get("body_raw").is_none(), "verbatim: no second copy");
+        assert_eq!(body, compact);
+        assert_eq!(record["headers"]["x-a"], "1, 2");
+        for exact in [&b"{\n  \"a\": 1\n}"[..], b"{ \"a\" : 1.50 } ", b"null", b"{\"t\":\"\xc2\x9b\"}"] {
+            let (record, body) = round_trip(exact);
+            assert_eq!(body, exact, "{record}");
+            assert!(record.get("body_raw").is_some());
+        }
     }
 
     #[test]
     fn text_and_binary_bodies_round_trip() {
         let text = b"{\"device_type\": 'iOS'}";
         let kind = classify(text);
-        let BodyKind::Text {
-            json_error: Some(err),
-            ..
-        } = &kind
-        else {
-            panic!("{kind:?}")
-        };
+        let BodyKind::Text { json_error: Some(err), .. } = &kind else { panic!("{kind:?}") };
         assert!(err.starts_with("line 1 column 17"), "{err}");
-        let rec = record(&arrived(text), &kind, &Findings::default());
-        assert_eq!(rec["body"], Value::Null);
-        assert_eq!(body_bytes(&rec).unwrap(), text);
+        let (record, body) = round_trip(text);
+        assert_eq!(record["body"], Value::Null);
+        assert_eq!(body, text);
         let binary = [0xff, 0x00, 0xfe];
-        let rec = record(&arrived(&binary), &classify(&binary), &Findings::default());
-        assert_eq!(rec["body_base64"], "/wD+");
-        assert_eq!(body_bytes(&rec).unwrap(), binary);
+        let (record, body) = round_trip(&binary);
+        assert_eq!(record["body_base64"], "/wD+");
+        assert_eq!(body, binary);
+        assert_eq!(round_trip(b"").1, b"");
     }
 
     #[test]
     fn records_are_found_by_id_or_last() {
-        let a = record(&arrived(b"1"), &classify(b"1"), &Findings::default());
-        let mut b = a.clone();
-        b["id"] = json!(8);
+        let a = record_line(&arrived(b"1"), &classify(b"1"), &Findings::default());
+        let mut later = arrived(b"2");
+        later.id = 8;
+        let b = record_line(&later, &classify(b"2"), &Findings::default());
         let text = format!("{a}\n{b}\n{{\"torn");
-        assert_eq!(find(&text, None).unwrap()["id"], 8);
-        assert_eq!(find(&text, Some(7)).unwrap()["id"], 7);
-        assert!(find(&text, Some(9))
-            .unwrap_err()
-            .contains("no record with id 9"));
+        assert_eq!(find(&text, None).unwrap().record["id"], 8);
+        assert_eq!(find(&text, Some(7)).unwrap().body, b"1");
+        assert!(find(&text, Some(9)).unwrap_err().contains("no record with id 9"));
         assert!(find("{\"a\":1}", None).is_err());
     }
 }

@@ -383,12 +383,7 @@ pub struct SignArgs {
 #[derive(Debug, Args, Clone)]
 pub struct SecretArgs {
     /// The signing secret (prefer --secret-env: a flag shows in the process list)
-    #[arg(
-        long,
-        value_name = "SECRET",
-        required_unless_present = "secret_env",
-        conflicts_with = "secret_env"
-    )]
+    #[arg(long, value_name = "SECRET", required_unless_present = "secret_env", conflicts_with = "secret_env")]
     pub secret: Option<String>,
 
     /// Read the secret from this environment variable
@@ -442,13 +437,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// `10MiB`, `512KiB`, `1MB`, `1000` (bytes).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size (try 10MiB, 512KiB or 1000)"))?;
+    let number: u64 = digits.parse().map_err(|_| format!("`{text}` is not a size (try 10MiB, 512KiB or 1000)"))?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" => 1_000,
@@ -457,15 +448,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "mib" => 1 << 20,
         "g" | "gb" => 1_000_000_000,
         "gib" => 1 << 30,
-        other => {
-            return Err(format!(
-                "unknown size unit `{other}` (use B, KiB, MiB, GiB, KB, MB or GB)"
-            ))
-        }
+        other => return Err(format!("unknown size unit `{other}` (use B, KiB, MiB, GiB, KB, MB or GB)")),
     };
-    number
-        .checked_mul(factor)
-        .ok_or_else(|| format!("`{text}` is too large"))
+    number.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
 }
 
 #[cfg(test)]
@@ -482,15 +467,8 @@ mod tests {
     fn every_subcommand_has_an_example() {
         let cmd = Cli::command();
         for sub in cmd.get_subcommands() {
-            let help = sub
-                .get_after_help()
-                .map(|h| h.to_string())
-                .unwrap_or_default();
-            assert!(
-                help.contains("Examples:"),
-                "`{}` has no example in --help",
-                sub.get_name()
-            );
+            let help = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(help.contains("Examples:"), "`{}` has no example in --help", sub.get_name());
         }
     }
 
@@ -520,9 +498,7 @@ mod tests {
             "a.b=1",
         ])
         .unwrap();
-        let Command::Send(args) = cli.command else {
-            panic!("not send")
-        };
+        let Command::Send(args) = cli.command else { panic!("not send") };
         assert_eq!(args.to, ["http://a", "http://b"]);
         assert_eq!(args.set, ["a.b=1"]);
         assert_eq!(args.timeout, Duration::from_secs(10));
@@ -531,22 +507,14 @@ mod tests {
     #[test]
     fn listen_defaults_to_port_8080_on_loopback() {
         let cli = Cli::try_parse_from(["hookctl", "listen"]).unwrap();
-        let Command::Listen(args) = cli.command else {
-            panic!("not listen")
-        };
-        assert_eq!(
-            (args.port, args.host.as_str(), args.max_body),
-            (8080, "127.0.0.1", 10 << 20)
-        );
+        let Command::Listen(args) = cli.command else { panic!("not listen") };
+        assert_eq!((args.port, args.host.as_str(), args.max_body), (8080, "127.0.0.1", 10 << 20));
     }
 
     #[test]
     fn fixtures_show_accepts_json_after_the_name() {
-        let cli = Cli::try_parse_from(["hookctl", "fixtures", "show", "pgyer.feedback", "--json"])
-            .unwrap();
-        let Command::Fixtures(args) = cli.command else {
-            panic!("not fixtures")
-        };
+        let cli = Cli::try_parse_from(["hookctl", "fixtures", "show", "pgyer.feedback", "--json"]).unwrap();
+        let Command::Fixtures(args) = cli.command else { panic!("not fixtures") };
         assert!(args.json);
         assert!(matches!(args.action, Some(FixturesAction::Show { .. })));
     }

@@ -20,10 +20,7 @@ pub struct Env {
 
 impl Env {
     pub fn read() -> Self {
-        Env {
-            no_color: std::env::var("NO_COLOR").ok(),
-            term: std::env::var("TERM").ok(),
-        }
+        Env { no_color: std::env::var("NO_COLOR").ok(), term: std::env::var("TERM").ok() }
     }
 }
 
@@ -33,9 +30,7 @@ pub fn wants_color(choice: ColorChoice, is_tty: bool, env: &Env) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            is_tty
-                && env.no_color.as_deref().is_none_or(str::is_empty)
-                && env.term.as_deref() != Some("dumb")
+            is_tty && env.no_color.as_deref().is_none_or(str::is_empty) && env.term.as_deref() != Some("dumb")
         }
     }
 }
@@ -69,44 +64,21 @@ mod tests {
     use super::*;
 
     fn env(no_color: Option<&str>, term: Option<&str>) -> Env {
-        Env {
-            no_color: no_color.map(String::from),
-            term: term.map(String::from),
-        }
+        Env { no_color: no_color.map(String::from), term: term.map(String::from) }
     }
 
     #[test]
     fn auto_colours_only_a_terminal_without_no_color() {
-        assert!(wants_color(
-            ColorChoice::Auto,
-            true,
-            &env(None, Some("xterm"))
-        ));
-        assert!(!wants_color(
-            ColorChoice::Auto,
-            false,
-            &env(None, Some("xterm"))
-        ));
-        assert!(!wants_color(
-            ColorChoice::Auto,
-            true,
-            &env(Some("1"), Some("xterm"))
-        ));
+        assert!(wants_color(ColorChoice::Auto, true, &env(None, Some("xterm"))));
+        assert!(!wants_color(ColorChoice::Auto, false, &env(None, Some("xterm"))));
+        assert!(!wants_color(ColorChoice::Auto, true, &env(Some("1"), Some("xterm"))));
         assert!(wants_color(ColorChoice::Auto, true, &env(Some(""), None)));
-        assert!(!wants_color(
-            ColorChoice::Auto,
-            true,
-            &env(None, Some("dumb"))
-        ));
+        assert!(!wants_color(ColorChoice::Auto, true, &env(None, Some("dumb"))));
     }
 
     #[test]
     fn always_and_never_ignore_the_environment() {
-        assert!(wants_color(
-            ColorChoice::Always,
-            false,
-            &env(Some("1"), Some("dumb"))
-        ));
+        assert!(wants_color(ColorChoice::Always, false, &env(Some("1"), Some("dumb"))));
         assert!(!wants_color(ColorChoice::Never, true, &env(None, None)));
     }
 }

@@ -24,14 +24,8 @@ pub struct Input {
 pub fn read(spec: &str) -> Result<Input> {
     if spec == "-" {
         let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| UserError::new(format!("cannot read stdin: {e}")))?;
-        return Ok(Input {
-            bytes,
-            record: None,
-            label: "stdin".into(),
-        });
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| UserError::new(format!("cannot read stdin: {e}")))?;
+        return Ok(Input { bytes, record: None, label: "stdin".into() });
     }
     let Some((path, id)) = capture::parse_spec(spec) else {
         return Err(UserError::with_hint(
@@ -41,62 +35,42 @@ pub fn read(spec: &str) -> Result<Input> {
         .into());
     };
     if let Some(id) = id {
-        return from_record(
-            capture::read(&path, Some(id))?,
-            format!("{}:{id}", path.display()),
-        );
+        return Ok(from_record(capture::read(&path, Some(id))?, format!("{}:{id}", path.display())));
     }
     let bytes = read_file(&path)?;
     if let Ok(text) = std::str::from_utf8(&bytes) {
-        if let Ok(record) = capture::find(text, None) {
+        if let Ok(captured) = capture::find(text, None) {
             if text.lines().filter(|l| !l.trim().is_empty()).count() > 1 || is_single_record(text) {
-                let label = format!("{}:{}", path.display(), record["id"]);
-                return from_record(record, label);
+                let label = format!("{}:{}", path.display(), captured.record["id"]);
+                return Ok(from_record(captured, label));
             }
         }
     }
-    Ok(Input {
-        bytes,
-        record: None,
-        label: path.display().to_string(),
-    })
+    Ok(Input { bytes, record: None, label: path.display().to_string() })
 }
 
 fn is_single_record(text: &str) -> bool {
     serde_json::from_str::<Value>(text.trim()).is_ok_and(|v| capture::is_record(&v))
 }
 
-fn from_record(record: Value, label: String) -> Result<Input> {
-    let bytes = capture::body_bytes(&record)?;
-    Ok(Input {
-        bytes,
-        record: Some(record),
-        label,
-    })
+fn from_record(captured: capture::Captured, label: String) -> Input {
+    Input { bytes: captured.body, record: Some(captured.record), label }
 }
 
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path)
-        .map_err(|e| UserError::new(format!("cannot read {}: {e}", path.display())).into())
+    std::fs::read(path).map_err(|e| UserError::new(format!("cannot read {}: {e}", path.display())).into())
 }
 
 /// Parses JSON, or fails with the line, the column and the offending line shown.
 pub fn parse_json(bytes: &[u8], label: &str) -> Result<Value> {
     serde_json::from_slice(bytes).map_err(|err| {
         let text = String::from_utf8_lossy(bytes);
-        let line_text = text
-            .lines()
-            .nth(err.line().saturating_sub(1))
-            .unwrap_or_default();
+        let line_text = text.lines().nth(err.line().saturating_sub(1)).unwrap_or_default();
         let shown = truncate(&sanitize(line_text), 120);
         let caret = " ".repeat(err.column().saturating_sub(1).min(120));
         UserError::with_hint(
             format!("{} is not valid JSON: {err}", sanitize(label)),
-            format!(
-                "line {}, column {}:\n  {shown}\n  {caret}^",
-                err.line(),
-                err.column()
-            ),
+            format!("line {}, column {}:\n  {shown}\n  {caret}^", err.line(), err.column()),
         )
         .into()
     })

@@ -51,22 +51,9 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
 
 /// Every error is printed here, once: `hookctl: error: …` and, when there is one, a hint line.
 fn report(err: &anyhow::Error, ctx: &Context) {
-    let style = Style {
-        color: ctx.stderr_color,
-    };
-    errln(&format!(
-        "{} {}",
-        style.bad("hookctl: error:"),
-        sanitize(&format!("{err:#}"))
-    ));
-    if let Some(hint) = err
-        .downcast_ref::<UserError>()
-        .and_then(|u| u.hint.as_deref())
-    {
-        errln(&format!(
-            "{} {}",
-            style.dim("hint:"),
-            output::sanitize_block(hint)
-        ));
+    let style = Style { color: ctx.stderr_color };
+    errln(&format!("{} {}", style.bad("hookctl: error:"), sanitize(&format!("{err:#}"))));
+    if let Some(hint) = err.downcast_ref::<UserError>().and_then(|u| u.hint.as_deref()) {
+        errln(&format!("{} {}", style.dim("hint:"), output::sanitize_block(hint)));
     }
 }

@@ -165,10 +165,7 @@ impl Style {
 /// Writes to stdout; a closed pipe (`hookctl listen --json | head -3`) ends the process quietly.
 pub fn out(text: &str) {
     let mut stdout = io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         exit_on_broken_pipe(&e);
     }
 }
@@ -193,6 +190,11 @@ fn exit_on_broken_pipe(err: &io::Error) {
 /// One compact JSON line on stdout (NDJSON), never coloured.
 pub fn json_line(value: &Value) {
     outln(&json_safe(serde_json::to_string(value).unwrap_or_default()));
+}
+
+/// Whether text holds anything [`json_safe`] would escape.
+pub fn has_unsafe_chars(text: &str) -> bool {
+    text.bytes().any(|b| b >= 0x7f) && text.chars().any(is_dangerous)
 }
 
 /// Serialised JSON with DEL, C1 controls and bidi overrides written as `\uXXXX` escapes (serde_json already
@@ -233,28 +235,19 @@ mod tests {
 
     #[test]
     fn blocks_keep_newlines_but_not_escapes() {
-        assert_eq!(
-            sanitize_block("line1\nline2\x1b[31m"),
-            "line1\nline2\\x1b[31m"
-        );
+        assert_eq!(sanitize_block("line1\nline2\x1b[31m"), "line1\nline2\\x1b[31m");
     }
 
     #[test]
     fn pretty_json_escapes_strings_and_keys() {
         let value = json!({"k\u{1b}": "v\u{9b}31m", "n": [1, true, null]});
         let text = pretty_json(&value, false);
-        assert!(
-            !text.chars().any(|c| c != '\n' && is_dangerous(c)),
-            "{text}"
-        );
+        assert!(!text.chars().any(|c| c != '\n' && is_dangerous(c)), "{text}");
         assert!(text.contains("\"k\\u001b\""));
         assert!(text.contains("\\u{9b}31m"));
         colored::control::set_override(true);
         let coloured = pretty_json(&value, true);
-        assert!(
-            coloured.contains('\x1b'),
-            "colour codes are ours, added only when asked"
-        );
+        assert!(coloured.contains('\x1b'), "colour codes are ours, added only when asked");
     }
 
     #[test]

@@ -24,11 +24,7 @@ pub struct Violation {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = if self.pointer.is_empty() {
-            "/"
-        } else {
-            &self.pointer
-        };
+        let at = if self.pointer.is_empty() { "/" } else { &self.pointer };
         write!(f, "{at}: expected {}, found {}", self.expected, self.found)
     }
 }
@@ -62,22 +58,14 @@ fn shape_refs(schema: &Value) -> Vec<(String, String)> {
     };
     let defs: Vec<String> = any_of
         .iter()
-        .filter_map(|branch| {
-            branch
-                .get("$ref")?
-                .as_str()?
-                .strip_prefix("#/$defs/")
-                .map(String::from)
-        })
+        .filter_map(|branch| branch.get("$ref")?.as_str()?.strip_prefix("#/$defs/").map(String::from))
         .collect();
     if defs.len() != any_of.len() || defs.len() < 2 {
         return Vec::new();
     }
     defs.into_iter()
         .map(|def| {
-            let title = schema["$defs"][&def]["title"]
-                .as_str()
-                .map_or_else(|| def.clone(), String::from);
+            let title = schema["$defs"][&def]["title"].as_str().map_or_else(|| def.clone(), String::from);
             (title, def)
         })
         .collect()
@@ -95,45 +83,26 @@ impl CompiledSchema {
             }
             shapes.push((title, build(&only)?));
         }
-        Ok(CompiledSchema {
-            raw: schema.clone(),
-            validator,
-            shapes,
-        })
+        Ok(CompiledSchema { raw: schema.clone(), validator, shapes })
     }
 
     pub fn check(&self, instance: &Value) -> Verdict {
         if self.shapes.is_empty() {
             let errors = violations(&self.validator, instance);
-            return Verdict {
-                valid: errors.is_empty(),
-                shape: None,
-                errors,
-            };
+            return Verdict { valid: errors.is_empty(), shape: None, errors };
         }
         let mut closest: Option<(String, Vec<Violation>)> = None;
         for (title, validator) in &self.shapes {
             let errors = violations(validator, instance);
             if errors.is_empty() {
-                return Verdict {
-                    valid: true,
-                    shape: Some(title.clone()),
-                    errors,
-                };
+                return Verdict { valid: true, shape: Some(title.clone()), errors };
             }
-            if closest
-                .as_ref()
-                .is_none_or(|(_, best)| errors.len() < best.len())
-            {
+            if closest.as_ref().is_none_or(|(_, best)| errors.len() < best.len()) {
                 closest = Some((title.clone(), errors));
             }
         }
         let (shape, errors) = closest.unwrap_or_default();
-        Verdict {
-            valid: false,
-            shape: Some(shape),
-            errors,
-        }
+        Verdict { valid: false, shape: Some(shape), errors }
     }
 
     /// Pointers of fields in `instance` that the schema does not describe (the provider never sends them).
@@ -147,10 +116,7 @@ impl CompiledSchema {
 }
 
 fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
-    validator
-        .iter_errors(instance)
-        .map(|e| violation(&e))
-        .collect()
+    validator.iter_errors(instance).map(|e| violation(&e)).collect()
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -176,66 +142,35 @@ fn violation(error: &ValidationError<'_>) -> Violation {
     let keyword = kind.keyword().to_string();
     let (pointer, expected, found) = match kind {
         ValidationErrorKind::Required { property } => {
-            let name = property
-                .as_str()
-                .map_or_else(|| property.to_string(), String::from);
-            (
-                format!("{pointer}/{}", escape_pointer(&name)),
-                "required field".to_string(),
-                "nothing (missing)".into(),
-            )
+            let name = property.as_str().map_or_else(|| property.to_string(), String::from);
+            (format!("{pointer}/{}", escape_pointer(&name)), "required field".to_string(), "nothing (missing)".into())
         }
         ValidationErrorKind::Type { kind } => {
             let wanted = match kind {
                 TypeKind::Single(t) => t.to_string(),
-                TypeKind::Multiple(set) => set
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" or "),
+                TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
             };
             (pointer, format!("type {wanted}"), found(instance))
         }
-        ValidationErrorKind::Enum { options } => (
-            pointer,
-            format!("one of {}", short_json(options, 80)),
-            found(instance),
-        ),
-        ValidationErrorKind::Constant { expected_value } => {
-            (pointer, short_json(expected_value, 80), found(instance))
+        ValidationErrorKind::Enum { options } => {
+            (pointer, format!("one of {}", short_json(options, 80)), found(instance))
         }
-        ValidationErrorKind::Pattern { pattern } => (
-            pointer,
-            format!("a string matching {pattern}"),
-            found(instance),
-        ),
-        ValidationErrorKind::Format { format } => {
-            (pointer, format!("{format} format"), found(instance))
+        ValidationErrorKind::Constant { expected_value } => (pointer, short_json(expected_value, 80), found(instance)),
+        ValidationErrorKind::Pattern { pattern } => (pointer, format!("a string matching {pattern}"), found(instance)),
+        ValidationErrorKind::Format { format } => (pointer, format!("{format} format"), found(instance)),
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            (pointer, "no other fields".into(), format!("unexpected {}", unexpected.join(", ")))
         }
-        ValidationErrorKind::AdditionalProperties { unexpected } => (
-            pointer,
-            "no other fields".into(),
-            format!("unexpected {}", unexpected.join(", ")),
-        ),
         _ => (pointer, error.to_string(), found(instance)),
     };
-    Violation {
-        pointer,
-        expected,
-        found,
-        keyword,
-    }
+    Violation { pointer, expected, found, keyword }
 }
 
 /// Resolves a local `$ref` (`#/$defs/x`, `#/…`) against the schema root.
 fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     let mut node = node;
     for _ in 0..16 {
-        match node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-        {
+        match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
             Some(pointer) => match root.pointer(pointer) {
                 Some(target) => node = target,
                 None => return node,
@@ -254,25 +189,13 @@ fn branches<'a>(root: &'a Value, node: &'a Value, out: &mut Vec<&'a Value>, dept
     let node = resolve(root, node);
     out.push(node);
     for key in ["anyOf", "oneOf", "allOf"] {
-        for branch in node
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for branch in node.get(key).and_then(Value::as_array).into_iter().flatten() {
             branches(root, branch, out, depth + 1);
         }
     }
 }
 
-fn walk_extra(
-    root: &Value,
-    node: &Value,
-    instance: &Value,
-    at: String,
-    extra: &mut Vec<String>,
-    depth: usize,
-) {
+fn walk_extra(root: &Value, node: &Value, instance: &Value, at: String, extra: &mut Vec<String>, depth: usize) {
     if depth > 32 {
         return;
     }
@@ -280,16 +203,11 @@ fn walk_extra(
     branches(root, node, &mut nodes, 0);
     match instance {
         Value::Object(map) => {
-            let open = nodes
-                .iter()
-                .any(|n| n.get("additionalProperties").is_some_and(|a| a.is_object()));
+            let open = nodes.iter().any(|n| n.get("additionalProperties").is_some_and(|a| a.is_object()));
             let describes_objects = nodes.iter().any(|n| n.get("properties").is_some());
             for (key, value) in map {
                 let here = format!("{at}/{}", escape_pointer(key));
-                let subs: Vec<&Value> = nodes
-                    .iter()
-                    .filter_map(|n| n.get("properties")?.get(key))
-                    .collect();
+                let subs: Vec<&Value> = nodes.iter().filter_map(|n| n.get("properties")?.get(key)).collect();
                 if subs.is_empty() {
                     let patterned = nodes.iter().any(|n| n.get("patternProperties").is_some());
                     if describes_objects && !open && !patterned {
@@ -303,20 +221,9 @@ fn walk_extra(
             }
         }
         Value::Array(items) => {
-            for items_schema in nodes
-                .iter()
-                .filter_map(|n| n.get("items"))
-                .filter(|i| i.is_object())
-            {
+            for items_schema in nodes.iter().filter_map(|n| n.get("items")).filter(|i| i.is_object()) {
                 for (i, item) in items.iter().enumerate() {
-                    walk_extra(
-                        root,
-                        items_schema,
-                        item,
-                        format!("{at}/{i}"),
-                        extra,
-                        depth + 1,
-                    );
+                    walk_extra(root, items_schema, item, format!("{at}/{i}"), extra, depth + 1);
                 }
             }
         }
@@ -365,51 +272,48 @@ pub fn schema_of<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a Value> {
     })
 }
 
-const OBNIZ_EVENTS: [&str; 5] = [
-    "oauth.create",
-    "oauth.delete",
-    "install.create",
-    "install.update",
-    "install.delete",
-];
+const OBNIZ_EVENTS: [&str; 5] = ["oauth.create", "oauth.delete", "install.create", "install.update", "install.delete"];
 const PGYER_EVENTS: [&str; 3] = ["updateVersion", "feedback", "crashlog"];
 
 fn has_cjk(text: &str) -> bool {
     text.chars().any(|c| matches!(c, '\u{3000}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{ff00}'..='\u{ffef}'))
 }
 
+/// A detected event, with the verdict when detection had to validate to decide (the Ebriza shapes).
+pub struct Detected {
+    pub name: String,
+    pub verdict: Option<Verdict>,
+}
+
 /// Which event a received body is, as far as its fields (and the `ebriza-clientid` header) tell.
 /// User fixtures with `match` rules are tried first; the Ebriza docs-example shape is named as such.
-pub fn detect(
+pub fn detect(catalog: &Catalog, schemas: &SchemaSet, body: &Value, ebriza_client_header: bool) -> Option<String> {
+    detect_checked(catalog, schemas, body, ebriza_client_header).map(|d| d.name)
+}
+
+/// [`detect`], keeping the verdict it computed, so a caller never validates the same body twice.
+pub fn detect_checked(
     catalog: &Catalog,
     schemas: &SchemaSet,
     body: &Value,
     ebriza_client_header: bool,
-) -> Option<String> {
+) -> Option<Detected> {
     let by_rules = catalog.iter().find(|f| {
-        !f.match_rules.is_empty()
-            && f.match_rules
-                .iter()
-                .all(|(pointer, want)| body.pointer(pointer) == Some(want))
+        !f.match_rules.is_empty() && f.match_rules.iter().all(|(pointer, want)| body.pointer(pointer) == Some(want))
     });
     if let Some(fixture) = by_rules {
-        return Some(fixture.name.clone());
+        return Some(Detected { name: fixture.name.clone(), verdict: None });
     }
-    let map = body.as_object()?;
-    if let Some(name) = detect_builtin(map, ebriza_client_header) {
-        if name == "ebriza.configuration.changed" {
-            let example = "ebriza.configuration.changed.example";
-            if schemas
-                .get(&name)
-                .map(|s| s.check(body).shape.as_deref() == Some("docs-example"))
-                == Some(true)
-            {
-                return Some(example.to_string());
-            }
+    let name = detect_builtin(body.as_object()?, ebriza_client_header)?;
+    if name == "ebriza.configuration.changed" {
+        if let Some(verdict) = schemas.get(&name).map(|s| s.check(body)) {
+            let example = verdict.shape.as_deref() == Some("docs-example");
+            let name = if example { "ebriza.configuration.changed.example" } else { "ebriza.configuration.changed" };
+            // Both names share the shapes; the verdict stands for either.
+            return catalog.get(name).map(|f| Detected { name: f.name.clone(), verdict: Some(verdict) });
         }
-        return catalog.get(&name).map(|f| f.name.clone());
     }
-    None
+    catalog.get(&name).map(|f| Detected { name: f.name.clone(), verdict: None })
 }
 
 fn detect_builtin(map: &Map<String, Value>, ebriza_client_header: bool) -> Option<String> {
@@ -419,15 +323,9 @@ fn detect_builtin(map: &Map<String, Value>, ebriza_client_header: bool) -> Optio
     }
     if let Some(kind) = kind.filter(|k| PGYER_EVENTS.contains(k)) {
         if map.contains_key("action") {
-            let localised = [map.get("message"), map.get("action")]
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .any(has_cjk);
-            return Some(format!(
-                "pgyer.{kind}{}",
-                if localised { ".zh" } else { "" }
-            ));
+            let localised =
+                [map.get("message"), map.get("action")].into_iter().flatten().filter_map(Value::as_str).any(has_cjk);
+            return Some(format!("pgyer.{kind}{}", if localised { ".zh" } else { "" }));
         }
     }
     if map.contains_key("ActionType") && map.contains_key("EbrizaClientID") {
@@ -446,27 +344,17 @@ fn detect_builtin(map: &Map<String, Value>, ebriza_client_header: bool) -> Optio
 
 /// The likeliest names for a body that could not be detected: fixtures sharing the most top-level keys.
 pub fn likely_names(catalog: &Catalog, body: &Value, n: usize) -> Vec<String> {
-    let keys: Vec<&String> = body
-        .as_object()
-        .map(|m| m.keys().collect())
-        .unwrap_or_default();
+    let keys: Vec<&String> = body.as_object().map(|m| m.keys().collect()).unwrap_or_default();
     let mut scored: Vec<(usize, &str)> = catalog
         .iter()
         .map(|f| {
-            let shared = f
-                .template()
-                .as_object()
-                .map_or(0, |t| keys.iter().filter(|k| t.contains_key(**k)).count());
+            let shared = f.template().as_object().map_or(0, |t| keys.iter().filter(|k| t.contains_key(**k)).count());
             (shared, f.name.as_str())
         })
         .filter(|(shared, _)| *shared > 0)
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-    scored
-        .into_iter()
-        .take(n)
-        .map(|(_, name)| name.to_string())
-        .collect()
+    scored.into_iter().take(n).map(|(_, name)| name.to_string()).collect()
 }
 
 #[cfg(test)]
@@ -488,15 +376,7 @@ mod tests {
             let body = fixture.render().body;
             let verdict = schemas.get(&fixture.name).unwrap().check(&body);
             assert!(verdict.valid, "{}: {:?}", fixture.name, verdict.errors);
-            assert!(
-                schemas
-                    .get(&fixture.name)
-                    .unwrap()
-                    .extra_fields(&body)
-                    .is_empty(),
-                "{}",
-                fixture.name
-            );
+            assert!(schemas.get(&fixture.name).unwrap().extra_fields(&body).is_empty(), "{}", fixture.name);
         }
     }
 
@@ -515,21 +395,10 @@ mod tests {
     fn ebriza_shapes_are_told_apart() {
         let (catalog, schemas) = set();
         let schema = schemas.get("ebriza.configuration.changed").unwrap();
-        let typed = catalog
-            .get("ebriza.configuration.changed")
-            .unwrap()
-            .render()
-            .body;
-        let example = catalog
-            .get("ebriza.configuration.changed.example")
-            .unwrap()
-            .render()
-            .body;
+        let typed = catalog.get("ebriza.configuration.changed").unwrap().render().body;
+        let example = catalog.get("ebriza.configuration.changed.example").unwrap().render().body;
         assert_eq!(schema.check(&typed).shape.as_deref(), Some("typed"));
-        assert_eq!(
-            schema.check(&example).shape.as_deref(),
-            Some("docs-example")
-        );
+        assert_eq!(schema.check(&example).shape.as_deref(), Some("docs-example"));
     }
 
     #[test]
@@ -542,43 +411,19 @@ mod tests {
         let verdict = schema.check(&body);
         assert!(!verdict.valid);
         let pointers: Vec<&str> = verdict.errors.iter().map(|v| v.pointer.as_str()).collect();
-        assert!(
-            pointers.contains(&"/timestamp") && pointers.contains(&"/title"),
-            "{pointers:?}"
-        );
-        let ts = verdict
-            .errors
-            .iter()
-            .find(|v| v.pointer == "/timestamp")
-            .unwrap();
-        assert_eq!(
-            (ts.keyword.as_str(), ts.expected.as_str()),
-            ("type", "type integer")
-        );
+        assert!(pointers.contains(&"/timestamp") && pointers.contains(&"/title"), "{pointers:?}");
+        let ts = verdict.errors.iter().find(|v| v.pointer == "/timestamp").unwrap();
+        assert_eq!((ts.keyword.as_str(), ts.expected.as_str()), ("type", "type integer"));
     }
 
     #[test]
     fn a_bad_typed_date_points_at_the_field() {
         let (catalog, schemas) = set();
-        let mut body = catalog
-            .get("ebriza.configuration.changed")
-            .unwrap()
-            .render()
-            .body;
+        let mut body = catalog.get("ebriza.configuration.changed").unwrap().render().body;
         body["Configuration"]["dateFieldName"] = json!("2018/07/10");
-        let verdict = schemas
-            .get("ebriza.configuration.changed")
-            .unwrap()
-            .check(&body);
+        let verdict = schemas.get("ebriza.configuration.changed").unwrap().check(&body);
         assert_eq!(verdict.shape.as_deref(), Some("typed"));
-        assert!(
-            verdict
-                .errors
-                .iter()
-                .all(|v| v.pointer == "/Configuration/dateFieldName"),
-            "{:?}",
-            verdict.errors
-        );
+        assert!(verdict.errors.iter().all(|v| v.pointer == "/Configuration/dateFieldName"), "{:?}", verdict.errors);
     }
 
     #[test]
@@ -586,33 +431,17 @@ mod tests {
         let (catalog, schemas) = set();
         let mut body = catalog.get("pgyer.feedback").unwrap().render().body;
         body["surprise"] = json!(1);
-        assert_eq!(
-            schemas.get("pgyer.feedback").unwrap().extra_fields(&body),
-            ["/surprise"]
-        );
+        assert_eq!(schemas.get("pgyer.feedback").unwrap().extra_fields(&body), ["/surprise"]);
         let mut eb = catalog.get("ebriza.install").unwrap().render().body;
         eb["Configuration"]["appOwnField"] = json!(true);
-        assert!(
-            schemas
-                .get("ebriza.install")
-                .unwrap()
-                .extra_fields(&eb)
-                .is_empty(),
-            "app fields are described"
-        );
+        assert!(schemas.get("ebriza.install").unwrap().extra_fields(&eb).is_empty(), "app fields are described");
     }
 
     #[test]
     fn unknown_bodies_are_not_detected() {
         let (catalog, schemas) = set();
-        assert_eq!(
-            detect(&catalog, &schemas, &json!({"hello": "world"}), false),
-            None
-        );
+        assert_eq!(detect(&catalog, &schemas, &json!({"hello": "world"}), false), None);
         assert_eq!(detect(&catalog, &schemas, &json!([1, 2]), false), None);
-        assert_eq!(
-            detect(&catalog, &schemas, &json!({"any": "thing"}), true).as_deref(),
-            Some("ebriza.configuration")
-        );
+        assert_eq!(detect(&catalog, &schemas, &json!({"any": "thing"}), true).as_deref(), Some("ebriza.configuration"));
     }
 }

@@ -60,21 +60,14 @@ impl Secret {
 }
 
 /// `--secret` or `--secret-env VAR`; `None` when neither was given.
-pub fn resolve(
-    secret: Option<&str>,
-    secret_env: Option<&str>,
-    scheme: Scheme,
-) -> Result<Option<Secret>> {
+pub fn resolve(secret: Option<&str>, secret_env: Option<&str>, scheme: Scheme) -> Result<Option<Secret>> {
     match (secret, secret_env) {
         (Some(text), _) => Secret::for_scheme(text, scheme).map(Some),
         (None, Some(var)) => match std::env::var(var) {
             Ok(text) if !text.is_empty() => Secret::for_scheme(&text, scheme).map(Some),
             _ => Err(UserError::with_hint(
                 format!("environment variable {} is not set or empty", sanitize(var)),
-                format!(
-                    "export {} with the signing secret, or pass --secret",
-                    sanitize(var)
-                ),
+                format!("export {} with the signing secret, or pass --secret", sanitize(var)),
             )
             .into()),
         },
@@ -92,9 +85,7 @@ fn scheme_headers(scheme: Scheme) -> (&'static str, &'static str, &'static str) 
 /// A fresh message id, `msg_` + 27 random alphanumerics (the Standard Webhooks style).
 pub fn new_message_id() -> String {
     let alphabet: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let tail: String = (0..27)
-        .map(|_| char::from(alphabet[fastrand::usize(..alphabet.len())]))
-        .collect();
+    let tail: String = (0..27).map(|_| char::from(alphabet[fastrand::usize(..alphabet.len())])).collect();
     format!("msg_{tail}")
 }
 
@@ -107,36 +98,20 @@ fn hmac_of(secret: &Secret, parts: &[&[u8]]) -> Vec<u8> {
 }
 
 /// The headers that sign `body` under `scheme`.
-pub fn sign(
-    scheme: Scheme,
-    secret: &Secret,
-    body: &[u8],
-    id: &str,
-    timestamp: i64,
-) -> Vec<(String, String)> {
+pub fn sign(scheme: Scheme, secret: &Secret, body: &[u8], id: &str, timestamp: i64) -> Vec<(String, String)> {
     let ts = timestamp.to_string();
     match scheme {
         Scheme::Standard | Scheme::Svix => {
             let sig = hmac_of(secret, &[id.as_bytes(), b".", ts.as_bytes(), b".", body]);
             let (id_h, ts_h, sig_h) = scheme_headers(scheme);
-            vec![
-                (id_h.into(), id.into()),
-                (ts_h.into(), ts),
-                (sig_h.into(), format!("v1,{}", B64.encode(sig))),
-            ]
+            vec![(id_h.into(), id.into()), (ts_h.into(), ts), (sig_h.into(), format!("v1,{}", B64.encode(sig)))]
         }
         Scheme::Github => {
-            vec![(
-                "X-Hub-Signature-256".into(),
-                format!("sha256={}", hex::encode(hmac_of(secret, &[body]))),
-            )]
+            vec![("X-Hub-Signature-256".into(), format!("sha256={}", hex::encode(hmac_of(secret, &[body]))))]
         }
         Scheme::Stripe => {
             let sig = hmac_of(secret, &[ts.as_bytes(), b".", body]);
-            vec![(
-                "Stripe-Signature".into(),
-                format!("t={ts},v1={}", hex::encode(sig)),
-            )]
+            vec![("Stripe-Signature".into(), format!("t={ts},v1={}", hex::encode(sig)))]
         }
     }
 }
@@ -185,31 +160,19 @@ pub fn scheme_name(scheme: Scheme) -> &'static str {
 }
 
 fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.trim())
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
 }
 
 fn check_time(timestamp: &str, now: i64, tolerance: Duration) -> Result<i64, Check> {
-    let ts: i64 = timestamp.parse().map_err(|_| {
-        Check::Invalid(format!(
-            "bad format: timestamp {:?} is not Unix seconds",
-            sanitize(timestamp)
-        ))
-    })?;
+    let ts: i64 = timestamp
+        .parse()
+        .map_err(|_| Check::Invalid(format!("bad format: timestamp {:?} is not Unix seconds", sanitize(timestamp))))?;
     let tol = i64::try_from(tolerance.as_secs()).unwrap_or(i64::MAX);
     if tol > 0 && now.saturating_sub(ts) > tol {
-        return Err(Check::Invalid(format!(
-            "too old: timestamp is {}s in the past (tolerance {tol}s)",
-            now - ts
-        )));
+        return Err(Check::Invalid(format!("too old: timestamp is {}s in the past (tolerance {tol}s)", now - ts)));
     }
     if tol > 0 && ts.saturating_sub(now) > tol {
-        return Err(Check::Invalid(format!(
-            "too new: timestamp is {}s in the future (tolerance {tol}s)",
-            ts - now
-        )));
+        return Err(Check::Invalid(format!("too new: timestamp is {}s in the future (tolerance {tol}s)", ts - now)));
     }
     Ok(ts)
 }
@@ -234,15 +197,10 @@ pub fn verify(
     match scheme {
         Scheme::Standard | Scheme::Svix => {
             let (id_h, ts_h, sig_h) = scheme_headers(scheme);
-            let (Some(id), Some(ts), Some(sigs)) = (
-                find(headers, id_h),
-                find(headers, ts_h),
-                find(headers, sig_h),
-            ) else {
-                let missing: Vec<&str> = [id_h, ts_h, sig_h]
-                    .into_iter()
-                    .filter(|h| find(headers, h).is_none())
-                    .collect();
+            let (Some(id), Some(ts), Some(sigs)) = (find(headers, id_h), find(headers, ts_h), find(headers, sig_h))
+            else {
+                let missing: Vec<&str> =
+                    [id_h, ts_h, sig_h].into_iter().filter(|h| find(headers, h).is_none()).collect();
                 return Check::Missing(format!("missing header {}", missing.join(", ")));
             };
             if let Err(check) = check_time(ts, now, tolerance) {
@@ -267,15 +225,10 @@ pub fn verify(
             let Some(header) = find(headers, "X-Hub-Signature-256") else {
                 return Check::Missing("missing header X-Hub-Signature-256".into());
             };
-            match header
-                .strip_prefix("sha256=")
-                .and_then(|h| hex::decode(h).ok())
-            {
+            match header.strip_prefix("sha256=").and_then(|h| hex::decode(h).ok()) {
                 None => Check::Invalid("bad format: expected sha256=<hex>".into()),
                 Some(sig) if verify_mac(secret, &[body], &sig) => Check::Valid,
-                Some(_) => Check::Invalid(
-                    "mismatch: the signature does not match the body and secret".into(),
-                ),
+                Some(_) => Check::Invalid("mismatch: the signature does not match the body and secret".into()),
             }
         }
         Scheme::Stripe => {
@@ -322,29 +275,18 @@ pub fn parse_header(text: &str) -> Result<(String, String)> {
 }
 
 fn secret_from(args: &SecretArgs) -> Result<Secret> {
-    resolve(
-        args.secret.as_deref(),
-        args.secret_env.as_deref(),
-        args.scheme,
-    )?
-    .ok_or_else(|| {
-        UserError::new("a secret is required: pass --secret-env VAR or --secret SECRET").into()
-    })
+    resolve(args.secret.as_deref(), args.secret_env.as_deref(), args.scheme)?
+        .ok_or_else(|| UserError::new("a secret is required: pass --secret-env VAR or --secret SECRET").into())
 }
 
 pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
     let secret = secret_from(&args.secret)?;
     let payload = input::read(&args.file)?;
     let id = args.id.clone().unwrap_or_else(new_message_id);
-    let timestamp = args
-        .timestamp
-        .unwrap_or_else(|| chrono::Utc::now().timestamp());
+    let timestamp = args.timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let headers = sign(args.secret.scheme, &secret, &payload.bytes, &id, timestamp);
     if args.json {
-        let map: Map<String, Value> = headers
-            .into_iter()
-            .map(|(n, v)| (n, Value::String(v)))
-            .collect();
+        let map: Map<String, Value> = headers.into_iter().map(|(n, v)| (n, Value::String(v))).collect();
         json_line(&Value::Object(map));
     } else {
         for (name, value) in headers {
@@ -357,51 +299,26 @@ pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
 pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
     let secret = secret_from(&args.secret)?;
     let payload = input::read(&args.file)?;
-    let mut headers = payload
-        .record
-        .as_ref()
-        .map(crate::capture::headers)
-        .unwrap_or_default();
+    let mut headers = payload.record.as_ref().map(crate::capture::headers).unwrap_or_default();
     for text in &args.header {
         let (name, value) = parse_header(text)?;
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
         headers.push((name, value));
     }
     let now = chrono::Utc::now().timestamp();
-    let check = verify(
-        args.secret.scheme,
-        &secret,
-        &headers,
-        &payload.bytes,
-        now,
-        args.tolerance,
-    );
+    let check = verify(args.secret.scheme, &secret, &headers, &payload.bytes, now, args.tolerance);
     if args.json {
         let mut verdict = check.to_json(args.secret.scheme);
         verdict["valid"] = Value::Bool(check.is_valid());
         json_line(&verdict);
     } else {
-        let style = Style {
-            color: ctx.stderr_color,
-        };
+        let style = Style { color: ctx.stderr_color };
         match check.reason() {
-            None => errln(&format!(
-                "{} signature valid ({})",
-                style.ok("✓"),
-                scheme_name(args.secret.scheme)
-            )),
-            Some(reason) => errln(&format!(
-                "{} signature {}: {reason}",
-                style.bad("✗"),
-                check.status()
-            )),
+            None => errln(&format!("{} signature valid ({})", style.ok("✓"), scheme_name(args.secret.scheme))),
+            Some(reason) => errln(&format!("{} signature {}: {reason}", style.bad("✗"), check.status())),
         }
     }
-    Ok(exit(if check.is_valid() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    }))
+    Ok(exit(if check.is_valid() { EXIT_OK } else { EXIT_FAILED }))
 }
 
 #[cfg(test)]
@@ -422,14 +339,7 @@ mod tests {
     fn standard_webhooks_test_vector_signs_and_verifies() {
         let headers = sign(Scheme::Standard, &secret(Scheme::Standard), BODY, ID, TS);
         assert_eq!(find(&headers, "webhook-signature"), Some(EXPECTED));
-        let check = verify(
-            Scheme::Standard,
-            &secret(Scheme::Standard),
-            &headers,
-            BODY,
-            TS,
-            DEFAULT_TOLERANCE,
-        );
+        let check = verify(Scheme::Standard, &secret(Scheme::Standard), &headers, BODY, TS, DEFAULT_TOLERANCE);
         assert_eq!(check, Check::Valid);
     }
 
@@ -438,20 +348,9 @@ mod tests {
         let headers = vec![
             ("webhook-id".to_string(), ID.to_string()),
             ("webhook-timestamp".to_string(), TS.to_string()),
-            (
-                "webhook-signature".to_string(),
-                format!("v1,Zm9v v2,abc {EXPECTED}"),
-            ),
+            ("webhook-signature".to_string(), format!("v1,Zm9v v2,abc {EXPECTED}")),
         ];
-        assert!(verify(
-            Scheme::Standard,
-            &secret(Scheme::Standard),
-            &headers,
-            BODY,
-            TS,
-            DEFAULT_TOLERANCE
-        )
-        .is_valid());
+        assert!(verify(Scheme::Standard, &secret(Scheme::Standard), &headers, BODY, TS, DEFAULT_TOLERANCE).is_valid());
     }
 
     #[test]
@@ -460,57 +359,21 @@ mod tests {
         let headers = sign(Scheme::Standard, &s, BODY, ID, TS);
         let mut changed = BODY.to_vec();
         changed[2] ^= 1;
-        assert!(verify(
-            Scheme::Standard,
-            &s,
-            &headers,
-            &changed,
-            TS,
-            DEFAULT_TOLERANCE
-        )
-        .reason()
-        .unwrap()
-        .starts_with("mismatch"));
-        assert!(verify(
-            Scheme::Standard,
-            &s,
-            &headers,
-            BODY,
-            TS + 301,
-            DEFAULT_TOLERANCE
-        )
-        .reason()
-        .unwrap()
-        .starts_with("too old"));
-        assert!(verify(
-            Scheme::Standard,
-            &s,
-            &headers,
-            BODY,
-            TS - 301,
-            DEFAULT_TOLERANCE
-        )
-        .reason()
-        .unwrap()
-        .starts_with("too new"));
-        assert_eq!(
-            verify(Scheme::Standard, &s, &[], BODY, TS, DEFAULT_TOLERANCE).status(),
-            "missing"
-        );
-        let other =
-            Secret::for_scheme("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", Scheme::Standard).unwrap();
-        assert_eq!(
-            verify(
-                Scheme::Standard,
-                &other,
-                &headers,
-                BODY,
-                TS,
-                DEFAULT_TOLERANCE
-            )
-            .status(),
-            "invalid"
-        );
+        assert!(verify(Scheme::Standard, &s, &headers, &changed, TS, DEFAULT_TOLERANCE)
+            .reason()
+            .unwrap()
+            .starts_with("mismatch"));
+        assert!(verify(Scheme::Standard, &s, &headers, BODY, TS + 301, DEFAULT_TOLERANCE)
+            .reason()
+            .unwrap()
+            .starts_with("too old"));
+        assert!(verify(Scheme::Standard, &s, &headers, BODY, TS - 301, DEFAULT_TOLERANCE)
+            .reason()
+            .unwrap()
+            .starts_with("too new"));
+        assert_eq!(verify(Scheme::Standard, &s, &[], BODY, TS, DEFAULT_TOLERANCE).status(), "missing");
+        let other = Secret::for_scheme("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", Scheme::Standard).unwrap();
+        assert_eq!(verify(Scheme::Standard, &other, &headers, BODY, TS, DEFAULT_TOLERANCE).status(), "invalid");
     }
 
     #[test]
@@ -518,31 +381,20 @@ mod tests {
         for scheme in [Scheme::Github, Scheme::Stripe, Scheme::Svix] {
             let s = secret(scheme);
             let headers = sign(scheme, &s, BODY, ID, TS);
-            assert!(
-                verify(scheme, &s, &headers, BODY, TS, DEFAULT_TOLERANCE).is_valid(),
-                "{scheme:?}"
-            );
+            assert!(verify(scheme, &s, &headers, BODY, TS, DEFAULT_TOLERANCE).is_valid(), "{scheme:?}");
         }
         // GitHub: HMAC-SHA256("It's a Secret to Everybody", "Hello, World!") from GitHub's docs.
         let gh = Secret::for_scheme("It's a Secret to Everybody", Scheme::Github).unwrap();
         let headers = sign(Scheme::Github, &gh, b"Hello, World!", "", 0);
-        assert_eq!(
-            headers[0].1,
-            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
-        );
-        assert_eq!(
-            Secret::for_scheme("whsec_abc", Scheme::Stripe).unwrap().0,
-            b"whsec_abc"
-        );
+        assert_eq!(headers[0].1, "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+        assert_eq!(Secret::for_scheme("whsec_abc", Scheme::Stripe).unwrap().0, b"whsec_abc");
     }
 
     #[test]
     fn secrets_never_print() {
         let s = secret(Scheme::Standard);
         assert_eq!(format!("{s} {s:?}"), "*** Secret(***)");
-        let err = Secret::for_scheme("whsec_!!!notbase64", Scheme::Standard)
-            .unwrap_err()
-            .to_string();
+        let err = Secret::for_scheme("whsec_!!!notbase64", Scheme::Standard).unwrap_err().to_string();
         assert!(!err.contains("notbase64"), "{err}");
     }
 }

@@ -8,11 +8,7 @@ pub fn normalize(value: &Value) -> Value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), normalize(&map[k])))
-                    .collect::<Map<_, _>>(),
-            )
+            Value::Object(keys.into_iter().map(|k| (k.clone(), normalize(&map[k]))).collect::<Map<_, _>>())
         }
         Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
         other => other.clone(),
@@ -64,13 +60,7 @@ pub fn remove(value: &mut Value, pointers: &[String]) {
 }
 
 /// A unified diff of the two values pretty-printed; empty when they are equal.
-pub fn unified(
-    expected: &Value,
-    actual: &Value,
-    expected_label: &str,
-    actual_label: &str,
-    context: usize,
-) -> String {
+pub fn unified(expected: &Value, actual: &Value, expected_label: &str, actual_label: &str, context: usize) -> String {
     let left = pretty(expected);
     let right = pretty(actual);
     if left == right {
@@ -97,37 +87,20 @@ mod tests {
     #[test]
     fn normalising_sorts_keys_at_every_level() {
         let value = normalize(&json!({"b": 1, "a": {"d": [{"z": 1, "y": 2}], "c": 0}}));
-        assert_eq!(
-            serde_json::to_string(&value).unwrap(),
-            r#"{"a":{"c":0,"d":[{"y":2,"z":1}]},"b":1}"#
-        );
+        assert_eq!(serde_json::to_string(&value).unwrap(), r#"{"a":{"c":0,"d":[{"y":2,"z":1}]},"b":1}"#);
     }
 
     #[test]
     fn masking_keeps_the_type_visible() {
         let mut a = json!({"id": "X", "flag": true, "n": {"t": 5}});
-        mask(
-            &mut a,
-            &[
-                "/id".into(),
-                "/flag".into(),
-                "/n/t".into(),
-                "/absent".into(),
-            ],
-        );
-        assert_eq!(
-            a,
-            json!({"id": "‹varies: string›", "flag": "‹varies: boolean›", "n": {"t": "‹varies: number›"}})
-        );
+        mask(&mut a, &["/id".into(), "/flag".into(), "/n/t".into(), "/absent".into()]);
+        assert_eq!(a, json!({"id": "‹varies: string›", "flag": "‹varies: boolean›", "n": {"t": "‹varies: number›"}}));
     }
 
     #[test]
     fn removing_drops_fields_and_items() {
         let mut a = json!({"a": {"b/c": 1, "d": 2}, "l": [1, 2, 3]});
-        remove(
-            &mut a,
-            &["/a/b~1c".into(), "/l/1".into(), "/missing/x".into()],
-        );
+        remove(&mut a, &["/a/b~1c".into(), "/l/1".into(), "/missing/x".into()]);
         assert_eq!(a, json!({"a": {"d": 2}, "l": [1, 3]}));
     }
 
@@ -136,13 +109,7 @@ mod tests {
         let a = json!({"a": 1, "b": "x"});
         assert_eq!(unified(&a, &a, "expected", "received", 3), "");
         let diff = unified(&a, &json!({"a": 2, "b": "x"}), "expected", "received", 1);
-        assert!(
-            diff.contains("--- expected") && diff.contains("+++ received"),
-            "{diff}"
-        );
-        assert!(
-            diff.contains("-  \"a\": 1,") && diff.contains("+  \"a\": 2,"),
-            "{diff}"
-        );
+        assert!(diff.contains("--- expected") && diff.contains("+++ received"), "{diff}");
+        assert!(diff.contains("-  \"a\": 1,") && diff.contains("+  \"a\": 2,"), "{diff}");
     }
 }

@@ -32,12 +32,7 @@ impl Report {
     }
 
     fn problem_count(&self) -> usize {
-        self.verdict.errors.len()
-            + if self.strict {
-                self.extra_fields.len()
-            } else {
-                0
-            }
+        self.verdict.errors.len() + if self.strict { self.extra_fields.len() } else { 0 }
     }
 }
 
@@ -45,17 +40,12 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
     let catalog = load_catalog(dir, ctx)?;
     let input = input::read(&args.input)?;
     let body = input::parse_json(&input.bytes, &input.label)?;
-    let for_ignore: Vec<String> = args
-        .ignore
-        .iter()
-        .map(|p| normalise_pointer(p))
-        .collect::<Result<_>>()?;
+    let for_ignore: Vec<String> = args.ignore.iter().map(|p| normalise_pointer(p)).collect::<Result<_>>()?;
 
     let report = if let Some(path) = &args.schema {
-        let schema_value =
-            input::parse_json(&input::read_file(path)?, &path.display().to_string())?;
-        let compiled = CompiledSchema::compile(&schema_value)
-            .map_err(|e| UserError::new(format!("{}: {e}", path.display())))?;
+        let schema_value = input::parse_json(&input::read_file(path)?, &path.display().to_string())?;
+        let compiled =
+            CompiledSchema::compile(&schema_value).map_err(|e| UserError::new(format!("{}: {e}", path.display())))?;
         build_report(None, &compiled, None, &body, args, &for_ignore)
     } else {
         let (schemas, _) = SchemaSet::compile(&catalog);
@@ -70,14 +60,7 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
                 "pass --schema FILE to validate against your own",
             )
         })?;
-        build_report(
-            Some(name.clone()),
-            compiled,
-            Some(fixture),
-            &body,
-            args,
-            &for_ignore,
-        )
+        build_report(Some(name.clone()), compiled, Some(fixture), &body, args, &for_ignore)
     };
 
     if args.json {
@@ -92,11 +75,7 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
     } else {
         out(&render_text(&report, ctx.stdout_color));
     }
-    Ok(exit(if report.matches() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    }))
+    Ok(exit(if report.matches() { EXIT_OK } else { EXIT_FAILED }))
 }
 
 fn normalise_pointer(pointer: &str) -> Result<String> {
@@ -105,34 +84,21 @@ fn normalise_pointer(pointer: &str) -> Result<String> {
     } else {
         Err(UserError::with_hint(
             format!("--ignore {pointer}: not a JSON pointer"),
-            format!(
-                "JSON pointers start with /, e.g. --ignore /{}",
-                pointer.replace('.', "/")
-            ),
+            format!("JSON pointers start with /, e.g. --ignore /{}", pointer.replace('.', "/")),
         )
         .into())
     }
 }
 
-fn detect(
-    catalog: &Catalog,
-    schemas: &SchemaSet,
-    body: &Value,
-    record: Option<&Value>,
-) -> Result<String> {
-    let header = record.map(capture::headers).is_some_and(|h| {
-        h.iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("ebriza-clientid"))
-    });
+fn detect(catalog: &Catalog, schemas: &SchemaSet, body: &Value, record: Option<&Value>) -> Result<String> {
+    let header =
+        record.map(capture::headers).is_some_and(|h| h.iter().any(|(n, _)| n.eq_ignore_ascii_case("ebriza-clientid")));
     schema::detect(catalog, schemas, body, header).ok_or_else(|| {
         let likely = schema::likely_names(catalog, body, 4);
         let hint = if likely.is_empty() {
             "pass --against NAME (`hookctl fixtures` lists them) or --schema FILE".to_string()
         } else {
-            format!(
-                "likely: {}; pass --against NAME, or --schema FILE",
-                likely.join(", ")
-            )
+            format!("likely: {}; pass --against NAME, or --schema FILE", likely.join(", "))
         };
         UserError::with_hint("cannot tell which event this payload is", hint).into()
     })
@@ -148,16 +114,8 @@ fn build_report(
 ) -> Report {
     let verdict = compiled.check(body);
     let extra_fields = compiled.extra_fields(body);
-    let diff = fixture.map_or_else(String::new, |fixture| {
-        masked_diff(fixture, body, args, ignore)
-    });
-    Report {
-        event,
-        verdict,
-        extra_fields,
-        strict: args.strict,
-        diff,
-    }
+    let diff = fixture.map_or_else(String::new, |fixture| masked_diff(fixture, body, args, ignore));
+    Report { event, verdict, extra_fields, strict: args.strict, diff }
 }
 
 fn masked_diff(fixture: &Fixture, body: &Value, args: &DiffArgs, ignore: &[String]) -> String {
@@ -170,49 +128,27 @@ fn masked_diff(fixture: &Fixture, body: &Value, args: &DiffArgs, ignore: &[Strin
         compare::mask(&mut actual, &fixture.varying);
     }
     let label = format!("expected ({})", fixture.name);
-    compare::unified(
-        &compare::normalize(&expected),
-        &compare::normalize(&actual),
-        &label,
-        "received",
-        args.context,
-    )
+    compare::unified(&compare::normalize(&expected), &compare::normalize(&actual), &label, "received", args.context)
 }
 
 fn render_text(report: &Report, color: bool) -> String {
     let style = Style { color };
     let name = report.event.as_deref().unwrap_or("the schema");
-    let shape = report
-        .verdict
-        .shape
-        .as_ref()
-        .map(|s| format!(" ({s} shape)"))
-        .unwrap_or_default();
+    let shape = report.verdict.shape.as_ref().map(|s| format!(" ({s} shape)")).unwrap_or_default();
     let mut text = if report.matches() {
         format!("{} matches {}{shape}\n", style.ok("✓"), sanitize(name))
     } else {
         let n = report.problem_count();
         let plural = if n == 1 { "problem" } else { "problems" };
-        format!(
-            "{} does not match {}{shape} ({n} {plural})\n",
-            style.bad("✗"),
-            sanitize(name)
-        )
+        format!("{} does not match {}{shape} ({n} {plural})\n", style.bad("✗"), sanitize(name))
     };
     for error in &report.verdict.errors {
-        text.push_str(&format!(
-            "  {} {}\n",
-            style.bad("✗"),
-            sanitize(&error.to_string())
-        ));
+        text.push_str(&format!("  {} {}\n", style.bad("✗"), sanitize(&error.to_string())));
     }
     for field in &report.extra_fields {
         let at = sanitize(field);
         if report.strict {
-            text.push_str(&format!(
-                "  {} {at}: the provider never sends this field\n",
-                style.bad("✗")
-            ));
+            text.push_str(&format!("  {} {at}: the provider never sends this field\n", style.bad("✗")));
         } else {
             text.push_str(&format!(
                 "  {} {at}: not in the schema (the provider never sends it)\n",

@@ -30,10 +30,7 @@ impl Examiner {
         let mut findings = Findings::default();
         match &kind {
             BodyKind::Json(body) => self.check_json(arrived, body, &mut findings),
-            BodyKind::Text {
-                json_error: Some(error),
-                ..
-            } => {
+            BodyKind::Text { json_error: Some(error), .. } => {
                 findings.valid = Some(false);
                 findings.errors.push(json!({
                     "pointer": "", "expected": "valid JSON", "found": format!("invalid JSON at {error}"), "keyword": "json",
@@ -43,42 +40,25 @@ impl Examiner {
         }
         let signature = self.signing.as_ref().map(|(scheme, secret)| {
             let now = chrono::Utc::now().timestamp();
-            signing::verify(
-                *scheme,
-                secret,
-                &arrived.headers,
-                &arrived.body,
-                now,
-                self.tolerance,
-            )
+            signing::verify(*scheme, secret, &arrived.headers, &arrived.body, now, self.tolerance)
         });
         if let (Some(check), Some((scheme, _))) = (&signature, &self.signing) {
             findings.signature = Some(check.to_json(*scheme));
         }
-        Examined {
-            kind,
-            findings,
-            signature,
-        }
+        Examined { kind, findings, signature }
     }
 
     fn check_json(&self, arrived: &Arrived, body: &Value, findings: &mut Findings) {
-        let ebriza_header = arrived
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("ebriza-clientid"));
-        let Some(name) = schema::detect(&self.catalog, &self.schemas, body, ebriza_header) else {
+        let ebriza_header = arrived.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("ebriza-clientid"));
+        let Some(detected) = schema::detect_checked(&self.catalog, &self.schemas, body, ebriza_header) else {
             return;
         };
-        if let Some(compiled) = self.schemas.get(&name) {
-            let verdict = compiled.check(body);
+        let name = detected.name;
+        let verdict = detected.verdict.or_else(|| self.schemas.get(&name).map(|compiled| compiled.check(body)));
+        if let Some(verdict) = verdict {
             findings.valid = Some(verdict.valid);
             findings.shape = verdict.shape;
-            findings.errors = verdict
-                .errors
-                .iter()
-                .map(|v| serde_json::to_value(v).unwrap_or(Value::Null))
-                .collect();
+            findings.errors = verdict.errors.iter().map(|v| serde_json::to_value(v).unwrap_or(Value::Null)).collect();
         }
         findings.event = Some(name);
     }
@@ -91,12 +71,7 @@ mod tests {
     fn examiner() -> Examiner {
         let catalog = Catalog::builtin();
         let (schemas, _) = SchemaSet::compile(&catalog);
-        Examiner {
-            catalog,
-            schemas,
-            signing: None,
-            tolerance: signing::DEFAULT_TOLERANCE,
-        }
+        Examiner { catalog, schemas, signing: None, tolerance: signing::DEFAULT_TOLERANCE }
     }
 
     fn arrived(headers: &[(&str, &str)], body: &[u8]) -> Arrived {
@@ -107,10 +82,7 @@ mod tests {
             method: "POST".into(),
             path: "/".into(),
             query: None,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
             body: body.to_vec(),
         }
     }
@@ -118,37 +90,20 @@ mod tests {
     #[test]
     fn the_flat_ebriza_configuration_is_matched_by_its_header() {
         let e = examiner();
-        let body =
-            serde_json::to_vec(&e.catalog.get("ebriza.configuration").unwrap().render().body)
-                .unwrap();
-        let found = e
-            .examine(&arrived(&[("ebriza-clientid", "X")], &body))
-            .findings;
+        let body = serde_json::to_vec(&e.catalog.get("ebriza.configuration").unwrap().render().body).unwrap();
+        let found = e.examine(&arrived(&[("ebriza-clientid", "X")], &body)).findings;
         assert_eq!(
             (found.event.as_deref(), found.valid, found.shape.as_deref()),
             (Some("ebriza.configuration"), Some(true), Some("typed"))
         );
         let without = e.examine(&arrived(&[], &body)).findings;
-        assert_eq!(
-            (without.event, without.valid),
-            (None, None),
-            "unrecognised, not an error"
-        );
+        assert_eq!((without.event, without.valid), (None, None), "unrecognised, not an error");
     }
 
     #[test]
     fn broken_json_is_invalid_with_its_position() {
-        let found = examiner()
-            .examine(&arrived(&[], b"{\n  \"device_type\": 'iOS'\n}"))
-            .findings;
+        let found = examiner().examine(&arrived(&[], b"{\n  \"device_type\": 'iOS'\n}")).findings;
         assert_eq!(found.valid, Some(false));
-        assert!(
-            found.errors[0]["found"]
-                .as_str()
-                .unwrap()
-                .contains("line 2 column 18"),
-            "{:?}",
-            found.errors
-        );
+        assert!(found.errors[0]["found"].as_str().unwrap().contains("line 2 column 18"), "{:?}", found.errors);
     }
 }

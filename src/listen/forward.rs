@@ -34,11 +34,7 @@ pub struct Answer {
 /// The target URL for a request: the base URL's path joined with the request's path and query.
 pub fn target(base: &Url, path: &str, query: Option<&str>) -> Url {
     let mut url = base.clone();
-    let joined = format!(
-        "{}/{}",
-        base.path().trim_end_matches('/'),
-        path.trim_start_matches('/')
-    );
+    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
     url.set_path(&joined);
     url.set_query(query);
     url
@@ -47,9 +43,7 @@ pub fn target(base: &Url, path: &str, query: Option<&str>) -> Url {
 pub async fn relay(client: &Client, base: &Url, arrived: &Arrived) -> Result<Answer, String> {
     let url = target(base, &arrived.path, arrived.query.as_deref());
     let method = Method::from_bytes(arrived.method.as_bytes()).map_err(|e| e.to_string())?;
-    let mut request = client
-        .request(method, url.clone())
-        .body(arrived.body.clone());
+    let mut request = client.request(method, url.clone()).body(arrived.body.clone());
     for (name, value) in arrived.headers.iter().filter(|(n, _)| !is_hop_by_hop(n)) {
         request = request.header(name, value);
     }
@@ -60,20 +54,10 @@ pub async fn relay(client: &Client, base: &Url, arrived: &Arrived) -> Result<Ans
         .headers()
         .iter()
         .filter(|(n, _)| !is_hop_by_hop(n.as_str()))
-        .map(|(n, v)| {
-            (
-                n.to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let body = response.bytes().await.map_err(|e| describe(&e, &url))?;
-    Ok(Answer {
-        status,
-        headers,
-        body,
-        elapsed: start.elapsed(),
-    })
+    Ok(Answer { status, headers, body, elapsed: start.elapsed() })
 }
 
 fn describe(err: &reqwest::Error, url: &Url) -> String {
@@ -93,14 +77,8 @@ mod tests {
     #[test]
     fn paths_and_queries_are_joined_onto_the_base() {
         let base = Url::parse("http://127.0.0.1:3000/app/").unwrap();
-        assert_eq!(
-            target(&base, "/hooks/x", Some("a=1")).as_str(),
-            "http://127.0.0.1:3000/app/hooks/x?a=1"
-        );
+        assert_eq!(target(&base, "/hooks/x", Some("a=1")).as_str(), "http://127.0.0.1:3000/app/hooks/x?a=1");
         let root = Url::parse("http://127.0.0.1:3000").unwrap();
-        assert_eq!(
-            target(&root, "/hooks", None).as_str(),
-            "http://127.0.0.1:3000/hooks"
-        );
+        assert_eq!(target(&root, "/hooks", None).as_str(), "http://127.0.0.1:3000/hooks");
     }
 }

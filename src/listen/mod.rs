@@ -30,17 +30,12 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     for name in &args.expect {
         catalog.require(name)?;
     }
-    let signing = signing::resolve(
-        args.secret.as_deref(),
-        args.secret_env.as_deref(),
-        args.scheme,
-    )?
-    .map(|secret| (args.scheme, secret));
+    let signing = signing::resolve(args.secret.as_deref(), args.secret_env.as_deref(), args.scheme)?
+        .map(|secret| (args.scheme, secret));
     if args.require_signature && signing.is_none() {
-        return Err(UserError::new(
-            "--require-signature needs a secret: pass --secret-env VAR or --secret SECRET",
-        )
-        .into());
+        return Err(
+            UserError::new("--require-signature needs a secret: pass --secret-env VAR or --secret SECRET").into()
+        );
     }
     let settings = settings(&args, ctx)?;
     let save = match &args.save {
@@ -49,9 +44,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
                 .create(true)
                 .append(true)
                 .open(path)
-                .map_err(|e| {
-                    UserError::new(format!("cannot open --save file {}: {e}", path.display()))
-                })?,
+                .map_err(|e| UserError::new(format!("cannot open --save file {}: {e}", path.display())))?,
         ),
         None => None,
     };
@@ -60,9 +53,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
 
     // The first line on stderr, for scripts to read.
     errln(&format!("Listening on http://{}", display_addr(address)));
-    let style = Style {
-        color: ctx.stderr_color,
-    };
+    let style = Style { color: ctx.stderr_color };
     if !address.ip().is_loopback() {
         errln(&format!(
             "{} bound to {}: anyone who can reach this machine can send to it",
@@ -71,39 +62,20 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         ));
     }
     for problem in &catalog.problems {
-        errln(&format!(
-            "{} {}",
-            style.warn("warning:"),
-            sanitize(&problem.to_string())
-        ));
+        errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem.to_string())));
     }
     let (schemas, problems) = SchemaSet::compile(&catalog);
     for problem in problems {
-        errln(&format!(
-            "{} {}",
-            style.warn("warning:"),
-            sanitize(&problem)
-        ));
+        errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem)));
     }
-    let examiner = Examiner {
-        catalog,
-        schemas,
-        signing,
-        tolerance: signing::DEFAULT_TOLERANCE,
-    };
+    let examiner = Examiner { catalog, schemas, signing, tolerance: signing::DEFAULT_TOLERANCE };
     let shared = Shared::new(settings, examiner, save);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let stop = runtime.block_on(server::serve(shared.clone(), listener))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
 
-    let tally = shared
-        .tally
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let code = tally.exit_code(stop, &shared.settings.expect);
     report(&tally, stop, &shared.settings, ctx);
     Ok(exit(code))
@@ -117,31 +89,24 @@ fn display_addr(address: SocketAddr) -> String {
 }
 
 fn bind(host: &str, port: u16) -> Result<TcpListener> {
-    let ip: IpAddr = host
-        .trim_matches(|c| c == '[' || c == ']')
-        .parse()
-        .or_else(|_| match host {
-            "localhost" => Ok(IpAddr::from([127, 0, 0, 1])),
-            _ => Err(UserError::with_hint(
-                format!("--host {}: not an IP address", sanitize(host)),
-                "use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
-            )),
-        })?;
+    let ip: IpAddr = host.trim_matches(|c| c == '[' || c == ']').parse().or_else(|_| match host {
+        "localhost" => Ok(IpAddr::from([127, 0, 0, 1])),
+        _ => Err(UserError::with_hint(
+            format!("--host {}: not an IP address", sanitize(host)),
+            "use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+        )),
+    })?;
     TcpListener::bind((ip, port)).map_err(|e| {
         let (message, hint) = match e.kind() {
             std::io::ErrorKind::AddrInUse => (
                 format!("port {port} on {ip} is already in use"),
-                "stop whatever listens there, pick another port, or use 0 for a free one"
-                    .to_string(),
+                "stop whatever listens there, pick another port, or use 0 for a free one".to_string(),
             ),
             std::io::ErrorKind::PermissionDenied => (
                 format!("not allowed to listen on port {port}"),
                 "ports below 1024 need privileges; pick a port above 1024".to_string(),
             ),
-            _ => (
-                format!("cannot listen on {ip}:{port}: {e}"),
-                "check --host and the port".to_string(),
-            ),
+            _ => (format!("cannot listen on {ip}:{port}: {e}"), "check --host and the port".to_string()),
         };
         UserError::with_hint(message, hint).into()
     })
@@ -159,32 +124,20 @@ fn settings(args: &ListenArgs, ctx: &Context) -> Result<Settings> {
     };
     let mut headers = Vec::new();
     if !body.is_empty() && serde_json::from_slice::<serde_json::Value>(&body).is_err() {
-        headers.push((
-            hyper::header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        ));
+        headers.push((hyper::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")));
     }
     for text in &args.response_header {
         let (name, value) = signing::parse_header(text)?;
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            UserError::new(format!(
-                "--response-header {}: not a valid header name",
-                sanitize(&name)
-            ))
-        })?;
-        let value = HeaderValue::from_str(&value).map_err(|_| {
-            UserError::new(format!(
-                "--response-header {}: value HTTP cannot carry",
-                name
-            ))
-        })?;
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| UserError::new(format!("--response-header {}: not a valid header name", sanitize(&name))))?;
+        let value = HeaderValue::from_str(&value)
+            .map_err(|_| UserError::new(format!("--response-header {}: value HTTP cannot carry", name)))?;
         headers.push((name, value));
     }
     let forward = match &args.forward_to {
         Some(url) => {
-            let url = reqwest::Url::parse(url).map_err(|e| {
-                UserError::new(format!("--forward-to {}: not a URL ({e})", sanitize(url)))
-            })?;
+            let url = reqwest::Url::parse(url)
+                .map_err(|e| UserError::new(format!("--forward-to {}: not a URL ({e})", sanitize(url))))?;
             let client = reqwest::Client::builder()
                 .no_proxy()
                 .http1_only()
@@ -200,9 +153,8 @@ fn settings(args: &ListenArgs, ctx: &Context) -> Result<Settings> {
         stdout_color: ctx.stdout_color,
         stderr_color: ctx.stderr_color,
         answer: Answer {
-            status: StatusCode::from_u16(args.status).map_err(|_| {
-                UserError::new(format!("--status {}: not an HTTP status", args.status))
-            })?,
+            status: StatusCode::from_u16(args.status)
+                .map_err(|_| UserError::new(format!("--status {}: not an HTTP status", args.status)))?,
             delay: args.delay,
             body,
             headers,
@@ -216,16 +168,11 @@ fn settings(args: &ListenArgs, ctx: &Context) -> Result<Settings> {
 }
 
 fn report(tally: &tally::Tally, stop: tally::Stop, settings: &Settings, ctx: &Context) {
-    let style = Style {
-        color: ctx.stderr_color,
-    };
+    let style = Style { color: ctx.stderr_color };
     let why = match stop {
         tally::Stop::CountReached => "done".to_string(),
         tally::Stop::TimedOut => {
-            let wanted = settings
-                .count
-                .map(|n| format!(" before {n} requests arrived"))
-                .unwrap_or_default();
+            let wanted = settings.count.map(|n| format!(" before {n} requests arrived")).unwrap_or_default();
             format!("timed out{wanted}")
         }
         tally::Stop::Interrupted => "stopped".to_string(),
@@ -236,11 +183,7 @@ fn report(tally: &tally::Tally, stop: tally::Stop, settings: &Settings, ctx: &Co
     }
     if stop == tally::Stop::CountReached {
         for name in tally.missing(&settings.expect) {
-            errln(&format!(
-                "  {} expected {} never arrived",
-                style.bad("✗"),
-                sanitize(&name)
-            ));
+            errln(&format!("  {} expected {} never arrived", style.bad("✗"), sanitize(&name)));
         }
     }
 }

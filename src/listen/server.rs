@@ -89,10 +89,7 @@ impl Shared {
     }
 
     pub fn stop_reason(&self) -> Stop {
-        self.stop
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .unwrap_or(Stop::Interrupted)
+        self.stop.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(Stop::Interrupted)
     }
 }
 
@@ -157,12 +154,7 @@ async fn watch_signals(shared: Arc<Shared>) {
     shared.stop(Stop::Interrupted);
 }
 
-async fn connection(
-    shared: Arc<Shared>,
-    stream: tokio::net::TcpStream,
-    remote: SocketAddr,
-    _live: Live,
-) {
+async fn connection(shared: Arc<Shared>, stream: tokio::net::TcpStream, remote: SocketAddr, _live: Live) {
     let mut shutdown = shared.shutdown.subscribe();
     let service = {
         let shared = shared.clone();
@@ -186,21 +178,12 @@ async fn connection(
 fn json_response(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
 fn content_length(request: &Request<Incoming>) -> Option<u64> {
-    request
-        .headers()
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    request.headers().get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
 async fn handle(
@@ -210,22 +193,13 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let max = shared.settings.max_body;
     let too_large = |shown: String| {
-        let style = Style {
-            color: shared.settings.stderr_color,
-        };
+        let style = Style { color: shared.settings.stderr_color };
         errln(&format!(
             "{} 413: body {shown} over --max-body {max} bytes from {remote}, not captured",
             style.warn("rejected:")
         ));
-        shared
-            .tally
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .rejected += 1;
-        json_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            json!({"ok": false, "error": format!("body over {max} bytes")}),
-        )
+        shared.tally.lock().unwrap_or_else(|e| e.into_inner()).rejected += 1;
+        json_response(StatusCode::PAYLOAD_TOO_LARGE, json!({"ok": false, "error": format!("body over {max} bytes")}))
     };
     if let Some(length) = content_length(&request).filter(|l| *l > max) {
         return Ok(too_large(format!("of {length} bytes")));
@@ -233,11 +207,7 @@ async fn handle(
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, max as usize).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(err)
-            if err
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
+        Err(err) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
             return Ok(too_large("(chunked)".into()));
         }
         Err(err) => {
@@ -257,18 +227,12 @@ async fn handle(
         headers: parts
             .headers
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
         body: body.to_vec(),
     };
     let examined = shared.examiner.examine(&arrived);
-    let record = capture::record(&arrived, &examined.kind, &examined.findings);
-    let line = crate::output::json_safe(record.to_string());
+    let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
 
     if let Err(err) = save(&shared, &line) {
         errln(&format!(
@@ -288,11 +252,7 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     if shared.settings.require_signature && signature_ok != Some(true) {
-        let reason = examined
-            .signature
-            .as_ref()
-            .and_then(|c| c.reason().map(String::from))
-            .unwrap_or_default();
+        let reason = examined.signature.as_ref().and_then(|c| c.reason().map(String::from)).unwrap_or_default();
         return Ok(json_response(
             StatusCode::UNAUTHORIZED,
             json!({"ok": false, "error": format!("signature {reason}")}),
@@ -319,20 +279,8 @@ fn display(shared: &Shared, arrived: &Arrived, examined: &super::examine::Examin
     let signature = examined.signature.as_ref();
     match shared.settings.display {
         Display::Json => out(&format!("{line}\n")),
-        Display::Quiet => out(&show::quiet(
-            arrived,
-            &examined.kind,
-            &examined.findings,
-            signature,
-            color,
-        )),
-        Display::Full => out(&show::full(
-            arrived,
-            &examined.kind,
-            &examined.findings,
-            signature,
-            color,
-        )),
+        Display::Quiet => out(&show::quiet(arrived, &examined.kind, &examined.findings, signature, color)),
+        Display::Full => out(&show::full(arrived, &examined.kind, &examined.findings, signature, color)),
     }
 }
 
@@ -343,12 +291,7 @@ fn count(shared: &Shared, id: u64, findings: &capture::Findings, signature_ok: O
         None if broken_json => "a body that is not valid JSON".to_string(),
         None => "an unrecognised request".to_string(),
     };
-    let outcome = Outcome {
-        event: findings.event.clone(),
-        label,
-        valid: findings.valid,
-        signature_ok,
-    };
+    let outcome = Outcome { event: findings.event.clone(), label, valid: findings.valid, signature_ok };
     let settings = &shared.settings;
     let mut tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner());
     tally.add(id, &outcome, &settings.expect, settings.require_signature);
@@ -366,9 +309,7 @@ fn answer(answer: &Answer, id: u64) -> Response<Full<Bytes>> {
     };
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = answer.status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     for (name, value) in &answer.headers {
         response.headers_mut().insert(name.clone(), value.clone());
     }
@@ -396,32 +337,18 @@ async fn relay(
                 ));
             }
             let mut response = Response::new(Full::new(app.body));
-            *response.status_mut() =
-                StatusCode::from_u16(app.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            *response.status_mut() = StatusCode::from_u16(app.status).unwrap_or(StatusCode::BAD_GATEWAY);
             for (name, value) in app.headers {
-                if let (Ok(n), Ok(v)) = (
-                    HeaderName::from_bytes(name.as_bytes()),
-                    HeaderValue::from_str(&value),
-                ) {
+                if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
                     response.headers_mut().append(n, v);
                 }
             }
             response
         }
         Err(message) => {
-            let style = Style {
-                color: shared.settings.stderr_color,
-            };
-            errln(&format!(
-                "{} #{}: {}; answered 502",
-                style.bad("forward failed:"),
-                arrived.id,
-                sanitize(&message)
-            ));
-            json_response(
-                StatusCode::BAD_GATEWAY,
-                json!({"ok": false, "error": message}),
-            )
+            let style = Style { color: shared.settings.stderr_color };
+            errln(&format!("{} #{}: {}; answered 502", style.bad("forward failed:"), arrived.id, sanitize(&message)));
+            json_response(StatusCode::BAD_GATEWAY, json!({"ok": false, "error": message}))
         }
     }
 }

@@ -23,39 +23,15 @@ fn size(bytes: usize) -> String {
 
 /// `✓ pgyer.crashlog`, `✗ pgyer.crashlog`, `✗ not valid JSON …`, `? unrecognised`, or nothing for an empty body.
 fn verdict(kind: &BodyKind, findings: &Findings, style: &Style) -> Option<String> {
-    let shape = findings
-        .shape
-        .as_ref()
-        .map(|s| format!(" ({s} shape)"))
-        .unwrap_or_default();
+    let shape = findings.shape.as_ref().map(|s| format!(" ({s} shape)")).unwrap_or_default();
     match (kind, &findings.event, findings.valid) {
-        (
-            BodyKind::Text {
-                json_error: Some(error),
-                ..
-            },
-            _,
-            _,
-        ) => Some(format!(
-            "{} not valid JSON: {}",
-            style.bad("✗"),
-            sanitize(error)
-        )),
-        (_, Some(event), Some(true)) => {
-            Some(format!("{} {}{shape}", style.ok("✓"), sanitize(event)))
+        (BodyKind::Text { json_error: Some(error), .. }, _, _) => {
+            Some(format!("{} not valid JSON: {}", style.bad("✗"), sanitize(error)))
         }
-        (_, Some(event), Some(false)) => {
-            Some(format!("{} {}{shape}", style.bad("✗"), sanitize(event)))
-        }
-        (_, Some(event), None) => Some(format!(
-            "{} {} (no schema to check)",
-            style.dim("·"),
-            sanitize(event)
-        )),
-        (BodyKind::Json(_), None, _) => Some(format!(
-            "{} unrecognised (no provider event matches)",
-            style.warn("?")
-        )),
+        (_, Some(event), Some(true)) => Some(format!("{} {}{shape}", style.ok("✓"), sanitize(event))),
+        (_, Some(event), Some(false)) => Some(format!("{} {}{shape}", style.bad("✗"), sanitize(event))),
+        (_, Some(event), None) => Some(format!("{} {} (no schema to check)", style.dim("·"), sanitize(event))),
+        (BodyKind::Json(_), None, _) => Some(format!("{} unrecognised (no provider event matches)", style.warn("?"))),
         _ => None,
     }
 }
@@ -66,10 +42,7 @@ fn violation_lines(findings: &Findings, style: &Style) -> Vec<String> {
         .iter()
         .filter(|e| e["keyword"] != "json")
         .map(|e| {
-            let pointer = e["pointer"]
-                .as_str()
-                .filter(|p| !p.is_empty())
-                .unwrap_or("/");
+            let pointer = e["pointer"].as_str().filter(|p| !p.is_empty()).unwrap_or("/");
             let text = format!(
                 "{pointer}: expected {}, found {}",
                 e["expected"].as_str().unwrap_or_default(),
@@ -83,12 +56,7 @@ fn violation_lines(findings: &Findings, style: &Style) -> Vec<String> {
 fn signature_line(check: &Check, style: &Style) -> String {
     match check.reason() {
         None => format!("signature {}", style.ok("✓")),
-        Some(reason) => format!(
-            "signature {} {}: {}",
-            style.bad("✗"),
-            check.status(),
-            sanitize(reason)
-        ),
+        Some(reason) => format!("signature {} {}: {}", style.bad("✗"), check.status(), sanitize(reason)),
     }
 }
 
@@ -98,23 +66,13 @@ fn body_block(kind: &BodyKind, arrived: &Arrived, color: bool) -> String {
         BodyKind::Json(value) => pretty_json(value, color),
         BodyKind::Text { text, .. } => sanitize_block(text).into_owned(),
         BodyKind::Binary => {
-            format!(
-                "(binary, {} bytes) {}",
-                arrived.body.len(),
-                hex_preview(&arrived.body, 32)
-            )
+            format!("(binary, {} bytes) {}", arrived.body.len(), hex_preview(&arrived.body, 32))
         }
     }
 }
 
 /// The full view of one request.
-pub fn full(
-    arrived: &Arrived,
-    kind: &BodyKind,
-    findings: &Findings,
-    signature: Option<&Check>,
-    color: bool,
-) -> String {
+pub fn full(arrived: &Arrived, kind: &BodyKind, findings: &Findings, signature: Option<&Check>, color: bool) -> String {
     let style = Style { color };
     let local = chrono::Local::now().format("%H:%M:%S%.3f");
     let mut text = format!(
@@ -126,11 +84,7 @@ pub fn full(
         size(arrived.body.len()),
     );
     for (name, value) in &arrived.headers {
-        text.push_str(&format!(
-            "{}: {}\n",
-            style.dim(&sanitize(name)),
-            sanitize(value)
-        ));
+        text.push_str(&format!("{}: {}\n", style.dim(&sanitize(name)), sanitize(value)));
     }
     text.push('\n');
     text.push_str(&body_block(kind, arrived, color));
@@ -186,25 +140,11 @@ pub fn quiet(
 }
 
 /// What the app answered to a forwarded request.
-pub fn forwarded(
-    id: u64,
-    target: &str,
-    status: u16,
-    elapsed_ms: f64,
-    body: &[u8],
-    color: bool,
-) -> String {
+pub fn forwarded(id: u64, target: &str, status: u16, elapsed_ms: f64, body: &[u8], color: bool) -> String {
     let style = Style { color };
     let label = format!("{status}");
-    let label = if (200..300).contains(&status) {
-        style.ok(&label)
-    } else {
-        style.bad(&label)
-    };
-    let mut text = format!(
-        "#{id} → {} answered {label} in {elapsed_ms:.1} ms\n",
-        sanitize(target)
-    );
+    let label = if (200..300).contains(&status) { style.ok(&label) } else { style.bad(&label) };
+    let mut text = format!("#{id} → {} answered {label} in {elapsed_ms:.1} ms\n", sanitize(target));
     if !body.is_empty() {
         let shown = match serde_json::from_slice::<Value>(body) {
             Ok(value) => pretty_json(&value, color),

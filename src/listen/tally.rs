@@ -45,19 +45,11 @@ impl Tally {
         if outcome.valid == Some(false) {
             self.failures.push(format!("#{id} {name} is invalid"));
         }
-        if !expect.is_empty()
-            && !expect
-                .iter()
-                .any(|e| Some(e.as_str()) == outcome.event.as_deref())
-        {
-            self.failures.push(format!(
-                "#{id} {name} was not expected (expected {})",
-                expect.join(", ")
-            ));
+        if !expect.is_empty() && !expect.iter().any(|e| Some(e.as_str()) == outcome.event.as_deref()) {
+            self.failures.push(format!("#{id} {name} was not expected (expected {})", expect.join(", ")));
         }
         if require_signature && outcome.signature_ok == Some(false) {
-            self.failures
-                .push(format!("#{id} {name} is not correctly signed"));
+            self.failures.push(format!("#{id} {name} is not correctly signed"));
         }
         if let Some(event) = &outcome.event {
             self.seen.push(event.clone());
@@ -66,11 +58,7 @@ impl Tally {
 
     /// `--expect` names that never arrived.
     pub fn missing(&self, expect: &[String]) -> Vec<String> {
-        let mut missing: Vec<String> = expect
-            .iter()
-            .filter(|e| !self.seen.contains(e))
-            .cloned()
-            .collect();
+        let mut missing: Vec<String> = expect.iter().filter(|e| !self.seen.contains(e)).cloned().collect();
         missing.dedup();
         missing
     }
@@ -89,11 +77,7 @@ impl Tally {
     }
 
     pub fn summary(&self) -> String {
-        let rejected = if self.rejected > 0 {
-            format!(", {} rejected (413)", self.rejected)
-        } else {
-            String::new()
-        };
+        let rejected = if self.rejected > 0 { format!(", {} rejected (413)", self.rejected) } else { String::new() };
         format!(
             "received {} ({} valid, {} invalid, {} unrecognised{rejected})",
             self.received, self.valid, self.invalid, self.unrecognised
@@ -106,63 +90,29 @@ mod tests {
     use super::*;
 
     fn outcome(event: Option<&str>, valid: Option<bool>) -> Outcome {
-        Outcome {
-            event: event.map(String::from),
-            label: event.unwrap_or("request").into(),
-            valid,
-            signature_ok: None,
-        }
+        Outcome { event: event.map(String::from), label: event.unwrap_or("request").into(), valid, signature_ok: None }
     }
 
     #[test]
     fn all_valid_and_expected_is_0() {
         let expect = vec!["pgyer.crashlog".to_string()];
         let mut tally = Tally::default();
-        tally.add(
-            1,
-            &outcome(Some("pgyer.crashlog"), Some(true)),
-            &expect,
-            false,
-        );
+        tally.add(1, &outcome(Some("pgyer.crashlog"), Some(true)), &expect, false);
         assert_eq!(tally.exit_code(Stop::CountReached, &expect), 0);
-        assert_eq!(
-            tally.summary(),
-            "received 1 (1 valid, 0 invalid, 0 unrecognised)"
-        );
+        assert_eq!(tally.summary(), "received 1 (1 valid, 0 invalid, 0 unrecognised)");
     }
 
     #[test]
     fn invalid_unexpected_or_missing_is_1() {
-        let expect = vec![
-            "pgyer.crashlog".to_string(),
-            "obniz.oauth.create".to_string(),
-        ];
+        let expect = vec!["pgyer.crashlog".to_string(), "obniz.oauth.create".to_string()];
         let mut tally = Tally::default();
-        tally.add(
-            1,
-            &outcome(Some("pgyer.crashlog"), Some(true)),
-            &expect,
-            false,
-        );
-        assert_eq!(
-            tally.exit_code(Stop::CountReached, &expect),
-            1,
-            "obniz.oauth.create never came"
-        );
-        tally.add(
-            2,
-            &outcome(Some("pgyer.feedback"), Some(true)),
-            &expect,
-            false,
-        );
+        tally.add(1, &outcome(Some("pgyer.crashlog"), Some(true)), &expect, false);
+        assert_eq!(tally.exit_code(Stop::CountReached, &expect), 1, "obniz.oauth.create never came");
+        tally.add(2, &outcome(Some("pgyer.feedback"), Some(true)), &expect, false);
         assert!(tally.failures[0].contains("was not expected"));
         let mut invalid = Tally::default();
         invalid.add(1, &outcome(Some("pgyer.crashlog"), Some(false)), &[], false);
-        assert_eq!(
-            invalid.exit_code(Stop::TimedOut, &[]),
-            1,
-            "an invalid arrival says more than the timeout"
-        );
+        assert_eq!(invalid.exit_code(Stop::TimedOut, &[]), 1, "an invalid arrival says more than the timeout");
     }
 
     #[test]
@@ -175,12 +125,7 @@ mod tests {
         let mut signed = Tally::default();
         signed.add(
             1,
-            &Outcome {
-                event: None,
-                label: "request".into(),
-                valid: None,
-                signature_ok: Some(false),
-            },
+            &Outcome { event: None, label: "request".into(), valid: None, signature_ok: Some(false) },
             &[],
             true,
         );

@@ -74,11 +74,9 @@ pub fn parse_url(text: &str) -> Result<Url> {
         )
     })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(UserError::new(format!(
-            "--to {}: only http and https URLs can receive webhooks",
-            sanitize(text)
-        ))
-        .into());
+        return Err(
+            UserError::new(format!("--to {}: only http and https URLs can receive webhooks", sanitize(text))).into()
+        );
     }
     Ok(url)
 }
@@ -87,18 +85,10 @@ pub fn parse_url(text: &str) -> Result<Url> {
 pub fn header_map(headers: &[(String, String)]) -> Result<HeaderMap> {
     let mut map = HeaderMap::new();
     for (name, value) in headers {
-        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            UserError::new(format!(
-                "header name {:?} is not valid in HTTP",
-                sanitize(name)
-            ))
-        })?;
-        let value = HeaderValue::from_str(value).map_err(|_| {
-            UserError::new(format!(
-                "header {} has a value HTTP cannot carry",
-                sanitize(name)
-            ))
-        })?;
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| UserError::new(format!("header name {:?} is not valid in HTTP", sanitize(name))))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| UserError::new(format!("header {} has a value HTTP cannot carry", sanitize(name))))?;
         map.append(header, value);
     }
     Ok(map)
@@ -120,12 +110,7 @@ pub async fn deliver(
     keep_body: bool,
 ) -> Delivery {
     let start = Instant::now();
-    let result = client
-        .request(method, url.clone())
-        .headers(headers)
-        .body(prepared.body)
-        .send()
-        .await;
+    let result = client.request(method, url.clone()).headers(headers).body(prepared.body).send().await;
     let mut delivery = Delivery {
         url: url.to_string(),
         status: None,
@@ -142,12 +127,7 @@ pub async fn deliver(
                 delivery.response_headers = response
                     .headers()
                     .iter()
-                    .map(|(n, v)| {
-                        (
-                            n.to_string(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
+                    .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
                     .collect();
             }
             match response.bytes().await {
@@ -172,37 +152,22 @@ fn classify(err: &reqwest::Error, url: &Url, timeout: Duration) -> (FailKind, St
     let port = url.port_or_known_default().unwrap_or(0);
     let chain = error_chain(err);
     if err.is_timeout() || chain.contains("timed out") {
-        return (
-            FailKind::Timeout,
-            format!(
-                "no answer within {} (--timeout)",
-                humantime::format_duration(timeout)
-            ),
-        );
+        return (FailKind::Timeout, format!("no answer within {} (--timeout)", humantime::format_duration(timeout)));
     }
     let mut source = err.source();
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                return (
-                    FailKind::Refused,
-                    format!("connection refused: nothing is listening on {host}:{port}"),
-                );
+                return (FailKind::Refused, format!("connection refused: nothing is listening on {host}:{port}"));
             }
         }
         source = cause.source();
     }
     if chain.contains("dns error") || chain.contains("failed to lookup address") {
-        return (
-            FailKind::Dns,
-            format!("DNS failure: cannot resolve host {host}"),
-        );
+        return (FailKind::Dns, format!("DNS failure: cannot resolve host {host}"));
     }
     if err.is_connect() {
-        return (
-            FailKind::Connect,
-            format!("cannot connect to {host}:{port}: {}", last_cause(err)),
-        );
+        return (FailKind::Connect, format!("cannot connect to {host}:{port}: {}", last_cause(err)));
     }
     (FailKind::Other, last_cause(err))
 }

@@ -26,10 +26,8 @@ fn prompt_failed(err: dialoguer::Error) -> anyhow::Error {
 /// A fuzzy picker over every fixture; `None` when the user pressed Esc.
 pub fn pick_fixture(catalog: &Catalog, color: bool) -> Result<Option<String>> {
     let fixtures: Vec<_> = catalog.iter().collect();
-    let labels: Vec<String> = fixtures
-        .iter()
-        .map(|f| format!("{}  {}", sanitize(&f.name), sanitize(&f.description)))
-        .collect();
+    let labels: Vec<String> =
+        fixtures.iter().map(|f| format!("{}  {}", sanitize(&f.name), sanitize(&f.description))).collect();
     let picked = FuzzySelect::with_theme(theme(color).as_ref())
         .with_prompt("Webhook to send (type to filter)")
         .items(&labels)
@@ -100,15 +98,10 @@ fn confirm(theme: &dyn Theme, name: &str, current: bool) -> Result<bool> {
 }
 
 fn multi_select(theme: &dyn Theme, name: &str, items: &[Value]) -> Result<Vec<Value>> {
-    let labels: Vec<String> = items
-        .iter()
-        .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from))
-        .collect();
+    let labels: Vec<String> = items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), String::from)).collect();
     let defaults = vec![true; labels.len()];
     let chosen = MultiSelect::with_theme(theme)
-        .with_prompt(format!(
-            "{name} (multi select: space toggles, enter accepts)"
-        ))
+        .with_prompt(format!("{name} (multi select: space toggles, enter accepts)"))
         .items(&labels)
         .defaults(&defaults)
         .interact()
@@ -122,12 +115,7 @@ fn single_select(theme: &dyn Theme, name: &str, current: &str) -> Result<String>
     if is_guid(current) {
         options.push(fresh);
     } else {
-        options.extend(
-            ["optionID1", "optionID2"]
-                .into_iter()
-                .filter(|o| *o != current)
-                .map(String::from),
-        );
+        options.extend(["optionID1", "optionID2"].into_iter().filter(|o| *o != current).map(String::from));
     }
     options.push("something else…".into());
     let picked = Select::with_theme(theme)
@@ -139,10 +127,7 @@ fn single_select(theme: &dyn Theme, name: &str, current: &str) -> Result<String>
     if picked + 1 < options.len() {
         return Ok(options[picked].clone());
     }
-    Input::<String>::with_theme(theme)
-        .with_prompt(format!("{name} (value)"))
-        .interact_text()
-        .map_err(prompt_failed)
+    Input::<String>::with_theme(theme).with_prompt(format!("{name} (value)")).interact_text().map_err(prompt_failed)
 }
 
 /// ISO 8601, answered in any offset and stored in UTC as Ebriza sends it (`2018-07-10T11:14:06Z`).
@@ -151,9 +136,7 @@ fn iso_date(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
         .with_prompt(format!("{name} (date, ISO 8601)"))
         .default(current.to_string())
         .validate_with(|t: &String| {
-            DateTime::parse_from_rfc3339(t)
-                .map(|_| ())
-                .map_err(|_| "expected ISO 8601 like 2018-07-10T11:14:06Z")
+            DateTime::parse_from_rfc3339(t).map(|_| ()).map_err(|_| "expected ISO 8601 like 2018-07-10T11:14:06Z")
         })
         .interact_text()
         .map_err(prompt_failed)?;
@@ -161,23 +144,15 @@ fn iso_date(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
 }
 
 pub fn normalise_iso(text: &str) -> Option<String> {
-    DateTime::parse_from_rfc3339(text).ok().map(|d| {
-        d.with_timezone(&Utc)
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string()
-    })
+    DateTime::parse_from_rfc3339(text).ok().map(|d| d.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 fn example_date(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
     Input::<String>::with_theme(theme)
-        .with_prompt(format!(
-            "{name} (date, MM/DD/YYYY HH:MM:SS as in Ebriza's example)"
-        ))
+        .with_prompt(format!("{name} (date, MM/DD/YYYY HH:MM:SS as in Ebriza's example)"))
         .default(current.to_string())
         .validate_with(|t: &String| {
-            NaiveDateTime::parse_from_str(t, EXAMPLE_DATE)
-                .map(|_| ())
-                .map_err(|_| "expected 01/01/2010 00:00:00")
+            NaiveDateTime::parse_from_str(t, EXAMPLE_DATE).map(|_| ()).map_err(|_| "expected 01/01/2010 00:00:00")
         })
         .interact_text()
         .map_err(prompt_failed)
@@ -189,10 +164,7 @@ mod tests {
 
     #[test]
     fn iso_dates_are_stored_in_utc() {
-        assert_eq!(
-            normalise_iso("2018-07-10T13:14:06+02:00").as_deref(),
-            Some("2018-07-10T11:14:06Z")
-        );
+        assert_eq!(normalise_iso("2018-07-10T13:14:06+02:00").as_deref(), Some("2018-07-10T11:14:06Z"));
         assert_eq!(normalise_iso("2018-07-10"), None);
     }
 

@@ -85,11 +85,7 @@ impl Summary {
         let failures = if self.failures.is_empty() {
             String::new()
         } else {
-            let parts: Vec<String> = self
-                .failures
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect();
+            let parts: Vec<String> = self.failures.iter().map(|(k, v)| format!("{k}: {v}")).collect();
             format!(" ({})", parts.join(", "))
         };
         format!(
@@ -113,16 +109,11 @@ impl Summary {
             self.ok += 1;
         } else {
             let reason = match (&delivery.failure, delivery.status) {
-                (Some((kind, _)), _) => serde_json::to_value(kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from)),
+                (Some((kind, _)), _) => serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)),
                 (None, Some(status)) => Some(format!("http_{status}")),
                 (None, None) => None,
             };
-            *self
-                .failures
-                .entry(reason.unwrap_or_else(|| "other".into()))
-                .or_default() += 1;
+            *self.failures.entry(reason.unwrap_or_else(|| "other".into())).or_default() += 1;
         }
         if delivery.failure.is_none() {
             self.latencies_us.push(delivery.elapsed.as_micros() as u64);
@@ -141,9 +132,7 @@ impl Summary {
 
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} sent  {per_sec}  eta {eta}")
-    {
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} sent  {per_sec}  eta {eta}") {
         bar.set_style(style);
     }
     bar
@@ -159,11 +148,7 @@ pub enum Transport {
 impl Transport {
     /// hyper connections when every URL is plain http; otherwise a TLS-capable reqwest client (built only
     /// then: loading the platform's certificates is the most expensive thing hookctl does at start-up).
-    pub async fn for_urls(
-        urls: &[Url],
-        timeout: Duration,
-        pool: usize,
-    ) -> anyhow::Result<Transport> {
+    pub async fn for_urls(urls: &[Url], timeout: Duration, pool: usize) -> anyhow::Result<Transport> {
         if urls.iter().all(|u| u.scheme() == "http") {
             let mut targets = Vec::new();
             for url in urls {
@@ -177,12 +162,7 @@ impl Transport {
 }
 
 /// Runs the load; requests are spread over the URLs in turn.
-pub async fn run(
-    plan: Arc<Plan>,
-    urls: Arc<Vec<Url>>,
-    transport: Transport,
-    options: &LoadOptions,
-) -> Summary {
+pub async fn run(plan: Arc<Plan>, urls: Arc<Vec<Url>>, transport: Transport, options: &LoadOptions) -> Summary {
     let next = Arc::new(AtomicU64::new(0));
     // A hidden bar still takes a lock per update: only keep one when it is drawn.
     let bar = options.progress.then(|| progress_bar(options.repeat));
@@ -190,28 +170,19 @@ pub async fn run(
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..options.concurrency.min(options.repeat) {
-        let (plan, urls, transport, next, bar) = (
-            plan.clone(),
-            urls.clone(),
-            transport.clone(),
-            next.clone(),
-            bar.clone(),
-        );
+        let (plan, urls, transport, next, bar) =
+            (plan.clone(), urls.clone(), transport.clone(), next.clone(), bar.clone());
         let (repeat, rate, timeout) = (options.repeat, options.rate, options.timeout);
         workers.push(tokio::spawn(async move {
             let mut summary = Summary::default();
-            let mut connections: Vec<Connection> =
-                urls.iter().map(|_| Connection::default()).collect();
+            let mut connections: Vec<Connection> = urls.iter().map(|_| Connection::default()).collect();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= repeat {
                     break;
                 }
                 if let Some(rate) = rate {
-                    tokio::time::sleep_until(
-                        start + Duration::from_secs_f64(i as f64 / rate as f64),
-                    )
-                    .await;
+                    tokio::time::sleep_until(start + Duration::from_secs_f64(i as f64 / rate as f64)).await;
                 }
                 let which = (i % urls.len() as u64) as usize;
                 let url = &urls[which];
@@ -223,14 +194,8 @@ pub async fn run(
                     },
                     (Ok(prepared), Transport::Client(client)) => {
                         match (method(&prepared.method), header_map(&prepared.headers)) {
-                            (Ok(m), Ok(h)) => {
-                                deliver(client, url, m, h, prepared, timeout, false).await
-                            }
-                            _ => failed_before_sending(
-                                url,
-                                FailKind::Other,
-                                "invalid method or header".into(),
-                            ),
+                            (Ok(m), Ok(h)) => deliver(client, url, m, h, prepared, timeout, false).await,
+                            _ => failed_before_sending(url, FailKind::Other, "invalid method or header".into()),
                         }
                     }
                 };

@@ -35,27 +35,15 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     };
     if args.to.is_empty() && !args.dry_run {
         if !ctx.can_prompt() {
-            return Err(UserError::with_hint(
-                "no receiver given",
-                "pass --to URL (repeat it to fan out)",
-            )
-            .into());
+            return Err(UserError::with_hint("no receiver given", "pass --to URL (repeat it to fan out)").into());
         }
         args.to.push(interactive::ask_url(ctx.stderr_color)?);
     }
-    let urls: Vec<Url> = args
-        .to
-        .iter()
-        .map(|u| deliver::parse_url(u))
-        .collect::<Result<_>>()?;
+    let urls: Vec<Url> = args.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
     let plan = Plan {
         source,
         sets: assignments(&args)?,
-        headers: args
-            .header
-            .iter()
-            .map(|h| signing::parse_header(h))
-            .collect::<Result<_>>()?,
+        headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
         signing: signing::resolve(
             args.signing.secret.as_deref(),
             args.signing.secret_env.as_deref(),
@@ -69,9 +57,7 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     deliver::method(&first.method)?;
     deliver::header_map(&first.headers)?;
 
-    let style = Style {
-        color: ctx.stderr_color,
-    };
+    let style = Style { color: ctx.stderr_color };
     if plan.provider() == Some("pgyer") && urls.len() > PGYER_MAX_WEBHOOKS {
         errln(&format!(
             "{} Pgyer allows at most {PGYER_MAX_WEBHOOKS} webhooks per app; sending to all {} URLs anyway",
@@ -83,9 +69,7 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         dry_run(&plan, first, &urls, &args, ctx)?;
         return Ok(exit(EXIT_OK));
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match args.repeat {
         Some(repeat) => runtime.block_on(load_mode(plan, urls, repeat, &args, ctx)),
         None => runtime.block_on(send_each(plan, first, urls, &args, ctx)),
@@ -93,19 +77,9 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
 }
 
 fn assignments(args: &SendArgs) -> Result<Vec<Assignment>> {
-    let parse =
-        |text: &String, force| Assignment::parse(text, force).map_err(|e| UserError::new(e).into());
-    let mut sets: Vec<Assignment> = args
-        .set
-        .iter()
-        .map(|t| parse(t, false))
-        .collect::<Result<_>>()?;
-    sets.extend(
-        args.set_str
-            .iter()
-            .map(|t| parse(t, true))
-            .collect::<Result<Vec<_>>>()?,
-    );
+    let parse = |text: &String, force| Assignment::parse(text, force).map_err(|e| UserError::new(e).into());
+    let mut sets: Vec<Assignment> = args.set.iter().map(|t| parse(t, false)).collect::<Result<_>>()?;
+    sets.extend(args.set_str.iter().map(|t| parse(t, true)).collect::<Result<Vec<_>>>()?);
     Ok(sets)
 }
 
@@ -113,20 +87,14 @@ fn assignments(args: &SendArgs) -> Result<Vec<Assignment>> {
 fn source(args: &mut SendArgs, catalog: &Catalog, ctx: &Context) -> Result<Option<Source>> {
     if let Some(spec) = &args.capture {
         let Some((path, id)) = crate::capture::parse_spec(spec) else {
-            return Err(
-                UserError::new(format!("--capture {}: no such file", sanitize(spec))).into(),
-            );
+            return Err(UserError::new(format!("--capture {}: no such file", sanitize(spec))).into());
         };
-        return Ok(Some(plan::from_capture(&crate::capture::read(&path, id)?)?));
+        return Ok(Some(plan::from_capture(crate::capture::read(&path, id)?)));
     }
     if let Some(spec) = &args.body {
         let payload = input::read(spec)?;
         let body = input::parse_json(&payload.bytes, &payload.label)?;
-        let headers_from = args
-            .name
-            .as_deref()
-            .map(|n| catalog.require(n).cloned())
-            .transpose()?;
+        let headers_from = args.name.as_deref().map(|n| catalog.require(n).cloned()).transpose()?;
         return Ok(Some(Source::Json { body, headers_from }));
     }
     let name = match &args.name {
@@ -167,36 +135,18 @@ fn interactive_source(fixture: Fixture, ctx: &Context) -> Result<Source> {
     }
     let mut body = fixture.render().body;
     let flat = fixture.name == "ebriza.configuration";
-    let config = if flat {
-        body.as_object()
-    } else {
-        body.get("Configuration").and_then(Value::as_object)
-    };
-    let answers =
-        interactive::ask_configuration(&config.cloned().unwrap_or_default(), ctx.stderr_color)?;
+    let config = if flat { body.as_object() } else { body.get("Configuration").and_then(Value::as_object) };
+    let answers = interactive::ask_configuration(&config.cloned().unwrap_or_default(), ctx.stderr_color)?;
     if flat {
         body = Value::Object(answers);
     } else {
         body["Configuration"] = Value::Object(answers);
     }
-    Ok(Source::Json {
-        body,
-        headers_from: Some(fixture),
-    })
+    Ok(Source::Json { body, headers_from: Some(fixture) })
 }
 
-fn dry_run(
-    plan: &Plan,
-    first: Prepared,
-    urls: &[Url],
-    args: &SendArgs,
-    ctx: &Context,
-) -> Result<()> {
-    let targets: Vec<Option<&Url>> = if urls.is_empty() {
-        vec![None]
-    } else {
-        urls.iter().map(Some).collect()
-    };
+fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], args: &SendArgs, ctx: &Context) -> Result<()> {
+    let targets: Vec<Option<&Url>> = if urls.is_empty() { vec![None] } else { urls.iter().map(Some).collect() };
     for (i, url) in targets.into_iter().enumerate() {
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
         if args.json {
@@ -209,12 +159,7 @@ fn dry_run(
 }
 
 fn headers_json(headers: &[(String, String)]) -> Value {
-    Value::Object(
-        headers
-            .iter()
-            .map(|(n, v)| (n.clone(), Value::String(v.clone())))
-            .collect(),
-    )
+    Value::Object(headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect())
 }
 
 fn request_json(prepared: &Prepared, url: Option<&Url>) -> Value {
@@ -225,13 +170,7 @@ fn request_json(prepared: &Prepared, url: Option<&Url>) -> Value {
 
 fn request_text(prepared: &Prepared, url: Option<&Url>, color: bool) -> String {
     let body = body_text(&prepared.body, color);
-    crate::browse::request_text(
-        &prepared.method,
-        url.map(Url::as_str),
-        &prepared.headers,
-        &body,
-        color,
-    )
+    crate::browse::request_text(&prepared.method, url.map(Url::as_str), &prepared.headers, &body, color)
 }
 
 /// A body for display: JSON pretty-printed, other text as is, both sanitised.
@@ -243,13 +182,7 @@ fn body_text(bytes: &[u8], color: bool) -> String {
     }
 }
 
-async fn send_each(
-    plan: Plan,
-    first: Prepared,
-    urls: Vec<Url>,
-    args: &SendArgs,
-    ctx: &Context,
-) -> Result<ExitCode> {
+async fn send_each(plan: Plan, first: Prepared, urls: Vec<Url>, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
     let client = deliver::client(args.timeout, 1)?;
     let mut tasks = Vec::new();
     for (i, url) in urls.iter().enumerate() {
@@ -257,13 +190,9 @@ async fn send_each(
         let method = deliver::method(&prepared.method)?;
         let headers = deliver::header_map(&prepared.headers)?;
         if args.verbose {
-            errln(&prefixed(
-                '>',
-                &request_text(&prepared, Some(url), ctx.stderr_color),
-            ));
+            errln(&prefixed('>', &request_text(&prepared, Some(url), ctx.stderr_color)));
         }
-        let (client, url, timeout, verbose) =
-            (client.clone(), url.clone(), args.timeout, args.verbose);
+        let (client, url, timeout, verbose) = (client.clone(), url.clone(), args.timeout, args.verbose);
         tasks.push(tokio::spawn(async move {
             deliver::deliver(&client, &url, method, headers, prepared, timeout, verbose).await
         }));
@@ -278,11 +207,7 @@ async fn send_each(
 }
 
 fn prefixed(mark: char, text: &str) -> String {
-    text.trim_end()
-        .lines()
-        .map(|l| format!("{mark} {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.trim_end().lines().map(|l| format!("{mark} {l}")).collect::<Vec<_>>().join("\n")
 }
 
 fn report(delivery: &Delivery, provider: Option<&str>, args: &SendArgs, ctx: &Context) {
@@ -298,33 +223,18 @@ fn report(delivery: &Delivery, provider: Option<&str>, args: &SendArgs, ctx: &Co
             "error_kind": delivery.failure.as_ref().map(|(kind, _)| kind),
         }));
     } else {
-        let out_style = Style {
-            color: ctx.stdout_color,
-        };
+        let out_style = Style { color: ctx.stdout_color };
         let url = sanitize(&delivery.url);
         let line = match (&delivery.failure, delivery.status) {
             (Some((_, message)), _) => {
-                format!(
-                    "{}  {elapsed_ms} ms  {url}  {}",
-                    out_style.bad("ERR"),
-                    sanitize(message)
-                )
+                format!("{}  {elapsed_ms} ms  {url}  {}", out_style.bad("ERR"), sanitize(message))
             }
             (None, Some(status)) => {
-                let reason = reqwest::StatusCode::from_u16(status)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .unwrap_or("");
+                let reason =
+                    reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
                 let label = format!("{status} {reason}");
-                let label = if delivery.ok() {
-                    out_style.ok(&label)
-                } else {
-                    out_style.bad(&label)
-                };
-                format!(
-                    "{label}  {elapsed_ms} ms  {} B  {url}",
-                    delivery.response_bytes
-                )
+                let label = if delivery.ok() { out_style.ok(&label) } else { out_style.bad(&label) };
+                format!("{label}  {elapsed_ms} ms  {} B  {url}", delivery.response_bytes)
             }
             (None, None) => format!("ERR  {elapsed_ms} ms  {url}"),
         };
@@ -340,29 +250,16 @@ fn report(delivery: &Delivery, provider: Option<&str>, args: &SendArgs, ctx: &Co
         errln(&prefixed('<', &text));
     }
     if let Some(note) = deliver::provider_note(provider, delivery) {
-        let style = Style {
-            color: ctx.stderr_color,
-        };
+        let style = Style { color: ctx.stderr_color };
         errln(&format!("{} {note}", style.warn("note:")));
     }
     if matches!(delivery.failure, Some((FailKind::Refused, _))) && !args.json {
-        let style = Style {
-            color: ctx.stderr_color,
-        };
-        errln(&format!(
-            "{} is the receiver running? `hookctl listen PORT` gives you one",
-            style.dim("hint:")
-        ));
+        let style = Style { color: ctx.stderr_color };
+        errln(&format!("{} is the receiver running? `hookctl listen PORT` gives you one", style.dim("hint:")));
     }
 }
 
-async fn load_mode(
-    plan: Plan,
-    urls: Vec<Url>,
-    repeat: u64,
-    args: &SendArgs,
-    ctx: &Context,
-) -> Result<ExitCode> {
+async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
     let options = load::LoadOptions {
         repeat,
         concurrency: args.concurrency,
@@ -370,8 +267,7 @@ async fn load_mode(
         progress: ctx.stderr_tty && !args.verbose,
         timeout: args.timeout,
     };
-    let transport =
-        load::Transport::for_urls(&urls, args.timeout, args.concurrency as usize).await?;
+    let transport = load::Transport::for_urls(&urls, args.timeout, args.concurrency as usize).await?;
     let urls = Arc::new(urls);
     let summary = load::run(Arc::new(plan), urls.clone(), transport, &options).await;
     if args.json {
@@ -379,9 +275,5 @@ async fn load_mode(
     } else {
         out(&summary.to_text());
     }
-    Ok(exit(if summary.failed() == 0 {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    }))
+    Ok(exit(if summary.failed() == 0 { EXIT_OK } else { EXIT_FAILED }))
 }

@@ -12,13 +12,7 @@ use crate::fixtures::{Fixture, Rendered};
 use crate::signing::{self, Secret};
 
 /// Headers a sender must not copy from a template: the client computes them for the bytes it sends.
-const COMPUTED_HEADERS: [&str; 5] = [
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "host",
-    "keep-alive",
-];
+const COMPUTED_HEADERS: [&str; 5] = ["content-length", "transfer-encoding", "connection", "host", "keep-alive"];
 
 /// Where the body comes from.
 #[derive(Debug, Clone)]
@@ -57,10 +51,7 @@ impl Plan {
     pub fn provider(&self) -> Option<&str> {
         match &self.source {
             Source::Fixture(f) => Some(&f.provider),
-            Source::Json {
-                headers_from: Some(f),
-                ..
-            } => Some(&f.provider),
+            Source::Json { headers_from: Some(f), .. } => Some(&f.provider),
             _ => None,
         }
     }
@@ -71,11 +62,7 @@ impl Plan {
         let mut rendered = match &self.source {
             Source::Fixture(fixture) if self.sets.is_empty() => {
                 let (body, headers) = fixture.render_bytes(&clock);
-                let mut rendered = Rendered {
-                    method: fixture.method.clone(),
-                    headers,
-                    body: Value::Null,
-                };
+                let mut rendered = Rendered { method: fixture.method.clone(), headers, body: Value::Null };
                 for (name, value) in &self.headers {
                     rendered.set_header(name, value);
                 }
@@ -85,33 +72,18 @@ impl Plan {
                 let mut body = fixture.render_body(&clock);
                 self.apply_sets(&mut body)?;
                 let headers = fixture.render_headers(&body, &clock);
-                Rendered {
-                    method: fixture.method.clone(),
-                    headers,
-                    body,
-                }
+                Rendered { method: fixture.method.clone(), headers, body }
             }
             Source::Json { body, headers_from } => {
                 let mut body = body.clone();
                 self.apply_sets(&mut body)?;
                 let (method, headers) = match headers_from {
                     Some(f) => (f.method.clone(), f.render_headers(&body, &clock)),
-                    None => (
-                        "POST".to_string(),
-                        vec![("Content-Type".to_string(), "application/json".to_string())],
-                    ),
+                    None => ("POST".to_string(), vec![("Content-Type".to_string(), "application/json".to_string())]),
                 };
-                Rendered {
-                    method,
-                    headers,
-                    body,
-                }
+                Rendered { method, headers, body }
             }
-            Source::Capture {
-                method,
-                headers,
-                body,
-            } => return self.finish_capture(method, headers, body),
+            Source::Capture { method, headers, body } => return self.finish_capture(method, headers, body),
         };
         for (name, value) in &self.headers {
             rendered.set_header(name, value);
@@ -120,26 +92,16 @@ impl Plan {
         Ok(self.finish(rendered.method, rendered.headers, bytes))
     }
 
-    fn finish_capture(
-        &self,
-        method: &str,
-        headers: &[(String, String)],
-        body: &[u8],
-    ) -> Result<Prepared> {
+    fn finish_capture(&self, method: &str, headers: &[(String, String)], body: &[u8]) -> Result<Prepared> {
         let bytes = if self.sets.is_empty() {
             body.to_vec()
         } else {
-            let mut value: Value = serde_json::from_slice(body).map_err(|_| {
-                UserError::new("--set needs a JSON body, and the captured body is not JSON")
-            })?;
+            let mut value: Value = serde_json::from_slice(body)
+                .map_err(|_| UserError::new("--set needs a JSON body, and the captured body is not JSON"))?;
             self.apply_sets(&mut value)?;
             serde_json::to_vec(&value)?
         };
-        let mut rendered = Rendered {
-            method: method.to_string(),
-            headers: headers.to_vec(),
-            body: Value::Null,
-        };
+        let mut rendered = Rendered { method: method.to_string(), headers: headers.to_vec(), body: Value::Null };
         for (name, value) in &self.headers {
             rendered.set_header(name, value);
         }
@@ -147,10 +109,8 @@ impl Plan {
     }
 
     fn finish(&self, method: String, headers: Vec<(String, String)>, body: Vec<u8>) -> Prepared {
-        let mut headers: Vec<(String, String)> = headers
-            .into_iter()
-            .filter(|(n, _)| !COMPUTED_HEADERS.iter().any(|c| n.eq_ignore_ascii_case(c)))
-            .collect();
+        let mut headers: Vec<(String, String)> =
+            headers.into_iter().filter(|(n, _)| !COMPUTED_HEADERS.iter().any(|c| n.eq_ignore_ascii_case(c))).collect();
         if let Some((scheme, secret)) = &self.signing {
             let id = signing::new_message_id();
             let now = chrono::Utc::now().timestamp();
@@ -159,11 +119,7 @@ impl Plan {
                 headers.push((name, value));
             }
         }
-        Prepared {
-            method,
-            headers,
-            body,
-        }
+        Prepared { method, headers, body }
     }
 
     fn apply_sets(&self, body: &mut Value) -> Result<()> {
@@ -175,15 +131,10 @@ impl Plan {
 }
 
 /// A captured request to replay: its method, headers and exact body.
-pub fn from_capture(record: &Value) -> Result<Source> {
-    let method = record["method"].as_str().unwrap_or("POST").to_string();
-    let headers = capture::headers(record);
-    let body = capture::body_bytes(record)?;
-    Ok(Source::Capture {
-        method,
-        headers,
-        body,
-    })
+pub fn from_capture(captured: capture::Captured) -> Source {
+    let method = captured.record["method"].as_str().unwrap_or("POST").to_string();
+    let headers = capture::headers(&captured.record);
+    Source::Capture { method, headers, body: captured.body }
 }
 
 #[cfg(test)]
@@ -194,16 +145,10 @@ mod tests {
     fn plan(name: &str, sets: &[&str]) -> Plan {
         Plan {
             source: Source::Fixture(Catalog::builtin().get(name).unwrap().clone()),
-            sets: sets
-                .iter()
-                .map(|s| Assignment::parse(s, false).unwrap())
-                .collect(),
+            sets: sets.iter().map(|s| Assignment::parse(s, false).unwrap()).collect(),
             headers: vec![
                 ("X-Extra".into(), "1".into()),
-                (
-                    "content-type".into(),
-                    "application/json; charset=utf-8".into(),
-                ),
+                ("content-type".into(), "application/json; charset=utf-8".into()),
             ],
             signing: None,
         }
@@ -211,32 +156,18 @@ mod tests {
 
     #[test]
     fn sets_apply_before_headers_so_the_client_id_follows() {
-        let prepared = plan(
-            "ebriza.install",
-            &["EbrizaClientID=\"AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA\""],
-        )
-        .build()
-        .unwrap();
-        let header = prepared
-            .headers
-            .iter()
-            .find(|(n, _)| n == "ebriza-clientid")
-            .unwrap();
+        let prepared =
+            plan("ebriza.install", &["EbrizaClientID=\"AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA\""]).build().unwrap();
+        let header = prepared.headers.iter().find(|(n, _)| n == "ebriza-clientid").unwrap();
         assert_eq!(header.1, "AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA");
-        let ct: Vec<_> = prepared
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-            .collect();
+        let ct: Vec<_> = prepared.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("content-type")).collect();
         assert_eq!(ct.len(), 1, "-H replaces a header of the same name");
         assert_eq!(ct[0].1, "application/json; charset=utf-8");
     }
 
     #[test]
     fn every_build_is_fresh() {
-        let id = |p: &Plan| {
-            serde_json::from_slice::<Value>(&p.build().unwrap().body).unwrap()["data"]["id"].clone()
-        };
+        let id = |p: &Plan| serde_json::from_slice::<Value>(&p.build().unwrap().body).unwrap()["data"]["id"].clone();
         let fast = plan("obniz.install.create", &[]);
         assert_ne!(id(&fast), id(&fast));
         let with_set = plan("obniz.install.create", &["data.os=\"x\""]);
@@ -248,10 +179,7 @@ mod tests {
         let p = Plan {
             source: Source::Capture {
                 method: "PUT".into(),
-                headers: vec![
-                    ("content-length".into(), "9".into()),
-                    ("x-a".into(), "1".into()),
-                ],
+                headers: vec![("content-length".into(), "9".into()), ("x-a".into(), "1".into())],
                 body: b"{ \"a\": 1 }".to_vec(),
             },
             sets: vec![],
@@ -259,10 +187,7 @@ mod tests {
             signing: None,
         };
         let prepared = p.build().unwrap();
-        assert_eq!(
-            (prepared.method.as_str(), prepared.body.as_slice()),
-            ("PUT", &b"{ \"a\": 1 }"[..])
-        );
+        assert_eq!((prepared.method.as_str(), prepared.body.as_slice()), ("PUT", &b"{ \"a\": 1 }"[..]));
         assert_eq!(prepared.headers, vec![("x-a".to_string(), "1".to_string())]);
     }
 }

@@ -46,9 +46,7 @@ impl Target {
             url: url.clone(),
             address,
             host: HeaderValue::from_str(&authority).map_err(|e| e.to_string())?,
-            path: path_and_query
-                .parse()
-                .map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?,
+            path: path_and_query.parse().map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?,
         })
     }
 }
@@ -72,52 +70,30 @@ fn failure(url: &Url, start: Instant, kind: FailKind, message: String) -> Delive
 }
 
 async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>, (FailKind, String)> {
-    let stream = tokio::net::TcpStream::connect(target.address)
-        .await
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::ConnectionRefused {
-                (
-                    FailKind::Refused,
-                    format!(
-                        "connection refused: nothing is listening on {}",
-                        target.address
-                    ),
-                )
-            } else {
-                (
-                    FailKind::Connect,
-                    format!("cannot connect to {}: {e}", target.address),
-                )
-            }
-        })?;
-    let _ = stream.set_nodelay(true);
-    let (sender, connection) = http1::handshake(TokioIo::new(stream)).await.map_err(|e| {
-        (
-            FailKind::Connect,
-            format!("HTTP handshake with {} failed: {e}", target.address),
-        )
+    let stream = tokio::net::TcpStream::connect(target.address).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::ConnectionRefused {
+            (FailKind::Refused, format!("connection refused: nothing is listening on {}", target.address))
+        } else {
+            (FailKind::Connect, format!("cannot connect to {}: {e}", target.address))
+        }
     })?;
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| (FailKind::Connect, format!("HTTP handshake with {} failed: {e}", target.address)))?;
     tokio::spawn(connection);
     Ok(sender)
 }
 
 impl Connection {
     /// Sends one request; the failure, if any, is in the result.
-    pub async fn deliver(
-        &mut self,
-        target: &Target,
-        prepared: Prepared,
-        timeout: Duration,
-    ) -> Delivery {
+    pub async fn deliver(&mut self, target: &Target, prepared: Prepared, timeout: Duration) -> Delivery {
         let start = Instant::now();
         match tokio::time::timeout(timeout, self.exchange(target, prepared, start)).await {
             Ok(delivery) => delivery,
             Err(_) => {
                 self.sender = None;
-                let message = format!(
-                    "no answer within {} (--timeout)",
-                    humantime::format_duration(timeout)
-                );
+                let message = format!("no answer within {} (--timeout)", humantime::format_duration(timeout));
                 failure(&target.url, start, FailKind::Timeout, message)
             }
         }
@@ -137,23 +113,13 @@ impl Connection {
         };
         if sender.ready().await.is_err() {
             self.sender = None;
-            return failure(
-                &target.url,
-                start,
-                FailKind::Connect,
-                "the receiver closed the connection".into(),
-            );
+            return failure(&target.url, start, FailKind::Connect, "the receiver closed the connection".into());
         }
         let response = match sender.send_request(request).await {
             Ok(response) => response,
             Err(e) => {
                 self.sender = None;
-                return failure(
-                    &target.url,
-                    start,
-                    FailKind::Other,
-                    format!("request failed: {e}"),
-                );
+                return failure(&target.url, start, FailKind::Other, format!("request failed: {e}"));
             }
         };
         let status = response.status().as_u16();
@@ -178,32 +144,19 @@ impl Connection {
             }
             Err(e) => {
                 self.sender = None;
-                failure(
-                    &target.url,
-                    start,
-                    FailKind::Other,
-                    format!("reading the answer failed: {e}"),
-                )
+                failure(&target.url, start, FailKind::Other, format!("reading the answer failed: {e}"))
             }
         }
     }
 }
 
 fn build(target: &Target, prepared: Prepared) -> Result<Request<Full<Bytes>>, String> {
-    let mut request = Request::builder()
-        .method(prepared.method.as_str())
-        .uri(target.path.clone());
+    let mut request = Request::builder().method(prepared.method.as_str()).uri(target.path.clone());
     let headers = request.headers_mut().ok_or("invalid request")?;
     headers.insert(HOST, target.host.clone());
     for (name, value) in &prepared.headers {
-        let name =
-            hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
-        headers.append(
-            name,
-            HeaderValue::from_str(value).map_err(|e| e.to_string())?,
-        );
+        let name = hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
+        headers.append(name, HeaderValue::from_str(value).map_err(|e| e.to_string())?);
     }
-    request
-        .body(Full::new(Bytes::from(prepared.body)))
-        .map_err(|e| e.to_string())
+    request.body(Full::new(Bytes::from(prepared.body))).map_err(|e| e.to_string())
 }

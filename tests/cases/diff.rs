@@ -5,26 +5,14 @@ use crate::fixtures::BUILT_IN;
 use crate::support::{hookctl, shared_doc, stderr_text, stdout_json};
 
 fn render(name: &str) -> Value {
-    let output = hookctl()
-        .args(["fixtures", "show", name, "--json"])
-        .output()
-        .unwrap();
+    let output = hookctl().args(["fixtures", "show", name, "--json"]).output().unwrap();
     stdout_json(&output)["body"].clone()
 }
 
 fn diff_json(body: &str, args: &[&str]) -> (Option<i32>, Value, String) {
-    let output = hookctl()
-        .args(["diff", "-", "--json"])
-        .args(args)
-        .write_stdin(body.to_string())
-        .output()
-        .unwrap();
+    let output = hookctl().args(["diff", "-", "--json"]).args(args).write_stdin(body.to_string()).output().unwrap();
     let err = stderr_text(&output);
-    let value = if output.stdout.is_empty() {
-        Value::Null
-    } else {
-        stdout_json(&output)
-    };
+    let value = if output.stdout.is_empty() { Value::Null } else { stdout_json(&output) };
     (output.status.code(), value, err)
 }
 
@@ -34,11 +22,7 @@ fn every_rendered_fixture_matches_itself_with_an_empty_masked_diff() {
         let body = render(name).to_string();
         // The flat Ebriza settings POST is only recognisable by its ebriza-clientid header.
         let detectable = name != "ebriza.configuration";
-        let runs = if detectable {
-            vec![vec!["--against", name], vec![]]
-        } else {
-            vec![vec!["--against", name]]
-        };
+        let runs = if detectable { vec![vec!["--against", name], vec![]] } else { vec![vec!["--against", name]] };
         for args in runs {
             let (code, report, err) = diff_json(&body, &args);
             assert_eq!(code, Some(0), "{name} {args:?}: {err} {report}");
@@ -57,38 +41,14 @@ fn every_rendered_fixture_matches_itself_with_an_empty_masked_diff() {
 #[test]
 fn documented_examples_match_their_events() {
     let cases = [
-        (
-            "pgyer-updateVersion-en.doc-fixed.json",
-            "pgyer.updateVersion",
-            None,
-        ),
+        ("pgyer-updateVersion-en.doc-fixed.json", "pgyer.updateVersion", None),
         ("pgyer-feedback-en.doc-fixed.json", "pgyer.feedback", None),
         ("pgyer-crashlog-en.doc-fixed.json", "pgyer.crashlog", None),
-        (
-            "pgyer-updateVersion-zh.doc-fixed.json",
-            "pgyer.updateVersion.zh",
-            None,
-        ),
-        (
-            "pgyer-feedback-zh.doc-fixed.json",
-            "pgyer.feedback.zh",
-            None,
-        ),
-        (
-            "pgyer-crashlog-zh.doc-fixed.json",
-            "pgyer.crashlog.zh",
-            None,
-        ),
-        (
-            "ebriza-configuration-changed.doc.json",
-            "ebriza.configuration.changed.example",
-            Some("docs-example"),
-        ),
-        (
-            "obniz-install-create.doc-fixed.json",
-            "obniz.install.create",
-            None,
-        ),
+        ("pgyer-updateVersion-zh.doc-fixed.json", "pgyer.updateVersion.zh", None),
+        ("pgyer-feedback-zh.doc-fixed.json", "pgyer.feedback.zh", None),
+        ("pgyer-crashlog-zh.doc-fixed.json", "pgyer.crashlog.zh", None),
+        ("ebriza-configuration-changed.doc.json", "ebriza.configuration.changed.example", Some("docs-example")),
+        ("obniz-install-create.doc-fixed.json", "obniz.install.create", None),
     ];
     for (file, event, shape) in cases {
         let (code, report, err) = diff_json(&shared_doc(file), &[]);
@@ -97,23 +57,12 @@ fn documented_examples_match_their_events() {
         assert_eq!(report["shape"].as_str(), shape);
     }
     // Against the typed event, the docs example still validates (both shapes are accepted) and says which.
-    let (code, report, _) = diff_json(
-        &shared_doc("ebriza-configuration-changed.doc.json"),
-        &["--against", "ebriza.configuration.changed"],
-    );
-    assert_eq!(
-        (code, report["shape"].as_str()),
-        (Some(0), Some("docs-example"))
-    );
+    let (code, report, _) =
+        diff_json(&shared_doc("ebriza-configuration-changed.doc.json"), &["--against", "ebriza.configuration.changed"]);
+    assert_eq!((code, report["shape"].as_str()), (Some(0), Some("docs-example")));
     let diff = report["diff"].as_str().unwrap();
-    assert!(
-        diff.contains("-    \"booleanFieldName\": \"‹varies: boolean›\""),
-        "{diff}"
-    );
-    assert!(
-        diff.contains("+    \"booleanFieldName\": \"‹varies: string›\""),
-        "masks keep the type difference: {diff}"
-    );
+    assert!(diff.contains("-    \"booleanFieldName\": \"‹varies: boolean›\""), "{diff}");
+    assert!(diff.contains("+    \"booleanFieldName\": \"‹varies: string›\""), "masks keep the type difference: {diff}");
 }
 
 #[test]
@@ -131,34 +80,19 @@ fn mutations_fail_with_exit_1_at_the_right_pointer() {
     let cases = [
         (no_title, "pgyer.crashlog", "/title", "required"),
         (string_ts, "pgyer.feedback", "/timestamp", "type"),
-        (
-            action7,
-            "ebriza.configuration.changed",
-            "/ActionType",
-            "const",
-        ),
+        (action7, "ebriza.configuration.changed", "/ActionType", "const"),
         (bad_guid, "ebriza.install", "/LocationID", "pattern"),
-        (
-            bad_date,
-            "ebriza.configuration.changed",
-            "/Configuration/dateFieldName",
-            "pattern",
-        ),
+        (bad_date, "ebriza.configuration.changed", "/Configuration/dateFieldName", "pattern"),
     ];
     for (body, event, pointer, keyword) in cases {
         let (code, report, err) = diff_json(&body.to_string(), &["--against", event]);
         assert_eq!(code, Some(1), "{event} {pointer}: {err}");
         assert_eq!(report["matches"], false);
         let errors = report["errors"].as_array().unwrap();
-        let hit = errors
-            .iter()
-            .find(|e| e["pointer"] == pointer)
-            .unwrap_or_else(|| panic!("{pointer} not in {errors:?}"));
+        let hit =
+            errors.iter().find(|e| e["pointer"] == pointer).unwrap_or_else(|| panic!("{pointer} not in {errors:?}"));
         assert_eq!(hit["keyword"], keyword, "{hit}");
-        assert!(
-            hit["expected"].as_str().is_some_and(|s| !s.is_empty())
-                && hit["found"].as_str().is_some()
-        );
+        assert!(hit["expected"].as_str().is_some_and(|s| !s.is_empty()) && hit["found"].as_str().is_some());
     }
 }
 
@@ -167,45 +101,22 @@ fn text_output_has_verdict_problems_notes_and_a_unified_diff() {
     let mut body = render("pgyer.crashlog");
     body["timestamp"] = json!("x");
     body["surprise"] = json!(true);
-    let output = hookctl()
-        .args(["diff", "-", "--against", "pgyer.crashlog"])
-        .write_stdin(body.to_string())
-        .output()
-        .unwrap();
+    let output =
+        hookctl().args(["diff", "-", "--against", "pgyer.crashlog"]).write_stdin(body.to_string()).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        text.starts_with("✗ does not match pgyer.crashlog (1 problem)\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("✗ /timestamp: expected type integer, found string \"x\""),
-        "{text}"
-    );
-    assert!(
-        text.contains("note: /surprise: not in the schema"),
-        "{text}"
-    );
-    assert!(
-        text.contains("--- expected (pgyer.crashlog)\n+++ received\n"),
-        "{text}"
-    );
+    assert!(text.starts_with("✗ does not match pgyer.crashlog (1 problem)\n"), "{text}");
+    assert!(text.contains("✗ /timestamp: expected type integer, found string \"x\""), "{text}");
+    assert!(text.contains("note: /surprise: not in the schema"), "{text}");
+    assert!(text.contains("--- expected (pgyer.crashlog)\n+++ received\n"), "{text}");
     assert!(text.contains("+  \"surprise\": true"), "{text}");
 
     let strict = hookctl()
         .args(["diff", "-", "--strict", "--json"])
-        .write_stdin(
-            render("pgyer.feedback")
-                .to_string()
-                .replace("{", "{\"extra\":1,"),
-        )
+        .write_stdin(render("pgyer.feedback").to_string().replace("{", "{\"extra\":1,"))
         .output()
         .unwrap();
-    assert_eq!(
-        strict.status.code(),
-        Some(1),
-        "--strict makes extra fields failures"
-    );
+    assert_eq!(strict.status.code(), Some(1), "--strict makes extra fields failures");
     assert_eq!(stdout_json(&strict)["extra_fields"], json!(["/extra"]));
 }
 
@@ -213,10 +124,7 @@ fn text_output_has_verdict_problems_notes_and_a_unified_diff() {
 fn masking_can_be_turned_off_or_extended() {
     let body = render("obniz.install.create").to_string();
     let (_, unmasked, _) = diff_json(&body, &["--no-mask"]);
-    assert!(
-        unmasked["diff"].as_str().unwrap().contains("\"id\""),
-        "ids differ between renders when unmasked"
-    );
+    assert!(unmasked["diff"].as_str().unwrap().contains("\"id\""), "ids differ between renders when unmasked");
     let mut changed = render("obniz.install.create");
     changed["type"] = json!("install.create");
     changed["data"]["extra"] = json!("x");
@@ -232,10 +140,7 @@ fn inputs_files_captures_by_id_and_user_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("in.json");
     std::fs::write(&file, render("pgyer.feedback").to_string()).unwrap();
-    hookctl()
-        .args(["diff", file.to_str().unwrap()])
-        .assert()
-        .success();
+    hookctl().args(["diff", file.to_str().unwrap()]).assert().success();
 
     let mut first = render("obniz.oauth.create");
     first["type"] = json!("oauth.create");
@@ -247,31 +152,14 @@ fn inputs_files_captures_by_id_and_user_schemas() {
     let mut broken = render("pgyer.crashlog");
     broken["appsize"] = json!(12);
     let captures = dir.path().join("c.ndjson");
-    std::fs::write(
-        &captures,
-        format!("{}\n{}\n", record(1, &first), record(2, &broken)),
-    )
-    .unwrap();
+    std::fs::write(&captures, format!("{}\n{}\n", record(1, &first), record(2, &broken))).unwrap();
     let (code, report) = {
-        let out = hookctl()
-            .args(["diff", &format!("{}:1", captures.display()), "--json"])
-            .output()
-            .unwrap();
+        let out = hookctl().args(["diff", &format!("{}:1", captures.display()), "--json"]).output().unwrap();
         (out.status.code(), stdout_json(&out))
     };
-    assert_eq!(
-        (code, report["event"].as_str()),
-        (Some(0), Some("obniz.oauth.create"))
-    );
-    let last = hookctl()
-        .args(["diff", captures.to_str().unwrap(), "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        last.status.code(),
-        Some(1),
-        "the last record is the default"
-    );
+    assert_eq!((code, report["event"].as_str()), (Some(0), Some("obniz.oauth.create")));
+    let last = hookctl().args(["diff", captures.to_str().unwrap(), "--json"]).output().unwrap();
+    assert_eq!(last.status.code(), Some(1), "the last record is the default");
     assert_eq!(stdout_json(&last)["errors"][0]["pointer"], "/appsize");
 
     let schema = dir.path().join("order.schema.json");
@@ -280,48 +168,26 @@ fn inputs_files_captures_by_id_and_user_schemas() {
         r#"{"type":"object","required":["order_id"],"properties":{"order_id":{"type":"integer"}}}"#,
     )
     .unwrap();
-    let (code, report, _) = diff_json(
-        r#"{"order_id": 5, "note": "x"}"#,
-        &["--schema", schema.to_str().unwrap()],
-    );
+    let (code, report, _) = diff_json(r#"{"order_id": 5, "note": "x"}"#, &["--schema", schema.to_str().unwrap()]);
     assert_eq!((code, report["matches"].as_bool()), (Some(0), Some(true)));
     assert_eq!(report["extra_fields"], json!(["/note"]));
-    let (code, report, _) = diff_json(
-        r#"{"order_id": "5"}"#,
-        &["--schema", schema.to_str().unwrap()],
-    );
+    let (code, report, _) = diff_json(r#"{"order_id": "5"}"#, &["--schema", schema.to_str().unwrap()]);
     assert_eq!(code, Some(1));
     assert_eq!(report["errors"][0]["pointer"], "/order_id");
 }
 
 #[test]
 fn invalid_json_and_undetectable_input_are_input_errors() {
-    let output = hookctl()
-        .args(["diff", "-"])
-        .write_stdin(shared_doc("pgyer-crashlog-en.doc.txt"))
-        .output()
-        .unwrap();
+    let output = hookctl().args(["diff", "-"]).write_stdin(shared_doc("pgyer-crashlog-en.doc.txt")).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let err = stderr_text(&output);
-    assert!(
-        err.contains("stdin is not valid JSON") && err.contains("line 13 column 18"),
-        "{err}"
-    );
-    assert!(
-        err.contains("\"device_type\": 'iOS',") && err.contains("^"),
-        "the offending line is shown: {err}"
-    );
+    assert!(err.contains("stdin is not valid JSON") && err.contains("line 13 column 18"), "{err}");
+    assert!(err.contains("\"device_type\": 'iOS',") && err.contains("^"), "the offending line is shown: {err}");
 
     let (code, _, err) = diff_json(r#"{"title": "OooPlay", "notes": "x"}"#, &[]);
     assert_eq!(code, Some(2));
-    assert!(
-        err.contains("cannot tell which event") && err.contains("likely: pgyer."),
-        "{err}"
-    );
-    let output = hookctl()
-        .args(["diff", "/nonexistent.json"])
-        .output()
-        .unwrap();
+    assert!(err.contains("cannot tell which event") && err.contains("likely: pgyer."), "{err}");
+    let output = hookctl().args(["diff", "/nonexistent.json"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_text(&output).contains("no such file"));
 }

@@ -25,10 +25,7 @@ pub const BUILT_IN: [&str; 16] = [
 ];
 
 fn show_json(name: &str) -> Value {
-    let output = hookctl()
-        .args(["fixtures", "show", name, "--json"])
-        .output()
-        .unwrap();
+    let output = hookctl().args(["fixtures", "show", name, "--json"]).output().unwrap();
     assert!(output.status.success(), "{name}: {}", stderr_text(&output));
     stdout_json(&output)
 }
@@ -43,15 +40,9 @@ fn fixtures_json_lists_every_built_in_name_with_its_fields() {
     assert_eq!(names, BUILT_IN.into_iter().collect());
     for item in items {
         for field in ["name", "provider", "event", "description"] {
-            assert!(
-                item[field].as_str().is_some_and(|s| !s.is_empty()),
-                "{item} lacks {field}"
-            );
+            assert!(item[field].as_str().is_some_and(|s| !s.is_empty()), "{item} lacks {field}");
         }
-        assert!(item["name"]
-            .as_str()
-            .unwrap()
-            .starts_with(item["provider"].as_str().unwrap()));
+        assert!(item["name"].as_str().unwrap().starts_with(item["provider"].as_str().unwrap()));
     }
 }
 
@@ -60,17 +51,11 @@ fn every_fixture_renders_a_body_valid_against_its_printed_schema() {
     for name in BUILT_IN {
         let request = show_json(name);
         assert_eq!(request["method"], "POST", "{name}");
-        assert!(request["headers"]["Content-Type"]
-            .as_str()
-            .unwrap()
-            .starts_with("application/json"));
+        assert!(request["headers"]["Content-Type"].as_str().unwrap().starts_with("application/json"));
         let schema_out = hookctl().args(["schema", name]).output().unwrap();
         assert!(schema_out.status.success());
         let schema = stdout_json(&schema_out);
-        assert_eq!(
-            schema["$schema"],
-            "https://json-schema.org/draft/2020-12/schema"
-        );
+        assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
         let validator = jsonschema_free_check(&schema, &request["body"]);
         assert!(validator, "{name} does not validate");
     }
@@ -84,12 +69,7 @@ fn jsonschema_free_check(schema: &Value, body: &Value) -> bool {
     std::fs::write(&schema_path, schema.to_string()).unwrap();
     std::fs::write(&body_path, body.to_string()).unwrap();
     hookctl()
-        .args([
-            "diff",
-            body_path.to_str().unwrap(),
-            "--schema",
-            schema_path.to_str().unwrap(),
-        ])
+        .args(["diff", body_path.to_str().unwrap(), "--schema", schema_path.to_str().unwrap()])
         .output()
         .unwrap()
         .status
@@ -105,11 +85,7 @@ fn two_renders_differ_in_their_volatile_values_only() {
     ] {
         let a = show_json(name);
         let b = show_json(name);
-        assert_ne!(
-            a["body"].pointer(volatile),
-            b["body"].pointer(volatile),
-            "{name}{volatile} did not change"
-        );
+        assert_ne!(a["body"].pointer(volatile), b["body"].pointer(volatile), "{name}{volatile} did not change");
         assert_eq!(a["body"]["type"], b["body"]["type"]);
     }
     let a = show_json("ebriza.install");
@@ -121,32 +97,21 @@ fn two_renders_differ_in_their_volatile_values_only() {
 
 #[test]
 fn fixtures_show_text_has_method_headers_and_pretty_body() {
-    let output = hookctl()
-        .args(["fixtures", "show", "ebriza.configuration"])
-        .output()
-        .unwrap();
+    let output = hookctl().args(["fixtures", "show", "ebriza.configuration"]).output().unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("POST\n"), "{text}");
     assert!(text.contains("ebriza-clientid: "));
-    assert!(text.contains(
-        "  \"stringFieldName\": \"string that is not sanitized. Robert'); DROP TABLE Students;--\""
-    ));
+    assert!(text.contains("  \"stringFieldName\": \"string that is not sanitized. Robert'); DROP TABLE Students;--\""));
 }
 
 #[test]
 fn an_unknown_name_exits_2_with_suggestions() {
-    for args in [
-        vec!["fixtures", "show", "pgyer.crash"],
-        vec!["schema", "pgyer.crash"],
-    ] {
+    for args in [vec!["fixtures", "show", "pgyer.crash"], vec!["schema", "pgyer.crash"]] {
         let output = hookctl().args(&args).output().unwrap();
         assert_eq!(output.status.code(), Some(2));
         assert!(output.stdout.is_empty());
         let err = stderr_text(&output);
-        assert!(
-            err.contains("no fixture named `pgyer.crash`") && err.contains("pgyer.crashlog"),
-            "{err}"
-        );
+        assert!(err.contains("no fixture named `pgyer.crash`") && err.contains("pgyer.crashlog"), "{err}");
     }
 }
 
@@ -159,70 +124,33 @@ fn user_fixtures_load_override_and_survive_a_broken_neighbour() {
             "match": {"/event": "order.created"}, "body": {"event": "order.created", "id": "{{uuid}}", "at": "{{now:unix}}"}}"#,
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("order.schema.json"),
-        r#"{"type": "object", "required": ["event", "id"]}"#,
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("order.schema.json"), r#"{"type": "object", "required": ["event", "id"]}"#).unwrap();
     std::fs::write(
         dir.path().join("override.json"),
         r#"{"name": "pgyer.crashlog", "description": "my own crashlog", "body": {"type": "crashlog"}}"#,
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("broken.json"),
-        r#"{"name": "acme.broken", "body": "#,
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("broken.json"), r#"{"name": "acme.broken", "body": "#).unwrap();
     std::fs::write(
         dir.path().join("badplaceholder.json"),
         r#"{"name": "acme.bad", "description": "x", "body": {"a": "{{nope}}"}}"#,
     )
     .unwrap();
 
-    let output = hookctl()
-        .args(["fixtures", "--json"])
-        .env("HOOKCTL_FIXTURES", dir.path())
-        .output()
-        .unwrap();
+    let output = hookctl().args(["fixtures", "--json"]).env("HOOKCTL_FIXTURES", dir.path()).output().unwrap();
     assert!(output.status.success());
     let err = stderr_text(&output);
-    assert!(
-        err.contains("broken.json") && err.contains("not a fixture"),
-        "{err}"
-    );
-    assert!(
-        err.contains("badplaceholder.json") && err.contains("/a: unknown placeholder {{nope}}"),
-        "{err}"
-    );
+    assert!(err.contains("broken.json") && err.contains("not a fixture"), "{err}");
+    assert!(err.contains("badplaceholder.json") && err.contains("/a: unknown placeholder {{nope}}"), "{err}");
     let list = stdout_json(&output);
-    let find = |n: &str| {
-        list.as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["name"] == n)
-            .cloned()
-    };
+    let find = |n: &str| list.as_array().unwrap().iter().find(|i| i["name"] == n).cloned();
     let order = find("acme.order.created").expect("user fixture listed");
-    assert_eq!(
-        (order["provider"].as_str(), order["builtin"].as_bool()),
-        (Some("acme"), Some(false))
-    );
-    assert_eq!(
-        find("pgyer.crashlog").unwrap()["description"],
-        "my own crashlog"
-    );
+    assert_eq!((order["provider"].as_str(), order["builtin"].as_bool()), (Some("acme"), Some(false)));
+    assert_eq!(find("pgyer.crashlog").unwrap()["description"], "my own crashlog");
     assert!(find("pgyer.feedback").is_some(), "built-ins still there");
 
     let shown = hookctl()
-        .args([
-            "--fixtures",
-            dir.path().to_str().unwrap(),
-            "fixtures",
-            "show",
-            "acme.order.created",
-            "--json",
-        ])
+        .args(["--fixtures", dir.path().to_str().unwrap(), "fixtures", "show", "acme.order.created", "--json"])
         .output()
         .unwrap();
     let shown = stdout_json(&shown);
@@ -232,10 +160,7 @@ fn user_fixtures_load_override_and_survive_a_broken_neighbour() {
 
 #[test]
 fn a_missing_fixtures_directory_is_an_input_error() {
-    let output = hookctl()
-        .args(["--fixtures", "/nonexistent/hookctl", "fixtures"])
-        .output()
-        .unwrap();
+    let output = hookctl().args(["--fixtures", "/nonexistent/hookctl", "fixtures"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_text(&output).contains("does not exist"));
 }
@@ -268,41 +193,19 @@ fn committed_completions_match_the_cli() {
 fn help_and_version_work_and_every_command_has_an_example() {
     let version = hookctl().arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("hookctl "));
-    for command in [
-        "fixtures",
-        "schema",
-        "send",
-        "listen",
-        "diff",
-        "sign",
-        "verify",
-        "completions",
-    ] {
+    for command in ["fixtures", "schema", "send", "listen", "diff", "sign", "verify", "completions"] {
         let output = hookctl().args([command, "--help"]).output().unwrap();
         assert!(output.status.success());
-        assert!(
-            String::from_utf8_lossy(&output.stdout).contains("Examples:"),
-            "{command} --help"
-        );
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Examples:"), "{command} --help");
     }
 }
 
 #[test]
 fn color_always_colours_and_no_color_does_not() {
-    let coloured = hookctl()
-        .args(["--color", "always", "fixtures", "show", "pgyer.feedback"])
-        .output()
-        .unwrap();
+    let coloured = hookctl().args(["--color", "always", "fixtures", "show", "pgyer.feedback"]).output().unwrap();
     assert!(coloured.stdout.contains(&0x1b));
-    let plain = hookctl()
-        .args(["fixtures", "show", "pgyer.feedback"])
-        .env("HOOKCTL_TEST_TTY", "1")
-        .output()
-        .unwrap();
-    assert!(
-        !plain.stdout.contains(&0x1b),
-        "NO_COLOR=1 wins over a terminal"
-    );
+    let plain = hookctl().args(["fixtures", "show", "pgyer.feedback"]).env("HOOKCTL_TEST_TTY", "1").output().unwrap();
+    assert!(!plain.stdout.contains(&0x1b), "NO_COLOR=1 wins over a terminal");
     let tty = hookctl()
         .args(["fixtures", "show", "pgyer.feedback"])
         .env("HOOKCTL_TEST_TTY", "1")

@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::fixtures::BUILT_IN;
-use crate::support::{
-    hookctl, listen, post, raw_request, receiver, shared_doc, stderr_text, stdout_json_lines,
-};
+use crate::support::{hookctl, listen, post, raw_request, receiver, shared_doc, stderr_text, stdout_json_lines};
 
 fn records(path: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -19,10 +17,7 @@ fn records(path: &std::path::Path) -> Vec<Value> {
 }
 
 fn lines_of(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
+    stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
 }
 
 #[test]
@@ -30,77 +25,36 @@ fn every_fixture_and_documented_example_is_captured_matched_and_validated() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("c.ndjson");
     let docs: Vec<(&str, &str)> = vec![
-        (
-            "pgyer-updateVersion-en.doc-fixed.json",
-            "pgyer.updateVersion",
-        ),
+        ("pgyer-updateVersion-en.doc-fixed.json", "pgyer.updateVersion"),
         ("pgyer-feedback-en.doc-fixed.json", "pgyer.feedback"),
         ("pgyer-crashlog-en.doc-fixed.json", "pgyer.crashlog"),
-        (
-            "pgyer-updateVersion-zh.doc-fixed.json",
-            "pgyer.updateVersion.zh",
-        ),
+        ("pgyer-updateVersion-zh.doc-fixed.json", "pgyer.updateVersion.zh"),
         ("pgyer-feedback-zh.doc-fixed.json", "pgyer.feedback.zh"),
         ("pgyer-crashlog-zh.doc-fixed.json", "pgyer.crashlog.zh"),
-        (
-            "ebriza-configuration-changed.doc.json",
-            "ebriza.configuration.changed.example",
-        ),
-        (
-            "obniz-install-create.doc-fixed.json",
-            "obniz.install.create",
-        ),
+        ("ebriza-configuration-changed.doc.json", "ebriza.configuration.changed.example"),
+        ("obniz-install-create.doc-fixed.json", "obniz.install.create"),
     ];
     let total = (BUILT_IN.len() + docs.len()).to_string();
-    let server = listen(&[
-        "--json",
-        "--save",
-        save.to_str().unwrap(),
-        "--count",
-        &total,
-        "--timeout",
-        "60s",
-    ]);
+    let server = listen(&["--json", "--save", save.to_str().unwrap(), "--count", &total, "--timeout", "60s"]);
     for name in BUILT_IN {
-        let sent = hookctl()
-            .args(["send", name, "--to", &format!("{}/hooks", server.url)])
-            .output()
-            .unwrap();
+        let sent = hookctl().args(["send", name, "--to", &format!("{}/hooks", server.url)]).output().unwrap();
         assert!(sent.status.success(), "{name}: {}", stderr_text(&sent));
     }
     for (file, _) in &docs {
         let headers: &[(&str, &str)] = if file.starts_with("ebriza") {
-            &[
-                ("Content-Type", "application/json"),
-                ("ebriza-clientid", "D9707F3B-3BC9-4D45-B03E-A1ECC38A9EE9"),
-            ]
+            &[("Content-Type", "application/json"), ("ebriza-clientid", "D9707F3B-3BC9-4D45-B03E-A1ECC38A9EE9")]
         } else {
             &[("Content-Type", "application/json")]
         };
-        assert_eq!(
-            post(
-                &format!("{}/docs", server.url),
-                headers,
-                shared_doc(file).as_bytes()
-            ),
-            200
-        );
+        assert_eq!(post(&format!("{}/docs", server.url), headers, shared_doc(file).as_bytes()), 200);
     }
     let (code, stdout, stderr) = server.finish(Duration::from_secs(30));
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "received {total} ({total} valid, 0 invalid, 0 unrecognised)"
-        )),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("received {total} ({total} valid, 0 invalid, 0 unrecognised)")), "{stderr}");
     let printed = lines_of(&stdout);
     let saved = records(&save);
     assert_eq!(printed, saved, "--json prints exactly the saved records");
-    let events: Vec<&str> = saved
-        .iter()
-        .map(|r| r["event"].as_str().unwrap_or("-"))
-        .collect();
+    let events: Vec<&str> = saved.iter().map(|r| r["event"].as_str().unwrap_or("-")).collect();
     for name in BUILT_IN.iter().chain(docs.iter().map(|(_, n)| n)) {
         assert!(events.contains(name), "{name} not matched: {events:?}");
     }
@@ -124,10 +78,7 @@ fn every_fixture_and_documented_example_is_captured_matched_and_validated() {
         assert!(record["body"].is_object());
         assert!(chrono_like(record["received_at"].as_str().unwrap()));
     }
-    let example = saved
-        .iter()
-        .find(|r| r["path"] == "/docs" && r["body"]["ActionType"] == 2)
-        .unwrap();
+    let example = saved.iter().find(|r| r["path"] == "/docs" && r["body"]["ActionType"] == 2).unwrap();
     assert_eq!(example["shape"], "docs-example");
 }
 
@@ -139,61 +90,24 @@ fn chrono_like(text: &str) -> bool {
 fn odd_bodies_are_captured_raw_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("c.ndjson");
-    let server = listen(&[
-        "--save",
-        save.to_str().unwrap(),
-        "--count",
-        "4",
-        "--timeout",
-        "30s",
-    ]);
+    let server = listen(&["--save", save.to_str().unwrap(), "--count", "4", "--timeout", "30s"]);
     let doc = shared_doc("pgyer-crashlog-en.doc.txt");
-    assert_eq!(
-        post(
-            &server.url,
-            &[("Content-Type", "application/json")],
-            doc.as_bytes()
-        ),
-        200
-    );
-    assert_eq!(
-        post(
-            &format!("{}/bin", server.url),
-            &[],
-            &[0xff, 0xfe, 0x00, 0x01]
-        ),
-        200
-    );
+    assert_eq!(post(&server.url, &[("Content-Type", "application/json")], doc.as_bytes()), 200);
+    assert_eq!(post(&format!("{}/bin", server.url), &[], &[0xff, 0xfe, 0x00, 0x01]), 200);
     assert_eq!(post(&format!("{}/empty", server.url), &[], b""), 200);
-    let (status, _) = raw_request(
-        server.port,
-        b"GET /health?x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-    );
+    let (status, _) = raw_request(server.port, b"GET /health?x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
     assert_eq!(status, 200);
     let (code, stdout, _) = server.finish(Duration::from_secs(20));
     assert_eq!(code, Some(1), "the invalid Pgyer doc example fails CI mode");
-    assert!(
-        stdout.contains("✗ not valid JSON: line 13 column 18"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("✗ not valid JSON: line 13 column 18"), "{stdout}");
     assert!(stdout.contains("(binary, 4 bytes) ff fe 00 01"), "{stdout}");
-    assert!(
-        stdout.contains("(empty body)") && stdout.contains("GET /health?x=1"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("(empty body)") && stdout.contains("GET /health?x=1"), "{stdout}");
     let saved = records(&save);
     assert_eq!(saved.len(), 4);
     let by_path = |p: &str| saved.iter().find(|r| r["path"] == p).unwrap().clone();
     let invalid = by_path("/");
-    assert_eq!(
-        (invalid["valid"].as_bool(), invalid["body"].is_null()),
-        (Some(false), true)
-    );
-    assert_eq!(
-        invalid["body_text"].as_str(),
-        Some(doc.as_str()),
-        "captured raw"
-    );
+    assert_eq!((invalid["valid"].as_bool(), invalid["body"].is_null()), (Some(false), true));
+    assert_eq!(invalid["body_text"].as_str(), Some(doc.as_str()), "captured raw");
     assert_eq!(by_path("/bin")["body_base64"], "//4AAQ==");
     assert_eq!(by_path("/health")["query"], "x=1");
     assert_eq!(by_path("/health")["method"], "GET");
@@ -202,11 +116,13 @@ fn odd_bodies_are_captured_raw_and_reported() {
 
 #[test]
 fn escape_sequences_from_a_sender_never_reach_stdout_raw() {
-    let evil_body =
-        "{\"title\": \"\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u202e\", \"k\\u001b[1m\": 1}";
+    let evil_body = "{\"title\": \"\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u202e\", \"k\\u001b[1m\": 1}";
     // Raw C0 bytes in a header are refused by the HTTP parser (RFC 9110): 400, and the server goes on.
     let server = listen(&["-q"]);
-    let (status, _) = raw_request(server.port, b"POST /h HTTP/1.1\r\nHost: a\r\nX-Evil: a\x1b]0;t\x07\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    let (status, _) = raw_request(
+        server.port,
+        b"POST /h HTTP/1.1\r\nHost: a\r\nX-Evil: a\x1b]0;t\x07\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+    );
     assert_eq!(status, 400);
     assert_eq!(post(&server.url, &[], b"{}"), 200);
     let (_, stdout, _) = server.stop();
@@ -217,37 +133,20 @@ fn escape_sequences_from_a_sender_never_reach_stdout_raw() {
         let server = listen(&args);
         let status = post(
             &format!("{}/p%1b%5B31m", server.url),
-            &[
-                ("X-Evil", "a\u{9b}2;title\u{202e}b"),
-                ("Content-Type", "application/json"),
-            ],
+            &[("X-Evil", "a\u{9b}2;title\u{202e}b"), ("Content-Type", "application/json")],
             evil_body.as_bytes(),
         );
         assert_eq!(status, 200);
-        let mut raw =
-            b"POST /raw HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 9\r\n\r\n"
-                .to_vec();
+        let mut raw = b"POST /raw HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 9\r\n\r\n".to_vec();
         raw.extend_from_slice(b"\x1b[2Jab\x07\xc2\x9b");
         raw_request(server.port, &raw);
         let (code, stdout, _) = server.finish(Duration::from_secs(20));
         assert!(code.is_some());
-        assert!(
-            !stdout.contains('\u{1b}'),
-            "{mode:?}: raw ESC on stdout: {stdout:?}"
-        );
-        assert!(
-            !stdout.contains('\u{7}') && !stdout.contains('\u{9b}') && !stdout.contains('\u{202e}'),
-            "{mode:?}"
-        );
+        assert!(!stdout.contains('\u{1b}'), "{mode:?}: raw ESC on stdout: {stdout:?}");
+        assert!(!stdout.contains('\u{7}') && !stdout.contains('\u{9b}') && !stdout.contains('\u{202e}'), "{mode:?}");
         if mode.is_empty() {
-            assert!(
-                stdout.contains("a\\u{9b}2;title\\u{202e}b"),
-                "header escaped visibly: {stdout}"
-            );
-            assert!(
-                stdout.contains("\\x1b[2Jab\\x07\\u{9b}"),
-                "text body escaped visibly: {stdout}"
-            );
+            assert!(stdout.contains("a\\u{9b}2;title\\u{202e}b"), "header escaped visibly: {stdout}");
+            assert!(stdout.contains("\\x1b[2Jab\\x07\\u{9b}"), "text body escaped visibly: {stdout}");
         }
     }
 }
@@ -256,9 +155,7 @@ fn escape_sequences_from_a_sender_never_reach_stdout_raw() {
 fn oversize_bodies_get_413_and_the_server_keeps_answering() {
     let server = listen(&["--max-body", "1KiB", "-q"]);
     let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let head = "POST /big HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n";
     stream.write_all(head.as_bytes()).unwrap();
     let _ = stream.write_all(&vec![b'a'; 4096]);
@@ -270,25 +167,16 @@ fn oversize_bodies_get_413_and_the_server_keeps_answering() {
         String::from_utf8_lossy(&answer[..n])
     );
 
-    let chunked = b"POST /chunked HTTP/1.1\r\nHost: a\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n";
+    let chunked =
+        b"POST /chunked HTTP/1.1\r\nHost: a\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n";
     let mut request = chunked.to_vec();
     request.extend(vec![b'x'; 0x800]);
     request.extend_from_slice(b"\r\n0\r\n\r\n");
     assert_eq!(raw_request(server.port, &request).0, 413);
-    assert_eq!(
-        post(&server.url, &[], b"{\"small\": true}"),
-        200,
-        "still answering"
-    );
+    assert_eq!(post(&server.url, &[], b"{\"small\": true}"), 200, "still answering");
     let (_, stdout, stderr) = server.stop();
-    assert!(
-        stderr.contains("413") && stderr.contains("over --max-body 1024 bytes"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("received 1 (0 valid, 0 invalid, 1 unrecognised, 2 rejected (413))"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("413") && stderr.contains("over --max-body 1024 bytes"), "{stderr}");
+    assert!(stderr.contains("received 1 (0 valid, 0 invalid, 1 unrecognised, 2 rejected (413))"), "{stderr}");
     assert_eq!(stdout.lines().count(), 1);
 }
 
@@ -302,16 +190,11 @@ fn many_concurrent_clients_are_all_saved_exactly_once() {
         .map(|client| {
             std::thread::spawn(move || {
                 let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(20)))
-                    .unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
                 let mut acked = 0;
                 for i in 0..50 {
                     let body = format!("{{\"client\":{client},\"i\":{i}}}");
-                    let req = format!(
-                        "POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
+                    let req = format!("POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n{body}", body.len());
                     stream.write_all(req.as_bytes()).unwrap();
                     let mut buf = [0u8; 1024];
                     let n = stream.read(&mut buf).unwrap();
@@ -332,72 +215,30 @@ fn many_concurrent_clients_are_all_saved_exactly_once() {
     assert_eq!(saved.len(), 1600);
     let mut seen = std::collections::HashSet::new();
     for record in &saved {
-        assert!(
-            seen.insert((
-                record["body"]["client"].as_u64(),
-                record["body"]["i"].as_u64()
-            )),
-            "duplicate {record}"
-        );
+        assert!(seen.insert((record["body"]["client"].as_u64(), record["body"]["i"].as_u64())), "duplicate {record}");
     }
-    let ids: std::collections::HashSet<u64> =
-        saved.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    let ids: std::collections::HashSet<u64> = saved.iter().map(|r| r["id"].as_u64().unwrap()).collect();
     assert_eq!(ids.len(), 1600, "ids are unique");
 }
 
 #[test]
 fn ci_mode_exit_codes() {
     // 0: the expected event arrived valid.
-    let server = listen(&[
-        "--count",
-        "1",
-        "--timeout",
-        "30s",
-        "--expect",
-        "pgyer.crashlog",
-        "-q",
-    ]);
-    hookctl()
-        .args(["send", "pgyer.crashlog", "--to", &server.url])
-        .assert()
-        .success();
+    let server = listen(&["--count", "1", "--timeout", "30s", "--expect", "pgyer.crashlog", "-q"]);
+    hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).assert().success();
     let (code, _, stderr) = server.finish(Duration::from_secs(20));
     assert_eq!(code, Some(0), "{stderr}");
 
     // 1: an unexpected event.
-    let server = listen(&[
-        "--count",
-        "1",
-        "--timeout",
-        "30s",
-        "--expect",
-        "pgyer.crashlog",
-        "-q",
-    ]);
-    hookctl()
-        .args(["send", "pgyer.feedback", "--to", &server.url])
-        .assert()
-        .success();
+    let server = listen(&["--count", "1", "--timeout", "30s", "--expect", "pgyer.crashlog", "-q"]);
+    hookctl().args(["send", "pgyer.feedback", "--to", &server.url]).assert().success();
     let (code, _, stderr) = server.finish(Duration::from_secs(20));
     assert_eq!(code, Some(1));
-    assert!(
-        stderr.contains("#1 pgyer.feedback was not expected (expected pgyer.crashlog)"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("#1 pgyer.feedback was not expected (expected pgyer.crashlog)"), "{stderr}");
 
     // 1: an invalid one.
     let server = listen(&["--count", "1", "--timeout", "30s", "-q"]);
-    hookctl()
-        .args([
-            "send",
-            "pgyer.feedback",
-            "--to",
-            &server.url,
-            "--set",
-            "timestamp=\"x\"",
-        ])
-        .assert()
-        .success();
+    hookctl().args(["send", "pgyer.feedback", "--to", &server.url, "--set", "timestamp=\"x\""]).assert().success();
     let (code, _, stderr) = server.finish(Duration::from_secs(20));
     assert_eq!(code, Some(1));
     assert!(stderr.contains("#1 pgyer.feedback is invalid"), "{stderr}");
@@ -407,17 +248,11 @@ fn ci_mode_exit_codes() {
     let server = listen(&["--count", "2", "--timeout", "500ms", "-q"]);
     let (code, _, stderr) = server.finish(Duration::from_secs(20));
     assert_eq!(code, Some(3));
-    assert!(
-        stderr.contains("timed out before 2 requests arrived"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("timed out before 2 requests arrived"), "{stderr}");
     assert!(start.elapsed() < Duration::from_secs(10));
 
     // 2: an unknown --expect name and a port in use.
-    let output = hookctl()
-        .args(["listen", "0", "--expect", "pgyer.crash"])
-        .output()
-        .unwrap();
+    let output = hookctl().args(["listen", "0", "--expect", "pgyer.crash"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port().to_string();
@@ -443,25 +278,11 @@ fn status_delay_response_body_and_headers_answer_as_told() {
         "-q",
     ]);
     let start = Instant::now();
-    let output = hookctl()
-        .args([
-            "send",
-            "ebriza.configuration.changed",
-            "--to",
-            &server.url,
-            "-v",
-        ])
-        .output()
-        .unwrap();
+    let output = hookctl().args(["send", "ebriza.configuration.changed", "--to", &server.url, "-v"]).output().unwrap();
     assert!(start.elapsed() >= Duration::from_millis(300));
     assert_eq!(output.status.code(), Some(1));
     let err = stderr_text(&output);
-    assert!(
-        err.contains("< HTTP 503")
-            && err.contains("< x-test: yes")
-            && err.contains("\"custom\": true"),
-        "{err}"
-    );
+    assert!(err.contains("< HTTP 503") && err.contains("< x-test: yes") && err.contains("\"custom\": true"), "{err}");
     assert!(err.contains("would revert"), "{err}");
     let (code, _, _) = server.stop();
     assert_eq!(code, Some(130));
@@ -486,67 +307,29 @@ fn forwarding_relays_the_request_and_answers_with_the_apps_reply() {
     assert_eq!(got.header("x-custom"), Some("kept"));
     let (code, stdout, _) = server.finish(Duration::from_secs(20));
     assert_eq!(code, Some(0));
-    assert!(
-        stdout.contains("answered 201") && stdout.contains("\"app\": \"yes\""),
-        "{stdout}"
-    );
+    assert!(stdout.contains("answered 201") && stdout.contains("\"app\": \"yes\""), "{stdout}");
 }
 
 #[test]
 fn send_capture_replays_a_saved_request() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("c.ndjson");
-    let server = listen(&[
-        "--save",
-        save.to_str().unwrap(),
-        "--count",
-        "2",
-        "--timeout",
-        "30s",
-        "-q",
-    ]);
-    hookctl()
-        .args(["send", "obniz.install.create", "--to", &server.url])
-        .assert()
-        .success();
-    hookctl()
-        .args(["send", "pgyer.feedback.zh", "--to", &server.url])
-        .assert()
-        .success();
+    let server = listen(&["--save", save.to_str().unwrap(), "--count", "2", "--timeout", "30s", "-q"]);
+    hookctl().args(["send", "obniz.install.create", "--to", &server.url]).assert().success();
+    hookctl().args(["send", "pgyer.feedback.zh", "--to", &server.url]).assert().success();
     server.finish(Duration::from_secs(20));
     let saved = records(&save);
 
     let rx = receiver(200, Duration::ZERO);
     let spec = format!("{}:1", save.display());
-    hookctl()
-        .args(["send", "--capture", &spec, "--to", &rx.url])
-        .assert()
-        .success();
+    hookctl().args(["send", "--capture", &spec, "--to", &rx.url]).assert().success();
     let got = rx.next();
     assert_eq!(got.json(), saved[0]["body"]);
-    assert_eq!(
-        got.header("user-agent"),
-        saved[0]["headers"]["user-agent"].as_str()
-    );
-    hookctl()
-        .args(["send", "--capture", save.to_str().unwrap(), "--to", &rx.url])
-        .assert()
-        .success();
-    assert_eq!(
-        rx.next().json()["action"],
-        "應用反饋",
-        "the last record when no id is given"
-    );
-    let output = hookctl()
-        .args([
-            "send",
-            "--capture",
-            &format!("{}:9", save.display()),
-            "--to",
-            &rx.url,
-        ])
-        .output()
-        .unwrap();
+    assert_eq!(got.header("user-agent"), saved[0]["headers"]["user-agent"].as_str());
+    hookctl().args(["send", "--capture", save.to_str().unwrap(), "--to", &rx.url]).assert().success();
+    assert_eq!(rx.next().json()["action"], "應用反饋", "the last record when no id is given");
+    let output =
+        hookctl().args(["send", "--capture", &format!("{}:9", save.display()), "--to", &rx.url]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_text(&output).contains("no record with id 9"));
 }
@@ -555,10 +338,7 @@ fn send_capture_replays_a_saved_request() {
 fn json_output_is_one_record_per_line_and_nothing_else() {
     let server = listen(&["--json", "--count", "3", "--timeout", "30s"]);
     for name in ["pgyer.crashlog", "obniz.oauth.delete", "ebriza.uninstall"] {
-        hookctl()
-            .args(["send", name, "--to", &server.url])
-            .assert()
-            .success();
+        hookctl().args(["send", name, "--to", &server.url]).assert().success();
     }
     let (code, stdout, _) = server.finish(Duration::from_secs(20));
     assert_eq!(code, Some(0));
@@ -566,9 +346,6 @@ fn json_output_is_one_record_per_line_and_nothing_else() {
     assert_eq!(lines.len(), 3);
     let mut events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
     events.sort_unstable();
-    assert_eq!(
-        events,
-        ["ebriza.uninstall", "obniz.oauth.delete", "pgyer.crashlog"]
-    );
+    assert_eq!(events, ["ebriza.uninstall", "obniz.oauth.delete", "pgyer.crashlog"]);
     let _ = stdout_json_lines;
 }

@@ -18,9 +18,7 @@ fn body_file(dir: &tempfile::TempDir, content: &str) -> String {
 
 fn verify(file: &str, headers: &[String], extra: &[&str]) -> std::process::Output {
     let mut cmd = hookctl();
-    cmd.args(["verify", "--secret-env", "HOOK_SECRET", file])
-        .args(extra)
-        .env("HOOK_SECRET", SECRET);
+    cmd.args(["verify", "--secret-env", "HOOK_SECRET", file]).args(extra).env("HOOK_SECRET", SECRET);
     for header in headers {
         cmd.args(["-H", header]);
     }
@@ -58,35 +56,19 @@ fn the_standard_webhooks_test_vector_signs_and_verifies() {
     assert_eq!(headers["webhook-signature"], VECTOR);
     assert_eq!(headers["webhook-timestamp"], "1649367553");
 
-    let ok = verify(
-        &file,
-        &vector_headers(VECTOR),
-        &["--tolerance", "0s", "--json"],
-    );
+    let ok = verify(&file, &vector_headers(VECTOR), &["--tolerance", "0s", "--json"]);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr_text(&ok));
     assert_eq!(stdout_json(&ok)["valid"], true);
 
-    let multi = verify(
-        &file,
-        &vector_headers(&format!("v1,Zm9vYmFy v2,xyz {VECTOR}")),
-        &["--tolerance", "0s"],
-    );
-    assert_eq!(
-        multi.status.code(),
-        Some(0),
-        "one good v1 entry among several verifies"
-    );
+    let multi = verify(&file, &vector_headers(&format!("v1,Zm9vYmFy v2,xyz {VECTOR}")), &["--tolerance", "0s"]);
+    assert_eq!(multi.status.code(), Some(0), "one good v1 entry among several verifies");
 }
 
 #[test]
 fn bad_signatures_fail_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let changed = body_file(&dir, &BODY.replace("test_user", "test_usex"));
-    let out = verify(
-        &changed,
-        &vector_headers(VECTOR),
-        &["--tolerance", "0s", "--json"],
-    );
+    let out = verify(&changed, &vector_headers(VECTOR), &["--tolerance", "0s", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let verdict = stdout_json(&out);
     assert_eq!(verdict["status"], "invalid");
@@ -95,32 +77,16 @@ fn bad_signatures_fail_with_the_reason() {
     let file = body_file(&dir, BODY);
     let stale = verify(&file, &vector_headers(VECTOR), &[]);
     assert_eq!(stale.status.code(), Some(1));
-    assert!(
-        stderr_text(&stale).contains("too old"),
-        "{}",
-        stderr_text(&stale)
-    );
+    assert!(stderr_text(&stale).contains("too old"), "{}", stderr_text(&stale));
 
     let future = chrono_now() + 3600;
     let ahead = hookctl()
-        .args([
-            "sign",
-            "--secret",
-            SECRET,
-            "--timestamp",
-            &future.to_string(),
-            "--json",
-            &file,
-        ])
+        .args(["sign", "--secret", SECRET, "--timestamp", &future.to_string(), "--json", &file])
         .output()
         .unwrap();
     let h = stdout_json(&ahead);
-    let headers: Vec<String> = h
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap()))
-        .collect();
+    let headers: Vec<String> =
+        h.as_object().unwrap().iter().map(|(k, v)| format!("{k}: {}", v.as_str().unwrap())).collect();
     let out = verify(&file, &headers, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_text(&out).contains("too new"));
@@ -130,19 +96,8 @@ fn bad_signatures_fail_with_the_reason() {
     assert_eq!(stdout_json(&missing)["status"], "missing");
 
     let wrong = hookctl()
-        .args([
-            "verify",
-            "--secret",
-            "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-            "--tolerance",
-            "0s",
-            &file,
-        ])
-        .args(
-            vector_headers(VECTOR)
-                .iter()
-                .flat_map(|h| ["-H".to_string(), h.clone()]),
-        )
+        .args(["verify", "--secret", "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "--tolerance", "0s", &file])
+        .args(vector_headers(VECTOR).iter().flat_map(|h| ["-H".to_string(), h.clone()]))
         .output()
         .unwrap();
     assert_eq!(wrong.status.code(), Some(1));
@@ -150,10 +105,7 @@ fn bad_signatures_fail_with_the_reason() {
 }
 
 fn chrono_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 #[test]
@@ -177,25 +129,12 @@ fn every_scheme_round_trips_send_to_listen() {
             &[("HOOK_SECRET", SECRET)],
         );
         let signed = hookctl()
-            .args([
-                "send",
-                "pgyer.crashlog",
-                "--to",
-                &server.url,
-                "--secret-env",
-                "HOOK_SECRET",
-                "--scheme",
-                scheme,
-            ])
+            .args(["send", "pgyer.crashlog", "--to", &server.url, "--secret-env", "HOOK_SECRET", "--scheme", scheme])
             .args(["--set", "title=Signed"])
             .env("HOOK_SECRET", SECRET)
             .output()
             .unwrap();
-        assert!(
-            signed.status.success(),
-            "{scheme}: {}",
-            stderr_text(&signed)
-        );
+        assert!(signed.status.success(), "{scheme}: {}", stderr_text(&signed));
         let wrong = hookctl()
             .args([
                 "send",
@@ -209,72 +148,37 @@ fn every_scheme_round_trips_send_to_listen() {
             ])
             .output()
             .unwrap();
-        assert!(
-            wrong.status.success(),
-            "without --require-signature the sender still gets 200"
-        );
+        assert!(wrong.status.success(), "without --require-signature the sender still gets 200");
         let (code, stdout, stderr) = server.finish(Duration::from_secs(20));
         assert_eq!(code, Some(0), "{scheme}: {stderr}");
         assert!(
             stdout.contains("signature ✓") && stdout.contains("signature ✗ invalid: mismatch"),
             "{scheme}: {stdout}"
         );
-        let records: Vec<Value> = std::fs::read_to_string(&save)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let records: Vec<Value> =
+            std::fs::read_to_string(&save).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(records[0]["signature"]["status"], "valid", "{scheme}");
         assert_eq!(records[0]["signature"]["scheme"], scheme);
         assert_eq!(records[1]["signature"]["status"], "invalid");
 
         // The saved capture verifies offline too.
         let spec = format!("{}:{}", save.display(), records[0]["id"]);
-        let offline = hookctl()
-            .args(["verify", "--secret", SECRET, "--scheme", scheme, &spec])
-            .output()
-            .unwrap();
-        assert_eq!(
-            offline.status.code(),
-            Some(0),
-            "{scheme}: {}",
-            stderr_text(&offline)
-        );
+        let offline = hookctl().args(["verify", "--secret", SECRET, "--scheme", scheme, &spec]).output().unwrap();
+        assert_eq!(offline.status.code(), Some(0), "{scheme}: {}", stderr_text(&offline));
     }
 }
 
 #[test]
 fn require_signature_answers_401_and_fails_ci_mode() {
     let server = listen_env(
-        &[
-            "--secret-env",
-            "HOOK_SECRET",
-            "--require-signature",
-            "--count",
-            "2",
-            "--timeout",
-            "30s",
-            "-q",
-        ],
+        &["--secret-env", "HOOK_SECRET", "--require-signature", "--count", "2", "--timeout", "30s", "-q"],
         &[("HOOK_SECRET", SECRET)],
     );
-    let unsigned = hookctl()
-        .args(["send", "obniz.oauth.create", "--to", &server.url, "--json"])
-        .output()
-        .unwrap();
+    let unsigned = hookctl().args(["send", "obniz.oauth.create", "--to", &server.url, "--json"]).output().unwrap();
     assert_eq!(unsigned.status.code(), Some(1));
     assert_eq!(stdout_json(&unsigned)["status"], 401);
-    let signed = hookctl()
-        .args([
-            "send",
-            "obniz.oauth.create",
-            "--to",
-            &server.url,
-            "--secret",
-            SECRET,
-        ])
-        .output()
-        .unwrap();
+    let signed =
+        hookctl().args(["send", "obniz.oauth.create", "--to", &server.url, "--secret", SECRET]).output().unwrap();
     assert!(signed.status.success());
     let (code, _, stderr) = server.finish(Duration::from_secs(20));
     assert_eq!(code, Some(1));
@@ -285,60 +189,25 @@ fn require_signature_answers_401_and_fails_ci_mode() {
 fn forwarding_keeps_the_signature_valid_at_the_app() {
     let app = receiver(200, Duration::ZERO);
     let base = app.url.trim_end_matches("/hooks").to_string();
-    let server = listen_env(
-        &[
-            "--forward-to",
-            &base,
-            "--count",
-            "1",
-            "--timeout",
-            "30s",
-            "-q",
-        ],
-        &[],
-    );
+    let server = listen_env(&["--forward-to", &base, "--count", "1", "--timeout", "30s", "-q"], &[]);
     let dir = tempfile::tempdir().unwrap();
     // A body with spacing a re-serialising relay would lose.
-    let file = body_file(
-        &dir,
-        "{ \"type\" : \"oauth.create\",\n  \"data\": {\"id\": \"1\", \"n\": 1.50} }",
-    );
-    let headers = hookctl()
-        .args(["sign", "--secret", SECRET, "--json", &file])
-        .output()
-        .unwrap();
+    let file = body_file(&dir, "{ \"type\" : \"oauth.create\",\n  \"data\": {\"id\": \"1\", \"n\": 1.50} }");
+    let headers = hookctl().args(["sign", "--secret", SECRET, "--json", &file]).output().unwrap();
     let headers = stdout_json(&headers);
-    let pairs: Vec<(String, String)> = headers
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-        .collect();
-    let refs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let pairs: Vec<(String, String)> =
+        headers.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect();
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let raw = std::fs::read(&file).unwrap();
-    assert_eq!(
-        crate::support::post(&format!("{}/hooks", server.url), &refs, &raw),
-        200
-    );
+    assert_eq!(crate::support::post(&format!("{}/hooks", server.url), &refs, &raw), 200);
     server.finish(Duration::from_secs(20));
     let got = app.next();
     assert_eq!(got.body, raw, "relayed byte for byte");
     let relayed = body_file(&dir, &String::from_utf8(got.body.clone()).unwrap());
-    let args: Vec<String> = got
-        .headers
-        .iter()
-        .filter(|(n, _)| n.starts_with("webhook-"))
-        .map(|(n, v)| format!("{n}: {v}"))
-        .collect();
+    let args: Vec<String> =
+        got.headers.iter().filter(|(n, _)| n.starts_with("webhook-")).map(|(n, v)| format!("{n}: {v}")).collect();
     assert_eq!(args.len(), 3);
-    assert_eq!(
-        verify(&relayed, &args, &[]).status.code(),
-        Some(0),
-        "the app can verify what was forwarded"
-    );
+    assert_eq!(verify(&relayed, &args, &[]).status.code(), Some(0), "the app can verify what was forwarded");
 }
 
 #[test]
@@ -346,44 +215,16 @@ fn secrets_never_appear_in_any_output() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("c.ndjson");
     let server = listen_env(
-        &[
-            "--secret",
-            SECRET,
-            "--save",
-            save.to_str().unwrap(),
-            "--count",
-            "1",
-            "--timeout",
-            "30s",
-            "--json",
-        ],
+        &["--secret", SECRET, "--save", save.to_str().unwrap(), "--count", "1", "--timeout", "30s", "--json"],
         &[],
     );
     let mut outputs = Vec::new();
-    let send = hookctl()
-        .args([
-            "send",
-            "ebriza.install",
-            "--to",
-            &server.url,
-            "--secret",
-            SECRET,
-            "-v",
-        ])
-        .output()
-        .unwrap();
+    let send =
+        hookctl().args(["send", "ebriza.install", "--to", &server.url, "--secret", SECRET, "-v"]).output().unwrap();
     outputs.push(send.stdout.clone());
     outputs.push(send.stderr.clone());
     let dry = hookctl()
-        .args([
-            "send",
-            "ebriza.install",
-            "--to",
-            &server.url,
-            "--secret-env",
-            "S",
-            "--dry-run",
-        ])
+        .args(["send", "ebriza.install", "--to", &server.url, "--secret-env", "S", "--dry-run"])
         .env("S", SECRET)
         .output()
         .unwrap();
@@ -393,11 +234,7 @@ fn secrets_never_appear_in_any_output() {
     );
     outputs.push(dry.stdout);
     outputs.push(dry.stderr);
-    let bad = hookctl()
-        .args(["sign", "--secret", "whsec_!!notbase64secret", "-"])
-        .write_stdin("{}")
-        .output()
-        .unwrap();
+    let bad = hookctl().args(["sign", "--secret", "whsec_!!notbase64secret", "-"]).write_stdin("{}").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&bad.stderr).contains("notbase64secret"));
     let (_, stdout, stderr) = server.finish(Duration::from_secs(20));

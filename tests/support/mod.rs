@@ -15,17 +15,14 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_hookctl");
 /// The binary with a clean environment: no user fixtures, no colour.
 pub fn hookctl() -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.env_remove("HOOKCTL_FIXTURES")
-        .env_remove("HOOKCTL_TEST_TTY")
-        .env("NO_COLOR", "1");
+    cmd.env_remove("HOOKCTL_FIXTURES").env_remove("HOOKCTL_TEST_TTY").env("NO_COLOR", "1");
     cmd.timeout(Duration::from_secs(60));
     cmd
 }
 
 pub fn stdout_json(output: &std::process::Output) -> Value {
     let text = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {text}"))
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {text}"))
 }
 
 pub fn stdout_json_lines(output: &std::process::Output) -> Vec<Value> {
@@ -50,10 +47,7 @@ pub struct Received {
 
 impl Received {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> Value {
@@ -91,12 +85,7 @@ pub fn receiver_with_body(status: u16, delay: Duration, answer: &'static str) ->
             thread::spawn(move || serve_connection(stream, &tx, status, delay, answer));
         }
     });
-    Receiver_ {
-        url: format!("http://127.0.0.1:{port}/hooks"),
-        rx,
-        stop,
-        port,
-    }
+    Receiver_ { url: format!("http://127.0.0.1:{port}/hooks"), rx, stop, port }
 }
 
 fn serve_connection(
@@ -116,10 +105,7 @@ fn serve_connection(
             return;
         }
         let mut parts = request_line.split_whitespace();
-        let (method, url) = (
-            parts.next().unwrap_or("").to_string(),
-            parts.next().unwrap_or("").to_string(),
-        );
+        let (method, url) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
         let mut headers = Vec::new();
         loop {
             let mut line = String::new();
@@ -143,15 +129,9 @@ fn serve_connection(
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let close = headers
-            .iter()
-            .any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"));
-        let _ = tx.send(Received {
-            method,
-            url,
-            headers,
-            body,
-        });
+        let close =
+            headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"));
+        let _ = tx.send(Received { method, url, headers, body });
         thread::sleep(delay);
         let response = format!(
             "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{answer}",
@@ -166,9 +146,7 @@ fn serve_connection(
 impl Receiver_ {
     /// The next request, failing the test when none arrives in 10 s.
     pub fn next(&self) -> Received {
-        self.rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the receiver was never hit")
+        self.rx.recv_timeout(Duration::from_secs(10)).expect("the receiver was never hit")
     }
 
     /// Every request received so far (waiting briefly for stragglers).
@@ -215,12 +193,7 @@ pub fn listen_env(args: &[&str], env: &[(&str, &str)]) -> Listener {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
     let stdout = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut pipe = child.stdout.take().unwrap();
     let sink = stdout.clone();
@@ -242,22 +215,10 @@ pub fn listen_env(args: &[&str], env: &[(&str, &str)]) -> Listener {
             }
         }
     });
-    let first = stderr_rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("listen printed nothing on stderr");
-    let url = first
-        .strip_prefix("Listening on ")
-        .unwrap_or_else(|| panic!("first stderr line: {first}"))
-        .to_string();
+    let first = stderr_rx.recv_timeout(Duration::from_secs(20)).expect("listen printed nothing on stderr");
+    let url = first.strip_prefix("Listening on ").unwrap_or_else(|| panic!("first stderr line: {first}")).to_string();
     let port = url.rsplit(':').next().unwrap().parse().expect("port");
-    Listener {
-        child,
-        port,
-        url,
-        stderr_rx,
-        stdout,
-        stdout_reader,
-    }
+    Listener { child, port, url, stderr_rx, stdout, stdout_reader }
 }
 
 impl Listener {
@@ -288,10 +249,7 @@ impl Listener {
 
     /// Sends SIGTERM and collects the output.
     pub fn stop(self) -> (Option<i32>, String, String) {
-        let _ = StdCommand::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
+        let _ = StdCommand::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         self.finish(Duration::from_secs(10))
     }
 }
@@ -307,18 +265,12 @@ impl Drop for Listener {
 pub fn raw_request(port: u16, request: &[u8]) -> (u16, Vec<u8>) {
     use std::io::Write;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     stream.write_all(request).unwrap();
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
     let text = String::from_utf8_lossy(&response);
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = match response.windows(4).position(|w| w == b"\r\n\r\n") {
         Some(i) => response[i + 4..].to_vec(),
         None => Vec::new(),
@@ -329,14 +281,10 @@ pub fn raw_request(port: u16, request: &[u8]) -> (u16, Vec<u8>) {
 /// POSTs `body` to `url` with a blocking client; returns the status.
 pub fn post(url: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
     let url = url.strip_prefix("http://").unwrap();
-    let (host, path) = url
-        .split_once('/')
-        .map_or((url, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let (host, path) = url.split_once('/').map_or((url, "/".to_string()), |(h, p)| (h, format!("/{p}")));
     let port: u16 = host.rsplit(':').next().unwrap().parse().unwrap();
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let mut request =
+        format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
