@@ -133,7 +133,7 @@ impl Serialize for Body<'_> {
 /// The body's own text, when writing it verbatim keeps the record one line and byte-exact: no newline,
 /// no surrounding whitespace, nothing `json_safe` would escape, and not a bare `null`.
 fn verbatim(body: &[u8]) -> Option<&RawValue> {
-    if body.iter().any(|b| matches!(b, b'\n' | b'\r')) {
+    if body.contains(&b'\n') || body.contains(&b'\r') {
         return None;
     }
     let raw: &RawValue = serde_json::from_slice(body).ok()?;

@@ -194,14 +194,19 @@ pub fn json_line(value: &Value) {
 
 /// Whether text holds anything [`json_safe`] would escape.
 pub fn has_unsafe_chars(text: &str) -> bool {
-    text.bytes().any(|b| b >= 0x7f) && text.chars().any(is_dangerous)
+    !is_plain_ascii(text) && text.chars().any(is_dangerous)
+}
+
+/// ASCII without DEL: nothing in it needs escaping beyond what serde_json already does (word-at-a-time check).
+fn is_plain_ascii(text: &str) -> bool {
+    text.is_ascii() && !text.as_bytes().contains(&0x7f)
 }
 
 /// Serialised JSON with DEL, C1 controls and bidi overrides written as `\uXXXX` escapes (serde_json already
 /// escapes C0): still the same JSON value, and safe should it land on a terminal. Such characters can only
 /// occur inside JSON strings, where a `\u` escape means the same character.
 pub fn json_safe(text: String) -> String {
-    if text.bytes().all(|b| b < 0x7f) {
+    if is_plain_ascii(&text) {
         return text;
     }
     let mut out = String::with_capacity(text.len() + 16);

@@ -1,4 +1,5 @@
 //! `hookctl listen`: a local capture server that shows, checks, keeps and answers every webhook.
+mod batch;
 mod examine;
 mod forward;
 mod server;

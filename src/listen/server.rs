@@ -2,7 +2,6 @@
 //! never blocks another; every request is examined, saved (flushed) *before* it is answered, shown, counted.
 use std::convert::Infallible;
 use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,12 +18,13 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
 use tokio::sync::watch;
 
+use super::batch::BatchWriter;
 use super::examine::Examiner;
 use super::forward;
 use super::show;
 use super::tally::{Outcome, Stop, Tally};
 use crate::capture::{self, Arrived};
-use crate::output::{errln, out, sanitize, Style};
+use crate::output::{errln, sanitize, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Display {
@@ -58,7 +58,8 @@ pub struct Settings {
 pub struct Shared {
     pub settings: Settings,
     pub examiner: Examiner,
-    pub save: Option<Mutex<BufWriter<File>>>,
+    pub save: Option<BatchWriter<File>>,
+    stdout: BatchWriter<std::io::Stdout>,
     next_id: AtomicU64,
     pub tally: Mutex<Tally>,
     stop: Mutex<Option<Stop>>,
@@ -71,7 +72,8 @@ impl Shared {
         Arc::new(Shared {
             settings,
             examiner,
-            save: save.map(|f| Mutex::new(BufWriter::new(f))),
+            save: save.map(BatchWriter::new),
+            stdout: BatchWriter::new(std::io::stdout()),
             next_id: AtomicU64::new(1),
             tally: Mutex::new(Tally::default()),
             stop: Mutex::new(None),
@@ -234,7 +236,7 @@ async fn handle(
     let examined = shared.examiner.examine(&arrived);
     let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
 
-    if let Err(err) = save(&shared, &line) {
+    if let Err(err) = save(&shared, &line).await {
         errln(&format!(
             "hookctl: error: could not save request #{}: {err}; answering 500 so the sender knows",
             arrived.id
@@ -264,24 +266,34 @@ async fn handle(
     Ok(answer(&shared.settings.answer, arrived.id))
 }
 
-fn save(shared: &Shared, line: &str) -> std::io::Result<()> {
-    let Some(save) = &shared.save else {
-        return Ok(());
-    };
-    let mut file = save.lock().unwrap_or_else(|e| e.into_inner());
-    file.write_all(line.as_bytes())?;
-    file.write_all(b"\n")?;
-    file.flush()
+/// Appends the record to `--save` and returns once it is written and flushed.
+async fn save(shared: &Shared, line: &str) -> std::io::Result<()> {
+    let Some(save) = &shared.save else { return Ok(()) };
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    save.write_durable(&bytes).await
+}
+
+/// Shows text on stdout (batched with other requests' under load); a closed pipe ends `listen` quietly,
+/// every capture up to here being saved already.
+fn show_text(shared: &Shared, text: &str) {
+    if let Err(err) = shared.stdout.write(text.as_bytes()) {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
 }
 
 fn display(shared: &Shared, arrived: &Arrived, examined: &super::examine::Examined, line: &str) {
     let color = shared.settings.stdout_color;
     let signature = examined.signature.as_ref();
-    match shared.settings.display {
-        Display::Json => out(&format!("{line}\n")),
-        Display::Quiet => out(&show::quiet(arrived, &examined.kind, &examined.findings, signature, color)),
-        Display::Full => out(&show::full(arrived, &examined.kind, &examined.findings, signature, color)),
-    }
+    let text = match shared.settings.display {
+        Display::Json => format!("{line}\n"),
+        Display::Quiet => show::quiet(arrived, &examined.kind, &examined.findings, signature, color),
+        Display::Full => show::full(arrived, &examined.kind, &examined.findings, signature, color),
+    };
+    show_text(shared, &text);
 }
 
 fn count(shared: &Shared, id: u64, findings: &capture::Findings, signature_ok: Option<bool>) {
@@ -327,14 +339,8 @@ async fn relay(
             if shared.settings.display != Display::Json {
                 let target = forward::target(base, &arrived.path, arrived.query.as_deref());
                 let ms = app.elapsed.as_secs_f64() * 1000.0;
-                out(&show::forwarded(
-                    arrived.id,
-                    target.as_str(),
-                    app.status,
-                    ms,
-                    &app.body,
-                    shared.settings.stdout_color,
-                ));
+                let color = shared.settings.stdout_color;
+                show_text(shared, &show::forwarded(arrived.id, target.as_str(), app.status, ms, &app.body, color));
             }
             let mut response = Response::new(Full::new(app.body));
             *response.status_mut() = StatusCode::from_u16(app.status).unwrap_or(StatusCode::BAD_GATEWAY);

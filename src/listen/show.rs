@@ -13,6 +13,28 @@ fn path_with_query(arrived: &Arrived) -> String {
     }
 }
 
+thread_local! {
+    /// (Unix second, "HH:MM:SS" in local time): formatted once a second, not once a request.
+    static CLOCK: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+}
+
+/// The local wall-clock time, `HH:MM:SS` or `HH:MM:SS.mmm`.
+fn local_clock(millis: bool) -> String {
+    let now = chrono::Utc::now();
+    let second = now.timestamp();
+    let mut text = CLOCK.with(|clock| {
+        let mut clock = clock.borrow_mut();
+        if clock.0 != second {
+            *clock = (second, now.with_timezone(&chrono::Local).format("%H:%M:%S").to_string());
+        }
+        clock.1.clone()
+    });
+    if millis {
+        text.push_str(&format!(".{:03}", now.timestamp_subsec_millis()));
+    }
+    text
+}
+
 fn size(bytes: usize) -> String {
     match bytes {
         b if b < 10 * 1024 => format!("{b} B"),
@@ -74,7 +96,7 @@ fn body_block(kind: &BodyKind, arrived: &Arrived, color: bool) -> String {
 /// The full view of one request.
 pub fn full(arrived: &Arrived, kind: &BodyKind, findings: &Findings, signature: Option<&Check>, color: bool) -> String {
     let style = Style { color };
-    let local = chrono::Local::now().format("%H:%M:%S%.3f");
+    let local = local_clock(true);
     let mut text = format!(
         "{} {local}  {} {}  from {}  {}\n",
         style.bold(&format!("#{}", arrived.id)),
@@ -114,7 +136,7 @@ pub fn quiet(
     color: bool,
 ) -> String {
     let style = Style { color };
-    let local = chrono::Local::now().format("%H:%M:%S");
+    let local = local_clock(false);
     let mut line = format!(
         "#{} {local} {} {} {} {}",
         arrived.id,
