@@ -38,19 +38,19 @@ pub fn read(spec: &str) -> Result<Input> {
         return Ok(from_record(capture::read(&path, Some(id))?, format!("{}:{id}", path.display())));
     }
     let bytes = read_file(&path)?;
-    if let Ok(text) = std::str::from_utf8(&bytes) {
+    if let Some(text) = std::str::from_utf8(&bytes).ok().filter(|t| looks_like_capture(t)) {
         if let Ok(captured) = capture::find(text, None) {
-            if text.lines().filter(|l| !l.trim().is_empty()).count() > 1 || is_single_record(text) {
-                let label = format!("{}:{}", path.display(), captured.record["id"]);
-                return Ok(from_record(captured, label));
-            }
+            let label = format!("{}:{}", path.display(), captured.record["id"]);
+            return Ok(from_record(captured, label));
         }
     }
     Ok(Input { bytes, record: None, label: path.display().to_string() })
 }
 
-fn is_single_record(text: &str) -> bool {
-    serde_json::from_str::<Value>(text.trim()).is_ok_and(|v| capture::is_record(&v))
+/// `listen --save` writes every record with `id` first: a cheap test that spares a large payload from
+/// being parsed once more as a would-be capture file.
+fn looks_like_capture(text: &str) -> bool {
+    text.trim_start().starts_with("{\"id\":")
 }
 
 fn from_record(captured: capture::Captured, label: String) -> Input {

@@ -2,17 +2,15 @@
 use serde_json::{Map, Value};
 use similar::TextDiff;
 
-/// Keys sorted at every level, so both sides print in one stable order.
-pub fn normalize(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), normalize(&map[k]))).collect::<Map<_, _>>())
-        }
-        Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
-        other => other.clone(),
-    }
+use crate::fixtures::placeholder::escape_pointer;
+
+/// A copy for comparison: keys sorted at every level, fields at the `ignore` pointers left out, and values
+/// at the `mask` pointers replaced by a label that keeps their JSON type (so a masked `true` against a
+/// masked `"true"` still shows). Masked and ignored subtrees are never copied: a 5 MB crash stack that
+/// varies costs nothing here.
+pub fn prepare(value: &Value, mask: &[String], ignore: &[String]) -> Value {
+    let mut at = String::new();
+    prepare_at(value, mask, ignore, &mut at)
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -26,36 +24,39 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// Replaces the value at each pointer (when present) with a label that keeps its JSON type, so a masked
-/// `true` against a masked `"true"` still shows as a difference.
-pub fn mask(value: &mut Value, pointers: &[String]) {
-    for pointer in pointers {
-        if let Some(slot) = value.pointer_mut(pointer) {
-            *slot = Value::String(format!("‹varies: {}›", kind(slot)));
-        }
+fn prepare_at(value: &Value, mask: &[String], ignore: &[String], at: &mut String) -> Value {
+    if mask.iter().any(|m| m == at) {
+        return Value::String(format!("‹varies: {}›", kind(value)));
     }
-}
-
-/// Removes the value at each pointer (when present): `--ignore` leaves a field out of the comparison.
-pub fn remove(value: &mut Value, pointers: &[String]) {
-    for pointer in pointers {
-        let Some((parent, last)) = pointer.rsplit_once('/') else {
-            continue;
-        };
-        let key = last.replace("~1", "/").replace("~0", "~");
-        match value.pointer_mut(parent) {
-            Some(Value::Object(map)) => {
-                map.shift_remove(&key);
-            }
-            Some(Value::Array(items)) => {
-                if let Ok(i) = key.parse::<usize>() {
-                    if i < items.len() {
-                        items.remove(i);
-                    }
+    let len = at.len();
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut out = Map::with_capacity(keys.len());
+            for key in keys {
+                at.push('/');
+                at.push_str(&escape_pointer(key));
+                if !ignore.iter().any(|i| i == at) {
+                    out.insert(key.clone(), prepare_at(&map[key], mask, ignore, at));
                 }
+                at.truncate(len);
             }
-            _ => {}
+            Value::Object(out)
         }
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                at.push('/');
+                at.push_str(&i.to_string());
+                if !ignore.iter().any(|p| p == at) {
+                    out.push(prepare_at(item, mask, ignore, at));
+                }
+                at.truncate(len);
+            }
+            Value::Array(out)
+        }
+        other => other.clone(),
     }
 }
 
@@ -85,22 +86,22 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn normalising_sorts_keys_at_every_level() {
-        let value = normalize(&json!({"b": 1, "a": {"d": [{"z": 1, "y": 2}], "c": 0}}));
+    fn preparing_sorts_keys_at_every_level() {
+        let value = prepare(&json!({"b": 1, "a": {"d": [{"z": 1, "y": 2}], "c": 0}}), &[], &[]);
         assert_eq!(serde_json::to_string(&value).unwrap(), r#"{"a":{"c":0,"d":[{"y":2,"z":1}]},"b":1}"#);
     }
 
     #[test]
     fn masking_keeps_the_type_visible() {
-        let mut a = json!({"id": "X", "flag": true, "n": {"t": 5}});
-        mask(&mut a, &["/id".into(), "/flag".into(), "/n/t".into(), "/absent".into()]);
-        assert_eq!(a, json!({"id": "‹varies: string›", "flag": "‹varies: boolean›", "n": {"t": "‹varies: number›"}}));
+        let mask = ["/id".to_string(), "/flag".into(), "/n/t".into(), "/absent".into()];
+        let a = prepare(&json!({"id": "X", "flag": true, "n": {"t": 5}}), &mask, &[]);
+        assert_eq!(a, json!({"flag": "‹varies: boolean›", "id": "‹varies: string›", "n": {"t": "‹varies: number›"}}));
     }
 
     #[test]
-    fn removing_drops_fields_and_items() {
-        let mut a = json!({"a": {"b/c": 1, "d": 2}, "l": [1, 2, 3]});
-        remove(&mut a, &["/a/b~1c".into(), "/l/1".into(), "/missing/x".into()]);
+    fn ignoring_drops_fields_and_items() {
+        let ignore = ["/a/b~1c".to_string(), "/l/1".into(), "/missing/x".into()];
+        let a = prepare(&json!({"a": {"b/c": 1, "d": 2}, "l": [1, 2, 3]}), &[], &ignore);
         assert_eq!(a, json!({"a": {"d": 2}, "l": [1, 3]}));
     }
 

@@ -38,8 +38,9 @@ impl Report {
 
 pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = load_catalog(dir, ctx)?;
-    let input = input::read(&args.input)?;
-    let body = input::parse_json(&input.bytes, &input.label)?;
+    let input::Input { bytes, record, label } = input::read(&args.input)?;
+    let body = input::parse_json(&bytes, &label)?;
+    drop(bytes); // the parsed value is all that is needed from here on
     let for_ignore: Vec<String> = args.ignore.iter().map(|p| normalise_pointer(p)).collect::<Result<_>>()?;
 
     let report = if let Some(path) = &args.schema {
@@ -51,7 +52,7 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
         let (schemas, _) = SchemaSet::compile(&catalog);
         let name = match &args.against {
             Some(name) => catalog.require(name)?.name.clone(),
-            None => detect(&catalog, &schemas, &body, input.record.as_ref())?,
+            None => detect(&catalog, &schemas, &body, record.as_ref())?,
         };
         let fixture = catalog.require(&name)?;
         let compiled = schemas.get(&name).ok_or_else(|| {
@@ -119,16 +120,11 @@ fn build_report(
 }
 
 fn masked_diff(fixture: &Fixture, body: &Value, args: &DiffArgs, ignore: &[String]) -> String {
-    let mut expected = fixture.render().body;
-    let mut actual = body.clone();
-    compare::remove(&mut expected, ignore);
-    compare::remove(&mut actual, ignore);
-    if !args.no_mask {
-        compare::mask(&mut expected, &fixture.varying);
-        compare::mask(&mut actual, &fixture.varying);
-    }
+    let mask: &[String] = if args.no_mask { &[] } else { &fixture.varying };
+    let expected = compare::prepare(&fixture.render().body, mask, ignore);
+    let actual = compare::prepare(body, mask, ignore);
     let label = format!("expected ({})", fixture.name);
-    compare::unified(&compare::normalize(&expected), &compare::normalize(&actual), &label, "received", args.context)
+    compare::unified(&expected, &actual, &label, "received", args.context)
 }
 
 fn render_text(report: &Report, color: bool) -> String {
