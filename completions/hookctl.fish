@@ -73,8 +73,8 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l timeout -d 'Giv
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l repeat -d 'Send the event N times, with fresh placeholders each time, and print a summary' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l concurrency -d 'Connections used by --repeat' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l rate -d 'Cap --repeat at R requests per second' -r
-complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l secret -d 'Sign each delivery with this secret (prefer --secret-env: a flag shows in the process list)' -r
-complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l secret -d 'The signing secret (prefer --secret-env: a flag shows in the process list)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l secret-env -d 'Read the secret from this environment variable' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l scheme -d 'Signature scheme' -r -f -a "standard\t'Standard Webhooks v1 (webhook-id, webhook-timestamp, webhook-signature)'
 svix\t'Svix (svix-id, svix-timestamp, svix-signature)'
 github\t'GitHub (X-Hub-Signature-256: sha256=<hex>)'
@@ -99,10 +99,10 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l forward-to -d
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l save -d 'Append each request as one JSON line (NDJSON), flushed before the answer is sent' -r -F
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l count -d 'Exit after N requests (CI mode)' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l timeout -d 'Give up (exit 3) if --count requests have not arrived in time (e.g. 30s)' -r
-complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l expect -d 'Require the captured events to be these (repeatable; in order when --count is given)' -r
-complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l secret -d 'Verify signatures with this secret (prefer --secret-env)' -r
-complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l secret-env -d 'Read the verifying secret from this environment variable' -r
-complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l scheme -d 'Signature scheme to verify' -r -f -a "standard\t'Standard Webhooks v1 (webhook-id, webhook-timestamp, webhook-signature)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l expect -d 'Require every captured event to be one of these, and each of these to arrive (repeatable)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l secret -d 'The signing secret (prefer --secret-env: a flag shows in the process list)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l secret-env -d 'Read the secret from this environment variable' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l scheme -d 'Signature scheme' -r -f -a "standard\t'Standard Webhooks v1 (webhook-id, webhook-timestamp, webhook-signature)'
 svix\t'Svix (svix-id, svix-timestamp, svix-signature)'
 github\t'GitHub (X-Hub-Signature-256: sha256=<hex>)'
 stripe\t'Stripe (Stripe-Signature: t=<ts>,v1=<hex>)'"

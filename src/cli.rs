@@ -195,11 +195,11 @@ pub struct SendArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct SigningArgs {
-    /// Sign each delivery with this secret (prefer --secret-env: a flag shows in the process list)
+    /// The signing secret (prefer --secret-env: a flag shows in the process list)
     #[arg(long, value_name = "SECRET", conflicts_with = "secret_env")]
     pub secret: Option<String>,
 
-    /// Read the signing secret from this environment variable
+    /// Read the secret from this environment variable
     #[arg(long, value_name = "VAR")]
     pub secret_env: Option<String>,
 
@@ -288,21 +288,13 @@ pub struct ListenArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
-    /// Require the captured events to be these (repeatable; in order when --count is given)
+    /// Require every captured event to be one of these, and each of these to arrive (repeatable)
     #[arg(long, value_name = "NAME")]
     pub expect: Vec<String>,
 
-    /// Verify signatures with this secret (prefer --secret-env)
-    #[arg(long, value_name = "SECRET", conflicts_with = "secret_env")]
-    pub secret: Option<String>,
-
-    /// Read the verifying secret from this environment variable
-    #[arg(long, value_name = "VAR")]
-    pub secret_env: Option<String>,
-
-    /// Signature scheme to verify
-    #[arg(long, value_enum, default_value_t = Scheme::Standard)]
-    pub scheme: Scheme,
+    /// Verify signatures with --secret / --secret-env, under --scheme
+    #[command(flatten)]
+    pub signing: SigningArgs,
 
     /// Answer 401 to unsigned or badly signed requests
     #[arg(long)]
@@ -365,7 +357,7 @@ pub struct SignArgs {
     pub file: String,
 
     #[command(flatten)]
-    pub secret: SecretArgs,
+    pub secret: SigningArgs,
 
     /// Message id (standard, svix); default: a fresh msg_ id
     #[arg(long)]
@@ -378,21 +370,6 @@ pub struct SignArgs {
     /// Print the headers as one JSON object
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct SecretArgs {
-    /// The signing secret (prefer --secret-env: a flag shows in the process list)
-    #[arg(long, value_name = "SECRET", required_unless_present = "secret_env", conflicts_with = "secret_env")]
-    pub secret: Option<String>,
-
-    /// Read the secret from this environment variable
-    #[arg(long, value_name = "VAR")]
-    pub secret_env: Option<String>,
-
-    /// Signature scheme
-    #[arg(long, value_enum, default_value_t = Scheme::Standard)]
-    pub scheme: Scheme,
 }
 
 const VERIFY_HELP: &str = "Examples:
@@ -408,7 +385,7 @@ pub struct VerifyArgs {
     pub file: String,
 
     #[command(flatten)]
-    pub secret: SecretArgs,
+    pub secret: SigningArgs,
 
     /// A received header (repeatable)
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]

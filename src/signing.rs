@@ -11,7 +11,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use crate::cli::{Scheme, SecretArgs, SignArgs, VerifyArgs};
+use crate::cli::{Scheme, SignArgs, SigningArgs, VerifyArgs};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
 use crate::input;
@@ -274,7 +274,7 @@ pub fn parse_header(text: &str) -> Result<(String, String)> {
     }
 }
 
-fn secret_from(args: &SecretArgs) -> Result<Secret> {
+fn secret_from(args: &SigningArgs) -> Result<Secret> {
     resolve(args.secret.as_deref(), args.secret_env.as_deref(), args.scheme)?
         .ok_or_else(|| UserError::new("a secret is required: pass --secret-env VAR or --secret SECRET").into())
 }

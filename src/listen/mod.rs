@@ -31,8 +31,9 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     for name in &args.expect {
         catalog.require(name)?;
     }
-    let signing = signing::resolve(args.secret.as_deref(), args.secret_env.as_deref(), args.scheme)?
-        .map(|secret| (args.scheme, secret));
+    let keys = &args.signing;
+    let signing = signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), keys.scheme)?
+        .map(|secret| (keys.scheme, secret));
     if args.require_signature && signing.is_none() {
         return Err(
             UserError::new("--require-signature needs a secret: pass --secret-env VAR or --secret SECRET").into()

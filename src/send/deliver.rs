@@ -47,6 +47,19 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// A delivery that got no answer.
+    pub fn failed(url: &Url, elapsed: Duration, kind: FailKind, message: String) -> Delivery {
+        Delivery {
+            url: url.to_string(),
+            status: None,
+            elapsed,
+            response_bytes: 0,
+            failure: Some((kind, message)),
+            response_headers: Vec::new(),
+            response_body: Vec::new(),
+        }
+    }
+
     pub fn ok(&self) -> bool {
         self.failure.is_none() && self.status.is_some_and(|s| (200..300).contains(&s))
     }

@@ -222,15 +222,7 @@ pub async fn run(plan: Arc<Plan>, urls: Arc<Vec<Url>>, transport: Transport, opt
 }
 
 fn failed_before_sending(url: &Url, kind: FailKind, message: String) -> Delivery {
-    Delivery {
-        url: url.to_string(),
-        status: None,
-        elapsed: Duration::ZERO,
-        response_bytes: 0,
-        failure: Some((kind, message)),
-        response_headers: Vec::new(),
-        response_body: Vec::new(),
-    }
+    Delivery::failed(url, Duration::ZERO, kind, message)
 }
 
 #[cfg(test)]

@@ -58,15 +58,7 @@ pub struct Connection {
 }
 
 fn failure(url: &Url, start: Instant, kind: FailKind, message: String) -> Delivery {
-    Delivery {
-        url: url.to_string(),
-        status: None,
-        elapsed: start.elapsed(),
-        response_bytes: 0,
-        failure: Some((kind, message)),
-        response_headers: Vec::new(),
-        response_body: Vec::new(),
-    }
+    Delivery::failed(url, start.elapsed(), kind, message)
 }
 
 async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>, (FailKind, String)> {
