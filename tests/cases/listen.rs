@@ -349,3 +349,14 @@ fn json_output_is_one_record_per_line_and_nothing_else() {
     assert_eq!(events, ["ebriza.uninstall", "obniz.oauth.delete", "pgyer.crashlog"]);
     let _ = stdout_json_lines;
 }
+
+#[test]
+fn binding_every_interface_warns_that_it_is_exposed() {
+    let server = listen(&["--host", "0.0.0.0"]);
+    assert!(server.url.starts_with("http://0.0.0.0:"), "{}", server.url);
+    let (_, _, stderr) = server.stop();
+    assert!(stderr.contains("warning: bound to 0.0.0.0: anyone who can reach this machine can send to it"), "{stderr}");
+    let loopback = listen(&[]);
+    let (_, _, stderr) = loopback.stop();
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
