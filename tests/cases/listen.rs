@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::fixtures::BUILT_IN;
-use crate::support::{hookctl, listen, post, raw_request, receiver, shared_doc, stderr_text, stdout_json_lines};
+use crate::support::{hookctl, listen, post, raw_request, receiver, shared_doc, stderr_text};
 
 fn records(path: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -347,7 +347,6 @@ fn json_output_is_one_record_per_line_and_nothing_else() {
     let mut events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
     events.sort_unstable();
     assert_eq!(events, ["ebriza.uninstall", "obniz.oauth.delete", "pgyer.crashlog"]);
-    let _ = stdout_json_lines;
 }
 
 #[test]
