@@ -16,11 +16,16 @@ use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, Style};
 /// Loads the catalog and reports every user fixture that was skipped, on stderr.
 pub fn load_catalog(dir: Option<&Path>, ctx: &Context) -> Result<Catalog> {
     let catalog = Catalog::load(dir)?;
+    warn_skipped(&catalog, ctx);
+    Ok(catalog)
+}
+
+/// One warning line on stderr per user fixture that could not be loaded.
+pub fn warn_skipped(catalog: &Catalog, ctx: &Context) {
     let style = Style { color: ctx.stderr_color };
     for problem in &catalog.problems {
         errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem.to_string())));
     }
-    Ok(catalog)
 }
 
 pub fn fixtures(args: &FixturesArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {

@@ -22,7 +22,8 @@ pub struct Arrived {
     pub path: String,
     pub query: Option<String>,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// The body as received (shared, never copied: forwarding hands the same buffer on).
+    pub body: bytes::Bytes,
 }
 
 /// How the body was understood.
@@ -285,7 +286,7 @@ mod tests {
                 ("X-A".into(), "1".into()),
                 ("x-a".into(), "2".into()),
             ],
-            body: body.to_vec(),
+            body: bytes::Bytes::copy_from_slice(body),
         }
     }
 

@@ -83,7 +83,7 @@ mod tests {
             path: "/".into(),
             query: None,
             headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
-            body: body.to_vec(),
+            body: bytes::Bytes::copy_from_slice(body),
         }
     }
 

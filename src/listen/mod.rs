@@ -63,9 +63,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
             address.ip()
         ));
     }
-    for problem in &catalog.problems {
-        errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem.to_string())));
-    }
+    crate::browse::warn_skipped(&catalog, ctx);
     let (schemas, problems) = SchemaSet::compile(&catalog);
     for problem in problems {
         errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem)));

@@ -231,7 +231,7 @@ async fn handle(
             .iter()
             .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
-        body: body.to_vec(),
+        body,
     };
     let examined = shared.examiner.examine(&arrived);
     let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
