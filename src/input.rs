@@ -6,6 +6,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::capture;
+use crate::doc::Doc;
 use crate::error::UserError;
 use crate::output::{sanitize, truncate};
 
@@ -63,15 +64,23 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 
 /// Parses JSON, or fails with the line, the column and the offending line shown.
 pub fn parse_json(bytes: &[u8], label: &str) -> Result<Value> {
-    serde_json::from_slice(bytes).map_err(|err| {
-        let text = String::from_utf8_lossy(bytes);
-        let line_text = text.lines().nth(err.line().saturating_sub(1)).unwrap_or_default();
-        let shown = truncate(&sanitize(line_text), 120);
-        let caret = " ".repeat(err.column().saturating_sub(1).min(120));
-        UserError::with_hint(
-            format!("{} is not valid JSON: {err}", sanitize(label)),
-            format!("line {}, column {}:\n  {shown}\n  {caret}^", err.line(), err.column()),
-        )
-        .into()
-    })
+    serde_json::from_slice(bytes).map_err(|err| invalid_json(&err, bytes, label))
+}
+
+/// Parses JSON into the compact [`Doc`] (for payloads of any size), failing as [`parse_json`] does.
+pub fn parse_doc(bytes: &[u8], label: &str) -> Result<Doc> {
+    Doc::parse(bytes).map_err(|err| invalid_json(&err, bytes, label))
+}
+
+fn invalid_json(err: &serde_json::Error, bytes: &[u8], label: &str) -> anyhow::Error {
+    let line_text = bytes.split(|b| *b == b'\n').nth(err.line().saturating_sub(1)).unwrap_or_default();
+    let line_text = line_text.strip_suffix(b"\r").unwrap_or(line_text);
+    let line_text = String::from_utf8_lossy(&line_text[..line_text.len().min(4096)]);
+    let shown = truncate(&sanitize(&line_text), 120);
+    let caret = " ".repeat(err.column().saturating_sub(1).min(120));
+    UserError::with_hint(
+        format!("{} is not valid JSON: {err}", sanitize(label)),
+        format!("line {}, column {}:\n  {shown}\n  {caret}^", err.line(), err.column()),
+    )
+    .into()
 }

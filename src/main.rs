@@ -1,10 +1,12 @@
 //! hookctl: send, capture, validate and diff webhooks. This file only parses, builds the context,
 //! runs the command and turns the result into an exit code.
+mod alloc;
 mod browse;
 mod capture;
 mod cli;
 mod context;
 mod diff;
+mod doc;
 mod error;
 mod fixtures;
 mod input;
@@ -17,11 +19,6 @@ mod signing;
 use std::process::ExitCode;
 
 use clap::Parser;
-
-/// mimalloc: `listen` and `send --repeat` allocate per request on several threads, where glibc's malloc
-/// spent a quarter of all instructions (measured with callgrind; see README design notes).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use cli::{Cli, Command};
 use context::Context;
@@ -47,7 +44,10 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
         Command::Schema(args) => browse::schema(&args, fixtures_dir, &ctx),
         Command::Completions(args) => browse::completions(args.shell),
         Command::Send(args) => send::run(*args, fixtures_dir, &ctx),
-        Command::Diff(args) => diff::run(&args, fixtures_dir, &ctx),
+        Command::Diff(args) => {
+            alloc::return_freed_memory_at_once();
+            diff::run(&args, fixtures_dir, &ctx)
+        }
         Command::Sign(args) => signing::sign_command(&args),
         Command::Verify(args) => signing::verify_command(&args, &ctx),
         Command::Listen(args) => listen::run(*args, fixtures_dir, &ctx),

@@ -181,7 +181,7 @@ pub fn errln(text: &str) {
     let _ = writeln!(stderr, "{text}");
 }
 
-fn exit_on_broken_pipe(err: &io::Error) {
+pub fn exit_on_broken_pipe(err: &io::Error) {
     if err.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }

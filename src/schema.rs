@@ -1,12 +1,18 @@
 //! JSON Schemas: compile (jsonschema crate), validate with readable violations, tell which shape a
 //! payload followed, find fields the provider never sends, and detect which event a body is.
+//!
+//! Everything here works on any JSON representation the jsonschema crate can validate: `listen` hands in
+//! `serde_json::Value`s (small bodies, already parsed), `diff` the compact [`crate::doc::Doc`] (files of
+//! any size).
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use anyhow::Result;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{ValidationError, Validator};
+use jsonschema::json::{Array as _, Json, JsonNumber as _, Node, Object as _, SerdeJson};
+use jsonschema::{JsonType, ValidationError, Validator};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::UserError;
 use crate::fixtures::placeholder::escape_pointer;
@@ -38,14 +44,15 @@ pub struct Verdict {
 }
 
 /// A compiled schema; one whose root is `anyOf` of `$ref`s to `$defs` also has one validator per shape.
-pub struct CompiledSchema {
+/// `F` is the JSON representation it validates.
+pub struct CompiledSchema<F: Json = SerdeJson> {
     raw: Value,
-    validator: Validator,
-    shapes: Vec<(String, Validator)>,
+    validator: Validator<F>,
+    shapes: Vec<(String, Validator<F>)>,
 }
 
-fn build(schema: &Value) -> Result<Validator, String> {
-    jsonschema::options()
+fn build<F: Json>(schema: &Value) -> Result<Validator<F>, String> {
+    jsonschema::options_for::<F>()
         .should_validate_formats(true)
         .build(schema)
         .map_err(|e| format!("not a valid JSON Schema: {e}"))
@@ -71,8 +78,8 @@ fn shape_refs(schema: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-impl CompiledSchema {
-    pub fn compile(schema: &Value) -> Result<CompiledSchema, String> {
+impl<F: Json> CompiledSchema<F> {
+    pub fn compile(schema: &Value) -> Result<CompiledSchema<F>, String> {
         let validator = build(schema)?;
         let mut shapes = Vec::new();
         for (title, def) in shape_refs(schema) {
@@ -86,60 +93,87 @@ impl CompiledSchema {
         Ok(CompiledSchema { raw: schema.clone(), validator, shapes })
     }
 
-    pub fn check(&self, instance: &Value) -> Verdict {
+    pub fn check<'i>(&'i self, instance: F::Node<'i>) -> Verdict {
         if self.shapes.is_empty() {
             let errors = violations(&self.validator, instance);
             return Verdict { valid: errors.is_empty(), shape: None, errors };
         }
-        let mut closest: Option<(String, Vec<Violation>)> = None;
-        for (title, validator) in &self.shapes {
-            let errors = violations(validator, instance);
-            if errors.is_empty() {
-                return Verdict { valid: true, shape: Some(title.clone()), errors };
-            }
-            if closest.as_ref().is_none_or(|(_, best)| errors.len() < best.len()) {
-                closest = Some((title.clone(), errors));
-            }
+        if let Some((title, _)) = self.shapes.iter().find(|(_, validator)| validator.is_valid(instance.clone())) {
+            return Verdict { valid: true, shape: Some(title.clone()), errors: Vec::new() };
         }
-        let (shape, errors) = closest.unwrap_or_default();
-        Verdict { valid: false, shape: Some(shape), errors }
+        // None fits: report the closest, the shape with the fewest problems. Only its problems are described.
+        let closest = self.shapes.iter().min_by_key(|(_, validator)| validator.iter_errors(instance.clone()).count());
+        let (shape, errors) = match closest {
+            Some((title, validator)) => (Some(title.clone()), violations(validator, instance)),
+            None => (None, Vec::new()),
+        };
+        Verdict { valid: false, shape, errors }
     }
 
     /// Pointers of fields in `instance` that the schema does not describe (the provider never sends them).
-    pub fn extra_fields(&self, instance: &Value) -> Vec<String> {
+    pub fn extra_fields(&self, instance: F::Node<'_>) -> Vec<String> {
         let mut extra = Vec::new();
-        walk_extra(&self.raw, &self.raw, instance, String::new(), &mut extra, 0);
+        walk_extra::<F>(&self.raw, &self.raw, &instance, String::new(), &mut extra, 0);
         extra.sort();
         extra.dedup();
         extra
     }
 }
 
-fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
-    validator.iter_errors(instance).map(|e| violation(&e)).collect()
+fn violations<'i, F: Json>(validator: &'i Validator<F>, instance: F::Node<'i>) -> Vec<Violation> {
+    validator.iter_errors(instance.clone()).map(|e| violation::<F>(&e, &instance)).collect()
 }
 
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+/// The member `key` of an object node (a scan: the objects asked about here are small or asked once).
+fn member<'a, F: Json>(node: &F::Node<'a>, key: &str) -> Option<F::Node<'a>> {
+    node.as_object()?.members().find(|(name, _)| name.as_ref() == key).map(|(_, value)| value)
+}
+
+/// The node at a JSON pointer (RFC 6901) below `root`.
+fn at_pointer<'a, F: Json>(root: &F::Node<'a>, pointer: &str) -> Option<F::Node<'a>> {
+    let mut node = root.clone();
+    for token in pointer.split('/').skip(1) {
+        let token: Cow<'_, str> =
+            if token.contains('~') { token.replace("~1", "/").replace("~0", "~").into() } else { token.into() };
+        node = match node.as_array() {
+            Some(items) => items.elements().nth(token.parse().ok()?)?,
+            None => node.as_object()?.get(&F::prepare_key(&token))?,
+        };
+    }
+    Some(node)
+}
+
+fn type_name<'a, F: Json>(node: &F::Node<'a>) -> &'static str {
+    match node.json_type() {
+        JsonType::Null => "null",
+        JsonType::Boolean => "boolean",
+        JsonType::String => "string",
+        JsonType::Array => "array",
+        JsonType::Object => "object",
+        _ if node.as_number().is_some_and(|n| n.as_u64().is_some() || n.as_i64().is_some()) => "integer",
+        _ => "number",
     }
 }
 
-fn found(value: &Value) -> String {
-    format!("{} {}", type_name(value), short_json(value, 60))
+/// What was found: its type and a short preview. A large container is summarised, not copied.
+fn found<'a, F: Json>(node: Option<F::Node<'a>>) -> String {
+    const PREVIEWED: usize = 16;
+    let Some(node) = node else {
+        return "nothing".into();
+    };
+    let preview = match (node.as_object(), node.as_array()) {
+        (Some(object), _) if object.len() > PREVIEWED => format!("{{…{} fields}}", object.len()),
+        (_, Some(items)) if items.len() > PREVIEWED => format!("[…{} items]", items.len()),
+        _ => short_json(&node.to_value(), 60),
+    };
+    format!("{} {preview}", type_name::<F>(&node))
 }
 
-fn violation(error: &ValidationError<'_>) -> Violation {
+fn violation<'a, F: Json>(error: &ValidationError<'_>, root: &F::Node<'a>) -> Violation {
     let pointer = error.instance_path().to_string();
-    let instance = error.instance();
     let kind = error.kind();
     let keyword = kind.keyword().to_string();
+    let here = || found::<F>(at_pointer::<F>(root, &pointer));
     let (pointer, expected, found) = match kind {
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().map_or_else(|| property.to_string(), String::from);
@@ -150,18 +184,33 @@ fn violation(error: &ValidationError<'_>) -> Violation {
                 TypeKind::Single(t) => t.to_string(),
                 TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
             };
-            (pointer, format!("type {wanted}"), found(instance))
+            let found = here();
+            (pointer, format!("type {wanted}"), found)
         }
         ValidationErrorKind::Enum { options } => {
-            (pointer, format!("one of {}", short_json(options, 80)), found(instance))
+            let found = here();
+            (pointer, format!("one of {}", short_json(options, 80)), found)
         }
-        ValidationErrorKind::Constant { expected_value } => (pointer, short_json(expected_value, 80), found(instance)),
-        ValidationErrorKind::Pattern { pattern } => (pointer, format!("a string matching {pattern}"), found(instance)),
-        ValidationErrorKind::Format { format } => (pointer, format!("{format} format"), found(instance)),
+        ValidationErrorKind::Constant { expected_value } => {
+            let found = here();
+            (pointer, short_json(expected_value, 80), found)
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            let found = here();
+            (pointer, format!("a string matching {pattern}"), found)
+        }
+        ValidationErrorKind::Format { format } => {
+            let found = here();
+            (pointer, format!("{format} format"), found)
+        }
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             (pointer, "no other fields".into(), format!("unexpected {}", unexpected.join(", ")))
         }
-        _ => (pointer, error.to_string(), found(instance)),
+        _ => {
+            // Masked: the message names no value (a found column shows it), so a large one is never copied.
+            let found = here();
+            (pointer, error.masked_with("the value").to_string(), found)
+        }
     };
     Violation { pointer, expected, found, keyword }
 }
@@ -195,50 +244,54 @@ fn branches<'a>(root: &'a Value, node: &'a Value, out: &mut Vec<&'a Value>, dept
     }
 }
 
-fn walk_extra(root: &Value, node: &Value, instance: &Value, at: String, extra: &mut Vec<String>, depth: usize) {
+fn walk_extra<'a, F: Json>(
+    root: &Value,
+    node: &Value,
+    instance: &F::Node<'a>,
+    at: String,
+    extra: &mut Vec<String>,
+    depth: usize,
+) {
     if depth > 32 {
         return;
     }
     let mut nodes = Vec::new();
     branches(root, node, &mut nodes, 0);
-    match instance {
-        Value::Object(map) => {
-            let open = nodes.iter().any(|n| n.get("additionalProperties").is_some_and(|a| a.is_object()));
-            let describes_objects = nodes.iter().any(|n| n.get("properties").is_some());
-            for (key, value) in map {
-                let here = format!("{at}/{}", escape_pointer(key));
-                let subs: Vec<&Value> = nodes.iter().filter_map(|n| n.get("properties")?.get(key)).collect();
-                if subs.is_empty() {
-                    let patterned = nodes.iter().any(|n| n.get("patternProperties").is_some());
-                    if describes_objects && !open && !patterned {
-                        extra.push(here);
-                    }
-                    continue;
+    if let Some(map) = instance.as_object() {
+        let open = nodes.iter().any(|n| n.get("additionalProperties").is_some_and(|a| a.is_object()));
+        let describes_objects = nodes.iter().any(|n| n.get("properties").is_some());
+        let patterned = nodes.iter().any(|n| n.get("patternProperties").is_some());
+        for (key, value) in map.members() {
+            let key: &str = key.as_ref();
+            let subs: Vec<&Value> = nodes.iter().filter_map(|n| n.get("properties")?.get(key)).collect();
+            if subs.is_empty() {
+                if describes_objects && !open && !patterned {
+                    extra.push(format!("{at}/{}", escape_pointer(key)));
                 }
-                for sub in subs {
-                    walk_extra(root, sub, value, here.clone(), extra, depth + 1);
-                }
+                continue;
+            }
+            let here = format!("{at}/{}", escape_pointer(key));
+            for sub in subs {
+                walk_extra::<F>(root, sub, &value, here.clone(), extra, depth + 1);
             }
         }
-        Value::Array(items) => {
-            for items_schema in nodes.iter().filter_map(|n| n.get("items")).filter(|i| i.is_object()) {
-                for (i, item) in items.iter().enumerate() {
-                    walk_extra(root, items_schema, item, format!("{at}/{i}"), extra, depth + 1);
-                }
+    } else if let Some(items) = instance.as_array() {
+        for items_schema in nodes.iter().filter_map(|n| n.get("items")).filter(|i| i.is_object()) {
+            for (i, item) in items.elements().enumerate() {
+                walk_extra::<F>(root, items_schema, &item, format!("{at}/{i}"), extra, depth + 1);
             }
         }
-        _ => {}
     }
 }
 
-/// Compiled schemas of the catalog, by fixture name, compiled once on first use.
-pub struct SchemaSet {
-    compiled: HashMap<String, CompiledSchema>,
+/// Compiled schemas of the catalog, by fixture name, for the JSON representation `F`.
+pub struct SchemaSet<F: Json = SerdeJson> {
+    compiled: HashMap<String, CompiledSchema<F>>,
 }
 
-impl SchemaSet {
+impl<F: Json> SchemaSet<F> {
     /// Compiles every fixture's schema (a user schema that does not compile is reported, not fatal).
-    pub fn compile(catalog: &Catalog) -> (SchemaSet, Vec<String>) {
+    pub fn compile(catalog: &Catalog) -> (SchemaSet<F>, Vec<String>) {
         let mut compiled = HashMap::new();
         let mut problems = Vec::new();
         for fixture in catalog.iter() {
@@ -255,7 +308,7 @@ impl SchemaSet {
         (SchemaSet { compiled }, problems)
     }
 
-    pub fn get(&self, name: &str) -> Option<&CompiledSchema> {
+    pub fn get(&self, name: &str) -> Option<&CompiledSchema<F>> {
         self.compiled.get(name)
     }
 }
@@ -287,24 +340,32 @@ pub struct Detected {
 
 /// Which event a received body is, as far as its fields (and the `ebriza-clientid` header) tell.
 /// User fixtures with `match` rules are tried first; the Ebriza docs-example shape is named as such.
-pub fn detect(catalog: &Catalog, schemas: &SchemaSet, body: &Value, ebriza_client_header: bool) -> Option<String> {
+pub fn detect<'a, F: Json>(
+    catalog: &Catalog,
+    schemas: &'a SchemaSet<F>,
+    body: F::Node<'a>,
+    ebriza_client_header: bool,
+) -> Option<String> {
     detect_checked(catalog, schemas, body, ebriza_client_header).map(|d| d.name)
 }
 
 /// [`detect`], keeping the verdict it computed, so a caller never validates the same body twice.
-pub fn detect_checked(
+pub fn detect_checked<'a, F: Json>(
     catalog: &Catalog,
-    schemas: &SchemaSet,
-    body: &Value,
+    schemas: &'a SchemaSet<F>,
+    body: F::Node<'a>,
     ebriza_client_header: bool,
 ) -> Option<Detected> {
     let by_rules = catalog.iter().find(|f| {
-        !f.match_rules.is_empty() && f.match_rules.iter().all(|(pointer, want)| body.pointer(pointer) == Some(want))
+        !f.match_rules.is_empty()
+            && f.match_rules
+                .iter()
+                .all(|(pointer, want)| at_pointer::<F>(&body, pointer).is_some_and(|n| n.equals_value(want)))
     });
     if let Some(fixture) = by_rules {
         return Some(Detected { name: fixture.name.clone(), verdict: None });
     }
-    let name = detect_builtin(body.as_object()?, ebriza_client_header)?;
+    let name = detect_builtin::<F>(&body, ebriza_client_header)?;
     if name == "ebriza.configuration.changed" {
         if let Some(verdict) = schemas.get(&name).map(|s| s.check(body)) {
             let example = verdict.shape.as_deref() == Some("docs-example");
@@ -316,20 +377,23 @@ pub fn detect_checked(
     catalog.get(&name).map(|f| Detected { name: f.name.clone(), verdict: None })
 }
 
-fn detect_builtin(map: &Map<String, Value>, ebriza_client_header: bool) -> Option<String> {
-    let kind = map.get("type").and_then(Value::as_str);
-    if let Some(kind) = kind.filter(|k| OBNIZ_EVENTS.contains(k)) {
+fn detect_builtin<'a, F: Json>(body: &F::Node<'a>, ebriza_client_header: bool) -> Option<String> {
+    body.as_object()?;
+    let text = |key: &str| member::<F>(body, key).and_then(|n| n.as_string());
+    let has = |key: &str| member::<F>(body, key).is_some();
+    let kind = text("type");
+    if let Some(kind) = kind.as_deref().filter(|k| OBNIZ_EVENTS.contains(k)) {
         return Some(format!("obniz.{kind}"));
     }
-    if let Some(kind) = kind.filter(|k| PGYER_EVENTS.contains(k)) {
-        if map.contains_key("action") {
-            let localised =
-                [map.get("message"), map.get("action")].into_iter().flatten().filter_map(Value::as_str).any(has_cjk);
+    if let Some(kind) = kind.as_deref().filter(|k| PGYER_EVENTS.contains(k)) {
+        if has("action") {
+            let localised = [text("message"), text("action")].into_iter().flatten().any(|t| has_cjk(&t));
             return Some(format!("pgyer.{kind}{}", if localised { ".zh" } else { "" }));
         }
     }
-    if map.contains_key("ActionType") && map.contains_key("EbrizaClientID") {
-        let name = match map.get("ActionType").and_then(Value::as_i64) {
+    if has("ActionType") && has("EbrizaClientID") {
+        let action = member::<F>(body, "ActionType").and_then(|n| n.as_number().and_then(|n| n.as_i64()));
+        let name = match action {
             Some(0) => "ebriza.install",
             Some(1) => "ebriza.uninstall",
             _ => "ebriza.configuration.changed",
@@ -343,12 +407,13 @@ fn detect_builtin(map: &Map<String, Value>, ebriza_client_header: bool) -> Optio
 }
 
 /// The likeliest names for a body that could not be detected: fixtures sharing the most top-level keys.
-pub fn likely_names(catalog: &Catalog, body: &Value, n: usize) -> Vec<String> {
-    let keys: Vec<&String> = body.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+pub fn likely_names<'a, F: Json>(catalog: &Catalog, body: F::Node<'a>, n: usize) -> Vec<String> {
+    let keys: Vec<String> =
+        body.as_object().map(|m| m.members().map(|(k, _)| k.as_ref().to_string()).collect()).unwrap_or_default();
     let mut scored: Vec<(usize, &str)> = catalog
         .iter()
         .map(|f| {
-            let shared = f.template().as_object().map_or(0, |t| keys.iter().filter(|k| t.contains_key(**k)).count());
+            let shared = f.template().as_object().map_or(0, |t| keys.iter().filter(|k| t.contains_key(*k)).count());
             (shared, f.name.as_str())
         })
         .filter(|(shared, _)| *shared > 0)
@@ -435,6 +500,17 @@ mod tests {
         let mut eb = catalog.get("ebriza.install").unwrap().render().body;
         eb["Configuration"]["appOwnField"] = json!(true);
         assert!(schemas.get("ebriza.install").unwrap().extra_fields(&eb).is_empty(), "app fields are described");
+    }
+
+    #[test]
+    fn pointers_reach_nested_values_and_escaped_keys_in_either_representation() {
+        let value = json!({"a/b": {"c~d": [10, 20]}, "": 1});
+        let doc = crate::doc::Doc::from_value(&value);
+        for pointer in ["/a~1b/c~0d/1", "/", "/a~1b/c~0d/2", "/x", ""] {
+            let by_doc = at_pointer::<crate::doc::DocJson>(&doc.root(), pointer).map(|n| n.to_value());
+            assert_eq!(by_doc, value.pointer(pointer).cloned(), "{pointer}");
+            assert_eq!(at_pointer::<SerdeJson>(&&value, pointer), value.pointer(pointer), "{pointer}");
+        }
     }
 
     #[test]

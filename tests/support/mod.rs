@@ -242,9 +242,18 @@ impl Listener {
             let _ = reader.join();
         }
         let stdout = String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned();
-        thread::sleep(Duration::from_millis(50));
-        let stderr: Vec<String> = self.stderr_rx.try_iter().collect();
+        // The reader hangs up at end of stream (the process has exited): read until then, not for a guessed time.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut stderr = Vec::new();
+        while let Ok(line) = self.stderr_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            stderr.push(line);
+        }
         (status.and_then(|s| s.code()), stdout, stderr.join("\n"))
+    }
+
+    /// The next line listen writes to stderr, waiting at most `limit` for it.
+    pub fn next_stderr_line(&self, limit: Duration) -> Option<String> {
+        self.stderr_rx.recv_timeout(limit).ok()
     }
 
     /// Sends SIGTERM and collects the output.

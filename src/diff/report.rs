@@ -1,0 +1,179 @@
+//! What `diff` prints: a verdict, schema problems, extra fields and the masked diff, as text or as one
+//! JSON object. Both stream the diff straight to stdout, one line at a time.
+use std::io::{self, BufWriter, Write};
+
+use serde_json::json;
+
+use super::compare::{DiffSink, LineKind, Normalise, Plan};
+use crate::doc::DocNode;
+use crate::output::{exit_on_broken_pipe, json_safe, sanitize, Style};
+use crate::schema::Verdict;
+
+/// Everything `diff` found.
+pub struct Report<'a> {
+    pub event: Option<String>,
+    pub verdict: Verdict,
+    pub extra_fields: Vec<String>,
+    pub strict: bool,
+    /// The comparison with the expected fixture; none against a user schema.
+    pub plan: Option<&'a Plan>,
+    pub expected_label: String,
+}
+
+impl Report<'_> {
+    pub fn matches(&self) -> bool {
+        self.verdict.valid && (!self.strict || self.extra_fields.is_empty())
+    }
+
+    fn problem_count(&self) -> usize {
+        self.verdict.errors.len() + if self.strict { self.extra_fields.len() } else { 0 }
+    }
+
+    /// Prints the report to stdout; a closed pipe ends the process quietly.
+    pub fn print(&self, received: DocNode<'_>, how: Normalise<'_>, json: bool, color: bool) -> io::Result<()> {
+        let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+        let printed = if json {
+            self.print_json(received, how, &mut out)
+        } else {
+            self.print_text(received, how, color, &mut out)
+        };
+        let result = printed.and_then(|()| out.flush());
+        if let Err(e) = &result {
+            exit_on_broken_pipe(e);
+        }
+        result
+    }
+
+    fn write_diff(&self, received: DocNode<'_>, how: Normalise<'_>, sink: &mut impl DiffSink) -> io::Result<()> {
+        match self.plan {
+            Some(plan) => plan.write(received, how, (&self.expected_label, "received"), sink),
+            None => Ok(()),
+        }
+    }
+
+    fn print_text(
+        &self,
+        received: DocNode<'_>,
+        how: Normalise<'_>,
+        color: bool,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        let style = Style { color };
+        out.write_all(self.summary(&style).as_bytes())?;
+        if self.plan.is_some_and(|plan| !plan.is_empty()) {
+            out.write_all(b"\n")?;
+        }
+        self.write_diff(received, how, &mut TerminalSink::new(out, style))
+    }
+
+    /// The verdict line, the schema problems and the extra fields.
+    fn summary(&self, style: &Style) -> String {
+        let name = self.event.as_deref().unwrap_or("the schema");
+        let shape = self.verdict.shape.as_ref().map(|s| format!(" ({s} shape)")).unwrap_or_default();
+        let mut text = if self.matches() {
+            format!("{} matches {}{shape}\n", style.ok("✓"), sanitize(name))
+        } else {
+            let n = self.problem_count();
+            let plural = if n == 1 { "problem" } else { "problems" };
+            format!("{} does not match {}{shape} ({n} {plural})\n", style.bad("✗"), sanitize(name))
+        };
+        for error in &self.verdict.errors {
+            text.push_str(&format!("  {} {}\n", style.bad("✗"), sanitize(&error.to_string())));
+        }
+        for field in &self.extra_fields {
+            let at = sanitize(field);
+            if self.strict {
+                text.push_str(&format!("  {} {at}: the provider never sends this field\n", style.bad("✗")));
+            } else {
+                text.push_str(&format!(
+                    "  {} {at}: not in the schema (the provider never sends it)\n",
+                    style.warn("note:")
+                ));
+            }
+        }
+        text
+    }
+
+    /// One JSON object on one line; `diff` comes last so its text can stream into the string.
+    fn print_json(&self, received: DocNode<'_>, how: Normalise<'_>, out: &mut impl Write) -> io::Result<()> {
+        let head = json!({
+            "event": self.event,
+            "matches": self.matches(),
+            "shape": self.verdict.shape,
+            "errors": self.verdict.errors,
+            "extra_fields": self.extra_fields,
+        });
+        let head = json_safe(serde_json::to_string(&head).unwrap_or_default());
+        out.write_all(head.strip_suffix('}').unwrap_or(&head).as_bytes())?;
+        out.write_all(b",\"diff\":\"")?;
+        self.write_diff(received, how, &mut JsonStringSink { out })?;
+        out.write_all(b"\"}\n")
+    }
+}
+
+/// Diff lines for a terminal: sanitised, coloured by kind.
+struct TerminalSink<'w, W> {
+    out: &'w mut W,
+    style: Style,
+    /// The colour codes around the current line (empty without colour).
+    close: String,
+}
+
+impl<'w, W> TerminalSink<'w, W> {
+    fn new(out: &'w mut W, style: Style) -> Self {
+        TerminalSink { out, style, close: String::new() }
+    }
+}
+
+/// The codes `paint` puts before and after a text, found by painting a marker, so a long line streams
+/// through in pieces instead of being copied to be coloured.
+fn colour_codes(paint: impl Fn(&str) -> String) -> (String, String) {
+    let painted = paint("\u{0}");
+    match painted.split_once('\u{0}') {
+        Some((open, close)) => (open.to_string(), close.to_string()),
+        None => (String::new(), String::new()),
+    }
+}
+
+impl<W: Write> DiffSink for TerminalSink<'_, W> {
+    fn start(&mut self, kind: LineKind) -> io::Result<()> {
+        let (open, close) = match kind {
+            LineKind::Insert => colour_codes(|t| self.style.ok(t)),
+            LineKind::Delete => colour_codes(|t| self.style.bad(t)),
+            LineKind::Hunk => colour_codes(|t| self.style.dim(t)),
+            _ => Default::default(),
+        };
+        self.close = close;
+        self.out.write_all(open.as_bytes())?;
+        self.out.write_all(kind.prefix().as_bytes())
+    }
+
+    fn text(&mut self, piece: &str) -> io::Result<()> {
+        self.out.write_all(sanitize(piece).as_bytes())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.write_all(self.close.as_bytes())?;
+        self.out.write_all(b"\n")
+    }
+}
+
+/// Diff lines as the inside of a JSON string (escaped as every `--json` line is).
+struct JsonStringSink<'w, W> {
+    out: &'w mut W,
+}
+
+impl<W: Write> DiffSink for JsonStringSink<'_, W> {
+    fn start(&mut self, kind: LineKind) -> io::Result<()> {
+        self.text(kind.prefix())
+    }
+
+    fn text(&mut self, piece: &str) -> io::Result<()> {
+        let quoted = json_safe(serde_json::to_string(piece).unwrap_or_default());
+        self.out.write_all(quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().as_bytes())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.write_all(b"\\n")
+    }
+}
