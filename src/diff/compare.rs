@@ -60,7 +60,7 @@ impl<W: Write> Printer<'_, W> {
             View::Number(DocNumber::U64(n)) => write!(self.out, "{n}"),
             View::Number(DocNumber::I64(n)) => write!(self.out, "{n}"),
             View::Number(n) => Ok(serde_json::to_writer(&mut *self.out, &n.to_number())?),
-            View::Str(text) => self.string(text),
+            View::Str(text) => self.string(text.as_str()),
             View::Array(array) => {
                 let mut open = false;
                 for (i, item) in array.items().enumerate() {

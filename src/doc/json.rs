@@ -130,7 +130,7 @@ impl<'a> Node<'a, DocJson> for DocNode<'a> {
             (View::Null, Value::Null) => true,
             (View::Bool(a), Value::Bool(b)) => a == *b,
             (View::Number(a), Value::Number(b)) => cmp::equal_numbers(&a, b),
-            (View::Str(a), Value::String(b)) => a == b,
+            (View::Str(a), Value::String(b)) => a.as_str() == b,
             (View::Array(a), Value::Array(b)) => {
                 a.len() == b.len() && a.items().zip(b).all(|(x, y)| Node::equals_value(&x, y))
             }

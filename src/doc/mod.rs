@@ -68,9 +68,23 @@ pub enum View<'a> {
     Null,
     Bool(bool),
     Number(DocNumber),
-    Str(&'a str),
+    /// A string, its UTF-8 checked only when read: telling a 5 MB string's type costs nothing.
+    Str(Text<'a>),
     Array(DocArray<'a>),
     Object(DocObject<'a>),
+}
+
+/// A string record, read on demand.
+#[derive(Clone, Copy)]
+pub struct Text<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Text<'a> {
+    pub fn as_str(self) -> &'a str {
+        text_at(self.buf, self.at)
+    }
 }
 
 /// A number as serde_json reads one: an unsigned or negative integer that fits 64 bits, or else a double.
@@ -129,7 +143,7 @@ impl<'a> DocNode<'a> {
             U64 => View::Number(DocNumber::U64(read_u64(buf, at + 1))),
             I64 => View::Number(DocNumber::I64(read_u64(buf, at + 1) as i64)),
             F64 => View::Number(DocNumber::F64(f64::from_bits(read_u64(buf, at + 1)))),
-            STR => View::Str(text_at(buf, at)),
+            STR => View::Str(Text { buf, at }),
             ARRAY => View::Array(DocArray { buf, at }),
             OBJECT => View::Object(DocObject { buf, at }),
             _ => View::Null,
@@ -157,7 +171,7 @@ impl<'a> DocNode<'a> {
 
     pub fn as_str(self) -> Option<&'a str> {
         match self.view() {
-            View::Str(text) => Some(text),
+            View::Str(text) => Some(text.as_str()),
             _ => None,
         }
     }
@@ -168,7 +182,7 @@ impl<'a> DocNode<'a> {
             View::Null => Value::Null,
             View::Bool(b) => Value::Bool(b),
             View::Number(n) => Value::Number(n.to_number()),
-            View::Str(text) => Value::String(text.to_string()),
+            View::Str(text) => Value::String(text.as_str().to_string()),
             View::Array(array) => Value::Array(array.items().map(DocNode::to_value).collect()),
             View::Object(object) => {
                 let mut map = Map::with_capacity(object.len());
