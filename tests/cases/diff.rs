@@ -191,3 +191,44 @@ fn invalid_json_and_undetectable_input_are_input_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_text(&output).contains("no such file"));
 }
+
+#[test]
+fn a_20000_field_configuration_is_validated_and_diffed_whole() {
+    let mut body = render("ebriza.configuration.changed");
+    let config = body["Configuration"].as_object_mut().unwrap();
+    for i in 0..20_000 {
+        config.insert(format!("field{i:05}"), if i % 2 == 0 { json!(true) } else { json!(["opt1", "opt2"]) });
+    }
+    config.insert("evil".into(), json!("a\u{202e}b\u{1b}[2J"));
+    body["ActionType"] = json!("2");
+    let text = body.to_string();
+
+    let (code, report, err) = diff_json(&text, &["--against", "ebriza.configuration.changed"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(report["shape"], "typed");
+    let pointers: Vec<&str> =
+        report["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap()).collect();
+    assert_eq!(pointers, ["/ActionType", "/ActionType"], "{}", report["errors"]);
+    let diff = report["diff"].as_str().unwrap();
+    assert!(diff.contains("\n-  \"ActionType\": 2,\n+  \"ActionType\": \"2\",\n"), "{}", &diff[..400]);
+    assert_eq!(diff.lines().filter(|l| l.starts_with("+    \"field")).count(), 20_000);
+    assert!(diff.contains("+    \"evil\": \"a\u{202e}b\\u001b[2J\",\n"), "JSON keeps the exact text");
+
+    let output = hookctl()
+        .args(["diff", "-", "--against", "ebriza.configuration.changed", "--context", "0"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let shown = String::from_utf8(output.stdout).unwrap();
+    assert!(shown.contains("+    \"evil\": \"a\\u{202e}b\\u001b[2J\",\n"), "the terminal gets no raw bidi control");
+    assert!(!shown.contains('\u{202e}'));
+    assert!(shown.contains("\n@@ -2 +2 @@\n-  \"ActionType\": 2,\n+  \"ActionType\": \"2\",\n"), "{}", &shown[..600]);
+}
+
+#[test]
+fn the_last_of_duplicate_keys_counts_as_other_json_readers_do() {
+    let body = r#"{"type": "install.create", "type": "oauth.delete", "data": {"token": "x"}}"#;
+    let (_, report, err) = diff_json(body, &[]);
+    assert_eq!(report["event"], "obniz.oauth.delete", "{err} {report}");
+}
