@@ -292,9 +292,18 @@ pub struct SchemaSet<F: Json = SerdeJson> {
 impl<F: Json> SchemaSet<F> {
     /// Compiles every fixture's schema (a user schema that does not compile is reported, not fatal).
     pub fn compile(catalog: &Catalog) -> (SchemaSet<F>, Vec<String>) {
+        Self::compile_where(catalog, |_| true)
+    }
+
+    /// Compiles only the named fixtures' schemas (a one-shot command needs one or two, not all).
+    pub fn compile_only(catalog: &Catalog, names: &[&str]) -> (SchemaSet<F>, Vec<String>) {
+        Self::compile_where(catalog, |name| names.contains(&name))
+    }
+
+    fn compile_where(catalog: &Catalog, wanted: impl Fn(&str) -> bool) -> (SchemaSet<F>, Vec<String>) {
         let mut compiled = HashMap::new();
         let mut problems = Vec::new();
-        for fixture in catalog.iter() {
+        for fixture in catalog.iter().filter(|f| wanted(&f.name)) {
             let Some(schema) = &fixture.schema else {
                 continue;
             };
@@ -324,6 +333,9 @@ pub fn schema_of<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a Value> {
         .into()
     })
 }
+
+/// The event whose schema offers shapes that detection tells apart by validating.
+pub const EBRIZA_SHAPED: &str = "ebriza.configuration.changed";
 
 const OBNIZ_EVENTS: [&str; 5] = ["oauth.create", "oauth.delete", "install.create", "install.update", "install.delete"];
 const PGYER_EVENTS: [&str; 3] = ["updateVersion", "feedback", "crashlog"];
@@ -366,7 +378,7 @@ pub fn detect_checked<'a, F: Json>(
         return Some(Detected { name: fixture.name.clone(), verdict: None });
     }
     let name = detect_builtin::<F>(&body, ebriza_client_header)?;
-    if name == "ebriza.configuration.changed" {
+    if name == EBRIZA_SHAPED {
         if let Some(verdict) = schemas.get(&name).map(|s| s.check(body)) {
             let example = verdict.shape.as_deref() == Some("docs-example");
             let name = if example { "ebriza.configuration.changed.example" } else { "ebriza.configuration.changed" };

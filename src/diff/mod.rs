@@ -39,12 +39,19 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
             .map_err(|e| UserError::new(format!("{}: {e}", path.display())))?;
         (None, &user_schema, None)
     } else {
-        catalog_schemas = SchemaSet::<DocJson>::compile(&catalog).0;
-        let name = match &args.against {
-            Some(name) => catalog.require(name)?.name.clone(),
-            None => detect(&catalog, &catalog_schemas, &doc, record.as_ref())?,
+        // Only the schemas needed are compiled: detection validates only to tell the Ebriza shapes apart.
+        let (name, schemas) = match &args.against {
+            Some(name) => (catalog.require(name)?.name.clone(), None),
+            None => {
+                let shapes = SchemaSet::<DocJson>::compile_only(&catalog, &[schema::EBRIZA_SHAPED]).0;
+                (detect(&catalog, &shapes, &doc, record.as_ref())?, Some(shapes))
+            }
         };
         let fixture = catalog.require(&name)?;
+        catalog_schemas = match schemas {
+            Some(schemas) if schemas.get(&name).is_some() => schemas,
+            _ => SchemaSet::<DocJson>::compile_only(&catalog, &[&name]).0,
+        };
         let compiled = catalog_schemas.get(&name).ok_or_else(|| {
             UserError::with_hint(
                 format!("`{name}` has no usable schema"),
