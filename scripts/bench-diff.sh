@@ -47,8 +47,10 @@ print(f"median: hookctl {h*1000:.1f} ms, check-jsonschema {c*1000:.1f} ms -> hoo
 PY
   base=$(/usr/bin/time -f %M "$BIN" diff "$work/small.json" --against pgyer.crashlog 2>&1 >/dev/null | tail -1)
   peak=$(/usr/bin/time -f %M "$BIN" diff "$work/$file.json" --against "$event" 2>&1 >/dev/null | tail -1)
+  peer=$(/usr/bin/time -f %M check-jsonschema --schemafile "$work/$file.schema.json" "$work/$file.json" 2>&1 >/dev/null | tail -1)
   python3 -c "
-size, base, peak = $size, $base * 1024, $peak * 1024
+size, base, peak, peer = $size, $base * 1024, $peak * 1024, $peer * 1024
 print(f'memory: peak RSS {peak/2**20:.1f} MiB = {peak/size:.1f}x the input; above the {base/2**20:.1f} MiB baseline '
-      f'(same command, small input): {(peak-base)/2**20:.1f} MiB = {(peak-base)/size:.1f}x the input (target < 5x)')"
+      f'(same command, small input): {(peak-base)/2**20:.1f} MiB = {(peak-base)/size:.1f}x the input (target < 5x); '
+      f'check-jsonschema peak RSS {peer/2**20:.1f} MiB')"
 done
