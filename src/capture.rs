@@ -1,6 +1,7 @@
 //! The capture record: one JSON line per request that `listen --save` writes and `diff`, `send --capture`
 //! and `verify` read back. Its fields are documented in the README.
 use std::fs;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -284,29 +285,45 @@ struct RecordWithoutBody {
     rest: serde_json::Map<String, Value>,
 }
 
-/// The record with that id, or the last one, from an NDJSON capture file.
+/// The record with that id, or the last one, from an NDJSON capture file, read a line at a time.
 pub fn read(path: &Path, id: Option<u64>) -> Result<Captured> {
-    let text = fs::read_to_string(path)
-        .map_err(|e| UserError::new(format!("cannot read capture file {}: {e}", path.display())))?;
-    find(&text, id).map_err(|e| UserError::new(format!("{}: {e}", path.display())).into())
+    let cannot = |e: std::io::Error| UserError::new(format!("cannot read capture file {}: {e}", path.display()));
+    let file = fs::File::open(path).map_err(cannot)?;
+    find_in(BufReader::new(file), id).map_err(|e| UserError::new(format!("{}: {e}", path.display())).into())
 }
 
-/// Picks a record out of NDJSON text (skipping a torn last line). Lines are only scanned; the chosen one
-/// is the only one parsed, and its body is kept as exact bytes.
-pub fn find(text: &str, id: Option<u64>) -> Result<Captured, String> {
-    let mut records = text.lines().filter_map(|line| RecordHead::of(line).map(|head| (line, head))).peekable();
-    if records.peek().is_none() {
+/// Picks a record out of NDJSON text (skipping a torn last line).
+#[cfg(test)]
+fn find(text: &str, id: Option<u64>) -> Result<Captured, String> {
+    find_in(text.as_bytes(), id)
+}
+
+/// Lines are only scanned, one at a time; the chosen one is the only one parsed, and its body is kept as
+/// exact bytes: a capture file of any length costs about one record.
+fn find_in(reader: impl BufRead, id: Option<u64>) -> Result<Captured, String> {
+    let mut chosen = None;
+    let mut any = false;
+    for line in reader.lines() {
+        let line = line.map_err(|e| format!("cannot read: {e}"))?;
+        let Some(head) = RecordHead::of(&line) else {
+            continue;
+        };
+        any = true;
+        if id.is_none() || head.id == id {
+            chosen = Some(line);
+            if id.is_some() {
+                break;
+            }
+        }
+    }
+    if !any {
         return Err("no capture records in it (expected the NDJSON that `hookctl listen --save` writes)".into());
     }
-    let chosen = match id {
-        None => records.last(),
-        Some(id) => records.find(|(_, head)| head.id == Some(id)),
-    };
-    let Some((line, _)) = chosen else {
+    let Some(line) = chosen else {
         return Err(format!("no record with id {} (ids start at 1; `jq .id` on the file lists them)", id.unwrap_or(0)));
     };
-    let record: RecordWithoutBody = serde_json::from_str(line).map_err(|e| format!("not a capture record: {e}"))?;
-    Ok(Captured { body: exact_body(line)?, record: Value::Object(record.rest) })
+    let record: RecordWithoutBody = serde_json::from_str(&line).map_err(|e| format!("not a capture record: {e}"))?;
+    Ok(Captured { body: exact_body(&line)?, record: Value::Object(record.rest) })
 }
 
 #[cfg(test)]

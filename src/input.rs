@@ -38,20 +38,22 @@ pub fn read(spec: &str) -> Result<Input> {
     if let Some(id) = id {
         return Ok(from_record(capture::read(&path, Some(id))?, format!("{}:{id}", path.display())));
     }
-    let bytes = read_file(&path)?;
-    if let Some(text) = std::str::from_utf8(&bytes).ok().filter(|t| looks_like_capture(t)) {
-        if let Ok(captured) = capture::find(text, None) {
+    if looks_like_capture(&path) {
+        if let Ok(captured) = capture::read(&path, None) {
             let label = format!("{}:{}", path.display(), captured.record["id"]);
             return Ok(from_record(captured, label));
         }
     }
+    let bytes = read_file(&path)?;
     Ok(Input { bytes, record: None, label: path.display().to_string() })
 }
 
-/// `listen --save` writes every record with `id` first: a cheap test that spares a large payload from
-/// being parsed once more as a would-be capture file.
-fn looks_like_capture(text: &str) -> bool {
-    text.trim_start().starts_with("{\"id\":")
+/// `listen --save` writes every record with `id` first: a look at the file's start spares a large payload
+/// from being read as a would-be capture file.
+fn looks_like_capture(path: &Path) -> bool {
+    let mut start = Vec::with_capacity(64);
+    let read = std::fs::File::open(path).and_then(|file| file.take(64).read_to_end(&mut start));
+    read.is_ok() && String::from_utf8_lossy(&start).trim_start().starts_with("{\"id\":")
 }
 
 fn from_record(captured: capture::Captured, label: String) -> Input {
