@@ -170,49 +170,37 @@ fn found<'a, F: Json>(node: Option<F::Node<'a>>) -> String {
 }
 
 fn violation<'a, F: Json>(error: &ValidationError<'_>, root: &F::Node<'a>) -> Violation {
-    let pointer = error.instance_path().to_string();
+    let at = error.instance_path().to_string();
     let kind = error.kind();
-    let keyword = kind.keyword().to_string();
-    let here = || found::<F>(at_pointer::<F>(root, &pointer));
-    let (pointer, expected, found) = match kind {
-        ValidationErrorKind::Required { property } => {
-            let name = property.as_str().map_or_else(|| property.to_string(), String::from);
-            (format!("{pointer}/{}", escape_pointer(&name)), "required field".to_string(), "nothing (missing)".into())
-        }
+    let here = || found::<F>(at_pointer::<F>(root, &at));
+    let (expected, found) = match kind {
+        ValidationErrorKind::Required { .. } => ("required field".to_string(), "nothing (missing)".to_string()),
         ValidationErrorKind::Type { kind } => {
             let wanted = match kind {
                 TypeKind::Single(t) => t.to_string(),
                 TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
             };
-            let found = here();
-            (pointer, format!("type {wanted}"), found)
+            (format!("type {wanted}"), here())
         }
-        ValidationErrorKind::Enum { options } => {
-            let found = here();
-            (pointer, format!("one of {}", short_json(options, 80)), found)
-        }
-        ValidationErrorKind::Constant { expected_value } => {
-            let found = here();
-            (pointer, short_json(expected_value, 80), found)
-        }
-        ValidationErrorKind::Pattern { pattern } => {
-            let found = here();
-            (pointer, format!("a string matching {pattern}"), found)
-        }
-        ValidationErrorKind::Format { format } => {
-            let found = here();
-            (pointer, format!("{format} format"), found)
-        }
+        ValidationErrorKind::Enum { options } => (format!("one of {}", short_json(options, 80)), here()),
+        ValidationErrorKind::Constant { expected_value } => (short_json(expected_value, 80), here()),
+        ValidationErrorKind::Pattern { pattern } => (format!("a string matching {pattern}"), here()),
+        ValidationErrorKind::Format { format } => (format!("{format} format"), here()),
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            (pointer, "no other fields".into(), format!("unexpected {}", unexpected.join(", ")))
+            ("no other fields".into(), format!("unexpected {}", unexpected.join(", ")))
         }
-        _ => {
-            // Masked: the message names no value (a found column shows it), so a large one is never copied.
-            let found = here();
-            (pointer, error.masked_with("the value").to_string(), found)
-        }
+        // Masked: the message names no value (the found column shows it), so a large one is never copied.
+        _ => (error.masked_with("the value").to_string(), here()),
     };
-    Violation { pointer, expected, found, keyword }
+    // A missing field is reported where it belongs, not at the object that lacks it.
+    let pointer = match kind {
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().map_or_else(|| property.to_string(), String::from);
+            format!("{at}/{}", escape_pointer(&name))
+        }
+        _ => at,
+    };
+    Violation { pointer, expected, found, keyword: kind.keyword().to_string() }
 }
 
 /// Resolves a local `$ref` (`#/$defs/x`, `#/…`) against the schema root.

@@ -114,19 +114,44 @@ impl Report<'_> {
 /// Diff lines for a terminal: sanitised, coloured by kind.
 struct TerminalSink<'w, W> {
     out: &'w mut W,
-    style: Style,
-    /// The colour codes around the current line (empty without colour).
-    close: String,
+    palette: Palette,
+    current: Option<LineKind>,
 }
 
 impl<'w, W> TerminalSink<'w, W> {
     fn new(out: &'w mut W, style: Style) -> Self {
-        TerminalSink { out, style, close: String::new() }
+        TerminalSink { out, palette: Palette::new(&style), current: None }
     }
 }
 
-/// The codes `paint` puts before and after a text, found by painting a marker, so a long line streams
-/// through in pieces instead of being copied to be coloured.
+/// The colour codes that open and close insert, delete and hunk-header lines (empty without colour).
+struct Palette {
+    insert: (String, String),
+    delete: (String, String),
+    hunk: (String, String),
+}
+
+impl Palette {
+    fn new(style: &Style) -> Palette {
+        Palette {
+            insert: colour_codes(|t| style.ok(t)),
+            delete: colour_codes(|t| style.bad(t)),
+            hunk: colour_codes(|t| style.dim(t)),
+        }
+    }
+
+    fn codes(&self, kind: LineKind) -> Option<&(String, String)> {
+        match kind {
+            LineKind::Insert => Some(&self.insert),
+            LineKind::Delete => Some(&self.delete),
+            LineKind::Hunk => Some(&self.hunk),
+            _ => None,
+        }
+    }
+}
+
+/// The codes `paint` puts before and after a text, found once by painting a marker, so a long line
+/// streams through in pieces instead of being copied to be coloured.
 fn colour_codes(paint: impl Fn(&str) -> String) -> (String, String) {
     let painted = paint("\u{0}");
     match painted.split_once('\u{0}') {
@@ -137,14 +162,10 @@ fn colour_codes(paint: impl Fn(&str) -> String) -> (String, String) {
 
 impl<W: Write> DiffSink for TerminalSink<'_, W> {
     fn start(&mut self, kind: LineKind) -> io::Result<()> {
-        let (open, close) = match kind {
-            LineKind::Insert => colour_codes(|t| self.style.ok(t)),
-            LineKind::Delete => colour_codes(|t| self.style.bad(t)),
-            LineKind::Hunk => colour_codes(|t| self.style.dim(t)),
-            _ => Default::default(),
-        };
-        self.close = close;
-        self.out.write_all(open.as_bytes())?;
+        self.current = Some(kind);
+        if let Some((open, _)) = self.palette.codes(kind) {
+            self.out.write_all(open.as_bytes())?;
+        }
         self.out.write_all(kind.prefix().as_bytes())
     }
 
@@ -153,7 +174,9 @@ impl<W: Write> DiffSink for TerminalSink<'_, W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.out.write_all(self.close.as_bytes())?;
+        if let Some((_, close)) = self.current.take().and_then(|kind| self.palette.codes(kind)) {
+            self.out.write_all(close.as_bytes())?;
+        }
         self.out.write_all(b"\n")
     }
 }

@@ -111,6 +111,16 @@ fn text_output_has_verdict_problems_notes_and_a_unified_diff() {
     assert!(text.contains("--- expected (pgyer.crashlog)\n+++ received\n"), "{text}");
     assert!(text.contains("+  \"surprise\": true"), "{text}");
 
+    let coloured = hookctl()
+        .args(["diff", "-", "--against", "pgyer.crashlog", "--color", "always"])
+        .write_stdin(body.to_string())
+        .output()
+        .unwrap();
+    let coloured = String::from_utf8(coloured.stdout).unwrap();
+    assert!(coloured.contains("\u{1b}[32m+  \"surprise\": true,\u{1b}[0m\n"), "inserts in green: {coloured}");
+    assert!(coloured.contains("\u{1b}[31m-  \"timestamp\": "), "deletes in red: {coloured}");
+    assert!(coloured.lines().any(|l| l.starts_with("\u{1b}[90m@@ -")), "hunk headers dimmed: {coloured}");
+
     let strict = hookctl()
         .args(["diff", "-", "--strict", "--json"])
         .write_stdin(render("pgyer.feedback").to_string().replace("{", "{\"extra\":1,"))
