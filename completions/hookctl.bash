@@ -31,6 +31,9 @@ _hookctl() {
             hookctl,listen)
                 cmd="hookctl__subcmd__listen"
                 ;;
+            hookctl,man)
+                cmd="hookctl__subcmd__man"
+                ;;
             hookctl,schema)
                 cmd="hookctl__subcmd__schema"
                 ;;
@@ -70,6 +73,9 @@ _hookctl() {
             hookctl__subcmd__help,listen)
                 cmd="hookctl__subcmd__help__subcmd__listen"
                 ;;
+            hookctl__subcmd__help,man)
+                cmd="hookctl__subcmd__help__subcmd__man"
+                ;;
             hookctl__subcmd__help,schema)
                 cmd="hookctl__subcmd__help__subcmd__schema"
                 ;;
@@ -92,7 +98,7 @@ _hookctl() {
 
     case "${cmd}" in
         hookctl)
-            opts="-h -V --color --fixtures --help --version fixtures schema send listen diff sign verify completions help"
+            opts="-V -h --version --json --color --fixtures --help fixtures schema send listen diff sign verify completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -114,7 +120,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__completions)
-            opts="-h -V --color --fixtures --help --version bash elvish fish powershell zsh"
+            opts="-h --color --fixtures --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,7 +142,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__diff)
-            opts="-h -V --against --schema --strict --no-mask --ignore --context --json --color --fixtures --help --version"
+            opts="-h --against --schema --strict --no-mask --ignore --context --json --color --fixtures --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -174,7 +180,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__fixtures)
-            opts="-h -V --json --color --fixtures --help --version show help"
+            opts="-h --json --color --fixtures --help show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,7 +244,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__fixtures__subcmd__show)
-            opts="-h -V --json --color --fixtures --help --version"
+            opts="-h --json --color --fixtures --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -260,7 +266,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__help)
-            opts="fixtures schema send listen diff sign verify completions help"
+            opts="fixtures schema send listen diff sign verify completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,6 +363,20 @@ _hookctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookctl__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookctl__subcmd__help__subcmd__schema)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -414,7 +434,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__listen)
-            opts="-q -h -V --host --max-body --quiet --json --status --delay --response-body --response-header --forward-to --save --count --timeout --expect --secret --secret-env --scheme --require-signature --color --fixtures --help --version"
+            opts="-q -h --host --max-body --quiet --json --status --delay --response-body --response-header --forward-to --save --count --timeout --for --port-file --expect --secret --secret-env --scheme --require-signature --color --fixtures --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -460,6 +480,14 @@ _hookctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --expect)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -491,8 +519,30 @@ _hookctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookctl__subcmd__man)
+            opts="-h --color --fixtures --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --fixtures)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookctl__subcmd__schema)
-            opts="-h -V --color --fixtures --help --version"
+            opts="-h --color --fixtures --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -514,7 +564,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__send)
-            opts="-H -v -h -V --to --set --set-str --header --body --capture --dry-run --json --verbose --timeout --repeat --concurrency --rate --interactive --secret --secret-env --scheme --color --fixtures --help --version"
+            opts="-H -v -h --to --set --set-str --header --body --capture --dry-run --json --verbose --timeout --repeat --concurrency --rate --interactive --secret --secret-env --scheme --color --fixtures --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,7 +642,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__sign)
-            opts="-h -V --secret --secret-env --scheme --id --timestamp --json --color --fixtures --help --version"
+            opts="-h --secret --secret-env --scheme --id --timestamp --json --color --fixtures --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,7 +684,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__verify)
-            opts="-H -h -V --secret --secret-env --scheme --header --tolerance --json --color --fixtures --help --version"
+            opts="-H -h --secret --secret-env --scheme --header --tolerance --json --color --fixtures --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

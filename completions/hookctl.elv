@@ -20,10 +20,11 @@ set edit:completion:arg-completer[hookctl] = {|@words|
         &'hookctl'= {
             cand --color 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never'
             cand --fixtures 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name'
+            cand -V 'Print the version, the commit it was built from and its date (with --json: as one JSON object)'
+            cand --version 'Print the version, the commit it was built from and its date (with --json: as one JSON object)'
+            cand --json 'With --version: print it as JSON'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand fixtures 'List every fixture, or show one as the request it would send'
             cand schema 'Print an event''s JSON Schema (draft 2020-12)'
             cand send 'Fire a provider-accurate webhook at a receiver, once or under load'
@@ -32,6 +33,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand sign 'Print the signature headers for a payload (Standard Webhooks, Svix, GitHub, Stripe)'
             cand verify 'Verify a payload''s signature headers; exits 0 valid, 1 invalid'
             cand completions 'Print a shell completion script'
+            cand man 'Show hookctl''s manual page, or one command''s (roff source when stdout is not a terminal)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookctl;fixtures'= {
@@ -40,8 +42,6 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --json 'Print JSON instead of text'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand show 'Show the request a fixture renders to: method, headers, body (fresh placeholders)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -51,8 +51,6 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --json 'Print JSON instead of text'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'hookctl;fixtures;help'= {
             cand show 'Show the request a fixture renders to: method, headers, body (fresh placeholders)'
@@ -67,8 +65,6 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --fixtures 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'hookctl;send'= {
             cand --to 'Receiver URL; repeat to fan out (one delivery per URL)'
@@ -84,7 +80,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --rate 'Cap --repeat at R requests per second'
             cand --secret 'The signing secret (prefer --secret-env: a flag shows in the process list)'
             cand --secret-env 'Read the secret from this environment variable'
-            cand --scheme 'Signature scheme'
+            cand --scheme 'Signature scheme: standard (webhook-id/-timestamp/-signature, Standard Webhooks v1), svix (svix-* headers), github (X-Hub-Signature-256: sha256=<hex>), stripe (Stripe-Signature: t=<ts>,v1=<hex>)'
             cand --color 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never'
             cand --fixtures 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name'
             cand --dry-run 'Print the exact request (method, URL, headers, body) and send nothing'
@@ -92,10 +88,8 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand -v 'Also print each request and response (headers, body) on stderr'
             cand --verbose 'Also print each request and response (headers, body) on stderr'
             cand --interactive 'Prompt for each Configuration field of an ebriza.* fixture, with a prompt that fits its type'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'hookctl;listen'= {
             cand --host 'Address to bind; 0.0.0.0 accepts requests from the network'
@@ -107,21 +101,21 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --forward-to 'Relay each request to your app and answer the sender with the app''s answer'
             cand --save 'Append each request as one JSON line (NDJSON), flushed before the answer is sent'
             cand --count 'Exit after N requests (CI mode)'
-            cand --timeout 'Give up (exit 3) if --count requests have not arrived in time (e.g. 30s)'
+            cand --timeout 'With --count: give up (exit 3) if N requests have not arrived in time (e.g. 30s). Without --count it means the same as --for'
+            cand --for 'Listen this long, then judge what came: exit 0 when everything was valid (and each --expect arrived)'
+            cand --port-file 'Write the bound port to FILE once the server answers (atomically: the file appears complete)'
             cand --expect 'Require every captured event to be one of these, and each of these to arrive (repeatable)'
             cand --secret 'The signing secret (prefer --secret-env: a flag shows in the process list)'
             cand --secret-env 'Read the secret from this environment variable'
-            cand --scheme 'Signature scheme'
+            cand --scheme 'Signature scheme: standard (webhook-id/-timestamp/-signature, Standard Webhooks v1), svix (svix-* headers), github (X-Hub-Signature-256: sha256=<hex>), stripe (Stripe-Signature: t=<ts>,v1=<hex>)'
             cand --color 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never'
             cand --fixtures 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name'
             cand -q 'One summary line per request instead of the full request'
             cand --quiet 'One summary line per request instead of the full request'
             cand --json 'One JSON capture record per request on stdout, nothing else there'
             cand --require-signature 'Answer 401 to unsigned or badly signed requests'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'hookctl;diff'= {
             cand --against 'Event to compare against (default: detected from the payload)'
@@ -135,45 +129,43 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --json 'One JSON object on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'hookctl;sign'= {
             cand --secret 'The signing secret (prefer --secret-env: a flag shows in the process list)'
             cand --secret-env 'Read the secret from this environment variable'
-            cand --scheme 'Signature scheme'
+            cand --scheme 'Signature scheme: standard (webhook-id/-timestamp/-signature, Standard Webhooks v1), svix (svix-* headers), github (X-Hub-Signature-256: sha256=<hex>), stripe (Stripe-Signature: t=<ts>,v1=<hex>)'
             cand --id 'Message id (standard, svix); default: a fresh msg_ id'
             cand --timestamp 'Unix timestamp to sign with; default: now'
             cand --color 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never'
             cand --fixtures 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name'
             cand --json 'Print the headers as one JSON object'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'hookctl;verify'= {
             cand --secret 'The signing secret (prefer --secret-env: a flag shows in the process list)'
             cand --secret-env 'Read the secret from this environment variable'
-            cand --scheme 'Signature scheme'
+            cand --scheme 'Signature scheme: standard (webhook-id/-timestamp/-signature, Standard Webhooks v1), svix (svix-* headers), github (X-Hub-Signature-256: sha256=<hex>), stripe (Stripe-Signature: t=<ts>,v1=<hex>)'
             cand -H 'A received header (repeatable)'
             cand --header 'A received header (repeatable)'
             cand --tolerance 'Accept timestamps this far from now (e.g. 5m); 0s disables the check'
             cand --color 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never'
             cand --fixtures 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name'
             cand --json 'Print the verdict as one JSON object'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'hookctl;completions'= {
             cand --color 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never'
             cand --fixtures 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+        }
+        &'hookctl;man'= {
+            cand --color 'When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never'
+            cand --fixtures 'Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'hookctl;help'= {
             cand fixtures 'List every fixture, or show one as the request it would send'
@@ -184,6 +176,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand sign 'Print the signature headers for a payload (Standard Webhooks, Svix, GitHub, Stripe)'
             cand verify 'Verify a payload''s signature headers; exits 0 valid, 1 invalid'
             cand completions 'Print a shell completion script'
+            cand man 'Show hookctl''s manual page, or one command''s (roff source when stdout is not a terminal)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookctl;help;fixtures'= {
@@ -204,6 +197,8 @@ set edit:completion:arg-completer[hookctl] = {|@words|
         &'hookctl;help;verify'= {
         }
         &'hookctl;help;completions'= {
+        }
+        &'hookctl;help;man'= {
         }
         &'hookctl;help;help'= {
         }

@@ -4,10 +4,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::CommandFactory;
 use serde_json::{json, Value};
 
-use crate::cli::{Cli, FixturesAction, FixturesArgs, SchemaArgs};
+use crate::cli::{FixturesAction, FixturesArgs, SchemaArgs};
 use crate::context::Context;
 use crate::error::{exit, EXIT_OK};
 use crate::fixtures::{Catalog, Origin, Rendered};
@@ -105,6 +104,6 @@ pub fn schema(args: &SchemaArgs, dir: Option<&Path>, ctx: &Context) -> Result<Ex
 }
 
 pub fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
-    clap_complete::generate(shell, &mut Cli::command(), "hookctl", &mut io::stdout());
+    clap_complete::generate(shell, &mut crate::cli::command(), "hookctl", &mut io::stdout());
     Ok(exit(EXIT_OK))
 }

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::UserError;
+use crate::schema::Violation;
 
 /// A request as it arrived, before it becomes a record.
 #[derive(Debug, Clone)]
@@ -32,12 +33,53 @@ pub struct Arrived {
 pub enum BodyKind {
     Empty,
     Json(Value),
-    /// UTF-8 but not JSON; the parse error (line, column) when it looked like JSON.
+    /// UTF-8 but not JSON; where parsing broke, when it looked like JSON.
     Text {
         text: String,
-        json_error: Option<String>,
+        json_error: Option<JsonProblem>,
     },
     Binary,
+}
+
+/// Where and why a body that looks like JSON is not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonProblem {
+    pub line: usize,
+    pub column: usize,
+    /// serde_json's message without its trailing position (said once, by `line` and `column`).
+    pub message: String,
+    /// Context for a well-known breakage (a single-quoted string, as in Pgyer's docs example).
+    pub note: Option<String>,
+}
+
+impl JsonProblem {
+    pub fn new(err: &serde_json::Error, text: &str) -> JsonProblem {
+        let full = err.to_string();
+        let suffix = format!(" at line {} column {}", err.line(), err.column());
+        let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
+        let offending =
+            text.lines().nth(err.line().saturating_sub(1)).and_then(|l| l.chars().nth(err.column().saturating_sub(1)));
+        let note = (offending == Some('\'')).then(|| {
+            "single-quoted strings are not JSON; Pgyer's docs example has this bug ('iOS'), real deliveries use double quotes".to_string()
+        });
+        JsonProblem { line: err.line(), column: err.column(), message, note }
+    }
+
+    /// The entry a record's `errors` list carries for it.
+    pub fn violation(&self) -> Violation {
+        Violation {
+            pointer: String::new(),
+            expected: "valid JSON".into(),
+            found: format!("invalid JSON at {self}"),
+            keyword: "json".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for JsonProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} column {}: {}", self.line, self.column, self.message)
+    }
 }
 
 pub fn classify(body: &[u8]) -> BodyKind {
@@ -49,7 +91,7 @@ pub fn classify(body: &[u8]) -> BodyKind {
         Err(err) => match std::str::from_utf8(body) {
             Ok(text) => {
                 let looks_json = text.trim_start().starts_with(['{', '[']);
-                let json_error = looks_json.then(|| format!("line {} column {}: {err}", err.line(), err.column()));
+                let json_error = looks_json.then(|| JsonProblem::new(&err, text));
                 BodyKind::Text { text: text.to_string(), json_error }
             }
             Err(_) => BodyKind::Binary,
@@ -63,8 +105,21 @@ pub struct Findings {
     pub event: Option<String>,
     pub shape: Option<String>,
     pub valid: Option<bool>,
-    pub errors: Vec<Value>,
+    /// Schema violations, and for a body that is not valid JSON, its parse problem (keyword `json`).
+    pub errors: Vec<Violation>,
     pub signature: Option<Value>,
+}
+
+impl Findings {
+    /// The schema violations (without the entry for a body that is not JSON).
+    pub fn violations(&self) -> impl Iterator<Item = &Violation> {
+        self.errors.iter().filter(|v| v.keyword != "json")
+    }
+
+    /// Whether the body was not valid JSON.
+    pub fn broken_json(&self) -> bool {
+        self.errors.iter().any(|v| v.keyword == "json")
+    }
 }
 
 /// The record, borrowed from the request: serialised once, straight to text, on the hot path.
@@ -86,7 +141,7 @@ struct RecordRef<'a> {
     event: Option<&'a str>,
     shape: Option<&'a str>,
     valid: Option<bool>,
-    errors: &'a [Value],
+    errors: &'a [Violation],
     #[serde(skip_serializing_if = "Option::is_none")]
     signature: Option<&'a Value>,
 }
@@ -381,7 +436,7 @@ mod tests {
         let text = b"{\"device_type\": 'iOS'}";
         let kind = classify(text);
         let BodyKind::Text { json_error: Some(err), .. } = &kind else { panic!("{kind:?}") };
-        assert!(err.starts_with("line 1 column 17"), "{err}");
+        assert!(err.to_string().starts_with("line 1 column 17"), "{err}");
         let (record, body) = round_trip(text);
         assert_eq!(record["body"], Value::Null);
         assert_eq!(body, text);

@@ -6,6 +6,7 @@ use crate::cli::ColorChoice;
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
     pub stdin_tty: bool,
+    pub stdout_tty: bool,
     pub stderr_tty: bool,
     pub stdout_color: bool,
     pub stderr_color: bool,
@@ -47,6 +48,7 @@ impl Context {
         colored::control::set_override(true);
         Context {
             stdin_tty,
+            stdout_tty,
             stderr_tty,
             stdout_color: wants_color(choice, stdout_tty, &env),
             stderr_color: wants_color(choice, stderr_tty, &env),

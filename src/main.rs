@@ -9,16 +9,17 @@ mod diff;
 mod doc;
 mod error;
 mod fixtures;
+mod http_client;
 mod input;
 mod listen;
+mod manual;
 mod output;
 mod schema;
 mod send;
 mod signing;
+mod version;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 use cli::{Cli, Command};
 use context::Context;
@@ -26,7 +27,7 @@ use error::UserError;
 use output::{errln, sanitize, Style};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     let ctx = Context::detect(cli.color);
     match run(cli, ctx) {
         Ok(code) => code,
@@ -39,7 +40,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
     let fixtures_dir = cli.fixtures.as_deref();
-    match cli.command {
+    let Some(command) = cli.command else {
+        return version_or_usage(cli.version, cli.json);
+    };
+    match command {
         Command::Fixtures(args) => browse::fixtures(&args, fixtures_dir, &ctx),
         Command::Schema(args) => browse::schema(&args, fixtures_dir, &ctx),
         Command::Completions(args) => browse::completions(args.shell),
@@ -51,7 +55,22 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
         Command::Sign(args) => signing::sign_command(&args),
         Command::Verify(args) => signing::verify_command(&args, &ctx),
         Command::Listen(args) => listen::run(*args, fixtures_dir, &ctx),
+        Command::Man(args) => manual::run(args.command.as_deref(), &ctx),
     }
+}
+
+/// `hookctl --version [--json]`; `hookctl` alone prints its help on stderr (exit 2).
+fn version_or_usage(version: bool, as_json: bool) -> anyhow::Result<ExitCode> {
+    if !version {
+        eprint!("{}", cli::command().render_help());
+        return Ok(error::exit(error::EXIT_USAGE));
+    }
+    if as_json {
+        output::json_line(&version::json());
+    } else {
+        output::outln(&version::line());
+    }
+    Ok(error::exit(error::EXIT_OK))
 }
 
 /// Every error is printed here, once: `hookctl: error: …` and, when there is one, a hint line.

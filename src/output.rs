@@ -128,6 +128,17 @@ pub fn truncate(text: &str, max_chars: usize) -> String {
     cut
 }
 
+/// The line of `text` where a parse broke, sanitised and cut to fit, with a caret under `column`.
+pub fn caret_snippet(text: &str, line: usize, column: usize) -> [String; 2] {
+    let line_text = text.split('\n').nth(line.saturating_sub(1)).unwrap_or_default();
+    let line_text = line_text.strip_suffix('\r').unwrap_or(line_text);
+    let shown = truncate(&sanitize(line_text), 120);
+    // The caret counts characters, as serde_json's column counts bytes: close enough for ASCII JSON text.
+    let before: String = line_text.chars().take(column.saturating_sub(1)).collect();
+    let caret = " ".repeat(sanitize(&before).chars().count().min(120));
+    [shown, format!("{caret}^")]
+}
+
 /// A hex preview of binary data: the first `max` bytes.
 pub fn hex_preview(bytes: &[u8], max: usize) -> String {
     let shown: Vec<String> = bytes.iter().take(max).map(|b| format!("{b:02x}")).collect();

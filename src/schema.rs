@@ -316,7 +316,13 @@ pub fn schema_of<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a Value> {
     fixture.schema.as_ref().ok_or_else(|| {
         UserError::with_hint(
             format!("fixture `{name}` has no schema"),
-            format!("put a JSON Schema beside it as {name}.schema.json"),
+            match &fixture.origin {
+                crate::fixtures::Origin::User(path) => {
+                    let [by_stem, by_name] = crate::fixtures::schema_paths(path, &fixture.name);
+                    format!("put a JSON Schema beside it as {} (or {})", by_stem.display(), by_name.display())
+                }
+                crate::fixtures::Origin::BuiltIn => "pass --schema FILE to validate against your own".to_string(),
+            },
         )
         .into()
     })
@@ -339,7 +345,8 @@ pub struct Detected {
 }
 
 /// Which event a received body is, as far as its fields (and the `ebriza-clientid` header) tell.
-/// User fixtures with `match` rules are tried first; the Ebriza docs-example shape is named as such.
+/// User fixtures with `match` rules are tried first. A shape (Ebriza's docs example) is reported as its
+/// event; the verdict says which shape.
 pub fn detect<'a, F: Json>(
     catalog: &Catalog,
     schemas: &'a SchemaSet<F>,
@@ -368,10 +375,7 @@ pub fn detect_checked<'a, F: Json>(
     let name = detect_builtin::<F>(&body, ebriza_client_header)?;
     if name == EBRIZA_SHAPED {
         if let Some(verdict) = schemas.get(&name).map(|s| s.check(body)) {
-            let example = verdict.shape.as_deref() == Some("docs-example");
-            let name = if example { "ebriza.configuration.changed.example" } else { "ebriza.configuration.changed" };
-            // Both names share the shapes; the verdict stands for either.
-            return catalog.get(name).map(|f| Detected { name: f.name.clone(), verdict: Some(verdict) });
+            return catalog.get(&name).map(|f| Detected { name: f.name.clone(), verdict: Some(verdict) });
         }
     }
     catalog.get(&name).map(|f| Detected { name: f.name.clone(), verdict: None })
@@ -404,6 +408,34 @@ fn detect_builtin<'a, F: Json>(body: &F::Node<'a>, ebriza_client_header: bool) -
         return Some("ebriza.configuration".to_string());
     }
     None
+}
+
+/// For a body no event matched: the event whose identifying value it almost has (`"type": "install.crate"`
+/// is one letter from obniz's `install.create`), said as a hint. Compares the body's top-level strings with
+/// each fixture's fixed top-level strings (placeholders aside).
+pub fn near_miss(catalog: &Catalog, body: &Value) -> Option<String> {
+    let body = body.as_object()?;
+    let mut best: Option<(f64, String)> = None;
+    for fixture in catalog.iter() {
+        let Some(template) = fixture.template().as_object() else { continue };
+        for (key, sent) in body {
+            let (Some(sent), Some(wanted)) = (sent.as_str(), template.get(key).and_then(Value::as_str)) else {
+                continue;
+            };
+            if sent == wanted || wanted.starts_with("{{") {
+                continue;
+            }
+            let score = strsim::jaro_winkler(&sent.to_lowercase(), &wanted.to_lowercase());
+            if score >= 0.9 && best.as_ref().is_none_or(|(b, _)| score > *b) {
+                let text = format!(
+                    "closest event: {} (its `{key}` is {wanted:?}, this one's is {sent:?})",
+                    fixture.shape_of.as_ref().map_or(fixture.name.as_str(), |s| s.of.as_str())
+                );
+                best = Some((score, text));
+            }
+        }
+    }
+    best.map(|(_, text)| text)
 }
 
 /// The likeliest names for a body that could not be detected: fixtures sharing the most top-level keys.
@@ -452,7 +484,8 @@ mod tests {
             let rendered = fixture.render();
             let header = rendered.header("ebriza-clientid").is_some();
             let detected = detect(&catalog, &schemas, &rendered.body, header);
-            assert_eq!(detected.as_deref(), Some(fixture.name.as_str()));
+            let event = fixture.shape_of.as_ref().map_or(fixture.name.as_str(), |s| s.of.as_str());
+            assert_eq!(detected.as_deref(), Some(event), "{}", fixture.name);
         }
     }
 

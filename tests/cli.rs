@@ -9,5 +9,7 @@ mod fixtures;
 mod listen;
 #[path = "cases/send.rs"]
 mod send;
+#[path = "cases/shipping.rs"]
+mod shipping;
 #[path = "cases/signing.rs"]
 mod signing;

@@ -33,11 +33,11 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
 
     let user_schema;
     let catalog_schemas;
-    let (event, compiled, fixture) = if let Some(path) = &args.schema {
+    let (event, compiled) = if let Some(path) = &args.schema {
         let schema_value = input::parse_json(&input::read_file(path)?, &path.display().to_string())?;
         user_schema = CompiledSchema::<DocJson>::compile(&schema_value)
             .map_err(|e| UserError::new(format!("{}: {e}", path.display())))?;
-        (None, &user_schema, None)
+        (None, &user_schema)
     } else {
         // Only the schemas needed are compiled: detection validates only to tell the Ebriza shapes apart.
         let (name, schemas) = match &args.against {
@@ -47,7 +47,7 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
                 (detect(&catalog, &shapes, &doc, record.as_ref())?, Some(shapes))
             }
         };
-        let fixture = catalog.require(&name)?;
+        catalog.require(&name)?;
         catalog_schemas = match schemas {
             Some(schemas) if schemas.get(&name).is_some() => schemas,
             _ => SchemaSet::<DocJson>::compile_only(&catalog, &[&name]).0,
@@ -58,7 +58,18 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
                 "pass --schema FILE to validate against your own",
             )
         })?;
-        (Some(name), compiled, Some(fixture))
+        (Some(name), compiled)
+    };
+    let verdict = compiled.check(body);
+    // A shape fixture's name stands for its event in that shape; the masked diff is against the fixture of
+    // the shape the payload followed, so Ebriza's docs example is compared with the docs example.
+    let (event, fixture) = match &event {
+        Some(name) => {
+            let (event, wanted_shape) = catalog.event_and_shape(name);
+            let shape = wanted_shape.or(verdict.shape.as_deref());
+            (Some(event.to_string()), catalog.fixture_for(event, shape))
+        }
+        None => (None, None),
     };
 
     let mask: &[String] = match fixture {
@@ -70,7 +81,7 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
     let plan = expected.as_ref().map(|(_, expected)| compare::plan(expected.root(), body, how, args.context));
     let report = Report {
         event,
-        verdict: compiled.check(body),
+        verdict,
         extra_fields: compiled.extra_fields(body),
         strict: args.strict,
         plan: plan.as_ref(),

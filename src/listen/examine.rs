@@ -1,7 +1,7 @@
 //! What `listen` finds in a request: body kind, provider event, schema verdict, signature.
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::capture::{self, Arrived, BodyKind, Findings};
 use crate::cli::Scheme;
@@ -22,6 +22,8 @@ pub struct Examined {
     pub kind: BodyKind,
     pub findings: Findings,
     pub signature: Option<Check>,
+    /// For an unrecognised JSON body: the event it comes closest to, and why.
+    pub hint: Option<String>,
 }
 
 impl Examiner {
@@ -30,11 +32,9 @@ impl Examiner {
         let mut findings = Findings::default();
         match &kind {
             BodyKind::Json(body) => self.check_json(arrived, body, &mut findings),
-            BodyKind::Text { json_error: Some(error), .. } => {
+            BodyKind::Text { json_error: Some(problem), .. } => {
                 findings.valid = Some(false);
-                findings.errors.push(json!({
-                    "pointer": "", "expected": "valid JSON", "found": format!("invalid JSON at {error}"), "keyword": "json",
-                }));
+                findings.errors.push(problem.violation());
             }
             _ => {}
         }
@@ -45,7 +45,11 @@ impl Examiner {
         if let (Some(check), Some((scheme, _))) = (&signature, &self.signing) {
             findings.signature = Some(check.to_json(*scheme));
         }
-        Examined { kind, findings, signature }
+        let hint = match &kind {
+            BodyKind::Json(body) if findings.event.is_none() => schema::near_miss(&self.catalog, body),
+            _ => None,
+        };
+        Examined { kind, findings, signature, hint }
     }
 
     fn check_json(&self, arrived: &Arrived, body: &Value, findings: &mut Findings) {
@@ -58,7 +62,7 @@ impl Examiner {
         if let Some(verdict) = verdict {
             findings.valid = Some(verdict.valid);
             findings.shape = verdict.shape;
-            findings.errors = verdict.errors.iter().map(|v| serde_json::to_value(v).unwrap_or(Value::Null)).collect();
+            findings.errors = verdict.errors;
         }
         findings.event = Some(name);
     }
@@ -104,6 +108,14 @@ mod tests {
     fn broken_json_is_invalid_with_its_position() {
         let found = examiner().examine(&arrived(&[], b"{\n  \"device_type\": 'iOS'\n}")).findings;
         assert_eq!(found.valid, Some(false));
-        assert!(found.errors[0]["found"].as_str().unwrap().contains("line 2 column 18"), "{:?}", found.errors);
+        assert_eq!(found.errors[0].found, "invalid JSON at line 2 column 18: expected value", "{:?}", found.errors);
+    }
+
+    #[test]
+    fn an_unrecognised_body_near_an_event_gets_a_suggestion() {
+        let examined = examiner().examine(&arrived(&[], br#"{"type":"install.crate","data":{}}"#));
+        assert_eq!(examined.findings.event, None);
+        let hint = examined.hint.unwrap();
+        assert!(hint.contains("obniz.install.create"), "{hint}");
     }
 }

@@ -25,11 +25,15 @@ use crate::schema::SchemaSet;
 use crate::signing;
 use examine::Examiner;
 use server::{Answer, Display, Settings, Shared};
+use tally::Expectation;
 
 pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = Catalog::load(dir)?;
+    let mut expect = Vec::new();
     for name in &args.expect {
         catalog.require(name)?;
+        let (event, shape) = catalog.event_and_shape(name);
+        expect.push(Expectation { name: name.clone(), event: event.to_string(), shape: shape.map(String::from) });
     }
     let keys = &args.signing;
     let signing = signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), keys.scheme)?
@@ -39,7 +43,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
             UserError::new("--require-signature needs a secret: pass --secret-env VAR or --secret SECRET").into()
         );
     }
-    let settings = settings(&args, ctx)?;
+    let settings = settings(&args, expect, ctx)?;
     let save = match &args.save {
         Some(path) => Some(
             OpenOptions::new()
@@ -52,7 +56,11 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     };
     let listener = bind(&args.host, args.port)?;
     let address = listener.local_addr()?;
-
+    // The socket is listening (the kernel queues connections from here on), so the port can be announced:
+    // first in --port-file, written whole under a temporary name and renamed, then as the ready line.
+    if let Some(path) = &args.port_file {
+        write_port_file(path, address.port())?;
+    }
     // The first line on stderr, for scripts to read.
     errln(&format!("Listening on http://{}", display_addr(address)));
     let style = Style { color: ctx.stderr_color };
@@ -112,14 +120,26 @@ fn bind(host: &str, port: u16) -> Result<TcpListener> {
     })
 }
 
-fn settings(args: &ListenArgs, ctx: &Context) -> Result<Settings> {
+fn write_port_file(path: &Path, port: u16) -> Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = std::path::PathBuf::from(temporary);
+    std::fs::write(&temporary, format!("{port}\n"))
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| UserError::new(format!("cannot write --port-file {}: {e}", path.display())).into())
+}
+
+fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Result<Settings> {
     let display = match (args.json, args.quiet) {
         (true, _) => Display::Json,
         (false, true) => Display::Quiet,
         _ => Display::Full,
     };
     let body = match &args.response_body {
-        Some(path) => Bytes::from(crate::input::read_file(path)?),
+        Some(path) => Bytes::from(
+            std::fs::read(path)
+                .map_err(|e| UserError::new(format!("cannot read --response-body file {}: {e}", path.display())))?,
+        ),
         None => Bytes::new(),
     };
     let mut headers = Vec::new();
@@ -138,11 +158,7 @@ fn settings(args: &ListenArgs, ctx: &Context) -> Result<Settings> {
         Some(url) => {
             let url = reqwest::Url::parse(url)
                 .map_err(|e| UserError::new(format!("--forward-to {}: not a URL ({e})", sanitize(url))))?;
-            let client = reqwest::Client::builder()
-                .no_proxy()
-                .http1_only()
-                .timeout(std::time::Duration::from_secs(30))
-                .build()?;
+            let client = crate::http_client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
             Some((client, url))
         }
         None => None,
@@ -161,8 +177,12 @@ fn settings(args: &ListenArgs, ctx: &Context) -> Result<Settings> {
         },
         forward,
         count: args.count,
-        timeout: args.timeout,
-        expect: args.expect.clone(),
+        time_limit: match (args.count, args.timeout, args.listen_for) {
+            (_, _, Some(limit)) | (None, Some(limit), None) => Some((limit, tally::Stop::TimeUp)),
+            (Some(_), Some(limit), None) => Some((limit, tally::Stop::TimedOut)),
+            _ => None,
+        },
+        expect,
         require_signature: args.require_signature,
     })
 }
@@ -175,13 +195,14 @@ fn report(tally: &tally::Tally, stop: tally::Stop, settings: &Settings, ctx: &Co
             let wanted = settings.count.map(|n| format!(" before {n} requests arrived")).unwrap_or_default();
             format!("timed out{wanted}")
         }
+        tally::Stop::TimeUp => "time's up".to_string(),
         tally::Stop::Interrupted => "stopped".to_string(),
     };
     errln(&format!("{why}: {}", tally.summary()));
     for failure in &tally.failures {
         errln(&format!("  {} {}", style.bad("✗"), sanitize(failure)));
     }
-    if stop == tally::Stop::CountReached {
+    if matches!(stop, tally::Stop::CountReached | tally::Stop::TimeUp) {
         for name in tally.missing(&settings.expect) {
             errln(&format!("  {} expected {} never arrived", style.bad("✗"), sanitize(&name)));
         }

@@ -22,7 +22,7 @@ use super::batch::BatchWriter;
 use super::examine::Examiner;
 use super::forward;
 use super::show;
-use super::tally::{Outcome, Stop, Tally};
+use super::tally::{Expectation, Outcome, Stop, Tally};
 use crate::capture::{self, Arrived};
 use crate::output::{errln, sanitize, Style};
 
@@ -49,8 +49,9 @@ pub struct Settings {
     pub answer: Answer,
     pub forward: Option<(reqwest::Client, reqwest::Url)>,
     pub count: Option<u64>,
-    pub timeout: Option<Duration>,
-    pub expect: Vec<String>,
+    /// How long to listen, and what running out means (`TimedOut` with --count, `TimeUp` for --for).
+    pub time_limit: Option<(Duration, Stop)>,
+    pub expect: Vec<Expectation>,
     pub require_signature: bool,
 }
 
@@ -110,11 +111,11 @@ pub async fn serve(shared: Arc<Shared>, listener: std::net::TcpListener) -> std:
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let live = Arc::new(AtomicUsize::new(0));
     let mut shutdown = shared.shutdown.subscribe();
-    if let Some(timeout) = shared.settings.timeout {
+    if let Some((limit, why)) = shared.settings.time_limit {
         let shared = shared.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            shared.stop(Stop::TimedOut);
+            tokio::time::sleep(limit).await;
+            shared.stop(why);
         });
     }
     tokio::spawn(watch_signals(shared.clone()));
@@ -246,14 +247,20 @@ async fn handle(
             json!({"ok": false, "error": "capture not saved"}),
         ));
     }
-    display(&shared, &arrived, &examined, &line);
     let signature_ok = examined.signature.as_ref().map(|c| c.is_valid());
+    let refused = shared.settings.require_signature && signature_ok != Some(true);
+    let answering = match (&shared.settings.forward, refused) {
+        (_, true) => show::Answering::Status(StatusCode::UNAUTHORIZED.as_u16()),
+        (Some(_), false) => show::Answering::Forwarded,
+        (None, false) => show::Answering::Status(shared.settings.answer.status.as_u16()),
+    };
+    display(&shared, &arrived, &examined, &line, answering);
     count(&shared, arrived.id, &examined.findings, signature_ok);
 
     if let Some(delay) = shared.settings.answer.delay {
         tokio::time::sleep(delay).await;
     }
-    if shared.settings.require_signature && signature_ok != Some(true) {
+    if refused {
         let reason = examined.signature.as_ref().and_then(|c| c.reason().map(String::from)).unwrap_or_default();
         return Ok(json_response(
             StatusCode::UNAUTHORIZED,
@@ -285,25 +292,36 @@ fn show_text(shared: &Shared, text: &str) {
     }
 }
 
-fn display(shared: &Shared, arrived: &Arrived, examined: &super::examine::Examined, line: &str) {
+fn display(
+    shared: &Shared,
+    arrived: &Arrived,
+    examined: &super::examine::Examined,
+    line: &str,
+    answering: show::Answering,
+) {
     let color = shared.settings.stdout_color;
-    let signature = examined.signature.as_ref();
     let text = match shared.settings.display {
         Display::Json => format!("{line}\n"),
-        Display::Quiet => show::quiet(arrived, &examined.kind, &examined.findings, signature, color),
-        Display::Full => show::full(arrived, &examined.kind, &examined.findings, signature, color),
+        Display::Quiet => show::quiet(arrived, examined, answering, color),
+        Display::Full => show::full(arrived, examined, answering, color),
     };
     show_text(shared, &text);
 }
 
 fn count(shared: &Shared, id: u64, findings: &capture::Findings, signature_ok: Option<bool>) {
-    let broken_json = findings.errors.iter().any(|e| e["keyword"] == "json");
+    let broken_json = findings.broken_json();
     let label = match &findings.event {
         Some(event) => event.clone(),
         None if broken_json => "a body that is not valid JSON".to_string(),
         None => "an unrecognised request".to_string(),
     };
-    let outcome = Outcome { event: findings.event.clone(), label, valid: findings.valid, signature_ok };
+    let outcome = Outcome {
+        event: findings.event.clone(),
+        shape: findings.shape.clone(),
+        label,
+        valid: findings.valid,
+        signature_ok,
+    };
     let settings = &shared.settings;
     let mut tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner());
     tally.add(id, &outcome, &settings.expect, settings.require_signature);

@@ -2,8 +2,9 @@
 //! request sanitised — or one summary line with `-q`.
 use serde_json::Value;
 
+use super::examine::Examined;
 use crate::capture::{Arrived, BodyKind, Findings};
-use crate::output::{hex_preview, pretty_json, sanitize, sanitize_block, Style};
+use crate::output::{caret_snippet, hex_preview, pretty_json, sanitize, sanitize_block, Style};
 use crate::signing::Check;
 
 fn path_with_query(arrived: &Arrived) -> String {
@@ -43,36 +44,66 @@ fn size(bytes: usize) -> String {
     }
 }
 
-/// `✓ pgyer.crashlog`, `✗ pgyer.crashlog`, `✗ not valid JSON …`, `? unrecognised`, or nothing for an empty body.
-fn verdict(kind: &BodyKind, findings: &Findings, style: &Style) -> Option<String> {
-    let shape = findings.shape.as_ref().map(|s| format!(" ({s} shape)")).unwrap_or_default();
-    match (kind, &findings.event, findings.valid) {
-        (BodyKind::Text { json_error: Some(error), .. }, _, _) => {
-            Some(format!("{} not valid JSON: {}", style.bad("✗"), sanitize(error)))
-        }
-        (_, Some(event), Some(true)) => Some(format!("{} {}{shape}", style.ok("✓"), sanitize(event))),
-        (_, Some(event), Some(false)) => Some(format!("{} {}{shape}", style.bad("✗"), sanitize(event))),
-        (_, Some(event), None) => Some(format!("{} {} (no schema to check)", style.dim("·"), sanitize(event))),
-        (BodyKind::Json(_), None, _) => Some(format!("{} unrecognised (no provider event matches)", style.warn("?"))),
-        _ => None,
+/// The answer hookctl gives (or gave) a request, for its header line.
+#[derive(Debug, Clone, Copy)]
+pub enum Answering {
+    Status(u16),
+    /// Relayed to `--forward-to`; the app's answer is shown when it comes.
+    Forwarded,
+}
+
+fn answer_label(answering: Answering, style: &Style) -> String {
+    match answering {
+        Answering::Status(code) if (200..300).contains(&code) => format!("→ {}", style.ok(&code.to_string())),
+        Answering::Status(code) => format!("→ {}", style.bad(&code.to_string())),
+        Answering::Forwarded => "→ forwarded".to_string(),
     }
 }
 
-fn violation_lines(findings: &Findings, style: &Style) -> Vec<String> {
-    findings
-        .errors
-        .iter()
-        .filter(|e| e["keyword"] != "json")
-        .map(|e| {
-            let pointer = e["pointer"].as_str().filter(|p| !p.is_empty()).unwrap_or("/");
-            let text = format!(
-                "{pointer}: expected {}, found {}",
-                e["expected"].as_str().unwrap_or_default(),
-                e["found"].as_str().unwrap_or_default()
-            );
-            format!("  {} {}", style.bad("✗"), sanitize(&text))
+/// `✓ pgyer.crashlog`, `✗ pgyer.crashlog`, `✗ not valid JSON`, `? unrecognised`, `· empty body`: every
+/// request gets one.
+fn verdict(kind: &BodyKind, findings: &Findings, style: &Style) -> String {
+    let shape = findings.shape.as_ref().map(|s| format!(" ({s} shape)")).unwrap_or_default();
+    match (kind, &findings.event, findings.valid) {
+        (BodyKind::Text { json_error: Some(_), .. }, _, _) => format!("{} not valid JSON", style.bad("✗")),
+        (_, Some(event), Some(true)) => format!("{} {}{shape}", style.ok("✓"), sanitize(event)),
+        (_, Some(event), Some(false)) => format!("{} {}{shape}", style.bad("✗"), sanitize(event)),
+        (_, Some(event), None) => format!("{} {} (no schema to check)", style.dim("·"), sanitize(event)),
+        (BodyKind::Json(_), None, _) => format!("{} unrecognised", style.warn("?")),
+        (BodyKind::Empty, _, _) => format!("{} empty body (nothing to check)", style.dim("·")),
+        (BodyKind::Text { .. }, _, _) => format!("{} text, not JSON (nothing to check)", style.dim("·")),
+        (BodyKind::Binary, _, _) => format!("{} binary, not JSON (nothing to check)", style.dim("·")),
+    }
+}
+
+/// The lines under the verdict: each schema problem, where a body that is not JSON breaks (with the
+/// line and a caret), or the event an unrecognised body is closest to.
+fn detail_lines(examined: &Examined, style: &Style) -> Vec<String> {
+    let mut lines: Vec<String> = examined
+        .findings
+        .violations()
+        .map(|v| {
+            let pointer = if v.pointer.is_empty() { "/" } else { v.pointer.as_str() };
+            format!(
+                "  {} {}",
+                style.bad("✗"),
+                sanitize(&format!("{pointer}: expected {}, found {}", v.expected, v.found))
+            )
         })
-        .collect()
+        .collect();
+    if let BodyKind::Text { text, json_error: Some(problem) } = &examined.kind {
+        lines.push(format!("  {} {}", style.bad("✗"), sanitize(&problem.to_string())));
+        for line in caret_snippet(text, problem.line, problem.column) {
+            lines.push(format!("    {line}"));
+        }
+        if let Some(note) = &problem.note {
+            lines.push(format!("  {} {}", style.dim("note:"), sanitize(note)));
+        }
+    }
+    if let Some(hint) = &examined.hint {
+        lines.push(format!("  {} {}", style.dim("hint:"), sanitize(hint)));
+    }
+    lines
 }
 
 fn signature_line(check: &Check, style: &Style) -> String {
@@ -93,33 +124,34 @@ fn body_block(kind: &BodyKind, arrived: &Arrived, color: bool) -> String {
     }
 }
 
-/// The full view of one request.
-pub fn full(arrived: &Arrived, kind: &BodyKind, findings: &Findings, signature: Option<&Check>, color: bool) -> String {
+/// The full view of one request: a header line with the verdict and the answer (so a long body need not
+/// be scrolled past to see them), headers, body, then the verdict again with its details.
+pub fn full(arrived: &Arrived, examined: &Examined, answering: Answering, color: bool) -> String {
     let style = Style { color };
     let local = local_clock(true);
+    let verdict = verdict(&examined.kind, &examined.findings, &style);
     let mut text = format!(
-        "{} {local}  {} {}  from {}  {}\n",
+        "{} {local}  {} {}  from {}  {}  {verdict}  {}\n",
         style.bold(&format!("#{}", arrived.id)),
         style.bold(&sanitize(&arrived.method)),
         sanitize(&path_with_query(arrived)),
         sanitize(&arrived.remote_addr),
         size(arrived.body.len()),
+        answer_label(answering, &style),
     );
     for (name, value) in &arrived.headers {
         text.push_str(&format!("{}: {}\n", style.dim(&sanitize(name)), sanitize(value)));
     }
     text.push('\n');
-    text.push_str(&body_block(kind, arrived, color));
+    text.push_str(&body_block(&examined.kind, arrived, color));
     text.push('\n');
-    if let Some(line) = verdict(kind, findings, &style) {
+    text.push_str(&verdict);
+    text.push('\n');
+    for line in detail_lines(examined, &style) {
         text.push_str(&line);
         text.push('\n');
     }
-    for line in violation_lines(findings, &style) {
-        text.push_str(&line);
-        text.push('\n');
-    }
-    if let Some(check) = signature {
+    if let Some(check) = &examined.signature {
         text.push_str(&signature_line(check, &style));
         text.push('\n');
     }
@@ -128,35 +160,29 @@ pub fn full(arrived: &Arrived, kind: &BodyKind, findings: &Findings, signature: 
 }
 
 /// One line per request (`-q`).
-pub fn quiet(
-    arrived: &Arrived,
-    kind: &BodyKind,
-    findings: &Findings,
-    signature: Option<&Check>,
-    color: bool,
-) -> String {
+pub fn quiet(arrived: &Arrived, examined: &Examined, answering: Answering, color: bool) -> String {
     let style = Style { color };
     let local = local_clock(false);
     let mut line = format!(
-        "#{} {local} {} {} {} {}",
+        "#{} {local} {} {} {} {} {}",
         arrived.id,
         sanitize(&arrived.method),
         sanitize(&path_with_query(arrived)),
         sanitize(&arrived.remote_addr),
         size(arrived.body.len()),
+        verdict(&examined.kind, &examined.findings, &style),
     );
-    if let Some(v) = verdict(kind, findings, &style) {
-        line.push(' ');
-        line.push_str(&v);
+    let problems = examined.findings.violations().count()
+        + usize::from(matches!(examined.kind, BodyKind::Text { json_error: Some(_), .. }));
+    if problems > 0 {
+        line.push_str(&format!(" ({problems} problem{})", if problems == 1 { "" } else { "s" }));
     }
-    if !findings.errors.is_empty() {
-        let n = findings.errors.len();
-        line.push_str(&format!(" ({n} problem{})", if n == 1 { "" } else { "s" }));
-    }
-    if let Some(check) = signature {
+    if let Some(check) = &examined.signature {
         line.push_str("  ");
         line.push_str(&signature_line(check, &style));
     }
+    line.push(' ');
+    line.push_str(&answer_label(answering, &style));
     line.push('\n');
     line
 }

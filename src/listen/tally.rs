@@ -1,18 +1,37 @@
-//! Counting what arrived and turning it into `listen`'s exit code (CI mode: --count, --timeout, --expect).
+//! Counting what arrived and turning it into `listen`'s exit code (CI mode: --count, --timeout, --for,
+//! --expect).
 use crate::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TIMEOUT};
 
 /// Why the server stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
     CountReached,
+    /// `--timeout` ran out before `--count` requests arrived.
     TimedOut,
+    /// `--for` (or `--timeout` without `--count`) ran its course: time to judge what came.
+    TimeUp,
     Interrupted,
+}
+
+/// One `--expect` name: the event it stands for and, for a shape fixture's name, the shape it requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    pub name: String,
+    pub event: String,
+    pub shape: Option<String>,
+}
+
+impl Expectation {
+    fn accepts(&self, event: Option<&str>, shape: Option<&str>) -> bool {
+        event == Some(self.event.as_str()) && self.shape.as_deref().is_none_or(|wanted| shape == Some(wanted))
+    }
 }
 
 /// What one request amounted to, for the tally.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub event: Option<String>,
+    pub shape: Option<String>,
     /// How to name the request in a failure line (the event, or what is wrong with it).
     pub label: String,
     pub valid: Option<bool>,
@@ -26,60 +45,80 @@ pub struct Tally {
     pub valid: u64,
     pub invalid: u64,
     pub unrecognised: u64,
+    pub badly_signed: u64,
     pub rejected: u64,
     /// One line per request that fails CI mode (invalid, unexpected, badly signed).
     pub failures: Vec<String>,
-    seen: Vec<String>,
+    /// Which expectations have been met, by index into the `--expect` list.
+    met: Vec<bool>,
 }
 
 impl Tally {
     /// Counts a request; `expect` is the `--expect` list (empty: anything goes).
-    pub fn add(&mut self, id: u64, outcome: &Outcome, expect: &[String], require_signature: bool) {
+    pub fn add(&mut self, id: u64, outcome: &Outcome, expect: &[Expectation], require_signature: bool) {
         self.received += 1;
-        match (outcome.valid, &outcome.event) {
-            (Some(true), _) => self.valid += 1,
-            (Some(false), _) => self.invalid += 1,
-            (None, _) => self.unrecognised += 1,
+        match outcome.valid {
+            Some(true) => self.valid += 1,
+            Some(false) => self.invalid += 1,
+            None => self.unrecognised += 1,
+        }
+        if outcome.signature_ok == Some(false) {
+            self.badly_signed += 1;
         }
         let name = &outcome.label;
         if outcome.valid == Some(false) {
             self.failures.push(format!("#{id} {name} is invalid"));
         }
-        if !expect.is_empty() && !expect.iter().any(|e| Some(e.as_str()) == outcome.event.as_deref()) {
-            self.failures.push(format!("#{id} {name} was not expected (expected {})", expect.join(", ")));
+        let (event, shape) = (outcome.event.as_deref(), outcome.shape.as_deref());
+        if !expect.is_empty() && !expect.iter().any(|e| e.accepts(event, shape)) {
+            let names: Vec<&str> = expect.iter().map(|e| e.name.as_str()).collect();
+            let what = match (event, shape) {
+                (Some(_), Some(shape)) => format!("{name} ({shape} shape)"),
+                _ => name.clone(),
+            };
+            self.failures.push(format!("#{id} {what} was not expected (expected {})", names.join(", ")));
         }
         if require_signature && outcome.signature_ok == Some(false) {
             self.failures.push(format!("#{id} {name} is not correctly signed"));
         }
-        if let Some(event) = &outcome.event {
-            self.seen.push(event.clone());
+        self.met.resize(expect.len(), false);
+        for (met, expectation) in self.met.iter_mut().zip(expect) {
+            *met |= expectation.accepts(event, shape);
         }
     }
 
     /// `--expect` names that never arrived.
-    pub fn missing(&self, expect: &[String]) -> Vec<String> {
-        let mut missing: Vec<String> = expect.iter().filter(|e| !self.seen.contains(e)).cloned().collect();
+    pub fn missing(&self, expect: &[Expectation]) -> Vec<String> {
+        let mut missing: Vec<String> = expect
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.met.get(*i).copied().unwrap_or(false))
+            .map(|(_, e)| e.name.clone())
+            .collect();
         missing.dedup();
         missing
     }
 
-    /// 0 all arrived valid and expected; 1 something invalid, unexpected or missing; 3 timed out; 130 interrupted.
-    pub fn exit_code(&self, stop: Stop, expect: &[String]) -> u8 {
+    /// 0 all arrived valid and expected; 1 something invalid, unexpected or missing; 3 timed out before
+    /// `--count`; 130 interrupted.
+    pub fn exit_code(&self, stop: Stop, expect: &[Expectation]) -> u8 {
         if !self.failures.is_empty() {
             return EXIT_FAILED;
         }
         match stop {
             Stop::TimedOut => EXIT_TIMEOUT,
             Stop::Interrupted => EXIT_INTERRUPTED,
-            Stop::CountReached if !self.missing(expect).is_empty() => EXIT_FAILED,
-            Stop::CountReached => EXIT_OK,
+            Stop::CountReached | Stop::TimeUp if !self.missing(expect).is_empty() => EXIT_FAILED,
+            Stop::CountReached | Stop::TimeUp => EXIT_OK,
         }
     }
 
     pub fn summary(&self) -> String {
         let rejected = if self.rejected > 0 { format!(", {} rejected (413)", self.rejected) } else { String::new() };
+        let signed =
+            if self.badly_signed > 0 { format!(", {} badly signed", self.badly_signed) } else { String::new() };
         format!(
-            "received {} ({} valid, {} invalid, {} unrecognised{rejected})",
+            "received {} ({} schema-valid, {} invalid, {} unrecognised{signed}{rejected})",
             self.received, self.valid, self.invalid, self.unrecognised
         )
     }
@@ -90,24 +129,35 @@ mod tests {
     use super::*;
 
     fn outcome(event: Option<&str>, valid: Option<bool>) -> Outcome {
-        Outcome { event: event.map(String::from), label: event.unwrap_or("request").into(), valid, signature_ok: None }
+        Outcome {
+            event: event.map(String::from),
+            shape: None,
+            label: event.unwrap_or("request").into(),
+            valid,
+            signature_ok: None,
+        }
+    }
+
+    fn expect(names: &[&str]) -> Vec<Expectation> {
+        names.iter().map(|n| Expectation { name: n.to_string(), event: n.to_string(), shape: None }).collect()
     }
 
     #[test]
     fn all_valid_and_expected_is_0() {
-        let expect = vec!["pgyer.crashlog".to_string()];
+        let expect = expect(&["pgyer.crashlog"]);
         let mut tally = Tally::default();
         tally.add(1, &outcome(Some("pgyer.crashlog"), Some(true)), &expect, false);
         assert_eq!(tally.exit_code(Stop::CountReached, &expect), 0);
-        assert_eq!(tally.summary(), "received 1 (1 valid, 0 invalid, 0 unrecognised)");
+        assert_eq!(tally.summary(), "received 1 (1 schema-valid, 0 invalid, 0 unrecognised)");
     }
 
     #[test]
     fn invalid_unexpected_or_missing_is_1() {
-        let expect = vec!["pgyer.crashlog".to_string(), "obniz.oauth.create".to_string()];
+        let expect = expect(&["pgyer.crashlog", "obniz.oauth.create"]);
         let mut tally = Tally::default();
         tally.add(1, &outcome(Some("pgyer.crashlog"), Some(true)), &expect, false);
         assert_eq!(tally.exit_code(Stop::CountReached, &expect), 1, "obniz.oauth.create never came");
+        assert_eq!(tally.exit_code(Stop::TimeUp, &expect), 1, "--for judges the same way");
         tally.add(2, &outcome(Some("pgyer.feedback"), Some(true)), &expect, false);
         assert!(tally.failures[0].contains("was not expected"));
         let mut invalid = Tally::default();
@@ -116,19 +166,41 @@ mod tests {
     }
 
     #[test]
+    fn a_shape_expectation_needs_its_shape_and_an_event_expectation_takes_any() {
+        let event = expect(&["ebriza.configuration.changed"]);
+        let shaped = vec![Expectation {
+            name: "ebriza.configuration.changed.example".into(),
+            event: "ebriza.configuration.changed".into(),
+            shape: Some("docs-example".into()),
+        }];
+        let mut example = outcome(Some("ebriza.configuration.changed"), Some(true));
+        example.shape = Some("docs-example".into());
+        let mut typed = example.clone();
+        typed.shape = Some("typed".into());
+        for expectation in [&event, &shaped] {
+            let mut tally = Tally::default();
+            tally.add(1, &example, expectation, false);
+            assert_eq!(tally.exit_code(Stop::CountReached, expectation), 0, "{expectation:?}");
+        }
+        let mut tally = Tally::default();
+        tally.add(1, &typed, &shaped, false);
+        assert_eq!(tally.exit_code(Stop::CountReached, &shaped), 1);
+        assert!(tally.failures[0].contains("(typed shape) was not expected"), "{:?}", tally.failures);
+    }
+
+    #[test]
     fn unrecognised_is_fine_unless_expected_and_timeouts_are_3() {
         let mut tally = Tally::default();
         tally.add(1, &outcome(None, None), &[], false);
         assert_eq!(tally.exit_code(Stop::CountReached, &[]), 0);
+        assert_eq!(tally.exit_code(Stop::TimeUp, &[]), 0, "--for: nothing wrong arrived");
         assert_eq!(tally.exit_code(Stop::TimedOut, &[]), 3);
         assert_eq!(tally.exit_code(Stop::Interrupted, &[]), 130);
         let mut signed = Tally::default();
-        signed.add(
-            1,
-            &Outcome { event: None, label: "request".into(), valid: None, signature_ok: Some(false) },
-            &[],
-            true,
-        );
+        let mut bad = outcome(None, None);
+        bad.signature_ok = Some(false);
+        signed.add(1, &bad, &[], true);
         assert_eq!(signed.exit_code(Stop::CountReached, &[]), 1);
+        assert!(signed.summary().contains("1 badly signed"), "{}", signed.summary());
     }
 }

@@ -66,13 +66,11 @@ impl Delivery {
 }
 
 pub fn client(timeout: Duration, pool: usize) -> Result<Client> {
-    Client::builder()
+    crate::http_client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
         .pool_max_idle_per_host(pool)
         .tcp_nodelay(true)
-        .no_proxy()
-        .http1_only()
         .user_agent(concat!("hookctl/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| UserError::new(format!("cannot start the HTTP client: {e}")).into())

@@ -110,7 +110,7 @@ fn multi_select(theme: &dyn Theme, name: &str, items: &[Value]) -> Result<Vec<Va
 }
 
 fn single_select(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
-    let fresh = uuid::Uuid::new_v4().to_string().to_uppercase();
+    let fresh = crate::fixtures::placeholder::random_guid().to_string().to_uppercase();
     let mut options = vec![current.to_string()];
     if is_guid(current) {
         options.push(fresh);

@@ -26,7 +26,10 @@ fn every_rendered_fixture_matches_itself_with_an_empty_masked_diff() {
         for args in runs {
             let (code, report, err) = diff_json(&body, &args);
             assert_eq!(code, Some(0), "{name} {args:?}: {err} {report}");
-            assert_eq!(report["event"], name, "{args:?}");
+            // A shape fixture's payload is its event, in that shape.
+            let event =
+                if name == "ebriza.configuration.changed.example" { "ebriza.configuration.changed" } else { name };
+            assert_eq!(report["event"], event, "{args:?}");
             assert_eq!(report["matches"], true);
             assert_eq!(report["errors"], json!([]));
             assert_eq!(report["extra_fields"], json!([]));
@@ -47,7 +50,7 @@ fn documented_examples_match_their_events() {
         ("pgyer-updateVersion-zh.doc-fixed.json", "pgyer.updateVersion.zh", None),
         ("pgyer-feedback-zh.doc-fixed.json", "pgyer.feedback.zh", None),
         ("pgyer-crashlog-zh.doc-fixed.json", "pgyer.crashlog.zh", None),
-        ("ebriza-configuration-changed.doc.json", "ebriza.configuration.changed.example", Some("docs-example")),
+        ("ebriza-configuration-changed.doc.json", "ebriza.configuration.changed", Some("docs-example")),
         ("obniz-install-create.doc-fixed.json", "obniz.install.create", None),
     ];
     for (file, event, shape) in cases {
@@ -60,9 +63,23 @@ fn documented_examples_match_their_events() {
     let (code, report, _) =
         diff_json(&shared_doc("ebriza-configuration-changed.doc.json"), &["--against", "ebriza.configuration.changed"]);
     assert_eq!((code, report["shape"].as_str()), (Some(0), Some("docs-example")));
+    // The event is the same, and the payload is compared with the fixture of the shape it followed.
+    assert_eq!(report["event"], "ebriza.configuration.changed");
+    assert_eq!(report["diff"], "", "{report}");
+    // Against the docs-example fixture's own name, a typed payload is compared with the docs example: the
+    // masks keep the type difference visible.
+    let typed = render("ebriza.configuration.changed").to_string();
+    let (code, report, _) = diff_json(&typed, &["--against", "ebriza.configuration.changed.example"]);
+    assert_eq!(
+        (code, report["event"].as_str(), report["shape"].as_str()),
+        (Some(0), Some("ebriza.configuration.changed"), Some("typed"))
+    );
     let diff = report["diff"].as_str().unwrap();
-    assert!(diff.contains("-    \"booleanFieldName\": \"‹varies: boolean›\""), "{diff}");
-    assert!(diff.contains("+    \"booleanFieldName\": \"‹varies: string›\""), "masks keep the type difference: {diff}");
+    assert!(diff.contains("-    \"booleanFieldName\": \"‹varies: string›\""), "{diff}");
+    assert!(
+        diff.contains("+    \"booleanFieldName\": \"‹varies: boolean›\""),
+        "masks keep the type difference: {diff}"
+    );
 }
 
 #[test]

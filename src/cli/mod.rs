@@ -1,22 +1,56 @@
 //! Every clap type of hookctl.
 //!
-//! House rules: every subcommand has an `after_help` with at least one example; flags that a script
-//! reads have `--json`; exit codes are the same everywhere (see `error.rs`) and
-//! every `--help` lists the ones its command uses.
+//! House rules: every subcommand has a page in `help.rs` with at least one example; flags that a script
+//! reads have `--json`; exit codes are the same everywhere (see `error.rs`) and every `--help` lists the
+//! ones its command uses.
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+pub mod help;
+
+/// hookctl's clap command with each command's examples, notes and exit codes put in (see `help.rs`).
+/// `--help`, the man pages and the completions are all made from this.
+pub fn command() -> clap::Command {
+    decorate(Cli::command(), "")
+}
+
+fn decorate(mut cmd: clap::Command, path: &str) -> clap::Command {
+    if let Some(page) = help::page(path) {
+        let has_args = cmd.get_arguments().next().is_some() || cmd.has_subcommands();
+        cmd = cmd.help_template(help::template(page, has_args)).after_help(help::after_help(page));
+    }
+    let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    for name in names {
+        let sub_path = if path.is_empty() { name.clone() } else { format!("{path} {name}") };
+        cmd = cmd.mut_subcommand(&name, |sub| decorate(sub, &sub_path));
+    }
+    cmd
+}
+
+/// Parses the process arguments (clap prints help, version and usage errors itself and exits).
+pub fn parse() -> Cli {
+    let matches: ArgMatches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "hookctl",
-    version,
     about = "Send, capture, validate and diff webhooks (obniz, Pgyer, Ebriza and your own), offline",
-    after_help = "Examples:\n  hookctl fixtures\n  hookctl send pgyer.crashlog --to http://localhost:3000/hooks\n  hookctl listen 8080\n  hookctl diff received.json --against ebriza.configuration.changed\n\nExit codes: 0 ok, 1 the checked thing failed, 2 usage or input error, 3 listen timed out, 130 interrupted.",
-    propagate_version = true
+    disable_version_flag = true,
+    max_term_width = 0
 )]
 pub struct Cli {
+    /// Print the version, the commit it was built from and its date (with --json: as one JSON object)
+    #[arg(short = 'V', long)]
+    pub version: bool,
+
+    /// With --version: print it as JSON
+    #[arg(long, requires = "version")]
+    pub json: bool,
+
     /// When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
@@ -26,7 +60,7 @@ pub struct Cli {
     pub fixtures: Option<PathBuf>,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -39,42 +73,31 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every fixture, or show one as the request it would send
-    #[command(
-        after_help = "Examples:\n  hookctl fixtures\n  hookctl fixtures --json | jq -r '.[].name'\n  hookctl fixtures show ebriza.configuration.changed\n  hookctl fixtures show pgyer.crashlog --json | jq .body"
-    )]
     Fixtures(FixturesArgs),
 
     /// Print an event's JSON Schema (draft 2020-12)
-    #[command(
-        after_help = "Examples:\n  hookctl schema pgyer.crashlog > crashlog.schema.json\n  check-jsonschema --schemafile crashlog.schema.json received.json"
-    )]
     Schema(SchemaArgs),
 
     /// Fire a provider-accurate webhook at a receiver, once or under load
-    #[command(after_help = SEND_HELP)]
     Send(Box<SendArgs>),
 
     /// Run a local capture server that shows, checks, keeps and answers every webhook
-    #[command(after_help = LISTEN_HELP)]
     Listen(Box<ListenArgs>),
 
     /// Compare a received payload with the provider's schema and the expected fixture
-    #[command(after_help = DIFF_HELP)]
     Diff(DiffArgs),
 
     /// Print the signature headers for a payload (Standard Webhooks, Svix, GitHub, Stripe)
-    #[command(after_help = SIGN_HELP)]
     Sign(SignArgs),
 
     /// Verify a payload's signature headers; exits 0 valid, 1 invalid
-    #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
 
     /// Print a shell completion script
-    #[command(
-        after_help = "Examples:\n  hookctl completions bash > ~/.local/share/bash-completion/completions/hookctl\n  hookctl completions zsh > ~/.zfunc/_hookctl\n  hookctl completions fish > ~/.config/fish/completions/hookctl.fish"
-    )]
     Completions(CompletionsArgs),
+
+    /// Show hookctl's manual page, or one command's (roff source when stdout is not a terminal)
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -91,9 +114,6 @@ pub struct FixturesArgs {
 #[derive(Debug, Subcommand)]
 pub enum FixturesAction {
     /// Show the request a fixture renders to: method, headers, body (fresh placeholders)
-    #[command(
-        after_help = "Examples:\n  hookctl fixtures show obniz.install.create\n  hookctl fixtures show pgyer.feedback.zh --json"
-    )]
     Show {
         /// Fixture name, e.g. pgyer.crashlog
         name: String,
@@ -107,26 +127,16 @@ pub struct SchemaArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to show, e.g. listen (default: hookctl's own page)
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
-
-const SEND_HELP: &str = "Examples:
-  hookctl send pgyer.crashlog --to http://localhost:3000/hooks
-  hookctl send obniz.install.create --to http://localhost:3000/a --to http://localhost:3000/b
-  hookctl send ebriza.configuration.changed --to http://localhost:3000/hook --set Configuration.booleanFieldName=false
-  hookctl send obniz.install.update --to http://localhost:3000/hook --set-str data.configs='{\"channel\":\"#ops\"}'
-  hookctl send pgyer.feedback --to http://localhost:3000/hook --dry-run
-  hookctl send pgyer.updateVersion --to http://localhost:3000/hook --repeat 2000 --concurrency 8 --json
-  hookctl send --capture captures.ndjson:3 --to http://localhost:3000/hook
-  hookctl send obniz.oauth.create --to http://localhost:3000/hook --secret-env WEBHOOK_SECRET --scheme github
-
-Output: one line per delivery on stdout (status, elapsed, response size, URL); warnings, provider notes,
-the progress bar and -v request/response dumps on stderr. --json: one object per delivery on stdout.
-
-Exit codes: 0 every delivery got 2xx, 1 at least one delivery failed (non-2xx, refused, timeout),
-2 usage or input error (nothing was sent).";
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -174,7 +184,7 @@ pub struct SendArgs {
     pub timeout: Duration,
 
     /// Send the event N times, with fresh placeholders each time, and print a summary
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = parse_at_least_one)]
     pub repeat: Option<u64>,
 
     /// Connections used by --repeat
@@ -203,36 +213,19 @@ pub struct SigningArgs {
     #[arg(long, value_name = "VAR")]
     pub secret_env: Option<String>,
 
-    /// Signature scheme
+    /// Signature scheme: standard (webhook-id/-timestamp/-signature, Standard Webhooks v1), svix (svix-* headers),
+    /// github (X-Hub-Signature-256: sha256=<hex>), stripe (Stripe-Signature: t=<ts>,v1=<hex>)
     #[arg(long, value_enum, default_value_t = Scheme::Standard)]
     pub scheme: Scheme,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scheme {
-    /// Standard Webhooks v1 (webhook-id, webhook-timestamp, webhook-signature)
     Standard,
-    /// Svix (svix-id, svix-timestamp, svix-signature)
     Svix,
-    /// GitHub (X-Hub-Signature-256: sha256=<hex>)
     Github,
-    /// Stripe (Stripe-Signature: t=<ts>,v1=<hex>)
     Stripe,
 }
-
-const LISTEN_HELP: &str = "Examples:
-  hookctl listen 8080
-  hookctl listen 0 --save captures.ndjson
-  hookctl listen 8080 --status 500 --delay 2s          # see how the provider reacts to a failing receiver
-  hookctl listen 8080 --forward-to http://localhost:3000 --save captures.ndjson
-  hookctl listen 8080 --json | jq .event
-  hookctl listen 8080 --count 1 --timeout 30s --expect pgyer.crashlog &   # CI: then trigger, then `wait $!`
-  hookctl listen 8080 --secret-env WEBHOOK_SECRET --require-signature
-
-The first line on stderr is `Listening on http://HOST:PORT`. Captured requests go to stdout; status lines to stderr.
-
-Exit codes: 0 all --count requests arrived valid (and as --expect said), 1 something arrived invalid,
-unexpected or badly signed, 2 usage error (e.g. port in use), 3 --timeout before --count arrived, 130 interrupted.";
 
 #[derive(Debug, Args)]
 pub struct ListenArgs {
@@ -281,12 +274,21 @@ pub struct ListenArgs {
     pub save: Option<PathBuf>,
 
     /// Exit after N requests (CI mode)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = parse_at_least_one)]
     pub count: Option<u64>,
 
-    /// Give up (exit 3) if --count requests have not arrived in time (e.g. 30s)
+    /// With --count: give up (exit 3) if N requests have not arrived in time (e.g. 30s). Without --count it
+    /// means the same as --for
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+
+    /// Listen this long, then judge what came: exit 0 when everything was valid (and each --expect arrived)
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration, conflicts_with_all = ["count", "timeout"])]
+    pub listen_for: Option<Duration>,
+
+    /// Write the bound port to FILE once the server answers (atomically: the file appears complete)
+    #[arg(long, value_name = "FILE")]
+    pub port_file: Option<PathBuf>,
 
     /// Require every captured event to be one of these, and each of these to arrive (repeatable)
     #[arg(long, value_name = "NAME")]
@@ -300,15 +302,6 @@ pub struct ListenArgs {
     #[arg(long)]
     pub require_signature: bool,
 }
-
-const DIFF_HELP: &str = "Examples:
-  hookctl diff received.json --against ebriza.configuration.changed
-  hookctl diff received.json                       # detect the event as listen does
-  hookctl diff captures.ndjson:4 --json            # record 4 of a listen --save file
-  curl -s http://localhost:3000/preview | hookctl diff - --against pgyer.crashlog
-  hookctl diff order.json --schema my-provider/order.schema.json
-
-Exit codes: 0 matches, 1 does not match, 2 input or usage error.";
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -344,13 +337,6 @@ pub struct DiffArgs {
     pub json: bool,
 }
 
-const SIGN_HELP: &str = "Examples:
-  hookctl sign --secret-env WEBHOOK_SECRET payload.json
-  hookctl sign --secret whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD --id msg_1 --timestamp 1649367553 payload.json
-  hookctl sign --scheme github --secret-env GH_SECRET --json payload.json
-
-Exit codes: 0 ok, 2 usage or input error.";
-
 #[derive(Debug, Args)]
 pub struct SignArgs {
     /// The payload file (- for stdin); its exact bytes are signed
@@ -372,13 +358,6 @@ pub struct SignArgs {
     pub json: bool,
 }
 
-const VERIFY_HELP: &str = "Examples:
-  hookctl verify --secret-env WEBHOOK_SECRET -H 'webhook-id: msg_1' -H 'webhook-timestamp: 1649367553' \\
-      -H 'webhook-signature: v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=' payload.json
-  hookctl verify --scheme github --secret-env GH_SECRET captures.ndjson:2
-
-Exit codes: 0 valid, 1 invalid (the reason on stderr, or in --json), 2 usage or input error.";
-
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The payload file (- for stdin), or a `listen --save` capture FILE[:ID] (its headers are used too)
@@ -398,6 +377,15 @@ pub struct VerifyArgs {
     /// Print the verdict as one JSON object
     #[arg(long)]
     pub json: bool,
+}
+
+/// A count of 1 or more.
+pub fn parse_at_least_one(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number (at least 1)")),
+    }
 }
 
 /// `250ms`, `2s`, `1m30s`; a bare number is seconds.
@@ -442,10 +430,27 @@ mod tests {
 
     #[test]
     fn every_subcommand_has_an_example() {
-        let cmd = Cli::command();
-        for sub in cmd.get_subcommands() {
-            let help = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
-            assert!(help.contains("Examples:"), "`{}` has no example in --help", sub.get_name());
+        fn check(cmd: &clap::Command, path: &str) {
+            let page = help::page(path).unwrap_or_else(|| panic!("`{path}` has no help page"));
+            assert!(!page.examples.is_empty(), "`{path}` has no example in --help");
+            for sub in cmd.get_subcommands() {
+                let sub_path =
+                    if path.is_empty() { sub.get_name().to_string() } else { format!("{path} {}", sub.get_name()) };
+                check(sub, &sub_path);
+            }
+        }
+        check(&Cli::command(), "");
+    }
+
+    #[test]
+    fn examples_are_never_wrapped_however_narrow_the_terminal() {
+        for path in ["send", "verify", "sign", "listen"] {
+            let mut cmd = command().term_width(40);
+            let mut sub = cmd.find_subcommand_mut(path).unwrap().clone().term_width(40);
+            let help = sub.render_long_help().to_string();
+            for example in help::page(path).unwrap().examples {
+                assert!(help.contains(&format!("  {example}\n")), "{path}: `{example}` is broken in:\n{help}");
+            }
         }
     }
 
@@ -475,7 +480,7 @@ mod tests {
             "a.b=1",
         ])
         .unwrap();
-        let Command::Send(args) = cli.command else { panic!("not send") };
+        let Some(Command::Send(args)) = cli.command else { panic!("not send") };
         assert_eq!(args.to, ["http://a", "http://b"]);
         assert_eq!(args.set, ["a.b=1"]);
         assert_eq!(args.timeout, Duration::from_secs(10));
@@ -484,14 +489,14 @@ mod tests {
     #[test]
     fn listen_defaults_to_port_8080_on_loopback() {
         let cli = Cli::try_parse_from(["hookctl", "listen"]).unwrap();
-        let Command::Listen(args) = cli.command else { panic!("not listen") };
+        let Some(Command::Listen(args)) = cli.command else { panic!("not listen") };
         assert_eq!((args.port, args.host.as_str(), args.max_body), (8080, "127.0.0.1", 10 << 20));
     }
 
     #[test]
     fn fixtures_show_accepts_json_after_the_name() {
         let cli = Cli::try_parse_from(["hookctl", "fixtures", "show", "pgyer.feedback", "--json"]).unwrap();
-        let Command::Fixtures(args) = cli.command else { panic!("not fixtures") };
+        let Some(Command::Fixtures(args)) = cli.command else { panic!("not fixtures") };
         assert!(args.json);
         assert!(matches!(args.action, Some(FixturesAction::Show { .. })));
     }

@@ -1,0 +1,114 @@
+//! What ships beside the binary: man pages, completions, `--version`.
+use std::process::Command as StdCommand;
+
+use crate::support::{hookctl, stdout_json};
+
+const MAN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/man");
+
+fn page_names() -> Vec<String> {
+    let mut names = vec!["hookctl.1".to_string()];
+    for sub in ["fixtures", "schema", "send", "listen", "diff", "sign", "verify", "completions", "man"] {
+        names.push(format!("hookctl-{sub}.1"));
+    }
+    names
+}
+
+#[test]
+fn committed_man_pages_match_the_cli() {
+    for name in page_names() {
+        let command = name.trim_start_matches("hookctl").trim_start_matches('-').trim_end_matches(".1");
+        let mut cmd = hookctl();
+        cmd.arg("man");
+        if !command.is_empty() {
+            cmd.arg(command);
+        }
+        let output = cmd.output().unwrap();
+        assert!(output.status.success(), "hookctl man {command}");
+        let path = format!("{MAN_DIR}/{name}");
+        if std::env::var_os("HOOKCTL_UPDATE_MAN").is_some() {
+            std::fs::create_dir_all(MAN_DIR).unwrap();
+            std::fs::write(&path, &output.stdout).unwrap();
+        }
+        let committed = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            committed == output.stdout,
+            "man/{name} is stale: run `HOOKCTL_UPDATE_MAN=1 cargo test man_pages` and commit it"
+        );
+    }
+}
+
+#[test]
+fn man_pages_render_without_warnings_and_carry_examples_and_exit_codes() {
+    for name in page_names() {
+        let path = format!("{MAN_DIR}/{name}");
+        let output = StdCommand::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-rLL=100n"])
+            .arg(&path)
+            .output()
+            .expect("groff runs (apt-get install groff-base)");
+        let warnings = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success() && warnings.trim().is_empty(), "{name}: {warnings}");
+        // groff overstrikes bold text (`N\bN`) and may render hyphens as Unicode; compare on a plain copy.
+        let folded = plain(&String::from_utf8_lossy(&output.stdout));
+        assert!(folded.contains("EXAMPLES") && folded.contains("EXIT STATUS"), "{name}:\n{folded}");
+    }
+    let listen = StdCommand::new("man")
+        .args(["-l", &format!("{MAN_DIR}/hookctl-listen.1")])
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "120")
+        .output()
+        .expect("man runs (apt-get install man-db)");
+    let text = plain(&String::from_utf8_lossy(&listen.stdout));
+    assert!(text.contains("hookctl listen 8080 --json | jq .event"), "{text}");
+    assert!(text.contains("--port-file"), "{text}");
+}
+
+/// Terminal man output as plain text: overstrikes (`X\bX`, `_\bX`) dropped, Unicode hyphens folded.
+fn plain(text: &str) -> String {
+    let mut out: Vec<char> = Vec::new();
+    for c in text.chars() {
+        if c == '\u{8}' {
+            out.pop();
+        } else {
+            out.push(c);
+        }
+    }
+    out.into_iter().collect::<String>().replace(['\u{2010}', '\u{2212}'], "-")
+}
+
+#[test]
+fn man_for_an_unknown_command_is_a_usage_error() {
+    let output = hookctl().args(["man", "lisen"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no manual page for `lisen`"));
+}
+
+#[test]
+fn version_names_the_commit_and_date_and_has_a_json_form() {
+    let text = hookctl().arg("--version").output().unwrap();
+    let line = String::from_utf8_lossy(&text.stdout).trim().to_string();
+    let json = stdout_json(&hookctl().args(["--version", "--json"]).output().unwrap());
+    assert_eq!(json["name"], "hookctl");
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+    let commit = json["commit"].as_str().unwrap();
+    let head = StdCommand::new("git").args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"]).output().unwrap();
+    if head.status.success() {
+        // Built from this checkout, so the binary names its HEAD (as of the build).
+        assert_eq!(commit.len(), 40, "{commit}");
+        assert!(commit.chars().all(|c| c.is_ascii_hexdigit()), "{commit}");
+    }
+    let date = json["date"].as_str().unwrap();
+    assert!(date.len() == 10 && date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-', "{date}");
+    assert_eq!(line, format!("hookctl {} ({} {date})", env!("CARGO_PKG_VERSION"), &commit[..12.min(commit.len())]));
+    assert_eq!(hookctl().arg("-V").output().unwrap().stdout, text.stdout);
+}
+
+#[test]
+fn bare_hookctl_prints_help_on_stderr_and_exits_2() {
+    let output = hookctl().output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Usage: hookctl"));
+    let json_alone = hookctl().arg("--json").output().unwrap();
+    assert_eq!(json_alone.status.code(), Some(2), "--json needs --version");
+}
