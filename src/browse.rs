@@ -1,5 +1,4 @@
 //! `hookctl fixtures`, `hookctl fixtures show`, `hookctl schema`, `hookctl completions`: browsing the catalog.
-use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -100,10 +99,5 @@ pub fn schema(args: &SchemaArgs, dir: Option<&Path>, ctx: &Context) -> Result<Ex
     let catalog = load_catalog(dir, ctx)?;
     let schema = crate::schema::schema_of(&catalog, &args.name)?;
     outln(&serde_json::to_string_pretty(schema).unwrap_or_default());
-    Ok(exit(EXIT_OK))
-}
-
-pub fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
-    clap_complete::generate(shell, &mut crate::cli::command(), "hookctl", &mut io::stdout());
     Ok(exit(EXIT_OK))
 }

@@ -4,6 +4,7 @@ mod alloc;
 mod browse;
 mod capture;
 mod cli;
+mod complete;
 mod context;
 mod diff;
 mod doc;
@@ -16,6 +17,7 @@ mod manual;
 mod output;
 mod schema;
 mod send;
+mod shell;
 mod signing;
 mod version;
 
@@ -27,6 +29,7 @@ use error::UserError;
 use output::{errln, sanitize, Style};
 
 fn main() -> ExitCode {
+    complete::answer_if_asked();
     let cli = cli::parse();
     let ctx = Context::detect(cli.color);
     match run(cli, ctx) {
@@ -46,7 +49,7 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
     match command {
         Command::Fixtures(args) => browse::fixtures(&args, fixtures_dir, &ctx),
         Command::Schema(args) => browse::schema(&args, fixtures_dir, &ctx),
-        Command::Completions(args) => browse::completions(args.shell),
+        Command::Completions(args) => complete::registration(args.shell),
         Command::Send(args) => send::run(*args, fixtures_dir, &ctx),
         Command::Diff(args) => {
             alloc::return_freed_memory_at_once();

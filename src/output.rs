@@ -139,6 +139,19 @@ pub fn caret_snippet(text: &str, line: usize, column: usize) -> [String; 2] {
     [shown, format!("{caret}^")]
 }
 
+/// `14710` as `14,710`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A hex preview of binary data: the first `max` bytes.
 pub fn hex_preview(bytes: &[u8], max: usize) -> String {
     let shown: Vec<String> = bytes.iter().take(max).map(|b| format!("{b:02x}")).collect();
@@ -286,5 +299,9 @@ mod tests {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
         assert_eq!(hex_preview(&[0, 255, 16], 2), "00 ff …");
+        assert_eq!(
+            (thousands(14_710), thousands(999), thousands(1_000_000)),
+            ("14,710".into(), "999".into(), "1,000,000".into())
+        );
     }
 }

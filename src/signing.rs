@@ -11,7 +11,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use crate::cli::{Scheme, SignArgs, SigningArgs, VerifyArgs};
+use crate::cli::{Scheme, SignArgs, SignFormat, SigningArgs, VerifyArgs};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
 use crate::input;
@@ -168,13 +168,28 @@ fn check_time(timestamp: &str, now: i64, tolerance: Duration) -> Result<i64, Che
         .parse()
         .map_err(|_| Check::Invalid(format!("bad format: timestamp {:?} is not Unix seconds", sanitize(timestamp))))?;
     let tol = i64::try_from(tolerance.as_secs()).unwrap_or(i64::MAX);
+    let shown = humantime::format_duration(tolerance);
     if tol > 0 && now.saturating_sub(ts) > tol {
-        return Err(Check::Invalid(format!("too old: timestamp is {}s in the past (tolerance {tol}s)", now - ts)));
+        let age = age(now.saturating_sub(ts));
+        return Err(Check::Invalid(format!("too old: signed {age} ago (timestamp {ts}, tolerance {shown})")));
     }
     if tol > 0 && ts.saturating_sub(now) > tol {
-        return Err(Check::Invalid(format!("too new: timestamp is {}s in the future (tolerance {tol}s)", ts - now)));
+        let age = age(ts.saturating_sub(now));
+        return Err(Check::Invalid(format!("too new: signed {age} in the future (timestamp {ts}, tolerance {shown})")));
     }
     Ok(ts)
+}
+
+/// A span of seconds as a person says it: `40 seconds`, `7 minutes`, `3 hours`, `12 days`, `6 years`.
+fn age(seconds: i64) -> String {
+    let (n, unit) = match seconds {
+        s if s < 120 => (s, "second"),
+        s if s < 2 * 3_600 => (s / 60, "minute"),
+        s if s < 2 * 86_400 => (s / 3_600, "hour"),
+        s if s < 2 * 365 * 86_400 => (s / 86_400, "day"),
+        s => (s / (365 * 86_400), "year"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 fn verify_mac(secret: &Secret, parts: &[&[u8]], candidate: &[u8]) -> bool {
@@ -288,20 +303,57 @@ pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
     if args.json {
         let map: Map<String, Value> = headers.into_iter().map(|(n, v)| (n, Value::String(v))).collect();
         json_line(&Value::Object(map));
-    } else {
-        for (name, value) in headers {
-            outln(&format!("{name}: {value}"));
+        return Ok(exit(EXIT_OK));
+    }
+    let as_args = || headers.iter().flat_map(|(n, v)| ["-H".to_string(), format!("{n}: {v}")]);
+    match args.format {
+        SignFormat::Headers => {
+            for (name, value) in &headers {
+                outln(&format!("{name}: {value}"));
+            }
+        }
+        SignFormat::Args => outln(&crate::shell::join(&as_args().collect::<Vec<_>>())),
+        SignFormat::Curl => {
+            let data = if args.file == "-" { "@-".to_string() } else { format!("@{}", args.file) };
+            let mut words = vec!["curl".to_string(), "-sS".into(), "-X".into(), "POST".into(), args.url.clone()];
+            words.extend(["-H".to_string(), "Content-Type: application/json".to_string()]);
+            words.extend(as_args());
+            words.extend(["--data-binary".to_string(), data]);
+            outln(&crate::shell::join(&words));
         }
     }
     Ok(exit(EXIT_OK))
+}
+
+/// `verify --headers FILE`: `Name: value` lines (blank lines and `#` comments skipped), or one JSON object.
+fn headers_file(path: &std::path::Path) -> Result<Vec<(String, String)>> {
+    let bytes = input::read_file(path)?;
+    let text = String::from_utf8_lossy(&bytes);
+    if text.trim_start().starts_with('{') {
+        let object: Map<String, Value> = serde_json::from_str(&text)
+            .map_err(|e| UserError::new(format!("--headers {}: not a JSON object of headers ({e})", path.display())))?;
+        return Ok(object
+            .into_iter()
+            .map(|(n, v)| (n, v.as_str().map_or_else(|| v.to_string(), String::from)))
+            .collect());
+    }
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| parse_header(line).map_err(|e| UserError::new(format!("--headers {}: {e}", path.display())).into()))
+        .collect()
 }
 
 pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
     let secret = secret_from(&args.secret)?;
     let payload = input::read(&args.file)?;
     let mut headers = payload.record.as_ref().map(crate::capture::headers).unwrap_or_default();
-    for text in &args.header {
-        let (name, value) = parse_header(text)?;
+    let from_file = match &args.headers {
+        Some(path) => headers_file(path)?,
+        None => Vec::new(),
+    };
+    let from_flags = args.header.iter().map(|text| parse_header(text)).collect::<Result<Vec<_>>>()?;
+    for (name, value) in from_file.into_iter().chain(from_flags) {
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
         headers.push((name, value));
     }
@@ -367,6 +419,11 @@ mod tests {
             .reason()
             .unwrap()
             .starts_with("too old"));
+        assert_eq!(
+            (age(1), age(90), age(7 * 60), age(5 * 3_600), age(12 * 86_400)),
+            ("1 second".into(), "90 seconds".into(), "7 minutes".into(), "5 hours".into(), "12 days".into())
+        );
+        assert_eq!(age(6 * 365 * 86_400 + 1000), "6 years");
         assert!(verify(Scheme::Standard, &s, &headers, BODY, TS - 301, DEFAULT_TOLERANCE)
             .reason()
             .unwrap()

@@ -3,6 +3,8 @@ mod support;
 
 #[path = "cases/diff.rs"]
 mod diff;
+#[path = "cases/first_minutes.rs"]
+mod first_minutes;
 #[path = "cases/fixtures.rs"]
 mod fixtures;
 #[path = "cases/listen.rs"]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 
 pub mod help;
 
@@ -116,6 +117,7 @@ pub enum FixturesAction {
     /// Show the request a fixture renders to: method, headers, body (fresh placeholders)
     Show {
         /// Fixture name, e.g. pgyer.crashlog
+        #[arg(add = ArgValueCandidates::new(crate::complete::fixture_names))]
         name: String,
     },
 }
@@ -123,6 +125,7 @@ pub enum FixturesAction {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Fixture / event name, e.g. ebriza.configuration.changed
+    #[arg(add = ArgValueCandidates::new(crate::complete::fixture_names))]
     pub name: String,
 }
 
@@ -141,6 +144,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// Fixture to send (omit on a terminal to pick one interactively)
+    #[arg(add = ArgValueCandidates::new(crate::complete::fixture_names))]
     pub name: Option<String>,
 
     /// Receiver URL; repeat to fan out (one delivery per URL)
@@ -167,9 +171,13 @@ pub struct SendArgs {
     #[arg(long, value_name = "FILE[:ID]", conflicts_with = "name")]
     pub capture: Option<String>,
 
-    /// Print the exact request (method, URL, headers, body) and send nothing
+    /// Print the exact request (method, URL, headers, the body's exact bytes) and send nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    /// With --dry-run: indent the JSON body for reading (it is then not the bytes sent)
+    #[arg(long, requires = "dry_run")]
+    pub pretty: bool,
 
     /// One JSON object per delivery (or the load summary) on stdout, nothing else there
     #[arg(long)]
@@ -291,7 +299,7 @@ pub struct ListenArgs {
     pub port_file: Option<PathBuf>,
 
     /// Require every captured event to be one of these, and each of these to arrive (repeatable)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(crate::complete::fixture_names))]
     pub expect: Vec<String>,
 
     /// Verify signatures with --secret / --secret-env, under --scheme
@@ -309,7 +317,7 @@ pub struct DiffArgs {
     pub input: String,
 
     /// Event to compare against (default: detected from the payload)
-    #[arg(long, value_name = "NAME", conflicts_with = "schema")]
+    #[arg(long, value_name = "NAME", conflicts_with = "schema", add = ArgValueCandidates::new(crate::complete::fixture_names))]
     pub against: Option<String>,
 
     /// Validate against this JSON Schema file instead of a built-in event
@@ -354,8 +362,24 @@ pub struct SignArgs {
     pub timestamp: Option<i64>,
 
     /// Print the headers as one JSON object
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+
+    /// headers: `Name: value` lines (what `verify --headers FILE` reads); args: -H arguments; curl: a whole
+    /// curl command that POSTs the payload with them
+    #[arg(long, value_enum, default_value_t = SignFormat::Headers)]
+    pub format: SignFormat,
+
+    /// With --format curl: the URL to POST to
+    #[arg(long, value_name = "URL", default_value = "http://localhost:8080/")]
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignFormat {
+    Headers,
+    Args,
+    Curl,
 }
 
 #[derive(Debug, Args)]
@@ -369,6 +393,10 @@ pub struct VerifyArgs {
     /// A received header (repeatable)
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub header: Vec<String>,
+
+    /// Read the received headers from FILE: `Name: value` lines (as `sign` prints them) or a JSON object
+    #[arg(long, value_name = "FILE")]
+    pub headers: Option<PathBuf>,
 
     /// Accept timestamps this far from now (e.g. 5m); 0s disables the check
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]

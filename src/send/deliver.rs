@@ -78,18 +78,27 @@ pub fn client(timeout: Duration, pool: usize) -> Result<Client> {
 
 /// Checks a `--to` URL up front, so a typo is a usage error and nothing is sent.
 pub fn parse_url(text: &str) -> Result<Url> {
-    let url = Url::parse(text).map_err(|e| {
-        UserError::with_hint(
-            format!("--to {}: not a URL ({e})", sanitize(text)),
-            "write it in full, like http://localhost:3000/hooks",
-        )
-    })?;
+    let url = Url::parse(text)
+        .map_err(|e| UserError::with_hint(format!("--to {}: not a URL ({e})", sanitize(text)), url_hint(text)))?;
+    if url.cannot_be_a_base() || url.host().is_none() {
+        // `localhost:8080` parses as the scheme `localhost`; `127.0.0.1:8080` does not parse at all.
+        return Err(UserError::with_hint(format!("--to {}: not an http:// URL", sanitize(text)), url_hint(text)).into());
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(
             UserError::new(format!("--to {}: only http and https URLs can receive webhooks", sanitize(text))).into()
         );
     }
     Ok(url)
+}
+
+/// `did you mean http://localhost:8080?` for a URL written without its scheme.
+fn url_hint(text: &str) -> String {
+    if !text.contains("://") && !text.trim().is_empty() {
+        format!("did you mean http://{}?", sanitize(text.trim()))
+    } else {
+        "write it in full, like http://localhost:3000/hooks".to_string()
+    }
 }
 
 /// Converts prepared headers for reqwest; a header that HTTP cannot carry is a usage error.

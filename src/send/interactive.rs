@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::deliver::parse_url;
 use crate::error::UserError;
 use crate::fixtures::Catalog;
-use crate::output::sanitize;
+use crate::output::{sanitize, truncate};
 
 fn theme(color: bool) -> Box<dyn Theme> {
     if color {
@@ -26,8 +26,13 @@ fn prompt_failed(err: dialoguer::Error) -> anyhow::Error {
 /// A fuzzy picker over every fixture; `None` when the user pressed Esc.
 pub fn pick_fixture(catalog: &Catalog, color: bool) -> Result<Option<String>> {
     let fixtures: Vec<_> = catalog.iter().collect();
-    let labels: Vec<String> =
-        fixtures.iter().map(|f| format!("{}  {}", sanitize(&f.name), sanitize(&f.description))).collect();
+    // One row per fixture, cut to the terminal's width: a wrapped row would scroll the list away.
+    let width = usize::from(console::Term::stderr().size().1).saturating_sub(4).max(40);
+    let name_width = fixtures.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
+    let labels: Vec<String> = fixtures
+        .iter()
+        .map(|f| truncate(&format!("{:name_width$}  {}", sanitize(&f.name), sanitize(&f.description)), width))
+        .collect();
     let picked = FuzzySelect::with_theme(theme(color).as_ref())
         .with_prompt("Webhook to send (type to filter)")
         .items(&labels)

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use reqwest::{Client, Url};
 use serde_json::{json, Value};
 
@@ -130,9 +130,17 @@ impl Summary {
     }
 }
 
+/// The bar is drawn only when stderr is a terminal (the caller decides, from the context), so it is drawn
+/// on that terminal directly rather than through indicatif's own terminal check.
 fn progress_bar(total: u64) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} sent  {per_sec}  eta {eta}") {
+    let target = ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 10);
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} sent  {rate}  eta {eta}").map(|style| {
+        style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{}/s", crate::output::thousands(state.per_sec().round() as u64));
+        })
+    });
+    if let Ok(style) = style {
         bar.set_style(style);
     }
     bar

@@ -33,11 +33,28 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     let Some(source) = source(&mut args, &catalog, ctx)? else {
         return Ok(exit(EXIT_INTERRUPTED));
     };
+    let picked = args.name.is_none() && args.body.is_none() && args.capture.is_none();
+    let mut prompted = picked;
     if args.to.is_empty() && !args.dry_run {
         if !ctx.can_prompt() {
             return Err(UserError::with_hint("no receiver given", "pass --to URL (repeat it to fan out)").into());
         }
         args.to.push(interactive::ask_url(ctx.stderr_color)?);
+        prompted = true;
+    }
+    if prompted {
+        if let Source::Fixture(fixture) = &source {
+            let mut words = vec!["hookctl".to_string(), "send".into(), fixture.name.clone()];
+            for url in &args.to {
+                words.extend(["--to".to_string(), url.clone()]);
+            }
+            let style = Style { color: ctx.stderr_color };
+            errln(&format!(
+                "{} {}",
+                style.dim("to run it again without prompts:"),
+                sanitize(&crate::shell::join(&words))
+            ));
+        }
     }
     let urls: Vec<Url> = args.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
     let plan = Plan {
@@ -145,14 +162,25 @@ fn interactive_source(fixture: Fixture, ctx: &Context) -> Result<Source> {
     Ok(Source::Json { body, headers_from: Some(fixture) })
 }
 
+/// `--dry-run`: the request exactly as it would go on the wire. The body is its exact bytes (what a
+/// signature covers), unless `--pretty` asks for it indented; on a terminal, control characters are escaped.
 fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], args: &SendArgs, ctx: &Context) -> Result<()> {
     let targets: Vec<Option<&Url>> = if urls.is_empty() { vec![None] } else { urls.iter().map(Some).collect() };
     for (i, url) in targets.into_iter().enumerate() {
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
         if args.json {
             json_line(&request_json(&prepared, url));
-        } else {
+        } else if args.pretty {
             out(&request_text(&prepared, url, ctx.stdout_color));
+        } else {
+            let body = format!("{}\n", sanitize_block(&String::from_utf8_lossy(&prepared.body)));
+            out(&crate::browse::request_text(
+                &prepared.method,
+                url.map(Url::as_str),
+                &prepared.headers,
+                &body,
+                ctx.stdout_color,
+            ));
         }
     }
     Ok(())
@@ -162,10 +190,16 @@ fn headers_json(headers: &[(String, String)]) -> Value {
     Value::Object(headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect())
 }
 
+/// `{"method", "url", "headers", "body", "body_text", "body_bytes"}`: `body` as JSON for `jq`, `body_text` the
+/// exact bytes sent (when they are UTF-8).
 fn request_json(prepared: &Prepared, url: Option<&Url>) -> Value {
+    let text = std::str::from_utf8(&prepared.body).ok();
     let body = serde_json::from_slice(&prepared.body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&prepared.body).into()));
-    json!({"method": prepared.method, "url": url.map(Url::as_str), "headers": headers_json(&prepared.headers), "body": body})
+    json!({
+        "method": prepared.method, "url": url.map(Url::as_str), "headers": headers_json(&prepared.headers),
+        "body": body, "body_text": text, "body_bytes": prepared.body.len(),
+    })
 }
 
 fn request_text(prepared: &Prepared, url: Option<&Url>, color: bool) -> String {
@@ -201,7 +235,7 @@ async fn send_each(plan: Plan, first: Prepared, urls: Vec<Url>, args: &SendArgs,
     for task in tasks {
         let delivery = task.await?;
         all_ok &= delivery.ok();
-        report(&delivery, plan.provider(), args, ctx);
+        report(&delivery, &plan, args, ctx);
     }
     Ok(exit(if all_ok { EXIT_OK } else { EXIT_FAILED }))
 }
@@ -210,10 +244,12 @@ fn prefixed(mark: char, text: &str) -> String {
     text.trim_end().lines().map(|l| format!("{mark} {l}")).collect::<Vec<_>>().join("\n")
 }
 
-fn report(delivery: &Delivery, provider: Option<&str>, args: &SendArgs, ctx: &Context) {
+fn report(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context) {
+    let provider = plan.provider();
     let elapsed_ms = (delivery.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
     if args.json {
         json_line(&json!({
+            "event": plan.label(),
             "url": delivery.url,
             "status": delivery.status,
             "ok": delivery.ok(),
@@ -224,7 +260,10 @@ fn report(delivery: &Delivery, provider: Option<&str>, args: &SendArgs, ctx: &Co
         }));
     } else {
         let out_style = Style { color: ctx.stdout_color };
-        let url = sanitize(&delivery.url);
+        let url = match plan.label() {
+            Some(label) => format!("{} → {}", sanitize(label), sanitize(&delivery.url)),
+            None => sanitize(&delivery.url).into_owned(),
+        };
         let line = match (&delivery.failure, delivery.status) {
             (Some((_, message)), _) => {
                 format!("{}  {elapsed_ms} ms  {url}  {}", out_style.bad("ERR"), sanitize(message))

@@ -28,6 +28,8 @@ pub enum Source {
         method: String,
         headers: Vec<(String, String)>,
         body: Vec<u8>,
+        /// The event `listen` recognised in it, if any.
+        event: Option<String>,
     },
 }
 
@@ -53,6 +55,16 @@ impl Plan {
             Source::Fixture(f) => Some(&f.provider),
             Source::Json { headers_from: Some(f), .. } => Some(&f.provider),
             _ => None,
+        }
+    }
+
+    /// What is being sent, for the result line: the fixture's name, or the event a capture was.
+    pub fn label(&self) -> Option<&str> {
+        match &self.source {
+            Source::Fixture(f) => Some(&f.name),
+            Source::Json { headers_from: Some(f), .. } => Some(&f.name),
+            Source::Json { headers_from: None, .. } => None,
+            Source::Capture { event, .. } => event.as_deref(),
         }
     }
 
@@ -83,7 +95,7 @@ impl Plan {
                 };
                 Rendered { method, headers, body }
             }
-            Source::Capture { method, headers, body } => return self.finish_capture(method, headers, body),
+            Source::Capture { method, headers, body, .. } => return self.finish_capture(method, headers, body),
         };
         for (name, value) in &self.headers {
             rendered.set_header(name, value);
@@ -134,7 +146,8 @@ impl Plan {
 pub fn from_capture(captured: capture::Captured) -> Source {
     let method = captured.record["method"].as_str().unwrap_or("POST").to_string();
     let headers = capture::headers(&captured.record);
-    Source::Capture { method, headers, body: captured.body }
+    let event = captured.record["event"].as_str().map(String::from);
+    Source::Capture { method, headers, body: captured.body, event }
 }
 
 #[cfg(test)]
@@ -181,6 +194,7 @@ mod tests {
                 method: "PUT".into(),
                 headers: vec![("content-length".into(), "9".into()), ("x-a".into(), "1".into())],
                 body: b"{ \"a\": 1 }".to_vec(),
+                event: None,
             },
             sets: vec![],
             headers: vec![],

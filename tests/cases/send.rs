@@ -125,7 +125,8 @@ fn bad_input_exits_2_and_sends_nothing() {
         (vec!["--body", "/nonexistent/file.json"], "no such file"),
         (vec!["--body", broken.to_str().unwrap()], "is not valid JSON"),
         (vec!["pgyer.nope"], "no fixture named"),
-        (vec!["pgyer.feedback", "--to", "localhost:3000"], "only http and https"),
+        (vec!["pgyer.feedback", "--to", "localhost:3000"], "did you mean http://localhost:3000?"),
+        (vec!["pgyer.feedback", "--to", "ftp://host/x"], "only http and https"),
     ];
     for (args, message) in cases {
         let mut cmd = hookctl();
