@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::capture;
 use crate::doc::Doc;
 use crate::error::UserError;
-use crate::output::{sanitize, truncate};
+use crate::output::{caret_snippet, sanitize};
 
 /// What an input argument turned out to be.
 pub struct Input {
@@ -76,13 +76,11 @@ pub fn parse_doc(bytes: &[u8], label: &str) -> Result<Doc> {
 
 fn invalid_json(err: &serde_json::Error, bytes: &[u8], label: &str) -> anyhow::Error {
     let line_text = bytes.split(|b| *b == b'\n').nth(err.line().saturating_sub(1)).unwrap_or_default();
-    let line_text = line_text.strip_suffix(b"\r").unwrap_or(line_text);
     let line_text = String::from_utf8_lossy(&line_text[..line_text.len().min(4096)]);
-    let shown = truncate(&sanitize(&line_text), 120);
-    let caret = " ".repeat(err.column().saturating_sub(1).min(120));
+    let [shown, caret] = caret_snippet(&line_text, 1, err.column());
     UserError::with_hint(
         format!("{} is not valid JSON: {err}", sanitize(label)),
-        format!("line {}, column {}:\n  {shown}\n  {caret}^", err.line(), err.column()),
+        format!("line {}, column {}:\n  {shown}\n  {caret}", err.line(), err.column()),
     )
     .into()
 }

@@ -2,13 +2,14 @@
 //! Called only when stdin and stderr are terminals; nothing is remembered on disk.
 use anyhow::Result;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use console::{Key, Term};
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-use dialoguer::{Confirm, FuzzySelect, Input, MultiSelect, Select};
+use dialoguer::{Confirm, Input, MultiSelect, Select};
 use serde_json::{Map, Value};
 
 use super::deliver::parse_url;
 use crate::error::UserError;
-use crate::fixtures::Catalog;
+use crate::fixtures::{Catalog, Fixture};
 use crate::output::{sanitize, truncate};
 
 fn theme(color: bool) -> Box<dyn Theme> {
@@ -23,23 +24,82 @@ fn prompt_failed(err: dialoguer::Error) -> anyhow::Error {
     UserError::new(format!("prompt failed: {err}")).into()
 }
 
-/// A fuzzy picker over every fixture; `None` when the user pressed Esc.
+/// The fixtures that match what was typed: every word is in the name or the description (case-insensitive),
+/// names that match coming first. `crash` leaves the crash logs; `uninstall` finds Ebriza's uninstall by its
+/// description as well as its name.
+pub fn filter<'a>(fixtures: &[&'a Fixture], query: &str) -> Vec<&'a Fixture> {
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    let mut by_name = Vec::new();
+    let mut by_description = Vec::new();
+    for fixture in fixtures {
+        let (name, description) = (fixture.name.to_lowercase(), fixture.description.to_lowercase());
+        if words.iter().all(|w| name.contains(w.as_str())) {
+            by_name.push(*fixture);
+        } else if words.iter().all(|w| name.contains(w.as_str()) || description.contains(w.as_str())) {
+            by_description.push(*fixture);
+        }
+    }
+    by_name.extend(by_description);
+    by_name
+}
+
+/// A picker over every fixture, filtered as you type (see [`filter`]); one row per fixture, cut to the
+/// terminal's width so a row never wraps. `None` when the user pressed Esc.
 pub fn pick_fixture(catalog: &Catalog, color: bool) -> Result<Option<String>> {
-    let fixtures: Vec<_> = catalog.iter().collect();
-    // One row per fixture, cut to the terminal's width: a wrapped row would scroll the list away.
-    let width = usize::from(console::Term::stderr().size().1).saturating_sub(4).max(40);
+    let fixtures: Vec<&Fixture> = catalog.iter().collect();
+    let term = Term::stderr();
+    let style = crate::output::Style { color };
     let name_width = fixtures.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
-    let labels: Vec<String> = fixtures
-        .iter()
-        .map(|f| truncate(&format!("{:name_width$}  {}", sanitize(&f.name), sanitize(&f.description)), width))
-        .collect();
-    let picked = FuzzySelect::with_theme(theme(color).as_ref())
-        .with_prompt("Webhook to send (type to filter)")
-        .items(&labels)
-        .default(0)
-        .interact_opt()
-        .map_err(prompt_failed)?;
-    Ok(picked.map(|i| fixtures[i].name.clone()))
+    let (mut query, mut selected) = (String::new(), 0usize);
+    let _ = term.hide_cursor();
+    let picked = loop {
+        let (rows, columns) = term.size();
+        let width = usize::from(columns).saturating_sub(3).max(20);
+        let shown = usize::from(rows).saturating_sub(2).clamp(3, 20);
+        let matches = filter(&fixtures, &query);
+        selected = selected.min(matches.len().saturating_sub(1));
+        let first = selected.saturating_sub(shown - 1);
+        let mut lines = vec![format!(
+            "{} {}",
+            style.bold("Webhook to send (type to filter, ↑↓ Enter, Esc to leave):"),
+            sanitize(&query)
+        )];
+        for (i, fixture) in matches.iter().enumerate().skip(first).take(shown) {
+            let row = truncate(
+                &format!("{:name_width$}  {}", sanitize(&fixture.name), sanitize(&fixture.description)),
+                width,
+            );
+            lines.push(if i == selected { format!("> {}", style.ok(&row)) } else { format!("  {row}") });
+        }
+        if matches.is_empty() {
+            lines.push(style.dim("  (nothing matches)"));
+        }
+        term.write_str(&lines.join("\n")).map_err(prompt_io)?;
+        let key = term.read_key().map_err(prompt_io)?;
+        term.clear_line().map_err(prompt_io)?;
+        term.clear_last_lines(lines.len() - 1).map_err(prompt_io)?;
+        match key {
+            Key::Char(c) if !c.is_control() => {
+                query.push(c);
+                selected = 0;
+            }
+            Key::Backspace => {
+                query.pop();
+                selected = 0;
+            }
+            Key::ArrowUp => selected = selected.saturating_sub(1),
+            Key::ArrowDown | Key::Tab => selected += 1,
+            Key::Enter if !matches.is_empty() => break Some(matches[selected].name.clone()),
+            Key::Escape => break None,
+            _ => {}
+        }
+    };
+    let _ = term.show_cursor();
+    Ok(picked)
+}
+
+fn prompt_io(err: std::io::Error) -> anyhow::Error {
+    UserError::new(format!("prompt failed: {err}")).into()
 }
 
 pub fn ask_url(color: bool) -> Result<String> {
@@ -166,6 +226,18 @@ fn example_date(theme: &dyn Theme, name: &str, current: &str) -> Result<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typing_filters_on_names_then_descriptions() {
+        let catalog = Catalog::builtin();
+        let all: Vec<&Fixture> = catalog.iter().collect();
+        let names = |q: &str| filter(&all, q).iter().map(|f| f.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names("crash"), ["pgyer.crashlog", "pgyer.crashlog.zh"]);
+        assert_eq!(names("CRASH zh"), ["pgyer.crashlog.zh"]);
+        assert!(names("stack").contains(&"pgyer.crashlog".to_string()), "descriptions count too");
+        assert_eq!(names("").len(), all.len());
+        assert!(names("nothing-like-this").is_empty());
+    }
 
     #[test]
     fn iso_dates_are_stored_in_utc() {
