@@ -347,6 +347,36 @@ pub fn read(path: &Path, id: Option<u64>) -> Result<Captured> {
     find_in(BufReader::new(file), id).map_err(|e| UserError::new(format!("{}: {e}", path.display())).into())
 }
 
+/// What appending to an existing capture file needs: the id after the last complete record, and whether the
+/// file ends inside a line (a record torn by a crash or a full disk) that must be fenced off with a newline
+/// before anything is appended, so a new record is never glued onto half an old one.
+pub struct SaveFileState {
+    pub next_id: u64,
+    pub torn_tail: bool,
+}
+
+/// Reads the end of a capture file (the last 1 MiB; ids only grow, so the last complete record has the
+/// largest) to find where numbering goes on and whether its last line is torn.
+pub fn save_file_state(file: &mut fs::File) -> std::io::Result<SaveFileState> {
+    use std::io::{Read, Seek, SeekFrom};
+    let length = file.seek(SeekFrom::End(0))?;
+    let start = length.saturating_sub(1 << 20);
+    file.seek(SeekFrom::Start(start))?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail)?;
+    let torn_tail = tail.last().is_some_and(|b| *b != b'\n');
+    let complete = match tail.iter().rposition(|b| *b == b'\n') {
+        Some(end) => &tail[..end],
+        None => &[][..],
+    };
+    let last_id = complete
+        .split(|b| *b == b'\n')
+        .rev()
+        .filter_map(|line| std::str::from_utf8(line).ok().and_then(RecordHead::of))
+        .find_map(|head| head.id);
+    Ok(SaveFileState { next_id: last_id.map_or(1, |id| id + 1), torn_tail })
+}
+
 /// Picks a record out of NDJSON text (skipping a torn last line).
 #[cfg(test)]
 fn find(text: &str, id: Option<u64>) -> Result<Captured, String> {

@@ -42,6 +42,14 @@ impl Secret {
     /// The HMAC key for a scheme: `standard`/`svix` base64-decode after `whsec_` (a secret without the prefix
     /// is raw bytes); `github`/`stripe` use the string exactly as given, as those providers' libraries do.
     pub fn for_scheme(text: &str, scheme: Scheme) -> Result<Secret> {
+        // An empty key signs with nothing anyone could not forge: refuse it, whatever form it takes.
+        if text.trim().is_empty() || text.strip_prefix("whsec_").is_some_and(|k| k.trim().is_empty()) {
+            return Err(UserError::with_hint(
+                "the signing secret is empty",
+                "pass the real secret (whsec_… for Standard Webhooks and Svix, the shared string for GitHub and Stripe)",
+            )
+            .into());
+        }
         match (scheme, text.strip_prefix("whsec_")) {
             (Scheme::Standard | Scheme::Svix, Some(encoded)) => B64
                 .decode(encoded)

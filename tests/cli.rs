@@ -9,6 +9,8 @@ mod first_minutes;
 mod fixtures;
 #[path = "cases/listen.rs"]
 mod listen;
+#[path = "cases/reliability.rs"]
+mod reliability;
 #[path = "cases/send.rs"]
 mod send;
 #[path = "cases/shipping.rs"]

@@ -44,15 +44,12 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         );
     }
     let settings = settings(&args, expect, ctx)?;
-    let save = match &args.save {
-        Some(path) => Some(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| UserError::new(format!("cannot open --save file {}: {e}", path.display())))?,
-        ),
-        None => None,
+    let (save, first_id, torn) = match &args.save {
+        Some(path) => {
+            let (file, first_id, torn) = open_save_file(path)?;
+            (Some(file), first_id, torn)
+        }
+        None => (None, 1, false),
     };
     let listener = bind(&args.host, args.port)?;
     let address = listener.local_addr()?;
@@ -71,13 +68,21 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
             address.ip()
         ));
     }
+    if torn {
+        let path = args.save.as_deref().map(Path::display);
+        errln(&format!(
+            "{} {} ended in a torn record (a crash or a full disk?); it is fenced off with a newline and readers skip it",
+            style.warn("warning:"),
+            path.map(|p| p.to_string()).unwrap_or_default()
+        ));
+    }
     crate::browse::warn_skipped(&catalog, ctx);
     let (schemas, problems) = SchemaSet::compile(&catalog);
     for problem in problems {
         errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem)));
     }
     let examiner = Examiner { catalog, schemas, signing, tolerance: signing::DEFAULT_TOLERANCE };
-    let shared = Shared::new(settings, examiner, save);
+    let shared = Shared::new(settings, examiner, save, first_id);
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let stop = runtime.block_on(server::serve(shared.clone(), listener))?;
@@ -118,6 +123,20 @@ fn bind(host: &str, port: u16) -> Result<TcpListener> {
         };
         UserError::with_hint(message, hint).into()
     })
+}
+
+/// Opens `--save` for appending. An existing file goes on where it ended: ids continue after its last record
+/// (so `FILE:ID` stays unique), and a torn last line is closed with a newline first (said on stderr), so the
+/// next record starts on a line of its own and every reader can skip the torn one.
+fn open_save_file(path: &Path) -> Result<(std::fs::File, u64, bool)> {
+    use std::io::Write;
+    let cannot = |e: std::io::Error| UserError::new(format!("cannot open --save file {}: {e}", path.display()));
+    let mut file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(cannot)?;
+    let state = crate::capture::save_file_state(&mut file).map_err(cannot)?;
+    if state.torn_tail {
+        file.write_all(b"\n").and_then(|()| file.flush()).map_err(cannot)?;
+    }
+    Ok((file, state.next_id, state.torn_tail))
 }
 
 fn write_port_file(path: &Path, port: u16) -> Result<()> {

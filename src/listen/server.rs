@@ -68,14 +68,14 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(settings: Settings, examiner: Examiner, save: Option<File>) -> Arc<Shared> {
+    pub fn new(settings: Settings, examiner: Examiner, save: Option<File>, first_id: u64) -> Arc<Shared> {
         let (shutdown, _) = watch::channel(false);
         Arc::new(Shared {
             settings,
             examiner,
             save: save.map(BatchWriter::new),
             stdout: BatchWriter::new(std::io::stdout()),
-            next_id: AtomicU64::new(1),
+            next_id: AtomicU64::new(first_id),
             tally: Mutex::new(Tally::default()),
             stop: Mutex::new(None),
             shutdown,
