@@ -277,9 +277,25 @@ pub struct ListenArgs {
     #[arg(long, value_name = "URL")]
     pub forward_to: Option<String>,
 
-    /// Append each request as one JSON line (NDJSON), flushed before the answer is sent
+    /// Append each request as one JSON line (NDJSON), written before the answer is sent
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+
+    /// With --save: flush each capture to the disk (fsync) before answering, so it survives a power cut too
+    #[arg(long, requires = "save")]
+    pub fsync: bool,
+
+    /// Close a connection that sends no request for this long (idle keep-alive, or headers too slow)
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// Answer 408 and close when a request's body has not all arrived this long after its headers
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
+
+    /// Open connections served at once; past it new ones get 503 (also kept below the open-files limit)
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = parse_at_least_one)]
+    pub max_connections: u64,
 
     /// Exit after N requests (CI mode)
     #[arg(long, value_name = "N", value_parser = parse_at_least_one)]

@@ -1,5 +1,6 @@
 //! `hookctl listen`: a local capture server that shows, checks, keeps and answers every webhook.
 mod batch;
+mod display;
 mod examine;
 mod forward;
 mod server;
@@ -47,7 +48,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     let (save, first_id, torn) = match &args.save {
         Some(path) => {
             let (file, first_id, torn) = open_save_file(path)?;
-            (Some(file), first_id, torn)
+            (Some((path.clone(), batch::SaveFile::new(file, args.fsync))), first_id, torn)
         }
         None => (None, 1, false),
     };
@@ -88,9 +89,11 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     let stop = runtime.block_on(server::serve(shared.clone(), listener))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
 
+    // What stdout has not taken by now (a reader that stopped reading) is dropped, not waited for.
+    shared.display.finish(std::time::Duration::from_secs(2));
     let tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let code = tally.exit_code(stop, &shared.settings.expect);
-    report(&tally, stop, &shared.settings, ctx);
+    report(&tally, stop, shared.display.dropped(), &shared.settings, ctx);
     Ok(exit(code))
 }
 
@@ -132,6 +135,10 @@ fn open_save_file(path: &Path) -> Result<(std::fs::File, u64, bool)> {
     use std::io::Write;
     let cannot = |e: std::io::Error| UserError::new(format!("cannot open --save file {}: {e}", path.display()));
     let mut file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(cannot)?;
+    if !file.metadata().map_err(cannot)?.is_file() {
+        // A device or a pipe (/dev/null, /dev/full): nothing to read back, nothing to continue.
+        return Ok((file, 1, false));
+    }
     let state = crate::capture::save_file_state(&mut file).map_err(cannot)?;
     if state.torn_tail {
         file.write_all(b"\n").and_then(|()| file.flush()).map_err(cannot)?;
@@ -203,10 +210,39 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         },
         expect,
         require_signature: args.require_signature,
+        idle_timeout: args.idle_timeout,
+        body_timeout: args.body_timeout,
+        max_connections: connection_limit(args.max_connections),
     })
 }
 
-fn report(tally: &tally::Tally, stop: tally::Stop, settings: &Settings, ctx: &Context) {
+/// --max-connections, lowered to leave room under the open-files limit (`ulimit -n`) for the save file,
+/// stdout, the forwarding client and the listener itself: past the limit a client gets a clear 503 rather
+/// than an accept loop out of descriptors.
+fn connection_limit(asked: u64) -> usize {
+    const RESERVED: u64 = 64;
+    let asked = usize::try_from(asked).unwrap_or(usize::MAX);
+    match open_files_limit() {
+        Some(files) => asked.min(usize::try_from(files.saturating_sub(RESERVED).max(8)).unwrap_or(usize::MAX)),
+        None => asked,
+    }
+}
+
+#[cfg(unix)]
+#[allow(clippy::useless_conversion)] // rlim_t is u64 on most targets, not all
+fn open_files_limit() -> Option<u64> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes into the struct it is given and reads nothing else.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    (ok && limit.rlim_cur != libc::RLIM_INFINITY).then_some(u64::from(limit.rlim_cur))
+}
+
+#[cfg(not(unix))]
+fn open_files_limit() -> Option<u64> {
+    None
+}
+
+fn report(tally: &tally::Tally, stop: tally::Stop, dropped: u64, settings: &Settings, ctx: &Context) {
     let style = Style { color: ctx.stderr_color };
     let why = match stop {
         tally::Stop::CountReached => "done".to_string(),
@@ -216,10 +252,21 @@ fn report(tally: &tally::Tally, stop: tally::Stop, settings: &Settings, ctx: &Co
         }
         tally::Stop::TimeUp => "time's up".to_string(),
         tally::Stop::Interrupted => "stopped".to_string(),
+        tally::Stop::OutputClosed => "stdout closed".to_string(),
     };
     errln(&format!("{why}: {}", tally.summary()));
+    if dropped > 0 {
+        errln(&format!(
+            "  {} {dropped} display lines dropped: stdout did not keep up (every capture was saved and answered)",
+            style.warn("!")
+        ));
+    }
     for failure in &tally.failures {
         errln(&format!("  {} {}", style.bad("✗"), sanitize(failure)));
+    }
+    let unlisted = tally.failed.saturating_sub(tally.failures.len() as u64);
+    if unlisted > 0 {
+        errln(&format!("  {} … and {unlisted} more", style.bad("✗")));
     }
     if matches!(stop, tally::Stop::CountReached | tally::Stop::TimeUp) {
         for name in tally.missing(&settings.expect) {

@@ -1,9 +1,9 @@
 //! The capture server: hyper HTTP/1.1 on tokio. Each connection is its own task, so a slow or idle client
 //! never blocks another; every request is examined, saved (flushed) *before* it is answered, shown, counted.
 use std::convert::Infallible;
-use std::fs::File;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,7 +18,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::batch::BatchWriter;
+use super::batch::{BatchWriter, SaveFile};
+use super::display::{DisplayQueue, Queued, QUEUE_BYTES};
 use super::examine::Examiner;
 use super::forward;
 use super::show;
@@ -53,46 +54,86 @@ pub struct Settings {
     pub time_limit: Option<(Duration, Stop)>,
     pub expect: Vec<Expectation>,
     pub require_signature: bool,
+    /// Idle keep-alive connections and slow headers are closed after this.
+    pub idle_timeout: Duration,
+    /// A body that has not all arrived this long after its headers gets 408.
+    pub body_timeout: Duration,
+    /// Connections served at once (already lowered to fit the open-files limit).
+    pub max_connections: usize,
+}
+
+/// Why the server stops, shared with the display thread (which stops it when stdout is closed).
+pub struct StopSignal {
+    reason: Mutex<Option<Stop>>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl StopSignal {
+    /// Records why the server stops (the first reason wins) and tells every task.
+    pub fn stop(&self, why: Stop) {
+        let mut reason = self.reason.lock().unwrap_or_else(|e| e.into_inner());
+        if reason.is_none() {
+            *reason = Some(why);
+        }
+        self.shutdown.send_replace(true);
+    }
+}
+
+/// Where `--save` goes, and whether saving is failing right now (said once when it starts, once when it
+/// ends).
+pub struct Store {
+    pub path: PathBuf,
+    writer: BatchWriter<SaveFile>,
+    failing: AtomicBool,
 }
 
 /// What every connection task shares.
 pub struct Shared {
     pub settings: Settings,
     pub examiner: Examiner,
-    pub save: Option<BatchWriter<File>>,
-    stdout: BatchWriter<std::io::Stdout>,
+    pub store: Option<Store>,
+    pub display: DisplayQueue,
     next_id: AtomicU64,
     pub tally: Mutex<Tally>,
-    stop: Mutex<Option<Stop>>,
-    shutdown: watch::Sender<bool>,
+    signal: Arc<StopSignal>,
+    /// Said once: the open-files or --max-connections limit was reached.
+    full_warned: AtomicBool,
 }
 
 impl Shared {
-    pub fn new(settings: Settings, examiner: Examiner, save: Option<File>, first_id: u64) -> Arc<Shared> {
+    pub fn new(
+        settings: Settings,
+        examiner: Examiner,
+        save: Option<(PathBuf, SaveFile)>,
+        first_id: u64,
+    ) -> Arc<Shared> {
         let (shutdown, _) = watch::channel(false);
+        let signal = Arc::new(StopSignal { reason: Mutex::new(None), shutdown });
+        let closed = signal.clone();
+        // Nobody reads stdout any more: everything up to here is saved; stop as if interrupted, quietly.
+        let display = DisplayQueue::start(std::io::stdout(), QUEUE_BYTES, move || closed.stop(Stop::OutputClosed));
         Arc::new(Shared {
             settings,
             examiner,
-            save: save.map(BatchWriter::new),
-            stdout: BatchWriter::new(std::io::stdout()),
+            store: save.map(|(path, file)| Store {
+                path,
+                writer: BatchWriter::new(file),
+                failing: AtomicBool::new(false),
+            }),
+            display,
             next_id: AtomicU64::new(first_id),
             tally: Mutex::new(Tally::default()),
-            stop: Mutex::new(None),
-            shutdown,
+            signal,
+            full_warned: AtomicBool::new(false),
         })
     }
 
-    /// Records why the server stops (the first reason wins) and tells every task.
     fn stop(&self, why: Stop) {
-        let mut stop = self.stop.lock().unwrap_or_else(|e| e.into_inner());
-        if stop.is_none() {
-            *stop = Some(why);
-        }
-        self.shutdown.send_replace(true);
+        self.signal.stop(why);
     }
 
     pub fn stop_reason(&self) -> Stop {
-        self.stop.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(Stop::Interrupted)
+        self.signal.reason.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(Stop::Interrupted)
     }
 }
 
@@ -110,7 +151,7 @@ pub async fn serve(shared: Arc<Shared>, listener: std::net::TcpListener) -> std:
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let live = Arc::new(AtomicUsize::new(0));
-    let mut shutdown = shared.shutdown.subscribe();
+    let mut shutdown = shared.signal.shutdown.subscribe();
     if let Some((limit, why)) = shared.settings.time_limit {
         let shared = shared.clone();
         tokio::spawn(async move {
@@ -122,8 +163,18 @@ pub async fn serve(shared: Arc<Shared>, listener: std::net::TcpListener) -> std:
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, remote)) = accepted else { continue };
+                let (stream, remote) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        accept_failed(&shared, &err).await;
+                        continue;
+                    }
+                };
                 let _ = stream.set_nodelay(true);
+                if live.load(Ordering::SeqCst) >= shared.settings.max_connections {
+                    tokio::spawn(turn_away(shared.clone(), stream));
+                    continue;
+                }
                 live.fetch_add(1, Ordering::SeqCst);
                 let guard = Live(live.clone());
                 tokio::spawn(connection(shared.clone(), stream, remote, guard));
@@ -157,15 +208,73 @@ async fn watch_signals(shared: Arc<Shared>) {
     shared.stop(Stop::Interrupted);
 }
 
+/// An accept that failed. Out of descriptors (EMFILE/ENFILE), accepting again at once would fail again and
+/// spin the CPU: wait for connections to close instead, and say so once.
+async fn accept_failed(shared: &Shared, err: &std::io::Error) {
+    let out_of_files = matches!(err.raw_os_error(), Some(code) if code == EMFILE || code == ENFILE);
+    if out_of_files {
+        if !shared.full_warned.swap(true, Ordering::SeqCst) {
+            let style = Style { color: shared.settings.stderr_color };
+            errln(&format!(
+                "{} out of file descriptors ({err}); new connections wait until some close (raise `ulimit -n` or lower --max-connections)",
+                style.warn("warning:")
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    } else {
+        // A connection reset before it was accepted, or a transient error: try again shortly.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[cfg(unix)]
+const EMFILE: i32 = libc::EMFILE;
+#[cfg(unix)]
+const ENFILE: i32 = libc::ENFILE;
+#[cfg(not(unix))]
+const EMFILE: i32 = 24;
+#[cfg(not(unix))]
+const ENFILE: i32 = 23;
+
+/// Past --max-connections: a 503 that says why, then the connection is closed. Whatever the client sent
+/// is read (briefly) first, so closing does not reset the connection before the answer is read.
+async fn turn_away(shared: Arc<Shared>, mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let max = shared.settings.max_connections;
+    if !shared.full_warned.swap(true, Ordering::SeqCst) {
+        let style = Style { color: shared.settings.stderr_color };
+        errln(&format!(
+            "{} {max} connections open (--max-connections); answering 503 to new ones until some close",
+            style.warn("warning:")
+        ));
+    }
+    shared.tally.lock().unwrap_or_else(|e| e.into_inner()).turned_away += 1;
+    let body =
+        json!({"ok": false, "error": format!("too many open connections (over {max}); retry shortly")}).to_string();
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut scratch = [0u8; 4096];
+    let _ = tokio::time::timeout(Duration::from_millis(50), stream.read(&mut scratch)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await?;
+        while stream.read(&mut scratch).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
+}
+
 async fn connection(shared: Arc<Shared>, stream: tokio::net::TcpStream, remote: SocketAddr, _live: Live) {
-    let mut shutdown = shared.shutdown.subscribe();
+    let mut shutdown = shared.signal.shutdown.subscribe();
     let service = {
         let shared = shared.clone();
         service_fn(move |request| handle(shared.clone(), remote, request))
     };
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+        .header_read_timeout(shared.settings.idle_timeout)
         .serve_connection(TokioIo::new(stream), service);
     let mut conn = std::pin::pin!(conn);
     if *shutdown.borrow_and_update() {
@@ -189,36 +298,69 @@ fn content_length(request: &Request<Incoming>) -> Option<u64> {
     request.headers().get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
+/// A request that is not captured: said on stderr, counted, answered with `status`.
+fn reject(shared: &Shared, status: StatusCode, why: &str, remote: SocketAddr) -> Response<Full<Bytes>> {
+    let style = Style { color: shared.settings.stderr_color };
+    errln(&format!("{} {}: {why} from {remote}, not captured", style.warn("rejected:"), status.as_u16()));
+    shared.tally.lock().unwrap_or_else(|e| e.into_inner()).reject(status.as_u16());
+    json_response(status, json!({"ok": false, "error": why}))
+}
+
+/// Reads the whole body: at most --max-body bytes, within --body-timeout of the headers.
+async fn read_body(
+    shared: &Shared,
+    request: Request<Incoming>,
+    remote: SocketAddr,
+) -> Result<(hyper::http::request::Parts, Bytes), Response<Full<Bytes>>> {
+    let max = shared.settings.max_body;
+    if request.method() == hyper::Method::CONNECT {
+        let mut refused = reject(shared, StatusCode::METHOD_NOT_ALLOWED, "CONNECT (hookctl is not a proxy)", remote);
+        refused
+            .headers_mut()
+            .insert(hyper::header::ALLOW, HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"));
+        return Err(refused);
+    }
+    if let Some(length) = content_length(&request).filter(|l| *l > max) {
+        return Err(reject(
+            shared,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("body of {length} bytes over --max-body {max} bytes"),
+            remote,
+        ));
+    }
+    let (parts, body) = request.into_parts();
+    let limit = shared.settings.body_timeout;
+    match tokio::time::timeout(limit, Limited::new(body, max as usize).collect()).await {
+        Ok(Ok(collected)) => Ok((parts, collected.to_bytes())),
+        Ok(Err(err)) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(reject(
+            shared,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("body (chunked) over --max-body {max} bytes"),
+            remote,
+        )),
+        Ok(Err(err)) => Err(json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"ok": false, "error": format!("could not read the body: {err}")}),
+        )),
+        Err(_) => {
+            let why =
+                format!("body not complete {} after its headers (--body-timeout)", humantime::format_duration(limit));
+            let mut cut = reject(shared, StatusCode::REQUEST_TIMEOUT, &why, remote);
+            cut.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+            Err(cut)
+        }
+    }
+}
+
+/// One request, as a pipeline: read, examine, save, show and count, answer.
 async fn handle(
     shared: Arc<Shared>,
     remote: SocketAddr,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let max = shared.settings.max_body;
-    let too_large = |shown: String| {
-        let style = Style { color: shared.settings.stderr_color };
-        errln(&format!(
-            "{} 413: body {shown} over --max-body {max} bytes from {remote}, not captured",
-            style.warn("rejected:")
-        ));
-        shared.tally.lock().unwrap_or_else(|e| e.into_inner()).rejected += 1;
-        json_response(StatusCode::PAYLOAD_TOO_LARGE, json!({"ok": false, "error": format!("body over {max} bytes")}))
-    };
-    if let Some(length) = content_length(&request).filter(|l| *l > max) {
-        return Ok(too_large(format!("of {length} bytes")));
-    }
-    let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, max as usize).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            return Ok(too_large("(chunked)".into()));
-        }
-        Err(err) => {
-            return Ok(json_response(
-                StatusCode::BAD_REQUEST,
-                json!({"ok": false, "error": format!("could not read the body: {err}")}),
-            ));
-        }
+    let (parts, body) = match read_body(&shared, request, remote).await {
+        Ok(read) => read,
+        Err(refused) => return Ok(refused),
     };
     let arrived = Arrived {
         id: shared.next_id.fetch_add(1, Ordering::SeqCst),
@@ -237,15 +379,8 @@ async fn handle(
     let examined = shared.examiner.examine(&arrived);
     let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
 
-    if let Err(err) = save(&shared, &line).await {
-        errln(&format!(
-            "hookctl: error: could not save request #{}: {err}; answering 500 so the sender knows",
-            arrived.id
-        ));
-        return Ok(json_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"ok": false, "error": "capture not saved"}),
-        ));
+    if let Err(refused) = save(&shared, arrived.id, &line).await {
+        return Ok(refused);
     }
     let signature_ok = examined.signature.as_ref().map(|c| c.is_valid());
     let refused = shared.settings.require_signature && signature_ok != Some(true);
@@ -273,22 +408,49 @@ async fn handle(
     Ok(answer(&shared.settings.answer, arrived.id))
 }
 
-/// Appends the record to `--save` and returns once it is written and flushed.
-async fn save(shared: &Shared, line: &str) -> std::io::Result<()> {
-    let Some(save) = &shared.save else { return Ok(()) };
+/// Appends the record to `--save` and returns once it is written. A capture that cannot be saved is
+/// answered 500 (never a 2xx for something not kept); stderr says so when saving starts failing and again
+/// when it works again, not once per request.
+async fn save(shared: &Shared, id: u64, line: &str) -> Result<(), Response<Full<Bytes>>> {
+    let Some(store) = &shared.store else { return Ok(()) };
     let mut bytes = Vec::with_capacity(line.len() + 1);
     bytes.extend_from_slice(line.as_bytes());
     bytes.push(b'\n');
-    save.write_durable(&bytes).await
+    let style = Style { color: shared.settings.stderr_color };
+    match store.writer.write_durable(&bytes).await {
+        Ok(()) => {
+            if store.failing.swap(false, Ordering::SeqCst) {
+                let unsaved = shared.tally.lock().unwrap_or_else(|e| e.into_inner()).unsaved;
+                errln(&format!(
+                    "{} saving to {} again (from #{id}); {unsaved} so far were not saved and were answered 500",
+                    style.ok("recovered:"),
+                    store.path.display()
+                ));
+            }
+            Ok(())
+        }
+        Err(err) => {
+            shared.tally.lock().unwrap_or_else(|e| e.into_inner()).unsaved += 1;
+            if !store.failing.swap(true, Ordering::SeqCst) {
+                errln(&format!(
+                    "{} cannot save to {} (#{id}): {err}; answering 500 until saving works again",
+                    style.bad("error:"),
+                    store.path.display()
+                ));
+            }
+            Err(json_response(StatusCode::INTERNAL_SERVER_ERROR, json!({"ok": false, "error": "capture not saved"})))
+        }
+    }
 }
 
-/// Shows text on stdout (batched with other requests' under load); a closed pipe ends `listen` quietly,
-/// every capture up to here being saved already.
-fn show_text(shared: &Shared, text: &str) {
-    if let Err(err) = shared.stdout.write(text.as_bytes()) {
-        if err.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
+/// Hands text to the display thread; never waits for stdout.
+fn show_text(shared: &Shared, text: String) {
+    if let Queued::Dropped { first: true } = shared.display.push(text.into_bytes()) {
+        let style = Style { color: shared.settings.stderr_color };
+        errln(&format!(
+            "{} stdout is not keeping up: display lines are being dropped (captures are still saved and answered; the count is in the summary)",
+            style.warn("warning:")
+        ));
     }
 }
 
@@ -305,7 +467,7 @@ fn display(
         Display::Quiet => show::quiet(arrived, examined, answering, color),
         Display::Full => show::full(arrived, examined, answering, color),
     };
-    show_text(shared, &text);
+    show_text(shared, text);
 }
 
 fn count(shared: &Shared, id: u64, findings: &capture::Findings, signature_ok: Option<bool>) {
@@ -358,7 +520,7 @@ async fn relay(
                 let target = forward::target(base, &arrived.path, arrived.query.as_deref());
                 let ms = app.elapsed.as_secs_f64() * 1000.0;
                 let color = shared.settings.stdout_color;
-                show_text(shared, &show::forwarded(arrived.id, target.as_str(), app.status, ms, &app.body, color));
+                show_text(shared, show::forwarded(arrived.id, target.as_str(), app.status, ms, &app.body, color));
             }
             let mut response = Response::new(Full::new(app.body));
             *response.status_mut() = StatusCode::from_u16(app.status).unwrap_or(StatusCode::BAD_GATEWAY);

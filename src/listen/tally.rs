@@ -11,7 +11,13 @@ pub enum Stop {
     /// `--for` (or `--timeout` without `--count`) ran its course: time to judge what came.
     TimeUp,
     Interrupted,
+    /// Nobody reads stdout any more (`listen | head`): stop quietly, every capture so far being saved.
+    OutputClosed,
 }
+
+/// Failure lines kept for the stop summary; past this only their number is (memory stays flat however
+/// many requests fail).
+pub const FAILURES_KEPT: usize = 50;
 
 /// One `--expect` name: the event it stands for and, for a shape fixture's name, the shape it requires.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,9 +52,17 @@ pub struct Tally {
     pub invalid: u64,
     pub unrecognised: u64,
     pub badly_signed: u64,
+    /// Not captured: 413 (too large), 408 (body too slow), 405 (CONNECT).
     pub rejected: u64,
-    /// One line per request that fails CI mode (invalid, unexpected, badly signed).
+    rejected_codes: Vec<u16>,
+    /// Connections answered 503 past --max-connections.
+    pub turned_away: u64,
+    /// Captured but not saved (answered 500): a full disk, a removed mount.
+    pub unsaved: u64,
+    /// The first [`FAILURES_KEPT`] lines about requests that fail CI mode (invalid, unexpected, badly signed).
     pub failures: Vec<String>,
+    /// How many such lines there were in all.
+    pub failed: u64,
     /// Which expectations have been met, by index into the `--expect` list.
     met: Vec<bool>,
 }
@@ -67,23 +81,42 @@ impl Tally {
         }
         let name = &outcome.label;
         if outcome.valid == Some(false) {
-            self.failures.push(format!("#{id} {name} is invalid"));
+            self.fail(|| format!("#{id} {name} is invalid"));
         }
         let (event, shape) = (outcome.event.as_deref(), outcome.shape.as_deref());
         if !expect.is_empty() && !expect.iter().any(|e| e.accepts(event, shape)) {
-            let names: Vec<&str> = expect.iter().map(|e| e.name.as_str()).collect();
             let what = match (event, shape) {
                 (Some(_), Some(shape)) => format!("{name} ({shape} shape)"),
                 _ => name.clone(),
             };
-            self.failures.push(format!("#{id} {what} was not expected (expected {})", names.join(", ")));
+            self.fail(|| {
+                let names: Vec<&str> = expect.iter().map(|e| e.name.as_str()).collect();
+                format!("#{id} {what} was not expected (expected {})", names.join(", "))
+            });
         }
         if require_signature && outcome.signature_ok == Some(false) {
-            self.failures.push(format!("#{id} {name} is not correctly signed"));
+            self.fail(|| format!("#{id} {name} is not correctly signed"));
         }
         self.met.resize(expect.len(), false);
         for (met, expectation) in self.met.iter_mut().zip(expect) {
             *met |= expectation.accepts(event, shape);
+        }
+    }
+
+    /// Counts a failure; its line is kept only while there are few.
+    fn fail(&mut self, line: impl FnOnce() -> String) {
+        self.failed += 1;
+        if self.failures.len() < FAILURES_KEPT {
+            self.failures.push(line());
+        }
+    }
+
+    /// Counts a request that was not captured, by the status it got.
+    pub fn reject(&mut self, status: u16) {
+        self.rejected += 1;
+        if !self.rejected_codes.contains(&status) {
+            self.rejected_codes.push(status);
+            self.rejected_codes.sort_unstable();
         }
     }
 
@@ -99,26 +132,38 @@ impl Tally {
         missing
     }
 
-    /// 0 all arrived valid and expected; 1 something invalid, unexpected or missing; 3 timed out before
-    /// `--count`; 130 interrupted.
+    /// 0 all arrived valid and expected; 1 something invalid, unexpected, missing or not saved; 3 timed out
+    /// before `--count`; 130 interrupted.
     pub fn exit_code(&self, stop: Stop, expect: &[Expectation]) -> u8 {
-        if !self.failures.is_empty() {
+        if self.failed > 0 || self.unsaved > 0 {
             return EXIT_FAILED;
         }
         match stop {
             Stop::TimedOut => EXIT_TIMEOUT,
             Stop::Interrupted => EXIT_INTERRUPTED,
+            Stop::OutputClosed => EXIT_OK,
             Stop::CountReached | Stop::TimeUp if !self.missing(expect).is_empty() => EXIT_FAILED,
             Stop::CountReached | Stop::TimeUp => EXIT_OK,
         }
     }
 
     pub fn summary(&self) -> String {
-        let rejected = if self.rejected > 0 { format!(", {} rejected (413)", self.rejected) } else { String::new() };
-        let signed =
-            if self.badly_signed > 0 { format!(", {} badly signed", self.badly_signed) } else { String::new() };
+        let mut extra = String::new();
+        if self.badly_signed > 0 {
+            extra.push_str(&format!(", {} badly signed", self.badly_signed));
+        }
+        if self.rejected > 0 {
+            let codes: Vec<String> = self.rejected_codes.iter().map(u16::to_string).collect();
+            extra.push_str(&format!(", {} rejected ({})", self.rejected, codes.join("/")));
+        }
+        if self.turned_away > 0 {
+            extra.push_str(&format!(", {} turned away (503)", self.turned_away));
+        }
+        if self.unsaved > 0 {
+            extra.push_str(&format!(", {} NOT SAVED (answered 500)", self.unsaved));
+        }
         format!(
-            "received {} ({} schema-valid, {} invalid, {} unrecognised{signed}{rejected})",
+            "received {} ({} schema-valid, {} invalid, {} unrecognised{extra})",
             self.received, self.valid, self.invalid, self.unrecognised
         )
     }
@@ -202,5 +247,23 @@ mod tests {
         signed.add(1, &bad, &[], true);
         assert_eq!(signed.exit_code(Stop::CountReached, &[]), 1);
         assert!(signed.summary().contains("1 badly signed"), "{}", signed.summary());
+    }
+
+    #[test]
+    fn failure_lines_are_capped_but_counted_and_unsaved_captures_fail_the_run() {
+        let mut tally = Tally::default();
+        for id in 0..10_000 {
+            tally.add(id, &outcome(Some("pgyer.crashlog"), Some(false)), &[], false);
+        }
+        assert_eq!((tally.failures.len(), tally.failed), (FAILURES_KEPT, 10_000));
+        let mut unsaved = Tally::default();
+        unsaved.add(1, &outcome(None, None), &[], false);
+        assert_eq!(unsaved.exit_code(Stop::CountReached, &[]), 0);
+        unsaved.unsaved = 1;
+        assert_eq!(unsaved.exit_code(Stop::CountReached, &[]), 1);
+        assert!(unsaved.summary().contains("1 NOT SAVED (answered 500)"), "{}", unsaved.summary());
+        unsaved.reject(413);
+        unsaved.reject(408);
+        assert!(unsaved.summary().contains("2 rejected (408/413)"), "{}", unsaved.summary());
     }
 }

@@ -180,6 +180,7 @@ pub struct Listener {
     stderr_rx: Receiver<String>,
     stdout: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
     stdout_reader: Option<thread::JoinHandle<()>>,
+    unread_stdout: Option<std::process::ChildStdout>,
 }
 
 pub fn listen(args: &[&str]) -> Listener {
@@ -189,6 +190,26 @@ pub fn listen(args: &[&str]) -> Listener {
 pub fn listen_env(args: &[&str], env: &[(&str, &str)]) -> Listener {
     let mut cmd = StdCommand::new(BIN);
     cmd.arg("listen").arg("0").args(args);
+    spawn_listener(cmd, env, true)
+}
+
+/// `hookctl listen 0 ARGS…` whose stdout nobody reads (a full pipe, a pager, Ctrl-S): the pipe stays
+/// open, and fills.
+pub fn listen_unread(args: &[&str]) -> Listener {
+    let mut cmd = StdCommand::new(BIN);
+    cmd.arg("listen").arg("0").args(args);
+    spawn_listener(cmd, &[], false)
+}
+
+/// `listen` started through `sh -c SCRIPT` (for ulimit and traps); the script must end in
+/// `exec "$HOOKCTL" listen 0 …`.
+pub fn listen_in_shell(script: &str) -> Listener {
+    let mut cmd = StdCommand::new("sh");
+    cmd.arg("-c").arg(script).env("HOOKCTL", BIN);
+    spawn_listener(cmd, &[], true)
+}
+
+fn spawn_listener(mut cmd: StdCommand, env: &[(&str, &str)], read_stdout: bool) -> Listener {
     cmd.env_remove("HOOKCTL_FIXTURES").env("NO_COLOR", "1");
     for (k, v) in env {
         cmd.env(k, v);
@@ -197,15 +218,23 @@ pub fn listen_env(args: &[&str], env: &[(&str, &str)]) -> Listener {
     let stdout = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut pipe = child.stdout.take().unwrap();
     let sink = stdout.clone();
-    let stdout_reader = Some(thread::spawn(move || {
-        let mut buf = [0u8; 65536];
-        while let Ok(n) = pipe.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    }));
+    let (unread_stdout, stdout_reader) = if read_stdout {
+        (
+            None,
+            Some(thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            })),
+        )
+    } else {
+        // Held open, never read.
+        (Some(pipe), None)
+    };
     let stderr = child.stderr.take().unwrap();
     let (tx, stderr_rx) = mpsc::channel();
     thread::spawn(move || {
@@ -218,7 +247,7 @@ pub fn listen_env(args: &[&str], env: &[(&str, &str)]) -> Listener {
     let first = stderr_rx.recv_timeout(Duration::from_secs(20)).expect("listen printed nothing on stderr");
     let url = first.strip_prefix("Listening on ").unwrap_or_else(|| panic!("first stderr line: {first}")).to_string();
     let port = url.rsplit(':').next().unwrap().parse().expect("port");
-    Listener { child, port, url, stderr_rx, stdout, stdout_reader }
+    Listener { child, port, url, stderr_rx, stdout, stdout_reader, unread_stdout }
 }
 
 impl Listener {
