@@ -9,7 +9,7 @@ use crate::cli::{FixturesAction, FixturesArgs, SchemaArgs};
 use crate::context::Context;
 use crate::error::{exit, EXIT_OK};
 use crate::fixtures::{Catalog, Origin, Rendered};
-use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, Style};
+use crate::output::{errln, json_line, json_safe, out, outln, pretty_json, sanitize, Style};
 
 /// Loads the catalog and reports every user fixture that was skipped, on stderr.
 pub fn load_catalog(dir: Option<&Path>, ctx: &Context) -> Result<Catalog> {
@@ -54,7 +54,7 @@ fn list(catalog: &Catalog, as_json: bool, ctx: &Context) {
                 })
             })
             .collect();
-        outln(&serde_json::to_string_pretty(&items).unwrap_or_default());
+        outln(&json_safe(serde_json::to_string_pretty(&items).unwrap_or_default()));
         return;
     }
     let style = Style { color: ctx.stdout_color };
@@ -98,6 +98,6 @@ pub fn request_text(method: &str, url: Option<&str>, headers: &[(String, String)
 pub fn schema(args: &SchemaArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = load_catalog(dir, ctx)?;
     let schema = crate::schema::schema_of(&catalog, &args.name)?;
-    outln(&serde_json::to_string_pretty(schema).unwrap_or_default());
+    outln(&json_safe(serde_json::to_string_pretty(schema).unwrap_or_default()));
     Ok(exit(EXIT_OK))
 }

@@ -241,6 +241,8 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
 pub struct Captured {
     pub record: Value,
     pub body: Vec<u8>,
+    /// Lines of the file that were skipped, and why (say them on stderr).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -344,7 +346,12 @@ struct RecordWithoutBody {
 pub fn read(path: &Path, id: Option<u64>) -> Result<Captured> {
     let cannot = |e: std::io::Error| UserError::new(format!("cannot read capture file {}: {e}", path.display()));
     let file = fs::File::open(path).map_err(cannot)?;
-    find_in(BufReader::new(file), id).map_err(|e| UserError::new(format!("{}: {e}", path.display())).into())
+    let mut captured =
+        find_in(BufReader::new(file), id).map_err(|e| UserError::new(format!("{}: {e}", path.display())))?;
+    for warning in &mut captured.warnings {
+        *warning = format!("{}: {warning}", path.display());
+    }
+    Ok(captured)
 }
 
 /// What appending to an existing capture file needs: the id after the last complete record, and whether the
@@ -383,19 +390,76 @@ fn find(text: &str, id: Option<u64>) -> Result<Captured, String> {
     find_in(text.as_bytes(), id)
 }
 
+/// Why a line of a capture file was skipped.
+fn unreadable(line: &[u8]) -> Option<&'static str> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let Ok(text) = std::str::from_utf8(line) else {
+        return Some("not UTF-8 text (corrupt)");
+    };
+    Some(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Err(err) if err.is_eof() => "a torn record (cut short by a crash or a full disk)",
+        Err(_) => "not JSON (corrupt)",
+        Ok(_) => "not a capture record",
+    })
+}
+
+/// Skipped lines of a capture file: the first few named by line number, the rest counted.
+#[derive(Default)]
+struct Skipped {
+    shown: Vec<String>,
+    more: u64,
+}
+
+impl Skipped {
+    const SHOWN: usize = 5;
+
+    fn add(&mut self, number: u64, why: &str) {
+        if self.shown.len() < Self::SHOWN {
+            self.shown.push(format!("line {number}: {why}, skipped"));
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn warnings(self) -> Vec<String> {
+        let mut lines = self.shown;
+        if self.more > 0 {
+            lines.push(format!("{} more lines skipped", self.more));
+        }
+        lines
+    }
+}
+
 /// Lines are only scanned, one at a time; the chosen one is the only one parsed, and its body is kept as
-/// exact bytes: a capture file of any length costs about one record.
-fn find_in(reader: impl BufRead, id: Option<u64>) -> Result<Captured, String> {
-    let mut chosen = None;
+/// exact bytes: a capture file of any length costs about one record. Lines that are not records (a torn
+/// last line, a corrupt one) are skipped, each said with its line number in `warnings`.
+fn find_in(mut reader: impl BufRead, id: Option<u64>) -> Result<Captured, String> {
+    let mut chosen: Option<String> = None;
     let mut any = false;
-    for line in reader.lines() {
-        let line = line.map_err(|e| format!("cannot read: {e}"))?;
-        let Some(head) = RecordHead::of(&line) else {
+    let mut skipped = Skipped::default();
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(|e| format!("cannot read: {e}"))? == 0 {
+            break;
+        }
+        number += 1;
+        while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            line.pop();
+        }
+        let text = std::str::from_utf8(&line).ok();
+        let Some(head) = text.and_then(RecordHead::of) else {
+            if let Some(why) = unreadable(&line) {
+                skipped.add(number, why);
+            }
             continue;
         };
         any = true;
         if id.is_none() || head.id == id {
-            chosen = Some(line);
+            chosen = text.map(str::to_string);
             if id.is_some() {
                 break;
             }
@@ -408,7 +472,7 @@ fn find_in(reader: impl BufRead, id: Option<u64>) -> Result<Captured, String> {
         return Err(format!("no record with id {} (ids start at 1; `jq .id` on the file lists them)", id.unwrap_or(0)));
     };
     let record: RecordWithoutBody = serde_json::from_str(&line).map_err(|e| format!("not a capture record: {e}"))?;
-    Ok(Captured { body: exact_body(&line)?, record: Value::Object(record.rest) })
+    Ok(Captured { body: exact_body(&line)?, record: Value::Object(record.rest), warnings: skipped.warnings() })
 }
 
 #[cfg(test)]
@@ -483,8 +547,16 @@ mod tests {
         let mut later = arrived(b"2");
         later.id = 8;
         let b = record_line(&later, &classify(b"2"), &Findings::default());
-        let text = format!("{a}\n{b}\n{{\"torn");
-        assert_eq!(find(&text, None).unwrap().record["id"], 8);
+        let text = format!("{a}\n{{\"id\":3,\"x\" 1}}\n\n{b}\n{{\"torn");
+        let last = find(&text, None).unwrap();
+        assert_eq!(last.record["id"], 8);
+        assert_eq!(
+            last.warnings,
+            [
+                "line 2: not JSON (corrupt), skipped",
+                "line 5: a torn record (cut short by a crash or a full disk), skipped"
+            ]
+        );
         assert_eq!(find(&text, Some(7)).unwrap().body, b"1");
         assert!(find(&text, Some(9)).unwrap_err().contains("no record with id 9"));
         assert!(find("{\"a\":1}", None).is_err());

@@ -14,3 +14,30 @@ pub fn builder() -> reqwest::ClientBuilder {
     });
     reqwest::Client::builder().no_proxy().http1_only().redirect(reqwest::redirect::Policy::none())
 }
+
+/// The most of an answer `send` reads (a receiver answering 1 GiB costs 1 MiB, not 1 GiB); the rest is
+/// left unread and the connection closed.
+pub const ANSWER_LIMIT: usize = 1 << 20;
+
+/// An answer's body, read up to a limit.
+pub struct Limited {
+    pub bytes: Vec<u8>,
+    /// More was there (or announced by Content-Length) than the limit let be read.
+    pub truncated: bool,
+}
+
+/// Reads at most `limit` bytes of an answer's body; memory stays at the limit whatever the peer sends.
+pub async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Limited, reqwest::Error> {
+    let announced = response.content_length();
+    let mut bytes = Vec::with_capacity(announced.map_or(0, |n| n.min(limit as u64) as usize));
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok(Limited { bytes, truncated: true });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let truncated = announced.is_some_and(|n| n > bytes.len() as u64);
+    Ok(Limited { bytes, truncated })
+}

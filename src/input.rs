@@ -56,7 +56,15 @@ fn looks_like_capture(path: &Path) -> bool {
     read.is_ok() && String::from_utf8_lossy(&start).trim_start().starts_with("{\"id\":")
 }
 
+/// Says on stderr which lines of a capture file were skipped (a torn last record, a corrupt line).
+pub fn warn_skipped(captured: &capture::Captured) {
+    for warning in &captured.warnings {
+        crate::output::errln(&format!("warning: {}", sanitize(warning)));
+    }
+}
+
 fn from_record(captured: capture::Captured, label: String) -> Input {
+    warn_skipped(&captured);
     Input { bytes: captured.body, record: Some(captured.record), label }
 }
 

@@ -7,6 +7,8 @@ mod diff;
 mod first_minutes;
 #[path = "cases/fixtures.rs"]
 mod fixtures;
+#[path = "cases/hostile.rs"]
+mod hostile;
 #[path = "cases/listen.rs"]
 mod listen;
 #[path = "cases/reliability.rs"]

@@ -191,6 +191,11 @@ pub struct SendArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
 
+    /// Follow redirects to the same host (scheme, host and port), each hop printed; a redirect to another host
+    /// is never followed (it would get the signed body and its headers). Without it a 3xx is the answer
+    #[arg(long, conflicts_with = "repeat")]
+    pub follow: bool,
+
     /// Send the event N times, with fresh placeholders each time, and print a summary
     #[arg(long, value_name = "N", value_parser = parse_at_least_one)]
     pub repeat: Option<u64>,

@@ -23,6 +23,9 @@ pub fn is_hop_by_hop(name: &str) -> bool {
     HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))
 }
 
+/// The most of the app's answer relayed back to the sender (a larger one is answered 502).
+pub const ANSWER_LIMIT: usize = 10 << 20;
+
 /// The app's answer.
 pub struct Answer {
     pub status: u16,
@@ -56,7 +59,11 @@ pub async fn relay(client: &Client, base: &Url, arrived: &Arrived) -> Result<Ans
         .filter(|(n, _)| !is_hop_by_hop(n.as_str()))
         .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    let body = response.bytes().await.map_err(|e| describe(&e, &url))?;
+    let answer = crate::http_client::read_limited(response, ANSWER_LIMIT).await.map_err(|e| describe(&e, &url))?;
+    if answer.truncated {
+        return Err(format!("{url} answered more than {ANSWER_LIMIT} bytes, which listen does not relay"));
+    }
+    let body = Bytes::from(answer.bytes);
     Ok(Answer { status, headers, body, elapsed: start.elapsed() })
 }
 

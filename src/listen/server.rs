@@ -208,6 +208,9 @@ async fn watch_signals(shared: Arc<Shared>) {
     shared.stop(Stop::Interrupted);
 }
 
+/// The largest request head (request line and headers) read; past it the answer is 431.
+const HEAD_LIMIT: usize = 64 << 10;
+
 /// An accept that failed. Out of descriptors (EMFILE/ENFILE), accepting again at once would fail again and
 /// spin the CPU: wait for connections to close instead, and say so once.
 async fn accept_failed(shared: &Shared, err: &std::io::Error) {
@@ -273,6 +276,8 @@ async fn connection(shared: Arc<Shared>, stream: tokio::net::TcpStream, remote: 
         service_fn(move |request| handle(shared.clone(), remote, request))
     };
     let conn = http1::Builder::new()
+        // A request head (request line and headers) over 64 KiB is answered 431; so are more than 100 headers.
+        .max_header_size(HEAD_LIMIT)
         .timer(TokioTimer::new())
         .header_read_timeout(shared.settings.idle_timeout)
         .serve_connection(TokioIo::new(stream), service);

@@ -41,6 +41,8 @@ pub struct Delivery {
     pub status: Option<u16>,
     pub elapsed: Duration,
     pub response_bytes: usize,
+    /// The answer was longer than [`crate::http_client::ANSWER_LIMIT`]: `response_bytes` is what was read.
+    pub response_truncated: bool,
     pub failure: Option<(FailKind, String)>,
     pub response_headers: Vec<(String, String)>,
     pub response_body: Vec<u8>,
@@ -54,6 +56,7 @@ impl Delivery {
             status: None,
             elapsed,
             response_bytes: 0,
+            response_truncated: false,
             failure: Some((kind, message)),
             response_headers: Vec::new(),
             response_body: Vec::new(),
@@ -66,7 +69,36 @@ impl Delivery {
 }
 
 pub fn client(timeout: Duration, pool: usize) -> Result<Client> {
-    crate::http_client::builder()
+    client_following(timeout, pool, false)
+}
+
+/// A client that, with `follow`, takes redirects to the same origin (at most 10), printing each hop on
+/// stderr, and stops at a redirect to anywhere else (its 3xx is then the answer).
+pub fn client_following(timeout: Duration, pool: usize, follow: bool) -> Result<Client> {
+    let mut builder = crate::http_client::builder();
+    if follow {
+        builder = builder.redirect(reqwest::redirect::Policy::custom(|attempt| {
+            let origin = |url: &Url| (url.scheme().to_string(), url.host_str().map(str::to_string), url.port_or_known_default());
+            let first = attempt.previous().first().map(origin);
+            let next = attempt.url().clone();
+            let status = attempt.status().as_u16();
+            if attempt.previous().len() > 10 {
+                crate::output::errln(&format!("redirect: {status} → {}: more than 10 hops, stopped", sanitize(next.as_str())));
+                attempt.stop()
+            } else if first == Some(origin(&next)) {
+                let method = if matches!(status, 301..=303) { " (as GET, without the body: HTTP says so for 301/302/303)" } else { "" };
+                crate::output::errln(&format!("redirect: {status} → {}{method}", sanitize(next.as_str())));
+                attempt.follow()
+            } else {
+                crate::output::errln(&format!(
+                    "redirect: {status} → {}: another host, not followed (it would get the signed body and its headers)",
+                    sanitize(next.as_str())
+                ));
+                attempt.stop()
+            }
+        }));
+    }
+    builder
         .timeout(timeout)
         .connect_timeout(timeout)
         .pool_max_idle_per_host(pool)
@@ -136,6 +168,7 @@ pub async fn deliver(
         status: None,
         elapsed: Duration::ZERO,
         response_bytes: 0,
+        response_truncated: false,
         failure: None,
         response_headers: Vec::new(),
         response_body: Vec::new(),
@@ -150,11 +183,12 @@ pub async fn deliver(
                     .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
                     .collect();
             }
-            match response.bytes().await {
-                Ok(bytes) => {
-                    delivery.response_bytes = bytes.len();
+            match crate::http_client::read_limited(response, crate::http_client::ANSWER_LIMIT).await {
+                Ok(answer) => {
+                    delivery.response_bytes = answer.bytes.len();
+                    delivery.response_truncated = answer.truncated;
                     if keep_body {
-                        delivery.response_body = bytes.to_vec();
+                        delivery.response_body = answer.bytes;
                     }
                 }
                 Err(err) => delivery.failure = Some(classify(&err, url, timeout)),

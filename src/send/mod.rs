@@ -106,7 +106,9 @@ fn source(args: &mut SendArgs, catalog: &Catalog, ctx: &Context) -> Result<Optio
         let Some((path, id)) = crate::capture::parse_spec(spec) else {
             return Err(UserError::new(format!("--capture {}: no such file", sanitize(spec))).into());
         };
-        return Ok(Some(plan::from_capture(crate::capture::read(&path, id)?)));
+        let captured = crate::capture::read(&path, id)?;
+        input::warn_skipped(&captured);
+        return Ok(Some(plan::from_capture(captured)));
     }
     if let Some(spec) = &args.body {
         let payload = input::read(spec)?;
@@ -217,7 +219,7 @@ fn body_text(bytes: &[u8], color: bool) -> String {
 }
 
 async fn send_each(plan: Plan, first: Prepared, urls: Vec<Url>, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
-    let client = deliver::client(args.timeout, 1)?;
+    let client = deliver::client_following(args.timeout, 1, args.follow)?;
     let mut tasks = Vec::new();
     for (i, url) in urls.iter().enumerate() {
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
@@ -255,6 +257,7 @@ fn report(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context) {
             "ok": delivery.ok(),
             "elapsed_ms": elapsed_ms,
             "response_bytes": delivery.response_bytes,
+            "response_truncated": delivery.response_truncated,
             "error": delivery.failure.as_ref().map(|(_, message)| message),
             "error_kind": delivery.failure.as_ref().map(|(kind, _)| kind),
         }));
@@ -273,7 +276,8 @@ fn report(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context) {
                     reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
                 let label = format!("{status} {reason}");
                 let label = if delivery.ok() { out_style.ok(&label) } else { out_style.bad(&label) };
-                format!("{label}  {elapsed_ms} ms  {} B  {url}", delivery.response_bytes)
+                let more = if delivery.response_truncated { "+" } else { "" };
+                format!("{label}  {elapsed_ms} ms  {}{more} B  {url}", delivery.response_bytes)
             }
             (None, None) => format!("ERR  {elapsed_ms} ms  {url}"),
         };
@@ -286,6 +290,12 @@ fn report(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context) {
         }
         text.push('\n');
         text.push_str(&body_text(&delivery.response_body, ctx.stderr_color));
+        if delivery.response_truncated {
+            text.push_str(&format!(
+                "\n… truncated: hookctl reads at most {} bytes of an answer\n",
+                crate::http_client::ANSWER_LIMIT
+            ));
+        }
         errln(&prefixed('<', &text));
     }
     if let Some(note) = deliver::provider_note(provider, delivery) {

@@ -119,16 +119,17 @@ impl Connection {
             .headers()
             .get(hyper::header::CONNECTION)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
-        match response.into_body().collect().await {
-            Ok(body) => {
-                if !keep_alive {
+        match count_body(response.into_body()).await {
+            Ok((length, whole)) => {
+                if !keep_alive || !whole {
                     self.sender = None;
                 }
                 Delivery {
                     url: target.url.to_string(),
                     status: Some(status),
                     elapsed: start.elapsed(),
-                    response_bytes: body.to_bytes().len(),
+                    response_bytes: length,
+                    response_truncated: !whole,
                     failure: None,
                     response_headers: Vec::new(),
                     response_body: Vec::new(),
@@ -140,6 +141,21 @@ impl Connection {
             }
         }
     }
+}
+
+/// Reads an answer's body only to count it (at most [`crate::http_client::ANSWER_LIMIT`] bytes; past that
+/// the connection is dropped): the length, and whether it was read whole.
+async fn count_body(mut body: hyper::body::Incoming) -> Result<(usize, bool), hyper::Error> {
+    let mut length = 0;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            length += data.len();
+            if length > crate::http_client::ANSWER_LIMIT {
+                return Ok((length, false));
+            }
+        }
+    }
+    Ok((length, true))
 }
 
 fn build(target: &Target, prepared: Prepared) -> Result<Request<Full<Bytes>>, String> {
