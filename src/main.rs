@@ -15,6 +15,8 @@ mod input;
 mod listen;
 mod manual;
 mod output;
+#[cfg(test)]
+mod properties;
 mod schema;
 mod send;
 mod shell;

@@ -1,7 +1,7 @@
 //! `hookctl listen`: a local capture server that shows, checks, keeps and answers every webhook.
 mod batch;
 mod display;
-mod examine;
+pub(crate) mod examine;
 mod forward;
 mod server;
 mod show;

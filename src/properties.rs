@@ -1,0 +1,208 @@
+//! Property tests over hookctl's input handling: whatever the bytes, the sanitiser lets nothing through,
+//! the compact document agrees with serde_json, a capture keeps its body, detection and validation never
+//! panic, `--set` paths and capture selections parse or fail cleanly, and signatures round-trip.
+//!
+//! `cargo test` runs proptest's default number of cases; `scripts/fuzz.sh` sets `PROPTEST_CASES` to
+//! millions.
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+use crate::capture::{self, Arrived, Findings};
+use crate::cli::Scheme;
+use crate::doc::Doc;
+use crate::fixtures::set_path::Assignment;
+use crate::fixtures::Catalog;
+use crate::listen::examine::Examiner;
+use crate::output::{json_safe, sanitize};
+use crate::schema::SchemaSet;
+use crate::signing::{self, Check, Secret};
+
+/// Characters a terminal would act on: C0 and C1 controls (ESC included), DEL, bidi controls.
+fn acts_on_a_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Any JSON value: strings with every kind of character, numbers of every size, nesting.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter("JSON numbers are finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+        "[a-zA-Z_]{1,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::vec((prop_oneof![any::<String>(), "[a-zA-Z_]{1,12}"], inner), 0..8)
+                .prop_map(|members| Value::Object(members.into_iter().collect())),
+        ]
+    })
+}
+
+/// Provider-shaped bodies: a built-in fixture's body with one field replaced by anything, so detection and
+/// validation are driven down their real paths, not only the "unrecognised" one.
+fn provider_like() -> impl Strategy<Value = Value> {
+    let bodies: Vec<Value> = examiner().catalog.iter().map(|f| f.template().clone()).collect();
+    (prop::sample::select(bodies), any::<prop::sample::Index>(), json_value()).prop_map(|(mut body, at, value)| {
+        if let Some(object) = body.as_object_mut() {
+            if !object.is_empty() {
+                let key = object.keys().nth(at.index(object.len())).cloned().unwrap_or_default();
+                object.insert(key, value);
+            }
+        }
+        body
+    })
+}
+
+/// JSON text with mistakes in it: a serialised value with a few bytes changed, cut or inserted.
+fn almost_json() -> impl Strategy<Value = Vec<u8>> {
+    (json_value(), prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 0..4)).prop_map(
+        |(value, edits)| {
+            let mut bytes = serde_json::to_vec(&value).unwrap_or_default();
+            for (at, byte, how) in edits {
+                if bytes.is_empty() {
+                    break;
+                }
+                let i = at.index(bytes.len());
+                match how {
+                    0 => bytes[i] = byte,
+                    1 => bytes.truncate(i),
+                    _ => bytes.insert(i, byte),
+                }
+            }
+            bytes
+        },
+    )
+}
+
+fn examiner() -> &'static Examiner {
+    static EXAMINER: OnceLock<Examiner> = OnceLock::new();
+    EXAMINER.get_or_init(|| {
+        let catalog = Catalog::builtin();
+        let (schemas, _) = SchemaSet::compile(&catalog);
+        let secret = Secret::for_scheme("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", Scheme::Standard).unwrap();
+        Examiner { catalog, schemas, signing: Some((Scheme::Standard, secret)), tolerance: signing::DEFAULT_TOLERANCE }
+    })
+}
+
+fn arrived(body: Vec<u8>, headers: Vec<(String, String)>) -> Arrived {
+    Arrived {
+        id: 1,
+        received_at: "2026-01-01T00:00:00.000Z".into(),
+        remote_addr: "127.0.0.1:5000".into(),
+        method: "POST".into(),
+        path: "/hooks".into(),
+        query: None,
+        headers,
+        body: bytes::Bytes::from(body),
+    }
+}
+
+fn same_outcome(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let ours = Doc::parse(bytes);
+    let theirs = serde_json::from_slice::<Value>(bytes);
+    match (ours, theirs) {
+        (Ok(doc), Ok(value)) => prop_assert_eq!(doc.root().to_value(), value),
+        (Err(ours), Err(theirs)) => {
+            prop_assert_eq!((ours.line(), ours.column()), (theirs.line(), theirs.column()), "{} vs {}", ours, theirs)
+        }
+        (ours, theirs) => prop_assert!(false, "disagree: doc {:?}, serde_json {:?}", ours.map(|_| ()), theirs),
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn the_sanitiser_lets_no_control_through_and_is_stable(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let clean = sanitize(&text);
+        prop_assert!(!clean.chars().any(acts_on_a_terminal), "{:?}", clean);
+        prop_assert_eq!(sanitize(&clean), clean.clone());
+    }
+
+    #[test]
+    fn json_output_carries_no_c1_or_bidi_and_means_the_same(value in json_value()) {
+        let text = json_safe(serde_json::to_string(&value).unwrap());
+        prop_assert!(!text.chars().any(acts_on_a_terminal), "{}", text);
+        prop_assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value.clone());
+        let pretty = json_safe(serde_json::to_string_pretty(&value).unwrap());
+        prop_assert!(!pretty.chars().any(|c| c != '\n' && acts_on_a_terminal(c)));
+        prop_assert_eq!(serde_json::from_str::<Value>(&pretty).unwrap(), value);
+    }
+
+    #[test]
+    fn the_compact_document_parses_exactly_what_serde_json_parses(bytes in almost_json()) {
+        same_outcome(&bytes)?;
+    }
+
+    #[test]
+    fn the_compact_document_agrees_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+        same_outcome(&bytes)?;
+    }
+
+    #[test]
+    fn a_capture_record_keeps_any_body_byte_for_byte(body in prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..512),
+        almost_json(),
+        json_value().prop_map(|v| serde_json::to_vec_pretty(&v).unwrap()),
+    ]) {
+        let arrived = arrived(body.clone(), vec![("X-Odd".into(), "\u{9b}\u{202e}".into())]);
+        let line = capture::record_line(&arrived, &capture::classify(&body), &Findings::default());
+        prop_assert!(!line.contains('\n'));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caps.ndjson");
+        std::fs::write(&path, format!("{line}\n")).unwrap();
+        let captured = capture::read(&path, Some(1)).unwrap();
+        prop_assert_eq!(captured.body, body);
+    }
+
+    #[test]
+    fn detection_and_validation_never_panic(body in prop_oneof![json_value(), provider_like()], ebriza in any::<bool>()) {
+        let headers = if ebriza { vec![("ebriza-clientid".to_string(), "1".to_string())] } else { Vec::new() };
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let examined = examiner().examine(&arrived(bytes.clone(), headers));
+        let line = capture::record_line(&arrived(bytes, Vec::new()), &examined.kind, &examined.findings);
+        prop_assert!(serde_json::from_str::<Value>(&line).is_ok());
+    }
+
+    #[test]
+    fn set_paths_parse_or_fail_cleanly(path in "[a-z0-9_.\\[\\]=\"-]{0,24}", value in json_value()) {
+        if let Ok(assignment) = Assignment::parse(&path, false) {
+            let mut body = value;
+            let _ = assignment.apply(&mut body);
+        }
+    }
+
+    #[test]
+    fn capture_selections_parse_or_fail_cleanly(spec in "\\PC{0,40}") {
+        let _ = capture::parse_spec(&spec);
+    }
+
+    #[test]
+    fn signing_then_verifying_succeeds_and_one_flipped_byte_fails(
+        body in prop::collection::vec(any::<u8>(), 0..256),
+        key in "[ -~]{1,40}",
+        flip in any::<prop::sample::Index>(),
+        scheme in prop::sample::select(vec![Scheme::Standard, Scheme::Svix, Scheme::Github, Scheme::Stripe]),
+    ) {
+        prop_assume!(!key.trim().is_empty() && !key.starts_with("whsec_"));
+        let secret = Secret::for_scheme(&key, scheme).unwrap();
+        let now = 1_767_225_600;
+        let headers = signing::sign(scheme, &secret, &body, "msg_1", now);
+        let tolerance = Duration::from_secs(300);
+        prop_assert!(signing::verify(scheme, &secret, &headers, &body, now, tolerance).is_valid());
+        if !body.is_empty() {
+            let mut tampered = body.clone();
+            tampered[flip.index(body.len())] ^= 0x01;
+            let check = signing::verify(scheme, &secret, &headers, &tampered, now, tolerance);
+            prop_assert!(matches!(check, Check::Invalid(_)), "{:?}", check.status());
+        }
+    }
+}
