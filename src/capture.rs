@@ -432,6 +432,11 @@ impl Skipped {
     }
 }
 
+/// Picks a record out of a capture file's text, as [`read`] does (the fuzz target's entry point).
+pub fn read_from(reader: impl BufRead, id: Option<u64>) -> Result<Captured, String> {
+    find_in(reader, id)
+}
+
 /// Lines are only scanned, one at a time; the chosen one is the only one parsed, and its body is kept as
 /// exact bytes: a capture file of any length costs about one record. Lines that are not records (a torn
 /// last line, a corrupt one) are skipped, each said with its line number in `warnings`.

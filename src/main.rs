@@ -1,28 +1,9 @@
 //! hookctl: send, capture, validate and diff webhooks. This file only parses, builds the context,
-//! runs the command and turns the result into an exit code.
+//! runs the command and turns the result into an exit code; the commands live in the library (`lib.rs`),
+//! which the fuzz targets build on too.
 mod alloc;
-mod browse;
-mod capture;
-mod cli;
-mod complete;
-mod context;
-mod diff;
-mod doc;
-mod error;
-mod fixtures;
-mod http_client;
-mod input;
-mod listen;
-mod manual;
-mod output;
-#[cfg(test)]
-mod properties;
-mod schema;
-mod send;
-mod shell;
-mod signing;
-mod version;
 
+use hookctl::{browse, cli, complete, context, diff, error, listen, manual, output, send, signing, version};
 use std::process::ExitCode;
 
 use cli::{Cli, Command};

@@ -156,10 +156,7 @@ proptest! {
         let arrived = arrived(body.clone(), vec![("X-Odd".into(), "\u{9b}\u{202e}".into())]);
         let line = capture::record_line(&arrived, &capture::classify(&body), &Findings::default());
         prop_assert!(!line.contains('\n'));
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("caps.ndjson");
-        std::fs::write(&path, format!("{line}\n")).unwrap();
-        let captured = capture::read(&path, Some(1)).unwrap();
+        let captured = capture::read_from(format!("{line}\n").as_bytes(), Some(1)).unwrap();
         prop_assert_eq!(captured.body, body);
     }
 

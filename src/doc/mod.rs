@@ -204,6 +204,10 @@ pub struct DocObject<'a> {
 
 impl<'a> DocObject<'a> {
     /// Number of distinct keys.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
     pub fn len(self) -> usize {
         read_u32(self.buf, self.at + 1)
     }
@@ -303,6 +307,10 @@ pub struct DocArray<'a> {
 }
 
 impl<'a> DocArray<'a> {
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
     pub fn len(self) -> usize {
         read_u32(self.buf, self.at + 1)
     }

@@ -1,10 +1,10 @@
 //! `hookctl listen`: a local capture server that shows, checks, keeps and answers every webhook.
 mod batch;
 mod display;
-pub(crate) mod examine;
+pub mod examine;
 mod forward;
 mod server;
-mod show;
+pub mod show;
 mod tally;
 
 use std::fs::OpenOptions;

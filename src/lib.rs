@@ -1,0 +1,24 @@
+//! hookctl's commands and everything they share. The binary (`main.rs`) parses the command line and runs
+//! one of them; the fuzz targets (`fuzz/`) and property tests drive the parsers and the request path
+//! directly.
+pub mod browse;
+pub mod capture;
+pub mod cli;
+pub mod complete;
+pub mod context;
+pub mod diff;
+pub mod doc;
+pub mod error;
+pub mod fixtures;
+pub mod http_client;
+pub mod input;
+pub mod listen;
+pub mod manual;
+pub mod output;
+#[cfg(test)]
+mod properties;
+pub mod schema;
+pub mod send;
+pub mod shell;
+pub mod signing;
+pub mod version;
