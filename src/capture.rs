@@ -108,6 +108,8 @@ pub struct Findings {
     /// Schema violations, and for a body that is not valid JSON, its parse problem (keyword `json`).
     pub errors: Vec<Violation>,
     pub signature: Option<Value>,
+    /// The status `listen` answered with; `None` when relayed to `--forward-to` (the app answered).
+    pub answered: Option<u16>,
 }
 
 impl Findings {
@@ -144,6 +146,7 @@ struct RecordRef<'a> {
     errors: &'a [Violation],
     #[serde(skip_serializing_if = "Option::is_none")]
     signature: Option<&'a Value>,
+    answered: Option<u16>,
 }
 
 /// Header names lower-cased, repeated headers joined with ", " (as HTTP allows).
@@ -231,6 +234,7 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
         valid: findings.valid,
         errors: &findings.errors,
         signature: findings.signature.as_ref(),
+        answered: findings.answered,
     };
     let text = serde_json::to_string(&record).unwrap_or_default();
     crate::output::json_safe(text)
@@ -390,8 +394,8 @@ fn find(text: &str, id: Option<u64>) -> Result<Captured, String> {
     find_in(text.as_bytes(), id)
 }
 
-/// Why a line of a capture file was skipped.
-fn unreadable(line: &[u8]) -> Option<&'static str> {
+/// Why a line of a capture file is not a record (`None` for a blank line, which is no record either).
+pub fn unreadable(line: &[u8]) -> Option<&'static str> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
@@ -429,6 +433,27 @@ impl Skipped {
             lines.push(format!("{} more lines skipped", self.more));
         }
         lines
+    }
+}
+
+/// One record line read back: its fields (the body's aside) and its exact body bytes.
+pub fn from_line(line: &str) -> Result<Captured, String> {
+    let record: RecordWithoutBody = serde_json::from_str(line).map_err(|e| format!("not a capture record: {e}"))?;
+    Ok(Captured { body: exact_body(line)?, record: Value::Object(record.rest), warnings: Vec::new() })
+}
+
+/// The request a record describes, as `listen` received it (to examine and show it again).
+pub fn arrived(captured: &Captured) -> Arrived {
+    let text = |field: &str| captured.record.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
+    Arrived {
+        id: captured.record.get("id").and_then(Value::as_u64).unwrap_or_default(),
+        received_at: text("received_at"),
+        remote_addr: text("remote_addr"),
+        method: text("method"),
+        path: text("path"),
+        query: captured.record.get("query").and_then(Value::as_str).map(String::from),
+        headers: headers(&captured.record),
+        body: bytes::Bytes::from(captured.body.clone()),
     }
 }
 
@@ -528,6 +553,15 @@ mod tests {
             assert_eq!(body, exact, "{record}");
             assert!(record.get("body_raw").is_some());
         }
+    }
+
+    #[test]
+    fn a_verbatim_body_with_a_tab_stays_valid_beside_escaped_header_text() {
+        // Found by the property tests: the tab between values was escaped with the header's C1 character.
+        let mut odd = arrived(b"[\t]");
+        odd.headers.push(("X-Odd".into(), "\u{9b}".into()));
+        let line = record_line(&odd, &classify(b"[\t]"), &Findings::default());
+        assert_eq!(find(&line, Some(7)).unwrap().body, b"[\t]", "{line}");
     }
 
     #[test]

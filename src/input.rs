@@ -6,6 +6,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::capture;
+use crate::captures::{self, select::Selection};
 use crate::doc::Doc;
 use crate::error::UserError;
 use crate::output::{caret_snippet, sanitize};
@@ -28,18 +29,21 @@ pub fn read(spec: &str) -> Result<Input> {
         std::io::stdin().read_to_end(&mut bytes).map_err(|e| UserError::new(format!("cannot read stdin: {e}")))?;
         return Ok(Input { bytes, record: None, label: "stdin".into() });
     }
-    let Some((path, id)) = capture::parse_spec(spec) else {
+    let Some(selection) = Selection::parse(spec)? else {
         return Err(UserError::with_hint(
             format!("cannot read {}: no such file", sanitize(spec)),
-            "give a JSON file, - for stdin, or a capture file from `listen --save` (FILE or FILE:ID)",
+            "give a JSON file, - for stdin, or a capture file from `listen --save` (FILE, FILE:ID or FILE:-1)",
         )
         .into());
     };
-    if let Some(id) = id {
-        return Ok(from_record(capture::read(&path, Some(id))?, format!("{}:{id}", path.display())));
+    let path = selection.path.clone();
+    if selection.items.is_some() {
+        let captured = captures::one(selection, "this command", false)?;
+        let label = format!("{}:{}", path.display(), captured.record["id"]);
+        return Ok(from_record(captured, label));
     }
     if looks_like_capture(&path) {
-        if let Ok(captured) = capture::read(&path, None) {
+        if let Ok(captured) = captures::one(selection, "this command", false) {
             let label = format!("{}:{}", path.display(), captured.record["id"]);
             return Ok(from_record(captured, label));
         }

@@ -3,6 +3,7 @@
 //! directly.
 pub mod browse;
 pub mod capture;
+pub mod captures;
 pub mod cli;
 pub mod complete;
 pub mod context;

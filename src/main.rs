@@ -3,7 +3,7 @@
 //! which the fuzz targets build on too.
 mod alloc;
 
-use hookctl::{browse, cli, complete, context, diff, error, listen, manual, output, send, signing, version};
+use hookctl::{browse, captures, cli, complete, context, diff, error, listen, manual, output, send, signing, version};
 use std::process::ExitCode;
 
 use cli::{Cli, Command};
@@ -38,6 +38,7 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
             alloc::return_freed_memory_at_once();
             diff::run(&args, fixtures_dir, &ctx)
         }
+        Command::Captures(args) => captures::run(*args, fixtures_dir, &ctx),
         Command::Sign(args) => signing::sign_command(&args),
         Command::Verify(args) => signing::verify_command(&args, &ctx),
         Command::Listen(args) => listen::run(*args, fixtures_dir, &ctx),

@@ -228,15 +228,16 @@ fn is_plain_ascii(text: &str) -> bool {
 
 /// Serialised JSON with DEL, C1 controls and bidi overrides written as `\uXXXX` escapes (serde_json already
 /// escapes C0): still the same JSON value, and safe should it land on a terminal. Such characters can only
-/// occur inside JSON strings, where a `\u` escape means the same character. A newline is left alone: serde_json
-/// writes one only between values (pretty output), never raw inside a string.
+/// occur inside JSON strings, where a `\u` escape means the same character. Tab, newline and carriage return
+/// are left alone: serde_json never writes them raw inside a string, so raw they are whitespace between values
+/// (pretty output, a body kept verbatim), where an escape would break the JSON.
 pub fn json_safe(text: String) -> String {
     if is_plain_ascii(&text) {
         return text;
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        if is_dangerous(c) && c != '\n' {
+        if is_dangerous(c) && !matches!(c, '\t' | '\n' | '\r') {
             let _ = write!(out, "\\u{:04x}", c as u32);
         } else {
             out.push(c);

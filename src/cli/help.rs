@@ -70,6 +70,53 @@ static PAGES: &[(&str, Page)] = &[
         },
     ),
     (
+        "captures",
+        Page {
+            examples: &[
+                "hookctl captures captures.ndjson",
+                "hookctl captures captures.ndjson --event 'pgyer.*' --invalid --since 1h",
+                "hookctl captures captures.ndjson:3..9 --grep 'device-42'",
+                "hookctl captures captures.ndjson --count",
+                "hookctl captures captures.ndjson --unrecognised --json | jq .path",
+                "hookctl captures show captures.ndjson:-1",
+                "hookctl captures export captures.ndjson:3 --as curl | sh",
+            ],
+            notes: "A selection follows the file name: FILE:3 (one record), FILE:3..9 (a range), FILE:3,5,8 (a list), \
+FILE:-1 (the last; -2 the one before). The same selections work wherever a command takes a capture (diff, send \
+--capture, captures show and export). An id that is not in the file is a usage error (exit 2). Filters combine: \
+every one given must hold. Lines that are not records (a torn last line after a crash) are skipped with a warning \
+that names them.",
+            exit_codes: &[(0, "ok"), USAGE_EXIT],
+        },
+    ),
+    (
+        "captures show",
+        Page {
+            examples: &["hookctl captures show captures.ndjson:3", "hookctl captures show captures.ndjson:-1"],
+            notes: "Shows the request as listen showed it when it arrived: headers, body, verdict and problems, \
+checked against today's fixtures.",
+            exit_codes: &[(0, "ok"), USAGE_EXIT],
+        },
+    ),
+    (
+        "captures export",
+        Page {
+            examples: &[
+                "hookctl captures export captures.ndjson:3 --as curl",
+                "hookctl captures export captures.ndjson:3..9 --as curl --to http://localhost:3000",
+                "hookctl captures export captures.ndjson --as har > captures.har",
+                "hookctl captures export captures.ndjson --event acme.order --as fixture --out my-fixtures",
+                "hookctl captures export captures.ndjson --invalid --as ndjson > invalid.ndjson",
+            ],
+            notes: "curl: one command per capture that sends the same method, path, query, headers and exact \
+body bytes (binary too), quoted for a POSIX shell; --to BASE replaces scheme, host and port. har: HAR 1.2 with \
+the request and the status listen answered. fixture: NAME.json and NAME.schema.json in --out DIR, from one or \
+more captures of one event: volatile values become placeholders, stable naming fields become match rules, the \
+schema is inferred from every sample; load them with --fixtures DIR. ndjson: the records, unchanged.",
+            exit_codes: &[(0, "ok"), USAGE_EXIT],
+        },
+    ),
+    (
         "schema",
         Page {
             examples: &[

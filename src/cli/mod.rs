@@ -88,6 +88,9 @@ pub enum Command {
     /// Compare a received payload with the provider's schema and the expected fixture
     Diff(DiffArgs),
 
+    /// List, show and export the requests a `listen --save` file holds (curl, HAR, fixture + schema)
+    Captures(Box<CapturesArgs>),
+
     /// Print the signature headers for a payload (Standard Webhooks, Svix, GitHub, Stripe)
     Sign(SignArgs),
 
@@ -99,6 +102,126 @@ pub enum Command {
 
     /// Show hookctl's manual page, or one command's (roff source when stdout is not a terminal)
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CapturesArgs {
+    #[command(subcommand)]
+    pub action: Option<CapturesAction>,
+
+    /// The capture file (`listen --save`), optionally with a selection: FILE:3, FILE:3..9, FILE:3,5,8, FILE:-1
+    #[arg(value_name = "FILE[:IDS]")]
+    pub selection: Option<String>,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Print only how many records are selected
+    #[arg(long, conflicts_with = "json")]
+    pub count: bool,
+
+    /// Print the selected records as NDJSON, unchanged (a capture file again)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which records: every filter must hold.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Only this event (repeatable; a glob: 'pgyer.*')
+    #[arg(long, value_name = "NAME")]
+    pub event: Vec<String>,
+
+    /// Only requests that validated against their event's schema
+    #[arg(long, conflicts_with_all = ["invalid", "unrecognised"])]
+    pub valid: bool,
+
+    /// Only requests that failed validation or were not JSON
+    #[arg(long, conflicts_with = "unrecognised")]
+    pub invalid: bool,
+
+    /// Only requests no event matched
+    #[arg(long)]
+    pub unrecognised: bool,
+
+    /// Only this HTTP method (repeatable)
+    #[arg(long, value_name = "METHOD")]
+    pub method: Vec<String>,
+
+    /// Only paths matching this glob ('/hooks/*')
+    #[arg(long, value_name = "GLOB")]
+    pub path: Option<String>,
+
+    /// Only requests received at or after this time: RFC 3339, or a duration ago (10m, 2h)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only requests received at or before this time: RFC 3339, or a duration ago
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Only requests whose headers or body contain this text
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+
+    /// Only the last N of those selected
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CapturesAction {
+    /// Show one capture as `listen` showed it: headers, body, verdict, problems
+    Show(CaptureShowArgs),
+
+    /// Turn captures into curl commands, a HAR file, a fixture with an inferred schema, or NDJSON
+    Export(Box<CaptureExportArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct CaptureShowArgs {
+    /// FILE:ID (FILE alone: the last record)
+    #[arg(value_name = "FILE[:ID]")]
+    pub selection: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One shell command per capture that sends the same bytes
+    Curl,
+    /// HAR 1.2 (browser dev tools, HAR viewers)
+    Har,
+    /// A fixture file and an inferred JSON Schema, in --out DIR
+    Fixture,
+    /// The selected records, unchanged
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct CaptureExportArgs {
+    /// The capture file and which records: FILE, FILE:3, FILE:3..9, FILE:3,5,8, FILE:-1
+    #[arg(value_name = "FILE[:IDS]")]
+    pub selection: String,
+
+    /// What to make
+    #[arg(long = "as", value_name = "FORMAT")]
+    pub format: ExportFormat,
+
+    /// curl/har: send to this base URL (scheme, host, port) instead of the request's Host; path and query kept
+    #[arg(long, value_name = "BASE")]
+    pub to: Option<String>,
+
+    /// fixture: the directory to write NAME.json and NAME.schema.json into (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// fixture: the fixture's name, provider.event (default: the captures' event, else custom.webhook)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 #[derive(Debug, Args)]
@@ -167,9 +290,20 @@ pub struct SendArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "capture")]
     pub body: Option<String>,
 
-    /// Replay a request saved by `listen --save`: FILE (its last record) or FILE:ID
-    #[arg(long, value_name = "FILE[:ID]", conflicts_with = "name")]
+    /// Replay requests saved by `listen --save`: FILE (its last record), FILE:ID, FILE:3..9, FILE:3,5,8, FILE:-1;
+    /// several are sent in capture order, each with its exact original bytes
+    #[arg(long, value_name = "FILE[:IDS]", conflicts_with = "name")]
     pub capture: Option<String>,
+
+    /// With --capture and --secret: keep each capture's original webhook id (a duplicate delivery) instead of a
+    /// fresh one
+    #[arg(long, requires = "capture")]
+    pub keep_id: bool,
+
+    /// With --capture: `original` keeps the gaps between the captured requests (default: as fast as possible,
+    /// or --rate)
+    #[arg(long, value_name = "PACE", requires = "capture", value_parser = ["original"])]
+    pub pace: Option<String>,
 
     /// Print the exact request (method, URL, headers, the body's exact bytes) and send nothing
     #[arg(long)]
@@ -204,7 +338,7 @@ pub struct SendArgs {
     #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub concurrency: u64,
 
-    /// Cap --repeat at R requests per second
+    /// Cap --repeat (or a --capture replay) at R requests per second
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..))]
     pub rate: Option<u64>,
 
@@ -278,9 +412,19 @@ pub struct ListenArgs {
     #[arg(long = "response-header", value_name = "NAME: VALUE")]
     pub response_header: Vec<String>,
 
-    /// Relay each request to your app and answer the sender with the app's answer
-    #[arg(long, value_name = "URL")]
-    pub forward_to: Option<String>,
+    /// Relay each request to your app and answer the sender with the app's answer. EVENT=URL routes one event (a
+    /// glob: 'pgyer.*=http://localhost:4000') to its own app; repeatable; every matching route gets a copy and
+    /// the first answers; a plain URL takes what no EVENT= route took
+    #[arg(long, value_name = "[EVENT=]URL")]
+    pub forward_to: Vec<String>,
+
+    /// Show only these events (repeatable, globs); everything is still saved, counted and answered
+    #[arg(long, value_name = "EVENT")]
+    pub only: Vec<String>,
+
+    /// Do not show these events (repeatable, globs); everything is still saved, counted and answered
+    #[arg(long, value_name = "EVENT")]
+    pub ignore: Vec<String>,
 
     /// Append each request as one JSON line (NDJSON), written before the answer is sent
     #[arg(long, value_name = "FILE")]

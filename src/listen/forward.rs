@@ -5,6 +5,58 @@ use bytes::Bytes;
 use reqwest::{Client, Method, Url};
 
 use crate::capture::Arrived;
+use crate::captures::select::glob_matches;
+use crate::error::UserError;
+use crate::output::sanitize;
+
+/// One `--forward-to`: `EVENT=URL` (a glob on the event name) or a plain URL (what no event route took).
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub event: Option<String>,
+    pub url: Url,
+}
+
+impl Route {
+    pub fn parse(text: &str) -> Result<Route, UserError> {
+        let (event, url) = match text.split_once('=') {
+            Some((event, url)) if !text.starts_with("http://") && !text.starts_with("https://") => {
+                (Some(event.trim().to_string()), url.trim())
+            }
+            _ => (None, text.trim()),
+        };
+        let url = Url::parse(url).map_err(|e| {
+            UserError::with_hint(
+                format!("--forward-to {}: not a URL ({e})", sanitize(text)),
+                "write URL, or EVENT=URL to route one event (a glob: 'pgyer.*=http://localhost:4000')",
+            )
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(UserError::new(format!("--forward-to {}: only http and https", sanitize(text))));
+        }
+        Ok(Route { event, url })
+    }
+}
+
+/// Every route, and the client they share.
+pub struct Routes {
+    pub client: Client,
+    pub routes: Vec<Route>,
+}
+
+impl Routes {
+    /// Where a request of this event goes: every event route whose glob matches, else the plain routes.
+    pub fn for_event(&self, event: Option<&str>) -> Vec<&Route> {
+        let by_event: Vec<&Route> = self
+            .routes
+            .iter()
+            .filter(|r| r.event.as_deref().is_some_and(|g| event.is_some_and(|e| glob_matches(g, e))))
+            .collect();
+        if !by_event.is_empty() {
+            return by_event;
+        }
+        self.routes.iter().filter(|r| r.event.is_none()).collect()
+    }
+}
 
 /// Headers that belong to one hop and are never relayed.
 const HOP_BY_HOP: [&str; 9] = [
@@ -80,6 +132,23 @@ fn describe(err: &reqwest::Error, url: &Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_routes_take_their_events_and_plain_ones_the_rest() {
+        let routes =
+            ["pgyer.*=http://127.0.0.1:4000", "obniz.install.*=http://127.0.0.1:5000", "http://127.0.0.1:3000/x?a=b"];
+        let routes = Routes {
+            client: crate::http_client::builder().build().unwrap(),
+            routes: routes.iter().map(|r| Route::parse(r).unwrap()).collect(),
+        };
+        let port =
+            |event: Option<&str>| routes.for_event(event).iter().map(|r| r.url.port().unwrap()).collect::<Vec<_>>();
+        assert_eq!(port(Some("pgyer.crashlog")), [4000]);
+        assert_eq!(port(Some("obniz.install.create")), [5000]);
+        assert_eq!(port(Some("obniz.oauth.create")), [3000]);
+        assert_eq!(port(None), [3000]);
+        assert!(Route::parse("pgyer.*=not a url").is_err());
+    }
 
     #[test]
     fn paths_and_queries_are_joined_onto_the_base() {

@@ -180,14 +180,12 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
             .map_err(|_| UserError::new(format!("--response-header {}: value HTTP cannot carry", name)))?;
         headers.push((name, value));
     }
-    let forward = match &args.forward_to {
-        Some(url) => {
-            let url = reqwest::Url::parse(url)
-                .map_err(|e| UserError::new(format!("--forward-to {}: not a URL ({e})", sanitize(url))))?;
-            let client = crate::http_client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
-            Some((client, url))
-        }
-        None => None,
+    let forward = if args.forward_to.is_empty() {
+        None
+    } else {
+        let routes = args.forward_to.iter().map(|text| forward::Route::parse(text)).collect::<Result<Vec<_>, _>>()?;
+        let client = crate::http_client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
+        Some(forward::Routes { client, routes })
     };
     Ok(Settings {
         max_body: args.max_body,
@@ -202,6 +200,8 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
             headers,
         },
         forward,
+        only: args.only.clone(),
+        ignore: args.ignore.clone(),
         count: args.count,
         time_limit: match (args.count, args.timeout, args.listen_for) {
             (_, _, Some(limit)) | (None, Some(limit), None) => Some((limit, tally::Stop::TimeUp)),

@@ -25,6 +25,7 @@ use super::forward;
 use super::show;
 use super::tally::{Expectation, Outcome, Stop, Tally};
 use crate::capture::{self, Arrived};
+use crate::captures::select::glob_matches;
 use crate::output::{errln, sanitize, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +49,10 @@ pub struct Settings {
     pub stdout_color: bool,
     pub stderr_color: bool,
     pub answer: Answer,
-    pub forward: Option<(reqwest::Client, reqwest::Url)>,
+    pub forward: Option<forward::Routes>,
+    /// `--only` / `--ignore`: which events are shown (all are saved and counted).
+    pub only: Vec<String>,
+    pub ignore: Vec<String>,
     pub count: Option<u64>,
     /// How long to listen, and what running out means (`TimedOut` with --count, `TimeUp` for --for).
     pub time_limit: Option<(Duration, Stop)>,
@@ -381,19 +385,26 @@ async fn handle(
             .collect(),
         body,
     };
-    let examined = shared.examiner.examine(&arrived);
+    let mut examined = shared.examiner.examine(&arrived);
+    let signature_ok = examined.signature.as_ref().map(|c| c.is_valid());
+    let refused = shared.settings.require_signature && signature_ok != Some(true);
+    let routes = match &shared.settings.forward {
+        Some(forward) if !refused => forward.for_event(examined.findings.event.as_deref()),
+        _ => Vec::new(),
+    };
+    let answering = match (routes.is_empty(), refused) {
+        (_, true) => show::Answering::Status(StatusCode::UNAUTHORIZED.as_u16()),
+        (false, false) => show::Answering::Forwarded,
+        (true, false) => show::Answering::Status(shared.settings.answer.status.as_u16()),
+    };
+    if let show::Answering::Status(status) = answering {
+        examined.findings.answered = Some(status);
+    }
     let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
 
     if let Err(refused) = save(&shared, arrived.id, &line).await {
         return Ok(refused);
     }
-    let signature_ok = examined.signature.as_ref().map(|c| c.is_valid());
-    let refused = shared.settings.require_signature && signature_ok != Some(true);
-    let answering = match (&shared.settings.forward, refused) {
-        (_, true) => show::Answering::Status(StatusCode::UNAUTHORIZED.as_u16()),
-        (Some(_), false) => show::Answering::Forwarded,
-        (None, false) => show::Answering::Status(shared.settings.answer.status.as_u16()),
-    };
     display(&shared, &arrived, &examined, &line, answering);
     count(&shared, arrived.id, &examined.findings, signature_ok);
 
@@ -407,8 +418,16 @@ async fn handle(
             json!({"ok": false, "error": format!("signature {reason}")}),
         ));
     }
-    if let Some((client, base)) = &shared.settings.forward {
-        return Ok(relay(&shared, client, base, &arrived).await);
+    if let (Some(forward), Some((first, copies))) = (&shared.settings.forward, routes.split_first()) {
+        let arrived = Arc::new(arrived);
+        for copy in copies {
+            let (shared, arrived, url) = (shared.clone(), arrived.clone(), copy.url.clone());
+            tokio::spawn(async move {
+                let client = &shared.settings.forward.as_ref().expect("routes come from --forward-to").client;
+                relay(&shared, client, &url, &arrived).await
+            });
+        }
+        return Ok(relay(&shared, &forward.client, &first.url, &arrived).await);
     }
     Ok(answer(&shared.settings.answer, arrived.id))
 }
@@ -466,6 +485,13 @@ fn display(
     line: &str,
     answering: show::Answering,
 ) {
+    let event = examined.findings.event.as_deref();
+    let settings = &shared.settings;
+    let shown = (settings.only.is_empty() || event.is_some_and(|e| settings.only.iter().any(|g| glob_matches(g, e))))
+        && !event.is_some_and(|e| settings.ignore.iter().any(|g| glob_matches(g, e)));
+    if !shown {
+        return;
+    }
     let color = shared.settings.stdout_color;
     let text = match shared.settings.display {
         Display::Json => format!("{line}\n"),

@@ -127,8 +127,12 @@ fn body_block(kind: &BodyKind, arrived: &Arrived, color: bool) -> String {
 /// The full view of one request: a header line with the verdict and the answer (so a long body need not
 /// be scrolled past to see them), headers, body, then the verdict again with its details.
 pub fn full(arrived: &Arrived, examined: &Examined, answering: Answering, color: bool) -> String {
+    full_at(arrived, examined, answering, color, &local_clock(true))
+}
+
+/// [`full`], with the time given (a saved capture's, shown again later).
+pub fn full_at(arrived: &Arrived, examined: &Examined, answering: Answering, color: bool, local: &str) -> String {
     let style = Style { color };
-    let local = local_clock(true);
     let verdict = verdict(&examined.kind, &examined.findings, &style);
     let mut text = format!(
         "{} {local}  {} {}  from {}  {}  {verdict}  {}\n",

@@ -3,6 +3,7 @@ mod deliver;
 mod interactive;
 mod load;
 pub mod plan;
+mod replay;
 mod wire;
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use reqwest::Url;
 use serde_json::{json, Value};
 
 use crate::browse::load_catalog;
+use crate::captures::select::Selection;
 use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
@@ -30,6 +32,12 @@ const PGYER_MAX_WEBHOOKS: usize = 3;
 
 pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = load_catalog(dir, ctx)?;
+    if let Some(spec) = &args.capture {
+        let selection = Selection::require(spec, "--capture")?;
+        if selection.single().is_none() && selection.items.is_some() {
+            return replay::run(selection, &args, ctx);
+        }
+    }
     let Some(source) = source(&mut args, &catalog, ctx)? else {
         return Ok(exit(EXIT_INTERRUPTED));
     };
@@ -67,7 +75,13 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
             args.signing.scheme,
         )?
         .map(|secret| (args.signing.scheme, secret)),
+        message_id: None,
     };
+    let mut plan = plan;
+    if let (true, Some(spec)) = (args.keep_id, &args.capture) {
+        let captured = crate::captures::one(Selection::require(spec, "--capture")?, "--capture", false)?;
+        plan.message_id = replay::original_id(&captured);
+    }
     // Build once up front: a --set that cannot apply, or a header HTTP cannot carry, is a usage error
     // and nothing is sent.
     let first = plan.build()?;
@@ -93,7 +107,7 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     }
 }
 
-fn assignments(args: &SendArgs) -> Result<Vec<Assignment>> {
+pub(crate) fn assignments(args: &SendArgs) -> Result<Vec<Assignment>> {
     let parse = |text: &String, force| Assignment::parse(text, force).map_err(|e| UserError::new(e).into());
     let mut sets: Vec<Assignment> = args.set.iter().map(|t| parse(t, false)).collect::<Result<_>>()?;
     sets.extend(args.set_str.iter().map(|t| parse(t, true)).collect::<Result<Vec<_>>>()?);
@@ -103,11 +117,8 @@ fn assignments(args: &SendArgs) -> Result<Vec<Assignment>> {
 /// The fixture, file or capture to send; `None` when the user left the picker.
 fn source(args: &mut SendArgs, catalog: &Catalog, ctx: &Context) -> Result<Option<Source>> {
     if let Some(spec) = &args.capture {
-        let Some((path, id)) = crate::capture::parse_spec(spec) else {
-            return Err(UserError::new(format!("--capture {}: no such file", sanitize(spec))).into());
-        };
-        let captured = crate::capture::read(&path, id)?;
-        input::warn_skipped(&captured);
+        let selection = Selection::require(spec, "--capture")?;
+        let captured = crate::captures::one(selection, "--capture", ctx.stderr_color)?;
         return Ok(Some(plan::from_capture(captured)));
     }
     if let Some(spec) = &args.body {
@@ -166,7 +177,7 @@ fn interactive_source(fixture: Fixture, ctx: &Context) -> Result<Source> {
 
 /// `--dry-run`: the request exactly as it would go on the wire. The body is its exact bytes (what a
 /// signature covers), unless `--pretty` asks for it indented; on a terminal, control characters are escaped.
-fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], args: &SendArgs, ctx: &Context) -> Result<()> {
+pub(crate) fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], args: &SendArgs, ctx: &Context) -> Result<()> {
     let targets: Vec<Option<&Url>> = if urls.is_empty() { vec![None] } else { urls.iter().map(Some).collect() };
     for (i, url) in targets.into_iter().enumerate() {
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
@@ -246,7 +257,7 @@ fn prefixed(mark: char, text: &str) -> String {
     text.trim_end().lines().map(|l| format!("{mark} {l}")).collect::<Vec<_>>().join("\n")
 }
 
-fn report(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context) {
+pub(crate) fn report(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context) {
     let provider = plan.provider();
     let elapsed_ms = (delivery.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
     if args.json {

@@ -38,6 +38,8 @@ pub struct Plan {
     pub sets: Vec<Assignment>,
     pub headers: Vec<(String, String)>,
     pub signing: Option<(Scheme, Secret)>,
+    /// The webhook id to sign with (a replay's original, `--keep-id`); a fresh one when `None`.
+    pub message_id: Option<String>,
 }
 
 /// One request, ready for the wire.
@@ -124,7 +126,7 @@ impl Plan {
         let mut headers: Vec<(String, String)> =
             headers.into_iter().filter(|(n, _)| !COMPUTED_HEADERS.iter().any(|c| n.eq_ignore_ascii_case(c))).collect();
         if let Some((scheme, secret)) = &self.signing {
-            let id = signing::new_message_id();
+            let id = self.message_id.clone().unwrap_or_else(signing::new_message_id);
             let now = chrono::Utc::now().timestamp();
             for (name, value) in signing::sign(*scheme, secret, &body, &id, now) {
                 headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
@@ -164,6 +166,7 @@ mod tests {
                 ("content-type".into(), "application/json; charset=utf-8".into()),
             ],
             signing: None,
+            message_id: None,
         }
     }
 
@@ -199,6 +202,7 @@ mod tests {
             sets: vec![],
             headers: vec![],
             signing: None,
+            message_id: None,
         };
         let prepared = p.build().unwrap();
         assert_eq!((prepared.method.as_str(), prepared.body.as_slice()), ("PUT", &b"{ \"a\": 1 }"[..]));

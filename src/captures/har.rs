@@ -1,0 +1,94 @@
+//! Captures as HAR 1.2 (HTTP Archive): one entry per capture with the request as it arrived and the answer
+//! `listen` gave, for browser dev tools and HAR viewers. hookctl keeps the status it answered, not the
+//! answer's body, so the response content is empty (said in the entry's comment).
+use base64::Engine as _;
+use reqwest::Url;
+use serde_json::{json, Value};
+
+use super::curl;
+use crate::capture::{self, Captured};
+
+fn pairs(list: impl IntoIterator<Item = (String, String)>) -> Value {
+    Value::Array(list.into_iter().map(|(name, value)| json!({"name": name, "value": value})).collect())
+}
+
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((n, v)) => (n.to_string(), v.to_string()),
+            None => (p.to_string(), String::new()),
+        })
+        .collect()
+}
+
+fn entry(captured: &Captured, base: Option<&Url>) -> Value {
+    let record = &captured.record;
+    let text = |field: &str| record.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
+    let headers = capture::headers(record);
+    let mime = headers.iter().find(|(n, _)| n == "content-type").map(|(_, v)| v.clone()).unwrap_or_default();
+    let post_data = match std::str::from_utf8(&captured.body) {
+        _ if captured.body.is_empty() => None,
+        Ok(body) => Some(json!({"mimeType": mime, "text": body})),
+        Err(_) => Some(json!({
+            "mimeType": mime,
+            "text": base64::engine::general_purpose::STANDARD.encode(&captured.body),
+            "_encoding": "base64",
+            "comment": "the body is not UTF-8: text is its base64",
+        })),
+    };
+    let status = record.get("answered").and_then(Value::as_u64);
+    let reason = status
+        .and_then(|s| reqwest::StatusCode::from_u16(s as u16).ok())
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let mut request = json!({
+        "method": text("method"),
+        "url": curl::target(captured, base),
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": pairs(headers.clone()),
+        "queryString": pairs(record.get("query").and_then(Value::as_str).map(query_pairs).unwrap_or_default()),
+        "headersSize": -1,
+        "bodySize": captured.body.len(),
+    });
+    if let Some(post_data) = post_data {
+        request["postData"] = post_data;
+    }
+    json!({
+        "startedDateTime": text("received_at"),
+        "time": 0,
+        "request": request,
+        "response": {
+            "status": status.unwrap_or(0),
+            "statusText": if status.is_some() { reason } else { "relayed to --forward-to" },
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": [],
+            "content": {"size": 0, "mimeType": "", "comment": "hookctl keeps the status it answered, not the body"},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": 0, "receive": 0},
+        "comment": format!("hookctl capture #{}", record.get("id").and_then(Value::as_u64).unwrap_or_default()),
+        "_hookctl": {
+            "id": record.get("id"),
+            "remote_addr": record.get("remote_addr"),
+            "event": record.get("event"),
+            "valid": record.get("valid"),
+        },
+    })
+}
+
+pub fn document(captures: &[Captured], base: Option<&Url>) -> Value {
+    json!({
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "hookctl", "version": env!("CARGO_PKG_VERSION")},
+            "entries": captures.iter().map(|c| entry(c, base)).collect::<Vec<_>>(),
+        }
+    })
+}

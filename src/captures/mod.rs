@@ -1,0 +1,221 @@
+//! `hookctl captures`: the `listen --save` file as a workbench — list and filter, show one again, export
+//! as curl commands, HAR, a fixture with an inferred schema, or NDJSON.
+mod curl;
+mod fixture;
+mod har;
+mod infer;
+pub mod select;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::browse::load_catalog;
+use crate::capture::{self, Captured};
+use crate::cli::{CaptureExportArgs, CaptureShowArgs, CapturesAction, CapturesArgs, ExportFormat, FilterArgs};
+use crate::context::Context;
+use crate::error::{exit, UserError, EXIT_OK};
+use crate::listen::examine::Examiner;
+use crate::listen::show::{self, Answering};
+use crate::output::{errln, out, outln, sanitize, Style};
+use crate::schema::SchemaSet;
+use select::{Filter, Record, Selection, Verdict};
+
+pub fn run(args: CapturesArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+    match args.action {
+        Some(CapturesAction::Show(args)) => show_one(&args, dir, ctx),
+        Some(CapturesAction::Export(args)) => export(&args, dir, ctx),
+        None => {
+            let Some(spec) = &args.selection else {
+                return Err(UserError::with_hint(
+                    "no capture file given",
+                    "hookctl captures FILE (the file `listen --save FILE` wrote), or `captures show|export`",
+                )
+                .into());
+            };
+            list(&Selection::require(spec, "captures")?, &args, ctx)
+        }
+    }
+}
+
+/// The filter flags, checked (a bad time is a usage error before anything is read).
+pub fn filter(args: &FilterArgs) -> Result<Filter> {
+    let time = |text: &Option<String>, flag: &str| -> Result<_> {
+        text.as_deref()
+            .map(|t| select::parse_time(t).map_err(|e| UserError::new(format!("{flag} {}", sanitize(&e))).into()))
+            .transpose()
+    };
+    let mut verdicts = Vec::new();
+    if args.valid {
+        verdicts.push(Verdict::Valid);
+    }
+    if args.invalid {
+        verdicts.extend([Verdict::Invalid, Verdict::BrokenJson]);
+    }
+    if args.unrecognised {
+        verdicts.extend([Verdict::Unrecognised, Verdict::NotJson, Verdict::Empty]);
+    }
+    Ok(Filter {
+        events: args.event.clone(),
+        verdicts,
+        methods: args.method.clone(),
+        path: args.path.clone(),
+        since: time(&args.since, "--since")?,
+        until: time(&args.until, "--until")?,
+        grep: args.grep.as_deref().map(Filter::grep_for),
+    })
+}
+
+/// Says on stderr which lines were skipped.
+fn warn(scan: &select::Scan, path: &Path, color: bool) {
+    let style = Style { color };
+    for warning in &scan.warnings {
+        errln(&format!("{} {}: {}", style.warn("warning:"), path.display(), sanitize(warning)));
+    }
+}
+
+fn list(selection: &Selection, args: &CapturesArgs, ctx: &Context) -> Result<ExitCode> {
+    let filter = filter(&args.filter)?;
+    let mut count = 0u64;
+    let mut text = String::new();
+    let style = Style { color: ctx.stdout_color };
+    let scan = select::scan(selection, &filter, args.filter.last, |record| {
+        count += 1;
+        if args.json {
+            text.push_str(record.line);
+            text.push('\n');
+        } else if !args.count {
+            text.push_str(&list_line(record, &style));
+            text.push('\n');
+        }
+        if text.len() > 1 << 16 {
+            out(&text);
+            text.clear();
+        }
+        Ok(())
+    })?;
+    out(&text);
+    if args.count {
+        outln(&count.to_string());
+    }
+    warn(&scan, &selection.path, ctx.stderr_color);
+    Ok(exit(EXIT_OK))
+}
+
+/// `#3  2026-12-01 10:22:01.123  POST /hooks  pgyer.crashlog  ✓ valid  → 200  585 B`
+fn list_line(record: &Record, style: &Style) -> String {
+    let head = &record.head;
+    let time = head
+        .time()
+        .map_or_else(|| sanitize(&head.received_at).into_owned(), |t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
+    let path = match &head.query {
+        Some(query) => format!("{}?{query}", head.path),
+        None => head.path.to_string(),
+    };
+    let verdict = head.verdict();
+    let mark = match verdict {
+        Verdict::Valid => style.ok("✓ valid"),
+        Verdict::Invalid | Verdict::BrokenJson => style.bad(&format!("✗ {}", verdict.label())),
+        other => style.dim(&format!("· {}", other.label())),
+    };
+    let answered = match head.answered {
+        Some(status) => format!("→ {status}"),
+        None => "→ forwarded".to_string(),
+    };
+    format!(
+        "#{:<5} {time}  {:<6} {:<24} {:<34} {mark:<12}  {answered}  {} B",
+        head.id,
+        sanitize(&head.method),
+        sanitize(&path),
+        sanitize(head.event.as_deref().unwrap_or("-")),
+        head.body_bytes
+    )
+}
+
+/// The records a selection and filter take, read back whole (body bytes exact).
+pub fn collect(selection: &Selection, filter: &Filter, last: Option<usize>, color: bool) -> Result<Vec<Captured>> {
+    let mut taken = Vec::new();
+    let scan = select::scan(selection, filter, last, |record| {
+        taken
+            .push(capture::from_line(record.line).map_err(|e| UserError::new(format!("line {}: {e}", record.number)))?);
+        Ok(())
+    })?;
+    warn(&scan, &selection.path, color);
+    Ok(taken)
+}
+
+/// The one record a selection names (`FILE` alone: the last), read back whole.
+pub fn one(selection: Selection, what: &str, color: bool) -> Result<Captured> {
+    let item = match selection.single() {
+        Some(item) => item,
+        None if selection.items.is_none() => select::Item::FromEnd(1),
+        None => return Err(UserError::new(format!("{what} takes one record: FILE:ID or FILE:-1")).into()),
+    };
+    let selection = Selection { items: Some(vec![item]), ..selection };
+    collect(&selection, &Filter::default(), None, color)?
+        .pop()
+        .ok_or_else(|| UserError::new(format!("{}: no capture records in it", selection.path.display())).into())
+}
+
+fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+    let captured = one(Selection::require(&args.selection, "captures show")?, "captures show", ctx.stderr_color)?;
+    let catalog = load_catalog(dir, ctx)?;
+    let (schemas, _) = SchemaSet::compile(&catalog);
+    let examiner = Examiner { catalog, schemas, signing: None, tolerance: crate::signing::DEFAULT_TOLERANCE };
+    {
+        let arrived = capture::arrived(&captured);
+        let examined = examiner.examine(&arrived);
+        let answering = match captured.record.get("answered").and_then(serde_json::Value::as_u64) {
+            Some(status) => Answering::Status(status as u16),
+            None => Answering::Forwarded,
+        };
+        let time = chrono::DateTime::parse_from_rfc3339(&arrived.received_at)
+            .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+            .unwrap_or_else(|_| sanitize(&arrived.received_at).into_owned());
+        out(&show::full_at(&arrived, &examined, answering, ctx.stdout_color, &time));
+    }
+    Ok(exit(EXIT_OK))
+}
+
+fn export(args: &CaptureExportArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+    let selection = Selection::require(&args.selection, "captures export")?;
+    let filter = filter(&args.filter)?;
+    let base = args.to.as_deref().map(curl::parse_base).transpose()?;
+    if args.format != ExportFormat::Fixture && (args.out.is_some() || args.name.is_some()) {
+        return Err(UserError::new("--out and --name go with --as fixture").into());
+    }
+    match args.format {
+        ExportFormat::Ndjson => {
+            let mut text = String::new();
+            let scan = select::scan(&selection, &filter, args.filter.last, |record| {
+                text.push_str(record.line);
+                text.push('\n');
+                Ok(())
+            })?;
+            out(&text);
+            warn(&scan, &selection.path, ctx.stderr_color);
+        }
+        ExportFormat::Curl => {
+            for captured in collect(&selection, &filter, args.filter.last, ctx.stderr_color)? {
+                outln(&curl::command(&captured, base.as_ref()));
+            }
+        }
+        ExportFormat::Har => {
+            let captures = collect(&selection, &filter, args.filter.last, ctx.stderr_color)?;
+            outln(&crate::output::json_safe(serde_json::to_string_pretty(&har::document(&captures, base.as_ref()))?));
+        }
+        ExportFormat::Fixture => {
+            let captures = collect(&selection, &filter, args.filter.last, ctx.stderr_color)?;
+            let out_dir = args.out.as_deref().ok_or_else(|| {
+                UserError::with_hint("--as fixture writes files: say where", "add --out DIR (then use --fixtures DIR)")
+            })?;
+            let catalog = load_catalog(dir, ctx)?;
+            let written = fixture::export(&captures, args.name.as_deref(), out_dir, &catalog)?;
+            for path in written {
+                errln(&format!("wrote {}", path.display()));
+            }
+        }
+    }
+    Ok(exit(EXIT_OK))
+}

@@ -1,0 +1,107 @@
+//! `send --capture FILE:3..9`: replay several captured requests in capture order, each with its exact
+//! original bytes (or `--set` applied, said once), re-signed with a fresh id and timestamp under `--secret`
+//! (`--keep-id` keeps the original id: a duplicate delivery), paced as captured (`--pace original`), at
+//! `--rate`, or as fast as one connection goes.
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use reqwest::Url;
+
+use super::plan::{self, Plan};
+use super::{assignments, deliver, dry_run, report};
+use crate::capture::{self, Captured};
+use crate::captures::select::{Filter, Selection};
+use crate::cli::SendArgs;
+use crate::context::Context;
+use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
+use crate::output::{errln, Style};
+use crate::signing;
+
+/// The webhook id a capture was signed with, for `--keep-id`.
+pub fn original_id(captured: &Captured) -> Option<String> {
+    capture::headers(&captured.record).into_iter().find(|(n, _)| n == "webhook-id" || n == "svix-id").map(|(_, v)| v)
+}
+
+fn received_at(captured: &Captured) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(captured.record.get("received_at")?.as_str()?).ok()
+}
+
+pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
+    let captures = crate::captures::collect(&selection, &Filter::default(), None, ctx.stderr_color)?;
+    if captures.is_empty() {
+        return Err(UserError::new(format!("{}: no capture records selected", selection.path.display())).into());
+    }
+    if args.to.is_empty() && !args.dry_run {
+        return Err(UserError::with_hint("no receiver given", "pass --to URL to replay the captures to").into());
+    }
+    if args.repeat.is_some() {
+        return Err(UserError::new("--repeat does not go with a --capture range: each capture is sent once").into());
+    }
+    let urls: Vec<Url> = args.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
+    let mut plan = Plan {
+        source: plan::from_capture(captures[0].clone()),
+        sets: assignments(args)?,
+        headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
+        signing: signing::resolve(
+            args.signing.secret.as_deref(),
+            args.signing.secret_env.as_deref(),
+            args.signing.scheme,
+        )?
+        .map(|secret| (args.signing.scheme, secret)),
+        message_id: None,
+    };
+    let style = Style { color: ctx.stderr_color };
+    if !plan.sets.is_empty() {
+        errln(&format!(
+            "{} --set re-serialises each body: the bytes sent are not the captured ones",
+            style.warn("note:")
+        ));
+    }
+    // Every capture must build (a --set that cannot apply is a usage error before anything is sent).
+    let mut prepared = Vec::new();
+    for captured in &captures {
+        plan.source = plan::from_capture(captured.clone());
+        plan.message_id = if args.keep_id { original_id(captured) } else { None };
+        prepared.push(plan.build()?);
+    }
+    if args.dry_run {
+        for (captured, request) in captures.iter().zip(prepared) {
+            plan.source = plan::from_capture(captured.clone());
+            dry_run(&plan, request, &urls, args, ctx)?;
+        }
+        return Ok(exit(EXIT_OK));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let client = deliver::client_following(args.timeout, 1, args.follow)?;
+    let started = Instant::now();
+    let first_time = received_at(&captures[0]);
+    let mut all_ok = true;
+    for (i, (captured, request)) in captures.iter().zip(prepared).enumerate() {
+        let due = match (&args.pace, args.rate, first_time, received_at(captured)) {
+            (Some(_), _, Some(first), Some(this)) => (this - first).to_std().unwrap_or_default(),
+            (None, Some(rate), _, _) => Duration::from_secs_f64(i as f64 / rate as f64),
+            _ => Duration::ZERO,
+        };
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        plan.source = plan::from_capture(captured.clone());
+        for url in &urls {
+            let method = deliver::method(&request.method)?;
+            let headers = deliver::header_map(&request.headers)?;
+            let delivery = runtime.block_on(deliver::deliver(
+                &client,
+                url,
+                method,
+                headers,
+                request.clone(),
+                args.timeout,
+                args.verbose,
+            ));
+            all_ok &= delivery.ok();
+            report(&delivery, &plan, args, ctx);
+        }
+    }
+    Ok(exit(if all_ok { EXIT_OK } else { EXIT_FAILED }))
+}
