@@ -38,6 +38,14 @@ pub fn placeholder_for(value: &Value) -> Option<String> {
 
 /// A placeholder for a value that differs across samples, when its kind has one.
 pub fn placeholder_for_varying(values: &[&Value]) -> Option<String> {
+    // Digit strings that vary are ids, however short: the same length every time renders like them.
+    let digits =
+        |v: &Value| v.as_str().filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).map(str::len);
+    if let Some(length) = digits(values[0]) {
+        if values.iter().all(|v| digits(v) == Some(length)) {
+            return Some(format!("{{{{digits:{length}}}}}"));
+        }
+    }
     let first = placeholder_for(values[0])?;
     values.iter().all(|v| placeholder_for(v).as_deref() == Some(first.as_str())).then_some(first)
 }

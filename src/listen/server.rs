@@ -66,6 +66,14 @@ pub struct Settings {
     pub max_connections: usize,
 }
 
+impl Settings {
+    /// Whether `--only` / `--ignore` let a request of this event be shown.
+    pub fn shows(&self, event: Option<&str>) -> bool {
+        let listed = |globs: &[String]| event.is_some_and(|e| globs.iter().any(|g| glob_matches(g, e)));
+        (self.only.is_empty() || listed(&self.only)) && !listed(&self.ignore)
+    }
+}
+
 /// Why the server stops, shared with the display thread (which stops it when stdout is closed).
 pub struct StopSignal {
     reason: Mutex<Option<Stop>>,
@@ -405,7 +413,10 @@ async fn handle(
     if let Err(refused) = save(&shared, arrived.id, &line).await {
         return Ok(refused);
     }
-    display(&shared, &arrived, &examined, &line, answering);
+    let shown = shared.settings.shows(examined.findings.event.as_deref());
+    if shown {
+        display(&shared, &arrived, &examined, &line, answering);
+    }
     count(&shared, arrived.id, &examined.findings, signature_ok);
 
     if let Some(delay) = shared.settings.answer.delay {
@@ -424,10 +435,10 @@ async fn handle(
             let (shared, arrived, url) = (shared.clone(), arrived.clone(), copy.url.clone());
             tokio::spawn(async move {
                 let client = &shared.settings.forward.as_ref().expect("routes come from --forward-to").client;
-                relay(&shared, client, &url, &arrived).await
+                relay(&shared, client, &url, &arrived, shown).await
             });
         }
-        return Ok(relay(&shared, &forward.client, &first.url, &arrived).await);
+        return Ok(relay(&shared, &forward.client, &first.url, &arrived, shown).await);
     }
     Ok(answer(&shared.settings.answer, arrived.id))
 }
@@ -485,13 +496,6 @@ fn display(
     line: &str,
     answering: show::Answering,
 ) {
-    let event = examined.findings.event.as_deref();
-    let settings = &shared.settings;
-    let shown = (settings.only.is_empty() || event.is_some_and(|e| settings.only.iter().any(|g| glob_matches(g, e))))
-        && !event.is_some_and(|e| settings.ignore.iter().any(|g| glob_matches(g, e)));
-    if !shown {
-        return;
-    }
     let color = shared.settings.stdout_color;
     let text = match shared.settings.display {
         Display::Json => format!("{line}\n"),
@@ -544,10 +548,11 @@ async fn relay(
     client: &reqwest::Client,
     base: &reqwest::Url,
     arrived: &Arrived,
+    shown: bool,
 ) -> Response<Full<Bytes>> {
     match forward::relay(client, base, arrived).await {
         Ok(app) => {
-            if shared.settings.display != Display::Json {
+            if shown && shared.settings.display != Display::Json {
                 let target = forward::target(base, &arrived.path, arrived.query.as_deref());
                 let ms = app.elapsed.as_secs_f64() * 1000.0;
                 let color = shared.settings.stdout_color;
