@@ -413,3 +413,31 @@ fn listen_routes_each_event_to_its_own_app_and_shows_only_what_is_asked() {
     assert_eq!(shown.len(), 1, "--only obniz.*: {stdout}");
     assert!(shown[0].contains("obniz.oauth.delete"));
 }
+
+#[test]
+fn pace_original_keeps_the_captured_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let server = listen(&["-q", "--count", "2", "--timeout", "30s", "--save", save.to_str().unwrap()]);
+    assert_eq!(post(&server.url, &[], b"{}"), 200);
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(post(&server.url, &[], b"{}"), 200);
+    server.finish(Duration::from_secs(20));
+    let rx = receiver(200, Duration::ZERO);
+    let spec = format!("{}:1..2", save.display());
+    let started = std::time::Instant::now();
+    let paced = hookctl().args(["send", "--capture", &spec, "--to", &rx.url, "--pace", "original"]).output().unwrap();
+    assert!(paced.status.success(), "{}", stderr_text(&paced));
+    assert!(started.elapsed() >= Duration::from_millis(700), "{:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    let fast = hookctl().args(["send", "--capture", &spec, "--to", &rx.url]).output().unwrap();
+    assert!(fast.status.success());
+    assert!(started.elapsed() < Duration::from_millis(700), "as fast as possible by default");
+    assert_eq!(rx.drain(Duration::from_millis(200)).len(), 4);
+    let ignored = listen(&["-q", "--count", "2", "--timeout", "30s", "--ignore", "obniz.*"]);
+    for name in ["obniz.oauth.create", "pgyer.crashlog"] {
+        assert!(hookctl().args(["send", name, "--to", &ignored.url]).output().unwrap().status.success());
+    }
+    let (_, stdout, _) = ignored.finish(Duration::from_secs(20));
+    assert!(!stdout.contains("obniz") && stdout.contains("pgyer.crashlog"), "{stdout}");
+}
