@@ -151,6 +151,20 @@ fn find_value(value: &Value, wanted: &Value, pointer: &str) -> Option<String> {
 
 /// Writes `NAME.json` and `NAME.schema.json` into `out`; returns their paths.
 pub fn export(captures: &[Captured], name: Option<&str>, out: &Path, catalog: &Catalog) -> Result<Vec<PathBuf>> {
+    let (name, fixture, schema) = build(captures, name, catalog)?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| UserError::new(format!("cannot create --out {}: {e}", out.display())))?;
+    let fixture_path = out.join(format!("{name}.json"));
+    let schema_path = out.join(format!("{name}.schema.json"));
+    for (path, value) in [(&fixture_path, &fixture), (&schema_path, &schema)] {
+        let text = crate::output::json_safe(serde_json::to_string_pretty(value)?) + "\n";
+        std::fs::write(path, text).map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(vec![fixture_path, schema_path])
+}
+
+/// The fixture and its inferred schema, with the fixture's name.
+pub fn build(captures: &[Captured], name: Option<&str>, catalog: &Catalog) -> Result<(String, Value, Value)> {
     let Some(first) = captures.first() else {
         return Err(UserError::new("no captures selected: nothing to make a fixture from").into());
     };
@@ -194,14 +208,7 @@ pub fn export(captures: &[Captured], name: Option<&str>, out: &Path, catalog: &C
         "mask": samples.varying,
         "body": body,
     });
-    std::fs::create_dir_all(out).map_err(|e| UserError::new(format!("cannot create --out {}: {e}", out.display())))?;
-    let fixture_path = out.join(format!("{name}.json"));
-    let schema_path = out.join(format!("{name}.schema.json"));
-    for (path, value) in [(&fixture_path, &fixture), (&schema_path, &schema)] {
-        let text = crate::output::json_safe(serde_json::to_string_pretty(value)?) + "\n";
-        std::fs::write(path, text).map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
-    }
-    Ok(vec![fixture_path, schema_path])
+    Ok((name, fixture, schema))
 }
 
 #[cfg(test)]

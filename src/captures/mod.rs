@@ -1,8 +1,8 @@
 //! `hookctl captures`: the `listen --save` file as a workbench — list and filter, show one again, export
 //! as curl commands, HAR, a fixture with an inferred schema, or NDJSON.
-mod curl;
-mod fixture;
-mod har;
+pub mod curl;
+pub mod fixture;
+pub mod har;
 mod infer;
 pub mod select;
 

@@ -29,28 +29,72 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
     let input::Input { bytes, record, label } = input::read(&args.input)?;
     let doc = input::parse_doc(&bytes, &label)?;
     drop(bytes); // the document is all that is needed from here on
-    let body = doc.root();
+    let user_schema = match &args.schema {
+        Some(path) => Some(input::parse_json(&input::read_file(path)?, &path.display().to_string())?),
+        None => None,
+    };
+    let options = Options {
+        against: args.against.as_deref(),
+        schema: user_schema.as_ref().zip(args.schema.as_ref().map(|p| p.display().to_string())),
+        strict: args.strict,
+        no_mask: args.no_mask,
+        ignore: &ignore,
+        context: args.context,
+    };
+    let matches = analyse(&catalog, &doc, record.as_ref(), &options, |report, body, how| {
+        report.print(body, how, args.json, ctx.stdout_color)
+    })?;
+    Ok(exit(if matches { EXIT_OK } else { EXIT_FAILED }))
+}
 
+/// What to compare a payload with, and how.
+pub struct Options<'a> {
+    pub against: Option<&'a str>,
+    /// A user schema and its name (`--schema FILE`).
+    pub schema: Option<(&'a Value, String)>,
+    pub strict: bool,
+    pub no_mask: bool,
+    pub ignore: &'a [String],
+    pub context: usize,
+}
+
+/// `diff --json`'s object for a payload (the inspector's diff view).
+pub fn json_report(catalog: &Catalog, bytes: &[u8], record: Option<&Value>) -> Result<Vec<u8>> {
+    let doc = input::parse_doc(bytes, "the body")?;
+    let options = Options { against: None, schema: None, strict: false, no_mask: false, ignore: &[], context: 3 };
+    let mut out = Vec::new();
+    analyse(catalog, &doc, record, &options, |report, body, how| report.write_to(body, how, true, false, &mut out))?;
+    Ok(out)
+}
+
+/// Detects (or takes) the event, validates, diffs against its fixture, and hands the report to `write`;
+/// returns whether the payload matches.
+fn analyse(
+    catalog: &Catalog,
+    doc: &Doc,
+    record: Option<&Value>,
+    options: &Options,
+    write: impl FnOnce(&Report, crate::doc::DocNode<'_>, Normalise<'_>) -> std::io::Result<()>,
+) -> Result<bool> {
+    let body = doc.root();
     let user_schema;
     let catalog_schemas;
-    let (event, compiled) = if let Some(path) = &args.schema {
-        let schema_value = input::parse_json(&input::read_file(path)?, &path.display().to_string())?;
-        user_schema = CompiledSchema::<DocJson>::compile(&schema_value)
-            .map_err(|e| UserError::new(format!("{}: {e}", path.display())))?;
+    let (event, compiled) = if let Some((schema_value, name)) = &options.schema {
+        user_schema = CompiledSchema::<DocJson>::compile(schema_value).map_err(|e| UserError::new(format!("{name}: {e}")))?;
         (None, &user_schema)
     } else {
         // Only the schemas needed are compiled: detection validates only to tell the Ebriza shapes apart.
-        let (name, schemas) = match &args.against {
+        let (name, schemas) = match options.against {
             Some(name) => (catalog.require(name)?.name.clone(), None),
             None => {
-                let shapes = SchemaSet::<DocJson>::compile_only(&catalog, &[schema::EBRIZA_SHAPED]).0;
-                (detect(&catalog, &shapes, &doc, record.as_ref())?, Some(shapes))
+                let shapes = SchemaSet::<DocJson>::compile_only(catalog, &[schema::EBRIZA_SHAPED]).0;
+                (detect(catalog, &shapes, doc, record)?, Some(shapes))
             }
         };
         catalog.require(&name)?;
         catalog_schemas = match schemas {
             Some(schemas) if schemas.get(&name).is_some() => schemas,
-            _ => SchemaSet::<DocJson>::compile_only(&catalog, &[&name]).0,
+            _ => SchemaSet::<DocJson>::compile_only(catalog, &[&name]).0,
         };
         let compiled = catalog_schemas.get(&name).ok_or_else(|| {
             UserError::with_hint(
@@ -73,22 +117,22 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
     };
 
     let mask: &[String] = match fixture {
-        Some(fixture) if !args.no_mask => &fixture.varying,
+        Some(fixture) if !options.no_mask => &fixture.varying,
         _ => &[],
     };
-    let how = Normalise { mask, ignore: &ignore };
+    let how = Normalise { mask, ignore: options.ignore };
     let expected = fixture.map(|f| (f, Doc::from_value(&f.render().body)));
-    let plan = expected.as_ref().map(|(_, expected)| compare::plan(expected.root(), body, how, args.context));
+    let plan = expected.as_ref().map(|(_, expected)| compare::plan(expected.root(), body, how, options.context));
     let report = Report {
         event,
         verdict,
         extra_fields: compiled.extra_fields(body),
-        strict: args.strict,
+        strict: options.strict,
         plan: plan.as_ref(),
         expected_label: expected.as_ref().map(|(f, _)| expected_label(f)).unwrap_or_default(),
     };
-    report.print(body, how, args.json, ctx.stdout_color)?;
-    Ok(exit(if report.matches() { EXIT_OK } else { EXIT_FAILED }))
+    write(&report, body, how)?;
+    Ok(report.matches())
 }
 
 fn expected_label(fixture: &Fixture) -> String {

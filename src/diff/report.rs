@@ -32,16 +32,27 @@ impl Report<'_> {
     /// Prints the report to stdout; a closed pipe ends the process quietly.
     pub fn print(&self, received: DocNode<'_>, how: Normalise<'_>, json: bool, color: bool) -> io::Result<()> {
         let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-        let printed = if json {
-            self.print_json(received, how, &mut out)
-        } else {
-            self.print_text(received, how, color, &mut out)
-        };
-        let result = printed.and_then(|()| out.flush());
+        let result = self.write_to(received, how, json, color, &mut out).and_then(|()| out.flush());
         if let Err(e) = &result {
             exit_on_broken_pipe(e);
         }
         result
+    }
+
+    /// Writes the report (text or JSON) to any writer: stdout for `diff`, a buffer for the inspector.
+    pub fn write_to(
+        &self,
+        received: DocNode<'_>,
+        how: Normalise<'_>,
+        json: bool,
+        color: bool,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        if json {
+            self.print_json(received, how, out)
+        } else {
+            self.print_text(received, how, color, out)
+        }
     }
 
     fn write_diff(&self, received: DocNode<'_>, how: Normalise<'_>, sink: &mut impl DiffSink) -> io::Result<()> {

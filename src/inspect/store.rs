@@ -1,0 +1,419 @@
+//! What the inspector reads: an index of capture records, newest first. Two backends share one index: a
+//! `--save` file (the index keeps each record's offset and a few fields, never the bodies; the file is read
+//! from its end backwards in the background, so the newest page is there at once however large the file, and
+//! followed as it grows), or memory (`listen --ui` without `--save`: the last `--keep N` records).
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::broadcast;
+
+use crate::captures::select::{glob_matches, Filter, Head, Verdict};
+
+/// What the index keeps per record (about 40 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    id: u64,
+    /// File offset, or position in the memory ring.
+    offset: u64,
+    len: u32,
+    /// Index into `Index::events`, 0 for none.
+    event: u32,
+    verdict: Verdict,
+    answered: u16,
+    /// Received at, Unix milliseconds.
+    time: i64,
+}
+
+/// A query from the page: the list filters, newest first, older than `before_id`.
+#[derive(Debug, Default, Clone)]
+pub struct Query {
+    pub event: Option<String>,
+    pub verdict: Option<Vec<Verdict>>,
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub status: Option<u16>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Free text over headers and body.
+    pub q: Option<String>,
+    pub before_id: Option<u64>,
+    pub limit: usize,
+}
+
+enum Lines {
+    File(PathBuf),
+    Memory { lines: VecDeque<Arc<str>>, first: u64 },
+}
+
+struct Index {
+    metas: VecDeque<Meta>,
+    events: Vec<String>,
+    lines: Lines,
+    /// Memory: how many records may be kept.
+    keep: usize,
+}
+
+pub struct Store {
+    index: RwLock<Index>,
+    /// Records dropped from memory past `--keep`.
+    pub dropped: AtomicU64,
+    /// File: the part before this offset is still being indexed (backwards).
+    pending_before: AtomicU64,
+    /// File: indexed up to here (forwards, following growth).
+    followed_to: AtomicU64,
+    pub complete: AtomicBool,
+    news: broadcast::Sender<u64>,
+}
+
+/// What a page of results says besides its records.
+pub struct Page {
+    pub lines: Vec<Arc<str>>,
+    pub total: usize,
+    pub complete: bool,
+    pub dropped: u64,
+}
+
+impl Store {
+    pub fn memory(keep: usize) -> Arc<Store> {
+        Store::new(Lines::Memory { lines: VecDeque::new(), first: 0 }, keep)
+    }
+
+    fn new(lines: Lines, keep: usize) -> Arc<Store> {
+        let (news, _) = broadcast::channel(1024);
+        Arc::new(Store {
+            index: RwLock::new(Index { metas: VecDeque::new(), events: vec![String::new()], lines, keep }),
+            dropped: AtomicU64::new(0),
+            pending_before: AtomicU64::new(0),
+            followed_to: AtomicU64::new(0),
+            complete: AtomicBool::new(true),
+            news,
+        })
+    }
+
+    /// A store over a capture file: what is there now is indexed backwards from the end on a thread of its
+    /// own (the newest records first), and what is appended later is picked up by [`Store::follow`].
+    pub fn file(path: &Path) -> std::io::Result<Arc<Store>> {
+        let length = std::fs::metadata(path)?.len();
+        // Start at the end of the last complete line: a torn tail is picked up once it is complete.
+        let end = last_newline_end(path, length)?;
+        let store = Store::new(Lines::File(path.to_path_buf()), usize::MAX);
+        store.pending_before.store(end, Ordering::SeqCst);
+        store.followed_to.store(end, Ordering::SeqCst);
+        store.complete.store(end == 0, Ordering::SeqCst);
+        let backwards = store.clone();
+        let path = path.to_path_buf();
+        std::thread::Builder::new().name("hookctl-index".into()).spawn(move || {
+            let _ = backwards.index_backwards(&path, end);
+            backwards.complete.store(true, Ordering::SeqCst);
+        })?;
+        Ok(store)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<u64> {
+        self.news.subscribe()
+    }
+
+    fn intern(index: &mut Index, event: Option<&str>) -> u32 {
+        let Some(event) = event else { return 0 };
+        match index.events.iter().position(|e| e == event) {
+            Some(i) => i as u32,
+            None => {
+                index.events.push(event.to_string());
+                (index.events.len() - 1) as u32
+            }
+        }
+    }
+
+    fn meta(index: &mut Index, head: &Head, offset: u64, len: usize) -> Meta {
+        Meta {
+            id: head.id,
+            offset,
+            len: len as u32,
+            event: Store::intern(index, head.event.as_deref()),
+            verdict: head.verdict(),
+            answered: head.answered.unwrap_or(0),
+            time: head.time().map_or(0, |t| t.timestamp_millis()),
+        }
+    }
+
+    /// Memory: a new record (the line `listen` saved or would have).
+    pub fn push(&self, line: &str) {
+        let Some(head) = Head::of(line) else { return };
+        let id = head.id;
+        {
+            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+            let keep = index.keep;
+            let position = match &index.lines {
+                Lines::Memory { lines, first } => first + lines.len() as u64,
+                Lines::File(_) => return,
+            };
+            let meta = Store::meta(&mut index, &head, position, line.len());
+            index.metas.push_back(meta);
+            let mut dropped = 0;
+            if let Lines::Memory { lines, first } = &mut index.lines {
+                lines.push_back(Arc::from(line));
+                while lines.len() > keep {
+                    lines.pop_front();
+                    *first += 1;
+                    dropped += 1;
+                }
+            }
+            for _ in 0..dropped {
+                index.metas.pop_front();
+            }
+            self.dropped.fetch_add(dropped, Ordering::Relaxed);
+        }
+        let _ = self.news.send(id);
+    }
+
+    /// Reads `[0, end)` of the file from its end in chunks, adding each record in front of the index.
+    fn index_backwards(&self, path: &Path, end: u64) -> std::io::Result<()> {
+        const CHUNK: u64 = 4 << 20;
+        let mut file = File::open(path)?;
+        let mut upto = end;
+        let mut carry: Vec<u8> = Vec::new();
+        while upto > 0 {
+            let start = upto.saturating_sub(CHUNK);
+            let mut chunk = vec![0; (upto - start) as usize];
+            file.seek(SeekFrom::Start(start))?;
+            file.read_exact(&mut chunk)?;
+            chunk.extend_from_slice(&carry);
+            // Lines that start in this chunk; the head of the first belongs to the chunk before.
+            let first_line = if start == 0 { 0 } else { chunk.iter().position(|b| *b == b'\n').map_or(chunk.len(), |i| i + 1) };
+            let mut metas = Vec::new();
+            {
+                let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+                let mut at = first_line;
+                while at < chunk.len() {
+                    let stop = chunk[at..].iter().position(|b| *b == b'\n').map_or(chunk.len(), |i| at + i);
+                    let line = &chunk[at..stop];
+                    if let Some(head) = std::str::from_utf8(line).ok().and_then(Head::of) {
+                        metas.push(Store::meta(&mut index, &head, start + at as u64, line.len()));
+                    }
+                    at = stop + 1;
+                }
+                for meta in metas.into_iter().rev() {
+                    index.metas.push_front(meta);
+                }
+            }
+            carry = chunk[..first_line].to_vec();
+            upto = start;
+            self.pending_before.store(start + first_line as u64, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// File: indexes what was appended since last time (complete lines only) and announces each record.
+    pub fn follow(&self) -> std::io::Result<()> {
+        let Lines::File(path) = &self.index.read().unwrap_or_else(|e| e.into_inner()).lines else { return Ok(()) };
+        let path = path.clone();
+        let from = self.followed_to.load(Ordering::SeqCst);
+        let length = std::fs::metadata(&path)?.len();
+        if length <= from {
+            return Ok(());
+        }
+        let mut file = File::open(&path)?;
+        file.seek(SeekFrom::Start(from))?;
+        let mut added = Vec::new();
+        file.take(length - from).read_to_end(&mut added)?;
+        let Some(last) = added.iter().rposition(|b| *b == b'\n') else { return Ok(()) };
+        let mut ids = Vec::new();
+        {
+            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+            let mut at = 0;
+            while at <= last {
+                let stop = added[at..].iter().position(|b| *b == b'\n').map_or(added.len(), |i| at + i);
+                if let Some(head) = std::str::from_utf8(&added[at..stop]).ok().and_then(Head::of) {
+                    let meta = Store::meta(&mut index, &head, from + at as u64, stop - at);
+                    ids.push(meta.id);
+                    index.metas.push_back(meta);
+                }
+                at = stop + 1;
+            }
+        }
+        self.followed_to.store(from + last as u64 + 1, Ordering::SeqCst);
+        for id in ids {
+            let _ = self.news.send(id);
+        }
+        Ok(())
+    }
+
+    fn line(index: &Index, meta: &Meta) -> Option<Arc<str>> {
+        match &index.lines {
+            Lines::Memory { lines, first } => lines.get(meta.offset.checked_sub(*first)? as usize).cloned(),
+            Lines::File(path) => {
+                let file = File::open(path).ok()?;
+                let mut bytes = vec![0; meta.len as usize];
+                read_at(&file, &mut bytes, meta.offset).ok()?;
+                Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
+            }
+        }
+    }
+
+    /// One record's line, by id.
+    pub fn get(&self, id: u64) -> Option<Arc<str>> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        // Ids grow through the file: a binary search finds it unless ids were restarted by hand.
+        let metas = &index.metas;
+        let found = match metas.binary_search_by_key(&id, |m| m.id) {
+            Ok(i) => Some(metas[i]),
+            Err(_) => metas.iter().rev().find(|m| m.id == id).copied(),
+        };
+        found.and_then(|meta| Store::line(&index, &meta))
+    }
+
+    /// A page of records, newest first.
+    pub fn query(&self, query: &Query) -> Page {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let needle = query.q.as_deref().map(Filter::grep_for);
+        let mut lines = Vec::new();
+        for meta in index.metas.iter().rev() {
+            if lines.len() >= query.limit {
+                break;
+            }
+            if query.before_id.is_some_and(|b| meta.id >= b) {
+                continue;
+            }
+            if let Some(glob) = &query.event {
+                let event = &index.events[meta.event as usize];
+                if meta.event == 0 || !glob_matches(glob, event) {
+                    continue;
+                }
+            }
+            if query.verdict.as_ref().is_some_and(|v| !v.contains(&meta.verdict))
+                || query.status.is_some_and(|s| s != meta.answered)
+                || query.since.is_some_and(|s| meta.time < s)
+                || query.until.is_some_and(|u| meta.time > u)
+            {
+                continue;
+            }
+            let Some(line) = Store::line(&index, meta) else { continue };
+            if needle.as_deref().is_some_and(|n| !line.contains(n)) {
+                continue;
+            }
+            if query.method.is_some() || query.path.is_some() {
+                let Some(head) = Head::of(&line) else { continue };
+                if query.method.as_deref().is_some_and(|m| !m.eq_ignore_ascii_case(&head.method))
+                    || query.path.as_deref().is_some_and(|p| !glob_matches(p, &head.path))
+                {
+                    continue;
+                }
+            }
+            lines.push(line);
+        }
+        Page {
+            lines,
+            total: index.metas.len(),
+            complete: self.complete.load(Ordering::SeqCst),
+            dropped: self.dropped.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, bytes: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, bytes, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, bytes: &mut [u8], offset: u64) -> std::io::Result<()> {
+    let mut file = file;
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(bytes)
+}
+
+/// The end of the last complete line at or before `length`.
+fn last_newline_end(path: &Path, length: u64) -> std::io::Result<u64> {
+    let mut file = File::open(path)?;
+    let mut end = length;
+    while end > 0 {
+        let start = end.saturating_sub(64 << 10);
+        let mut chunk = vec![0; (end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut chunk)?;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: u64, event: Option<&str>, valid: Option<bool>) -> String {
+        serde_json::json!({
+            "id": id, "received_at": "2026-12-01T10:00:00.000Z", "remote_addr": "127.0.0.1:1", "method": "POST",
+            "path": format!("/p/{id}"), "query": null, "headers": {"x": format!("h{id}")}, "body": {"n": id},
+            "body_text": null, "body_base64": null, "body_bytes": 7, "event": event, "shape": null, "valid": valid,
+            "errors": [], "answered": 200,
+        })
+        .to_string()
+    }
+
+    fn ids(page: &Page) -> Vec<u64> {
+        page.lines.iter().map(|l| Head::of(l).unwrap().id).collect()
+    }
+
+    fn wait_complete(store: &Store) {
+        for _ in 0..500 {
+            if store.complete.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        panic!("indexing never finished");
+    }
+
+    #[test]
+    fn a_file_is_indexed_newest_first_paged_filtered_and_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caps.ndjson");
+        let mut text = String::new();
+        for id in 1..=20_000u64 {
+            let event = if id % 2 == 0 { Some("pgyer.crashlog") } else { Some("obniz.oauth.create") };
+            text.push_str(&line(id, event, Some(id % 10 != 0)));
+            text.push('\n');
+        }
+        text.push_str("{\"id\":20001,\"torn"); // not complete yet
+        std::fs::write(&path, &text).unwrap();
+        let store = Store::file(&path).unwrap();
+        wait_complete(&store);
+        let page = store.query(&Query { limit: 3, ..Query::default() });
+        assert_eq!((ids(&page), page.total), (vec![20_000, 19_999, 19_998], 20_000));
+        let older = store.query(&Query { limit: 2, before_id: Some(19_998), ..Query::default() });
+        assert_eq!(ids(&older), [19_997, 19_996]);
+        let pgyer = store.query(&Query { limit: 2, event: Some("pgyer.*".into()), ..Query::default() });
+        assert_eq!(ids(&pgyer), [20_000, 19_998]);
+        let invalid = store.query(&Query { limit: 2, verdict: Some(vec![Verdict::Invalid]), ..Query::default() });
+        assert_eq!(ids(&invalid), [20_000, 19_990]);
+        let text_search = store.query(&Query { limit: 5, q: Some("h12345".into()), ..Query::default() });
+        assert_eq!(ids(&text_search), [12_345]);
+        assert_eq!(Head::of(&store.get(777).unwrap()).unwrap().id, 777);
+
+        let mut news = store.subscribe();
+        let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        std::io::Write::write_all(&mut file, b"\n").unwrap(); // the torn line is fenced, as listen does
+        std::io::Write::write_all(&mut file, format!("{}\n", line(20_002, None, None)).as_bytes()).unwrap();
+        store.follow().unwrap();
+        assert_eq!(news.try_recv().unwrap(), 20_002);
+        assert_eq!(ids(&store.query(&Query { limit: 1, ..Query::default() })), [20_002]);
+    }
+
+    #[test]
+    fn memory_keeps_the_last_n_and_counts_the_dropped() {
+        let store = Store::memory(3);
+        for id in 1..=5 {
+            store.push(&line(id, None, None));
+        }
+        let page = store.query(&Query { limit: 10, ..Query::default() });
+        assert_eq!((ids(&page), page.dropped), (vec![5, 4, 3], 2));
+        assert!(store.get(1).is_none() && store.get(4).is_some());
+    }
+}
