@@ -13,6 +13,7 @@ pub mod error;
 pub mod fixtures;
 pub mod http_client;
 pub mod input;
+pub mod inspect;
 pub mod listen;
 pub mod manual;
 pub mod output;

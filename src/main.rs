@@ -3,7 +3,9 @@
 //! which the fuzz targets build on too.
 mod alloc;
 
-use hookctl::{browse, captures, cli, complete, context, diff, error, listen, manual, output, send, signing, version};
+use hookctl::{
+    browse, captures, cli, complete, context, diff, error, inspect, listen, manual, output, send, signing, version,
+};
 use std::process::ExitCode;
 
 use cli::{Cli, Command};
@@ -39,6 +41,7 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
             diff::run(&args, fixtures_dir, &ctx)
         }
         Command::Captures(args) => captures::run(*args, fixtures_dir, &ctx),
+        Command::Inspect(args) => inspect::run(&args, fixtures_dir, &ctx),
         Command::Sign(args) => signing::sign_command(&args),
         Command::Verify(args) => signing::verify_command(&args, &ctx),
         Command::Listen(args) => listen::run(*args, fixtures_dir, &ctx),

@@ -152,8 +152,7 @@ fn find_value(value: &Value, wanted: &Value, pointer: &str) -> Option<String> {
 /// Writes `NAME.json` and `NAME.schema.json` into `out`; returns their paths.
 pub fn export(captures: &[Captured], name: Option<&str>, out: &Path, catalog: &Catalog) -> Result<Vec<PathBuf>> {
     let (name, fixture, schema) = build(captures, name, catalog)?;
-    std::fs::create_dir_all(out)
-        .map_err(|e| UserError::new(format!("cannot create --out {}: {e}", out.display())))?;
+    std::fs::create_dir_all(out).map_err(|e| UserError::new(format!("cannot create --out {}: {e}", out.display())))?;
     let fixture_path = out.join(format!("{name}.json"));
     let schema_path = out.join(format!("{name}.schema.json"));
     for (path, value) in [(&fixture_path, &fixture), (&schema_path, &schema)] {

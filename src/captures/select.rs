@@ -159,9 +159,62 @@ pub struct Head<'a> {
     pub answered: Option<u16>,
 }
 
-impl Head<'_> {
-    pub fn of(line: &str) -> Option<Head<'_>> {
-        serde_json::from_str(line).ok()
+impl<'a> Head<'a> {
+    pub fn of(line: &'a str) -> Option<Head<'a>> {
+        Head::quick(line).or_else(|| serde_json::from_str(line).ok())
+    }
+
+    /// The fields read without parsing the body: `listen` writes a record's fields in a fixed order (`id`,
+    /// `received_at`, `remote_addr`, `method`, `path`, `query`, `headers`, `body`…, `body_bytes`, `event`,
+    /// `shape`, `valid`, `errors`, `signature`, `answered`), and a quote inside a JSON string is always
+    /// escaped, so `,"event":` after the body can only be the record's own field. Anything else (a record
+    /// written another way) is parsed in full by [`Head::of`].
+    fn quick(line: &'a str) -> Option<Head<'a>> {
+        if !line.ends_with('}') {
+            return None;
+        }
+        let mut at = literal(line, 0, "{\"id\":")?;
+        let digits = line[at..].bytes().take_while(u8::is_ascii_digit).count();
+        let id = line[at..at + digits].parse().ok()?;
+        at = literal(line, at + digits, ",\"received_at\":")?;
+        let (received_at, next) = string_at(line, at)?;
+        at = literal(line, next, ",\"remote_addr\":")?;
+        let (_, next) = string_at(line, at)?;
+        at = literal(line, next, ",\"method\":")?;
+        let (method, next) = string_at(line, at)?;
+        at = literal(line, next, ",\"path\":")?;
+        let (path, next) = string_at(line, at)?;
+        at = literal(line, next, ",\"query\":")?;
+        let (query, next) = match literal(line, at, "null") {
+            Some(next) => (None, next),
+            None => string_at(line, at).map(|(q, next)| (Some(q), next))?,
+        };
+        let headers_at = literal(line, next, ",\"headers\":")?;
+        let body_at = headers_at + line[headers_at..].find(",\"body\":")? + ",\"body\":".len();
+        let event_at = line.rfind(",\"event\":")?;
+        let bytes_at = line[..event_at].rfind(",\"body_bytes\":")? + ",\"body_bytes\":".len();
+        let body_bytes = line[bytes_at..event_at].parse().ok()?;
+        #[derive(Deserialize)]
+        struct Tail {
+            event: Option<String>,
+            valid: Option<bool>,
+            #[serde(default)]
+            answered: Option<u16>,
+        }
+        let tail: Tail = serde_json::from_str(&format!("{{{}", &line[event_at + 1..])).ok()?;
+        Some(Head {
+            id,
+            received_at,
+            method,
+            path,
+            query,
+            headers: IgnoredAny,
+            body: (!line[body_at..].starts_with("null")).then_some(IgnoredAny),
+            body_bytes,
+            event: tail.event.map(Cow::Owned),
+            valid: tail.valid,
+            answered: tail.answered,
+        })
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -179,6 +232,39 @@ impl Head<'_> {
     pub fn time(&self) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(&self.received_at).ok().map(|t| t.with_timezone(&Utc))
     }
+}
+
+/// The position after `text` when `line` has it at `at`.
+fn literal(line: &str, at: usize, text: &str) -> Option<usize> {
+    line.get(at..)?.starts_with(text).then_some(at + text.len())
+}
+
+/// The JSON string starting at `at` (its opening quote), decoded, and the position after it.
+fn string_at(line: &str, at: usize) -> Option<(Cow<'_, str>, usize)> {
+    let bytes = line.as_bytes();
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let mut i = at + 1;
+    let mut escaped = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                escaped = true;
+                i += 2;
+                continue;
+            }
+            b'"' => break,
+            _ => i += 1,
+        }
+    }
+    let raw = line.get(at..=i)?;
+    let text = if escaped {
+        Cow::Owned(serde_json::from_str::<String>(raw).ok()?)
+    } else {
+        Cow::Borrowed(&raw[1..raw.len() - 1])
+    };
+    Some((text, i + 1))
 }
 
 /// `*` (any run of characters) and `?` (one character): the glob of `--event` and `--path`.
@@ -291,7 +377,11 @@ pub fn scan(
     last: Option<usize>,
     mut each: impl FnMut(&Record) -> anyhow::Result<()>,
 ) -> anyhow::Result<Scan> {
-    let resolved = resolve(selection)?;
+    let (resolved, tail_warnings) = resolve(selection)?;
+    let mut stopped_early = false;
+    // Only single ids named: once that many are found there is nothing more to read (ids are unique).
+    let enough = resolved.as_ref().filter(|items| items.iter().all(|i| matches!(i, Item::Id(_)))).map(Vec::len);
+    let mut found = 0;
     let mut scan = Scan::default();
     let mut kept: VecDeque<(u64, String)> = VecDeque::new();
     let mut skipped = 0u64;
@@ -311,6 +401,7 @@ pub fn scan(
         if !resolved.as_ref().is_none_or(|items| selected(items, head.id)) || !filter.accepts(&head, text) {
             return Ok(());
         }
+        found += 1;
         match last {
             Some(n) => {
                 if kept.len() == n {
@@ -321,9 +412,31 @@ pub fn scan(
                 }
                 Ok(())
             }
-            None => each(&Record { number, line: text, head }),
+            None => {
+                each(&Record { number, line: text, head })?;
+                match enough {
+                    Some(n) if found >= n => Err(Enough.into()),
+                    _ => Ok(()),
+                }
+            }
+        }
+    })
+    .or_else(|err| {
+        if err.is::<Enough>() {
+            stopped_early = true;
+            Ok(())
+        } else {
+            Err(err)
         }
     })?;
+    if stopped_early {
+        // What lies after the last record read was seen from the end: say it too.
+        for warning in tail_warnings {
+            if !scan.warnings.contains(&warning) {
+                scan.warnings.push(warning);
+            }
+        }
+    }
     for (number, text) in &kept {
         if let Some(head) = Head::of(text) {
             each(&Record { number: *number, line: text, head })?;
@@ -334,6 +447,18 @@ pub fn scan(
     }
     Ok(scan)
 }
+
+/// Ends a scan early: everything asked for was found.
+#[derive(Debug)]
+struct Enough;
+
+impl std::fmt::Display for Enough {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("enough")
+    }
+}
+
+impl std::error::Error for Enough {}
 
 /// Calls `each(line number, text)` for every line, without its line ending.
 fn lines(path: &Path, mut each: impl FnMut(u64, &str) -> anyhow::Result<()>) -> anyhow::Result<()> {
@@ -354,44 +479,131 @@ fn lines(path: &Path, mut each: impl FnMut(u64, &str) -> anyhow::Result<()>) -> 
     }
 }
 
-/// Ids selected, with `-K` turned into ids (which takes one quick pass over the file's ids) and every
-/// id the selection names checked to exist, so a typo is a usage error before anything is done.
-fn resolve(selection: &Selection) -> anyhow::Result<Option<Vec<Item>>> {
-    let Some(items) = &selection.items else { return Ok(None) };
-    let mut ids = Vec::new();
-    lines(&selection.path, |_, text| {
-        if let Some(head) = Head::of(text) {
-            ids.push(head.id);
-        }
-        Ok(())
-    })?;
-    let file = selection.path.display();
-    let span = match (ids.iter().min(), ids.iter().max()) {
+/// Ids selected, with `-K` turned into ids (read from the end of the file, not scanned for) and every id
+/// the selection names checked against the file's first and last ids, so a typo is a usage error before
+/// anything is done.
+fn resolve(selection: &Selection) -> anyhow::Result<(Option<Vec<Item>>, Vec<String>)> {
+    let Some(items) = &selection.items else { return Ok((None, Vec::new())) };
+    let path = &selection.path;
+    let file = path.display();
+    let wanted_from_end = items.iter().filter_map(|i| if let Item::FromEnd(k) = i { Some(*k) } else { None }).max();
+    let (last, tail_warnings) = last_ids(path, wanted_from_end.unwrap_or(1).max(1) as usize)?;
+    let first = first_id(path)?;
+    let span = match (first, last.last()) {
         (Some(a), Some(b)) => format!("its ids run {a}..{b}"),
         _ => "it holds no records".to_string(),
     };
     let missing = |id: u64| {
         UserError::with_hint(format!("{file}: no record with id {id} ({span})"), "`hookctl captures FILE` lists them")
     };
+    let within = |id: u64| first.is_some_and(|a| id >= a) && last.last().is_some_and(|b| id <= *b);
     let mut resolved = Vec::new();
     for item in items {
         match *item {
-            Item::Id(id) if !ids.contains(&id) => return Err(missing(id).into()),
-            Item::Range(a, _) if !ids.iter().any(|id| *id >= a) => return Err(missing(a).into()),
-            Item::FromEnd(k) => match ids.len().checked_sub(k as usize) {
-                Some(i) => resolved.push(Item::Id(ids[i])),
-                None => {
-                    return Err(UserError::new(format!(
-                        "{file}: -{k} asks for more records than the {} it holds",
-                        ids.len()
-                    ))
-                    .into())
+            Item::Id(id) if !within(id) => return Err(missing(id).into()),
+            Item::Range(a, b) if first.is_none_or(|f| b < f) || last.last().is_none_or(|l| a > *l) => {
+                return Err(missing(a).into())
+            }
+            Item::FromEnd(k) => match last.len().checked_sub(k as usize) {
+                Some(i) if last.len() >= k as usize => resolved.push(Item::Id(last[i])),
+                _ => {
+                    let count = if last.len() < k as usize {
+                        format!("the {} it holds", last.len())
+                    } else {
+                        "it holds".into()
+                    };
+                    return Err(UserError::new(format!("{file}: -{k} asks for more records than {count}")).into());
                 }
             },
             other => resolved.push(other),
         }
     }
-    Ok(Some(resolved))
+    Ok((Some(resolved), tail_warnings))
+}
+
+/// The id of the first record of a file (read from its start).
+fn first_id(path: &Path) -> anyhow::Result<Option<u64>> {
+    let mut found = None;
+    let _ = lines(path, |_, text| {
+        if let Some(head) = Head::of(text) {
+            found = Some(head.id);
+            anyhow::bail!("found");
+        }
+        Ok(())
+    });
+    Ok(found)
+}
+
+/// The ids of the last `k` records of a file (fewer when it holds fewer), oldest first, read backwards
+/// from its end in chunks.
+fn last_ids(path: &Path, k: usize) -> anyhow::Result<(Vec<u64>, Vec<String>)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let cannot = |e: std::io::Error| UserError::new(format!("cannot read capture file {}: {e}", path.display()));
+    let mut file = File::open(path).map_err(cannot)?;
+    let mut end = file.metadata().map_err(cannot)?.len();
+    let mut carry: Vec<u8> = Vec::new();
+    let mut ids: Vec<u64> = Vec::new();
+    // Lines passed over on the way (a torn tail), by their place from the end (0: the last line).
+    let mut passed: Vec<(u64, &'static str)> = Vec::new();
+    let mut from_end = 0u64;
+    let mut seen_last = false;
+    while end > 0 && ids.len() < k {
+        let start = end.saturating_sub(1 << 20);
+        let mut chunk = vec![0; (end - start) as usize];
+        file.seek(SeekFrom::Start(start)).map_err(cannot)?;
+        file.read_exact(&mut chunk).map_err(cannot)?;
+        chunk.extend_from_slice(&carry);
+        let first_line =
+            if start == 0 { 0 } else { chunk.iter().position(|b| *b == b'\n').map_or(chunk.len(), |i| i + 1) };
+        for line in chunk[first_line..].split(|b| *b == b'\n').rev() {
+            if ids.len() == k {
+                break;
+            }
+            if !seen_last && line.is_empty() {
+                // The file ends with a newline: no line after it.
+                seen_last = true;
+                continue;
+            }
+            seen_last = true;
+            match std::str::from_utf8(line).ok().and_then(Head::of) {
+                Some(head) => ids.push(head.id),
+                None => {
+                    if let Some(why) = crate::capture::unreadable(line) {
+                        passed.push((from_end, why));
+                    }
+                }
+            }
+            from_end += 1;
+        }
+        carry = chunk[..first_line].to_vec();
+        end = start;
+    }
+    ids.reverse();
+    let mut warnings = Vec::new();
+    if !passed.is_empty() {
+        let total = count_lines(path)?;
+        for (from_end, why) in passed.into_iter().rev() {
+            warnings.push(format!("line {}: {why}, skipped", total - from_end));
+        }
+    }
+    Ok((ids, warnings))
+}
+
+/// How many lines a file has (a last line without a newline counts).
+fn count_lines(path: &Path) -> anyhow::Result<u64> {
+    use std::io::Read;
+    let mut file = File::open(path)?;
+    let mut buffer = vec![0; 1 << 20];
+    let (mut lines, mut last) = (0u64, b'\n');
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        lines += buffer[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        last = buffer[n - 1];
+    }
+    Ok(lines + u64::from(last != b'\n'))
 }
 
 fn selected(items: &[Item], id: u64) -> bool {
@@ -417,6 +629,26 @@ mod tests {
         assert!(parse_items("9..3").unwrap_err().contains("runs backwards"));
         assert!(parse_items("x").unwrap_err().contains("not a record id"));
         assert!(parse_items("-0").unwrap_err().contains("-1 is the last"));
+    }
+
+    #[test]
+    fn the_quick_read_agrees_with_a_full_parse() {
+        let lines = [
+            r#"{"id":12,"received_at":"2026-12-01T10:00:00.000Z","remote_addr":"127.0.0.1:1","method":"POST","path":"/a\"b","query":"x=1","headers":{"x":",\"event\":1"},"body":{"event":"inner","body_bytes":3},"body_text":null,"body_base64":null,"body_bytes":40,"event":"pgyer.crashlog","shape":null,"valid":false,"errors":[{"pointer":"/a","expected":"x","found":",\"event\":\"no\"","keyword":"type"}],"answered":200}"#,
+            r#"{"id":3,"received_at":"2026-12-01T10:00:00.000Z","remote_addr":"127.0.0.1:1","method":"GET","path":"/","query":null,"headers":{},"body":null,"body_text":"hi","body_base64":null,"body_bytes":2,"event":null,"shape":null,"valid":null,"errors":[]}"#,
+        ];
+        for line in lines {
+            let quick = Head::quick(line).expect("read quickly");
+            let full: Head = serde_json::from_str(line).unwrap();
+            assert_eq!(
+                (quick.id, &quick.received_at, &quick.method, &quick.path, &quick.query, quick.body_bytes),
+                (full.id, &full.received_at, &full.method, &full.path, &full.query, full.body_bytes)
+            );
+            assert_eq!((&quick.event, quick.valid, quick.answered), (&full.event, full.valid, full.answered));
+            assert_eq!(quick.verdict(), full.verdict());
+        }
+        assert_eq!(Head::quick(lines[0]).unwrap().path, "/a\"b");
+        assert!(Head::quick(r#"{"method":"POST","id":1}"#).is_none(), "another order: parsed in full instead");
     }
 
     #[test]

@@ -91,6 +91,9 @@ pub enum Command {
     /// List, show and export the requests a `listen --save` file holds (curl, HAR, fixture + schema)
     Captures(Box<CapturesArgs>),
 
+    /// Open the inspector (a local web page: live list, search, detail, diff, replay) over a capture file
+    Inspect(Box<InspectArgs>),
+
     /// Print the signature headers for a payload (Standard Webhooks, Svix, GitHub, Stripe)
     Sign(SignArgs),
 
@@ -102,6 +105,29 @@ pub enum Command {
 
     /// Show hookctl's manual page, or one command's (roff source when stdout is not a terminal)
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The capture file (`listen --save FILE`); followed as it grows
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Port for the page, on 127.0.0.1 only (0 picks a free one)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Open the page in the system's browser
+    #[arg(long)]
+    pub open: bool,
+
+    /// Where the page replays to unless told otherwise
+    #[arg(long, value_name = "URL")]
+    pub replay_to: Option<String>,
+
+    /// Re-sign replays with --secret / --secret-env under --scheme (the page asks each time)
+    #[command(flatten)]
+    pub signing: SigningArgs,
 }
 
 #[derive(Debug, Args)]
@@ -417,6 +443,18 @@ pub struct ListenArgs {
     /// the first answers; a plain URL takes what no EVENT= route took
     #[arg(long, value_name = "[EVENT=]URL")]
     pub forward_to: Vec<String>,
+
+    /// Serve the inspector (a local web page over the captures) on a second port, 127.0.0.1 only
+    #[arg(long)]
+    pub ui: bool,
+
+    /// The inspector's port (default: a free one)
+    #[arg(long, value_name = "PORT", requires = "ui")]
+    pub ui_port: Option<u16>,
+
+    /// Without --save: how many captures the inspector keeps in memory (older ones are dropped, and it says so)
+    #[arg(long, value_name = "N", default_value_t = 10_000, requires = "ui", value_parser = parse_at_least_one)]
+    pub keep: u64,
 
     /// Show only these events (repeatable, globs); everything is still saved, counted and answered
     #[arg(long, value_name = "EVENT")]

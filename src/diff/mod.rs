@@ -80,7 +80,8 @@ fn analyse(
     let user_schema;
     let catalog_schemas;
     let (event, compiled) = if let Some((schema_value, name)) = &options.schema {
-        user_schema = CompiledSchema::<DocJson>::compile(schema_value).map_err(|e| UserError::new(format!("{name}: {e}")))?;
+        user_schema =
+            CompiledSchema::<DocJson>::compile(schema_value).map_err(|e| UserError::new(format!("{name}: {e}")))?;
         (None, &user_schema)
     } else {
         // Only the schemas needed are compiled: detection validates only to tell the Ebriza shapes apart.

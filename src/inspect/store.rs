@@ -183,7 +183,8 @@ impl Store {
             file.read_exact(&mut chunk)?;
             chunk.extend_from_slice(&carry);
             // Lines that start in this chunk; the head of the first belongs to the chunk before.
-            let first_line = if start == 0 { 0 } else { chunk.iter().position(|b| *b == b'\n').map_or(chunk.len(), |i| i + 1) };
+            let first_line =
+                if start == 0 { 0 } else { chunk.iter().position(|b| *b == b'\n').map_or(chunk.len(), |i| i + 1) };
             let mut metas = Vec::new();
             {
                 let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
@@ -209,8 +210,10 @@ impl Store {
 
     /// File: indexes what was appended since last time (complete lines only) and announces each record.
     pub fn follow(&self) -> std::io::Result<()> {
-        let Lines::File(path) = &self.index.read().unwrap_or_else(|e| e.into_inner()).lines else { return Ok(()) };
-        let path = path.clone();
+        let path = match &self.index.read().unwrap_or_else(|e| e.into_inner()).lines {
+            Lines::File(path) => path.clone(),
+            Lines::Memory { .. } => return Ok(()),
+        };
         let from = self.followed_to.load(Ordering::SeqCst);
         let length = std::fs::metadata(&path)?.len();
         if length <= from {

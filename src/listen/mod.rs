@@ -59,8 +59,12 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     if let Some(path) = &args.port_file {
         write_port_file(path, address.port())?;
     }
-    // The first line on stderr, for scripts to read.
+    // The first line on stderr, for scripts to read; with --ui the inspector's address is the second.
     errln(&format!("Listening on http://{}", display_addr(address)));
+    let ui = match args.ui {
+        true => Some(inspector(&args, &catalog, signing.clone())?),
+        false => None,
+    };
     let style = Style { color: ctx.stderr_color };
     if !address.ip().is_loopback() {
         errln(&format!(
@@ -83,10 +87,20 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem)));
     }
     let examiner = Examiner { catalog, schemas, signing, tolerance: signing::DEFAULT_TOLERANCE };
-    let shared = Shared::new(settings, examiner, save, first_id);
+    let memory = ui.as_ref().filter(|_| args.save.is_none()).map(|ui| ui.0.store.clone());
+    let shared = Shared::new(settings, examiner, save, first_id, memory);
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let stop = runtime.block_on(server::serve(shared.clone(), listener))?;
+    let stop = runtime.block_on(async {
+        if let Some((inspector, ui_listener)) = ui {
+            let shutdown = shared.shutdown_signal();
+            if args.save.is_some() {
+                tokio::spawn(crate::inspect::follow(inspector.store.clone(), shutdown.clone()));
+            }
+            tokio::spawn(crate::inspect::serve(inspector, ui_listener, shutdown));
+        }
+        server::serve(shared.clone(), listener).await
+    })?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
 
     // What stdout has not taken by now (a reader that stopped reading) is dropped, not waited for.
@@ -95,6 +109,38 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     let code = tally.exit_code(stop, &shared.settings.expect);
     report(&tally, stop, shared.display.dropped(), &shared.settings, ctx);
     Ok(exit(code))
+}
+
+/// `--ui`: the inspector over the `--save` file (followed as it grows) or over the last `--keep` captures
+/// in memory, on its own port on 127.0.0.1; its address is said on stderr.
+fn inspector(
+    args: &ListenArgs,
+    catalog: &Catalog,
+    signing: Option<(crate::cli::Scheme, signing::Secret)>,
+) -> Result<(std::sync::Arc<crate::inspect::api::Inspector>, TcpListener)> {
+    use crate::inspect::{self, store::Store};
+    let store = match &args.save {
+        Some(path) => Store::file(path).map_err(|e| UserError::new(format!("cannot read {}: {e}", path.display())))?,
+        None => Store::memory(usize::try_from(args.keep).unwrap_or(usize::MAX)),
+    };
+    let listener = inspect::bind(args.ui_port.unwrap_or(0))?;
+    let (schemas, _) = SchemaSet::compile(catalog);
+    let default_url = args.forward_to.iter().find(|r| r.starts_with("http")).cloned();
+    let inspector = std::sync::Arc::new(inspect::api::Inspector {
+        store,
+        catalog: catalog.clone(),
+        schemas,
+        token: inspect::new_token(),
+        port: std::sync::OnceLock::new(),
+        default_url: std::sync::Mutex::new(default_url),
+        signing,
+        source: match &args.save {
+            Some(path) => path.display().to_string(),
+            None => format!("memory (the last {})", args.keep),
+        },
+    });
+    inspect::announce(&inspector, listener.local_addr()?.port());
+    Ok((inspector, listener))
 }
 
 fn display_addr(address: SocketAddr) -> String {

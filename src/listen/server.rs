@@ -110,6 +110,8 @@ pub struct Shared {
     signal: Arc<StopSignal>,
     /// Said once: the open-files or --max-connections limit was reached.
     full_warned: AtomicBool,
+    /// `--ui` without `--save`: the inspector's memory, fed each record.
+    ui_memory: Option<Arc<crate::inspect::store::Store>>,
 }
 
 impl Shared {
@@ -118,6 +120,7 @@ impl Shared {
         examiner: Examiner,
         save: Option<(PathBuf, SaveFile)>,
         first_id: u64,
+        ui_memory: Option<Arc<crate::inspect::store::Store>>,
     ) -> Arc<Shared> {
         let (shutdown, _) = watch::channel(false);
         let signal = Arc::new(StopSignal { reason: Mutex::new(None), shutdown });
@@ -137,7 +140,13 @@ impl Shared {
             tally: Mutex::new(Tally::default()),
             signal,
             full_warned: AtomicBool::new(false),
+            ui_memory,
         })
+    }
+
+    /// Turns true when the server stops (for the tasks that run beside it).
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.signal.shutdown.subscribe()
     }
 
     fn stop(&self, why: Stop) {
@@ -412,6 +421,9 @@ async fn handle(
 
     if let Err(refused) = save(&shared, arrived.id, &line).await {
         return Ok(refused);
+    }
+    if let Some(memory) = &shared.ui_memory {
+        memory.push(&line);
     }
     let shown = shared.settings.shows(examined.findings.event.as_deref());
     if shown {

@@ -257,21 +257,43 @@ fn prefixed(mark: char, text: &str) -> String {
     text.trim_end().lines().map(|l| format!("{mark} {l}")).collect::<Vec<_>>().join("\n")
 }
 
+/// One delivery as `send --json` prints it (and the inspector's replay answers).
+pub fn delivery_json(delivery: &Delivery, plan: &Plan) -> Value {
+    let elapsed_ms = (delivery.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    json!({
+        "event": plan.label(),
+        "url": delivery.url,
+        "status": delivery.status,
+        "ok": delivery.ok(),
+        "elapsed_ms": elapsed_ms,
+        "response_bytes": delivery.response_bytes,
+        "response_truncated": delivery.response_truncated,
+        "error": delivery.failure.as_ref().map(|(_, message)| message),
+        "error_kind": delivery.failure.as_ref().map(|(kind, _)| kind),
+    })
+}
+
+/// Checks a receiver URL as `--to` does.
+pub fn deliver_url(text: &str) -> Result<Url> {
+    deliver::parse_url(text)
+}
+
+/// Sends one request built from `plan` (never following a redirect) and returns what `send --json` says.
+pub async fn deliver_once(plan: &Plan, url: &Url) -> Result<Value> {
+    let prepared = plan.build()?;
+    let method = deliver::method(&prepared.method)?;
+    let headers = deliver::header_map(&prepared.headers)?;
+    let timeout = std::time::Duration::from_secs(10);
+    let client = deliver::client(timeout, 1)?;
+    let delivery = deliver::deliver(&client, url, method, headers, prepared, timeout, false).await;
+    Ok(delivery_json(&delivery, plan))
+}
+
 pub(crate) fn report(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context) {
     let provider = plan.provider();
     let elapsed_ms = (delivery.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
     if args.json {
-        json_line(&json!({
-            "event": plan.label(),
-            "url": delivery.url,
-            "status": delivery.status,
-            "ok": delivery.ok(),
-            "elapsed_ms": elapsed_ms,
-            "response_bytes": delivery.response_bytes,
-            "response_truncated": delivery.response_truncated,
-            "error": delivery.failure.as_ref().map(|(_, message)| message),
-            "error_kind": delivery.failure.as_ref().map(|(kind, _)| kind),
-        }));
+        json_line(&delivery_json(delivery, plan));
     } else {
         let out_style = Style { color: ctx.stdout_color };
         let url = match plan.label() {

@@ -1,0 +1,535 @@
+//! The inspector's HTTP side: the page's three embedded files and the JSON API it is built on (documented in
+//! the README). Bound to 127.0.0.1 only; a request whose Host is not this server's gets 403 (DNS
+//! rebinding), and replaying needs the per-run token the page keeps in a `SameSite=Strict` cookie.
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll};
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::store::{Query, Store};
+use crate::capture::{self, Captured};
+use crate::captures::select::{self as select, Head, Verdict};
+use crate::captures::{curl, fixture, har};
+use crate::cli::Scheme;
+use crate::fixtures::Catalog;
+use crate::schema::SchemaSet;
+use crate::signing::{self, Secret};
+
+pub type Body = BoxBody<Bytes, Infallible>;
+
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const APP_CSS: &str = include_str!("assets/app.css");
+
+/// Everything the API needs, shared by its connections.
+pub struct Inspector {
+    pub store: Arc<Store>,
+    pub catalog: Catalog,
+    pub schemas: SchemaSet,
+    pub token: String,
+    /// Set once the port is bound: the Host a request must carry.
+    pub port: std::sync::OnceLock<u16>,
+    /// Where replays go by default: `--forward-to`, then the last URL used.
+    pub default_url: Mutex<Option<String>>,
+    pub signing: Option<(Scheme, Secret)>,
+    /// Where the captures come from, for the page's header.
+    pub source: String,
+}
+
+fn full(body: impl Into<Bytes>) -> Body {
+    Full::new(body.into()).map_err(|never| match never {}).boxed()
+}
+
+fn respond(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut response = Response::new(full(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    response
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
+    let text = crate::output::json_safe(value.to_string());
+    respond(status, "application/json", text)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response<Body> {
+    json_response(status, &json!({"error": message.into(), "status": status.as_u16()}))
+}
+
+fn download(value: String, content_type: &'static str, name: &str) -> Response<Body> {
+    let mut response = respond(StatusCode::OK, content_type, value);
+    if let Ok(header) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        response.headers_mut().insert("content-disposition", header);
+    }
+    response
+}
+
+/// `a=1&b=x%20y` as pairs, percent-decoded.
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(high), Some(low)) => {
+                        out.push((high * 16 + low) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The list filters from the query string (shared by the list, HAR and NDJSON).
+fn list_query(pairs: &[(String, String)]) -> Result<Query, String> {
+    let mut query = Query { limit: 100, ..Query::default() };
+    for (key, value) in pairs {
+        if value.is_empty() {
+            continue;
+        }
+        match key.as_str() {
+            "event" => query.event = Some(value.clone()),
+            "verdict" | "valid" => {
+                query.verdict = Some(match value.as_str() {
+                    "valid" | "true" => vec![Verdict::Valid],
+                    "invalid" | "false" => vec![Verdict::Invalid, Verdict::BrokenJson],
+                    "unrecognised" => vec![Verdict::Unrecognised, Verdict::NotJson, Verdict::Empty],
+                    "not-json" => vec![Verdict::BrokenJson, Verdict::NotJson],
+                    other => return Err(format!("{key}={other}: use valid, invalid, unrecognised or not-json")),
+                })
+            }
+            "method" => query.method = Some(value.clone()),
+            "path" => query.path = Some(value.clone()),
+            "q" => query.q = Some(value.clone()),
+            "status" => query.status = Some(value.parse().map_err(|_| format!("status={value}: not a number"))?),
+            "since" => query.since = Some(select::parse_time(value)?.timestamp_millis()),
+            "until" => query.until = Some(select::parse_time(value)?.timestamp_millis()),
+            "before_id" => query.before_id = Some(value.parse().map_err(|_| format!("before_id={value}: not an id"))?),
+            "limit" => {
+                query.limit = value.parse::<usize>().map_err(|_| format!("limit={value}: not a number"))?.clamp(1, 1000)
+            }
+            _ => {}
+        }
+    }
+    Ok(query)
+}
+
+/// One row of the list: what the page shows without opening the record.
+pub fn summary(line: &str) -> Value {
+    let Ok(record) = serde_json::from_str::<Value>(line) else { return Value::Null };
+    let verdict = Head::of(line).map(|h| h.verdict().label()).unwrap_or("unrecognised");
+    json!({
+        "id": record["id"],
+        "received_at": record["received_at"],
+        "method": record["method"],
+        "path": record["path"],
+        "query": record["query"],
+        "event": record["event"],
+        "shape": record["shape"],
+        "verdict": verdict,
+        "answered": record.get("answered").cloned().unwrap_or(Value::Null),
+        "body_bytes": record["body_bytes"],
+        "signature": record.get("signature").and_then(|s| s.get("status")).cloned().unwrap_or(Value::Null),
+    })
+}
+
+impl Inspector {
+    fn host_ok(&self, request: &Request<Incoming>) -> bool {
+        let Some(port) = self.port.get() else { return false };
+        let host = request.headers().get(HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+        [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")].iter().any(|h| h == host)
+    }
+
+    fn token_ok(&self, request: &Request<Incoming>) -> bool {
+        let port = self.port.get().copied().unwrap_or_default();
+        if let Some(origin) = request.headers().get(ORIGIN).and_then(|o| o.to_str().ok()) {
+            let ours = [format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")];
+            if !ours.iter().any(|o| o == origin) {
+                return false;
+            }
+        }
+        let cookie =
+            request.headers().get_all(COOKIE).iter().filter_map(|c| c.to_str().ok()).any(|c| {
+                c.split(';').any(|pair| pair.trim().strip_prefix("hookctl_token=") == Some(self.token.as_str()))
+            });
+        let header =
+            request.headers().get("x-hookctl-token").and_then(|t| t.to_str().ok()) == Some(self.token.as_str());
+        cookie || header
+    }
+
+    fn captured(&self, id: u64) -> Result<(Arc<str>, Captured), Box<Response<Body>>> {
+        let missing = || Box::new(error(StatusCode::NOT_FOUND, format!("no capture with id {id}")));
+        let line = self.store.get(id).ok_or_else(missing)?;
+        let captured = capture::from_line(&line).map_err(|e| Box::new(error(StatusCode::INTERNAL_SERVER_ERROR, e)))?;
+        Ok((line, captured))
+    }
+
+    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+        if !self.host_ok(&request) {
+            return Ok(error(
+                StatusCode::FORBIDDEN,
+                "this page answers only at 127.0.0.1 or localhost (its Host header)",
+            ));
+        }
+        let path = request.uri().path().to_string();
+        let pairs = query_pairs(request.uri().query());
+        let method = request.method().clone();
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let response = match (&method, segments.as_slice()) {
+            (&Method::GET, [""]) => self.page(&pairs),
+            (&Method::GET, ["app.js"]) => respond(StatusCode::OK, "text/javascript; charset=utf-8", APP_JS),
+            (&Method::GET, ["app.css"]) => respond(StatusCode::OK, "text/css; charset=utf-8", APP_CSS),
+            (&Method::GET, ["api", "info"]) => self.info(),
+            (&Method::GET, ["api", "captures"]) => self.list(&pairs),
+            (&Method::GET, ["api", "captures.har"]) => self.export(&pairs, true),
+            (&Method::GET, ["api", "captures.ndjson"]) => self.export(&pairs, false),
+            (&Method::GET, ["api", "stream"]) => self.stream(),
+            (&Method::POST, ["api", "validate"]) => self.validate(request).await,
+            (_, ["api", "captures", id, rest @ ..]) => match id.parse::<u64>() {
+                Err(_) => error(StatusCode::BAD_REQUEST, format!("{id:?} is not a capture id")),
+                Ok(id) => match (&method, rest) {
+                    (&Method::GET, []) => self.record(id),
+                    (&Method::GET, ["diff"]) => self.diff(id),
+                    (&Method::GET, ["curl"]) => self.curl(id),
+                    (&Method::GET, ["har"]) => self.one_har(id),
+                    (&Method::GET, ["fixture"]) => self.fixture(id),
+                    (&Method::POST, ["replay"]) if !self.token_ok(&request) => error(
+                        StatusCode::FORBIDDEN,
+                        "replaying needs the token from the URL hookctl printed; open that URL",
+                    ),
+                    (&Method::POST, ["replay"]) => self.replay(id, request).await,
+                    _ => error(StatusCode::NOT_FOUND, format!("no such endpoint: {method} {path}")),
+                },
+            },
+            _ => error(StatusCode::NOT_FOUND, format!("no such endpoint: {method} {path}")),
+        };
+        Ok(response)
+    }
+
+    /// The page. Opened with `?token=…` (the URL printed on stderr), it sets the token cookie and redirects
+    /// to itself without the token, keeping the rest of the query (the filters).
+    fn page(&self, pairs: &[(String, String)]) -> Response<Body> {
+        if let Some((_, token)) = pairs.iter().find(|(k, _)| k == "token") {
+            let rest: Vec<String> = pairs
+                .iter()
+                .filter(|(k, _)| k != "token")
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                .collect();
+            let location = if rest.is_empty() { "/".to_string() } else { format!("/?{}", rest.join("&")) };
+            let mut response = respond(StatusCode::SEE_OTHER, "text/plain", "");
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(LOCATION, value);
+            }
+            if token == &self.token {
+                let cookie = format!("hookctl_token={}; Path=/; SameSite=Strict; HttpOnly", self.token);
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().insert(SET_COOKIE, value);
+                }
+            }
+            return response;
+        }
+        respond(StatusCode::OK, "text/html; charset=utf-8", INDEX_HTML)
+    }
+
+    fn info(&self) -> Response<Body> {
+        json_response(
+            StatusCode::OK,
+            &json!({
+                "source": self.source,
+                "version": env!("CARGO_PKG_VERSION"),
+                "default_url": *self.default_url.lock().unwrap_or_else(|e| e.into_inner()),
+                "signing": self.signing.as_ref().map(|(scheme, _)| signing::scheme_name(*scheme)),
+                "events": self.catalog.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+            }),
+        )
+    }
+
+    fn list(&self, pairs: &[(String, String)]) -> Response<Body> {
+        let query = match list_query(pairs) {
+            Ok(query) => query,
+            Err(message) => return error(StatusCode::BAD_REQUEST, message),
+        };
+        let page = self.store.query(&query);
+        let rows: Vec<Value> = page.lines.iter().map(|l| summary(l)).collect();
+        let next = rows.last().and_then(|r| r["id"].as_u64()).filter(|_| rows.len() == query.limit);
+        json_response(
+            StatusCode::OK,
+            &json!({
+                "captures": rows,
+                "total": page.total,
+                "indexing": !page.complete,
+                "dropped": page.dropped,
+                "next_before_id": next,
+            }),
+        )
+    }
+
+    fn export(&self, pairs: &[(String, String)], as_har: bool) -> Response<Body> {
+        let mut query = match list_query(pairs) {
+            Ok(query) => query,
+            Err(message) => return error(StatusCode::BAD_REQUEST, message),
+        };
+        query.limit = pairs.iter().find(|(k, _)| k == "limit").and_then(|(_, v)| v.parse().ok()).unwrap_or(10_000);
+        let mut lines = self.store.query(&query).lines;
+        lines.reverse(); // capture order
+        if as_har {
+            let captures: Vec<Captured> = lines.iter().filter_map(|l| capture::from_line(l).ok()).collect();
+            let text = crate::output::json_safe(har::document(&captures, None).to_string());
+            download(text, "application/json", "captures.har")
+        } else {
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            download(text, "application/x-ndjson", "captures.ndjson")
+        }
+    }
+
+    fn record(&self, id: u64) -> Response<Body> {
+        match self.captured(id) {
+            Ok((line, _)) => respond(StatusCode::OK, "application/json", line.to_string()),
+            Err(response) => *response,
+        }
+    }
+
+    fn diff(&self, id: u64) -> Response<Body> {
+        let (_, captured) = match self.captured(id) {
+            Ok(found) => found,
+            Err(response) => return *response,
+        };
+        match crate::diff::json_report(&self.catalog, &captured.body, Some(&captured.record)) {
+            Ok(bytes) => respond(StatusCode::OK, "application/json", bytes),
+            Err(err) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{err:#}")),
+        }
+    }
+
+    fn curl(&self, id: u64) -> Response<Body> {
+        match self.captured(id) {
+            Ok((_, captured)) => {
+                respond(StatusCode::OK, "text/plain; charset=utf-8", curl::command(&captured, None) + "\n")
+            }
+            Err(response) => *response,
+        }
+    }
+
+    fn one_har(&self, id: u64) -> Response<Body> {
+        match self.captured(id) {
+            Ok((_, captured)) => {
+                let text = crate::output::json_safe(har::document(&[captured], None).to_string());
+                download(text, "application/json", &format!("capture-{id}.har"))
+            }
+            Err(response) => *response,
+        }
+    }
+
+    fn fixture(&self, id: u64) -> Response<Body> {
+        let (_, captured) = match self.captured(id) {
+            Ok(found) => found,
+            Err(response) => return *response,
+        };
+        match fixture::build(&[captured], None, &self.catalog) {
+            Ok((name, fixture, _)) => {
+                let text = crate::output::json_safe(serde_json::to_string_pretty(&fixture).unwrap_or_default());
+                download(text + "\n", "application/json", &format!("{name}.json"))
+            }
+            Err(err) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{err:#}")),
+        }
+    }
+
+    async fn read_json(request: Request<Incoming>) -> Result<Value, Box<Response<Body>>> {
+        let body = Limited::new(request.into_body(), 16 << 20)
+            .collect()
+            .await
+            .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, format!("cannot read the request: {e}"))))?
+            .to_bytes();
+        serde_json::from_slice(&body)
+            .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, format!("the request is not JSON: {e}"))))
+    }
+
+    /// `{event?, body}` → the verdict of `body` (text) against the event's schema (for the editor).
+    async fn validate(&self, request: Request<Incoming>) -> Response<Body> {
+        let input = match Self::read_json(request).await {
+            Ok(input) => input,
+            Err(response) => return *response,
+        };
+        let text = input["body"].as_str().unwrap_or_default();
+        let body: Value = match serde_json::from_str(text) {
+            Ok(body) => body,
+            Err(err) => {
+                return json_response(
+                    StatusCode::OK,
+                    &json!({"json": false, "error": err.to_string(), "line": err.line(), "column": err.column()}),
+                )
+            }
+        };
+        let event = match input["event"].as_str() {
+            Some(event) => Some(event.to_string()),
+            None => crate::schema::detect(&self.catalog, &self.schemas, &body, false),
+        };
+        let Some(schema) = event.as_deref().and_then(|e| self.schemas.get(e)) else {
+            return json_response(StatusCode::OK, &json!({"json": true, "event": event, "valid": null, "errors": []}));
+        };
+        let verdict = schema.check(&body);
+        json_response(
+            StatusCode::OK,
+            &json!({"json": true, "event": event, "valid": verdict.valid, "errors": verdict.errors}),
+        )
+    }
+
+    /// `{url?, body?, headers?, sign?}` → the delivery, as `send --json` prints it. Without `body` and
+    /// `headers` the original bytes go; `sign` re-signs with a fresh id and timestamp (needs `--secret`).
+    async fn replay(&self, id: u64, request: Request<Incoming>) -> Response<Body> {
+        let (_, captured) = match self.captured(id) {
+            Ok(found) => found,
+            Err(response) => return *response,
+        };
+        let input = match Self::read_json(request).await {
+            Ok(input) => input,
+            Err(response) => return *response,
+        };
+        let url = input["url"]
+            .as_str()
+            .map(String::from)
+            .or_else(|| self.default_url.lock().unwrap_or_else(|e| e.into_inner()).clone());
+        let Some(url) = url else {
+            return error(StatusCode::BAD_REQUEST, "no url: say where to replay to");
+        };
+        let url = match crate::send::deliver_url(&url) {
+            Ok(url) => url,
+            Err(err) => return error(StatusCode::BAD_REQUEST, format!("{err:#}")),
+        };
+        let sign = input["sign"].as_bool().unwrap_or(false);
+        if sign && self.signing.is_none() {
+            return error(StatusCode::BAD_REQUEST, "sign: listen or inspect was started without --secret");
+        }
+        let mut source = crate::send::plan::from_capture(captured);
+        if let crate::send::plan::Source::Capture { body, headers, .. } = &mut source {
+            if let Some(text) = input["body"].as_str() {
+                *body = text.as_bytes().to_vec();
+            }
+            if let Some(map) = input["headers"].as_object() {
+                *headers = map.iter().map(|(n, v)| (n.clone(), v.as_str().unwrap_or_default().to_string())).collect();
+            }
+        }
+        let plan = crate::send::plan::Plan {
+            source,
+            sets: Vec::new(),
+            headers: Vec::new(),
+            signing: if sign { self.signing.clone() } else { None },
+            message_id: None,
+        };
+        let result = crate::send::deliver_once(&plan, &url).await;
+        *self.default_url.lock().unwrap_or_else(|e| e.into_inner()) = Some(url.to_string());
+        match result {
+            Ok(value) => json_response(StatusCode::OK, &value),
+            Err(err) => error(StatusCode::BAD_REQUEST, format!("{err:#}")),
+        }
+    }
+
+    /// Server-sent events: one `capture` event (the row) per new capture.
+    fn stream(&self) -> Response<Body> {
+        let (sender, receiver) = mpsc::channel::<Bytes>(256);
+        let mut news = self.store.subscribe();
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let _ = sender.send(Bytes::from_static(b": hookctl\n\n")).await;
+            loop {
+                let event = tokio::time::timeout(std::time::Duration::from_secs(15), news.recv()).await;
+                let message = match event {
+                    Err(_) => Bytes::from_static(b": keep-alive\n\n"),
+                    Ok(Ok(id)) => match store.get(id) {
+                        Some(line) => Bytes::from(format!("event: capture\ndata: {}\n\n", summary(&line))),
+                        None => continue,
+                    },
+                    Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))) => {
+                        Bytes::from(format!("event: lagged\ndata: {n}\n\n"))
+                    }
+                    Ok(Err(_)) => return,
+                };
+                if sender.send(message).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let mut response = Response::new(BodyExt::boxed(EventStream(receiver)));
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A response body fed by a channel: the event stream.
+struct EventStream(mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for EventStream {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|next| next.map(|bytes| Ok(Frame::data(bytes))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_decode_and_bad_filters_say_why() {
+        assert_eq!(decode("a%20b+c%2Fd%"), "a b c/d%");
+        let query = list_query(&query_pairs(Some("event=pgyer.%2A&verdict=invalid&limit=5000&before_id=9"))).unwrap();
+        assert_eq!((query.event.as_deref(), query.limit, query.before_id), (Some("pgyer.*"), 1000, Some(9)));
+        assert!(list_query(&query_pairs(Some("verdict=maybe"))).unwrap_err().contains("verdict=maybe"));
+        assert_eq!(encode("a b/é"), "a%20b%2F%C3%A9");
+    }
+}

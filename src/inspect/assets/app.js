@@ -1,0 +1,468 @@
+// hookctl inspector. Everything a webhook sender controls is put into the page with textContent or
+// setAttribute, never as HTML; this file is the page's only script (CSP: default-src 'self').
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const FILTERS = ["event", "verdict", "method", "path", "status", "since", "until", "q"];
+const PAGE = 100;
+const state = { rows: [], selected: null, nextBefore: null, info: {}, record: null, refreshTimer: null };
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
+
+function filterParams() {
+  const form = $("filters");
+  const params = new URLSearchParams();
+  for (const name of FILTERS) {
+    const value = form.elements[name].value.trim();
+    if (value) params.set(name, value);
+  }
+  return params;
+}
+
+function filtersActive() {
+  return [...filterParams().keys()].length > 0;
+}
+
+function syncUrl() {
+  const params = filterParams();
+  const query = params.toString();
+  const hash = state.selected ? "#id=" + state.selected : "";
+  history.replaceState(null, "", (query ? "?" + query : location.pathname) + hash);
+  $("export-har").href = "/api/captures.har" + (query ? "?" + query : "");
+  $("export-ndjson").href = "/api/captures.ndjson" + (query ? "?" + query : "");
+}
+
+async function api(path, options) {
+  const response = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
+  const type = response.headers.get("content-type") || "";
+  const body = type.includes("json") ? await response.json() : await response.text();
+  if (!response.ok) throw new Error(body && body.error ? body.error : response.status + " " + response.statusText);
+  return body;
+}
+
+function verdictClass(verdict) {
+  if (verdict === "valid") return "ok";
+  if (verdict === "invalid" || verdict === "broken JSON") return "bad";
+  return "dim";
+}
+
+function row(capture) {
+  const tr = el("tr");
+  tr.dataset.id = capture.id;
+  const time = (capture.received_at || "").replace("T", " ").replace("Z", "");
+  const path = capture.path + (capture.query ? "?" + capture.query : "");
+  const sig = capture.signature || "";
+  const answer = capture.answered === null || capture.answered === undefined ? "forwarded" : capture.answered;
+  const cells = [
+    ["", capture.id], ["dim", time.slice(11, 23)], ["", capture.method], ["", path],
+    ["", capture.event || "—"], [verdictClass(capture.verdict), capture.verdict],
+    [sig === "valid" ? "ok" : sig ? "bad" : "dim", sig || ""], ["", answer], ["dim", capture.body_bytes + " B"],
+  ];
+  for (const [className, text] of cells) tr.appendChild(el("td", className, text));
+  tr.title = capture.received_at || "";
+  tr.addEventListener("click", () => select(capture.id));
+  return tr;
+}
+
+function render() {
+  const body = $("rows");
+  clear(body);
+  for (const capture of state.rows) {
+    const tr = row(capture);
+    if (capture.id === state.selected) tr.classList.add("selected");
+    if (capture.fresh) tr.classList.add("fresh");
+    body.appendChild(tr);
+  }
+  $("empty").hidden = state.rows.length > 0;
+  $("older").hidden = state.nextBefore === null;
+}
+
+async function load(older) {
+  const params = filterParams();
+  params.set("limit", PAGE);
+  if (older && state.nextBefore !== null) params.set("before_id", state.nextBefore);
+  try {
+    const page = await api("/api/captures?" + params.toString());
+    state.rows = older ? state.rows.concat(page.captures) : page.captures;
+    state.nextBefore = page.next_before_id;
+    const counts = page.total.toLocaleString() + " captured" + (page.indexing ? " (indexing…)" : "");
+    $("counts").textContent = counts;
+    const notice = $("notice");
+    notice.hidden = !page.dropped;
+    notice.textContent = page.dropped
+      ? page.dropped.toLocaleString() + " older captures were dropped from memory (--keep); use listen --save to keep them all"
+      : "";
+    if (page.indexing && !older) setTimeout(() => load(false), 1000);
+    render();
+  } catch (error) {
+    showNotice(error.message);
+  }
+}
+
+function showNotice(text) {
+  const notice = $("notice");
+  notice.hidden = false;
+  notice.textContent = text;
+}
+
+function scheduleRefresh() {
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = setTimeout(() => load(false), 100);
+}
+
+function connect() {
+  const stream = new EventSource("/api/stream");
+  stream.onopen = () => {
+    $("status").textContent = "live";
+    $("status").className = "badge ok";
+  };
+  stream.onerror = () => {
+    $("status").textContent = "reconnecting…";
+    $("status").className = "badge warn";
+  };
+  stream.addEventListener("capture", (event) => {
+    const capture = JSON.parse(event.data);
+    if (filtersActive()) {
+      scheduleRefresh();
+      return;
+    }
+    capture.fresh = true;
+    state.rows.unshift(capture);
+    if (state.rows.length > PAGE * 5) state.rows.length = PAGE * 5;
+    render();
+    capture.fresh = false;
+    const total = parseInt(($("counts").textContent || "0").replace(/[^0-9]/g, ""), 10) || 0;
+    $("counts").textContent = (total + 1).toLocaleString() + " captured";
+  });
+  stream.addEventListener("lagged", scheduleRefresh);
+}
+
+// ---- detail ----
+
+function jsonNode(value, pointer, depth) {
+  const indent = "  ".repeat(depth);
+  const wrap = el("span");
+  wrap.setAttribute("data-pointer", pointer);
+  if (Array.isArray(value)) {
+    wrap.appendChild(document.createTextNode("["));
+    value.forEach((item, i) => {
+      wrap.appendChild(document.createTextNode("\n" + indent + "  "));
+      wrap.appendChild(jsonNode(item, pointer + "/" + i, depth + 1));
+      if (i < value.length - 1) wrap.appendChild(document.createTextNode(","));
+    });
+    wrap.appendChild(document.createTextNode((value.length ? "\n" + indent : "") + "]"));
+  } else if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value);
+    wrap.appendChild(document.createTextNode("{"));
+    keys.forEach((key, i) => {
+      const child = pointer + "/" + key.replace(/~/g, "~0").replace(/\//g, "~1");
+      wrap.appendChild(document.createTextNode("\n" + indent + "  "));
+      wrap.appendChild(el("span", "key", JSON.stringify(key)));
+      wrap.appendChild(document.createTextNode(": "));
+      wrap.appendChild(jsonNode(value[key], child, depth + 1));
+      if (i < keys.length - 1) wrap.appendChild(document.createTextNode(","));
+    });
+    wrap.appendChild(document.createTextNode((keys.length ? "\n" + indent : "") + "}"));
+  } else {
+    const kind = typeof value === "string" ? "str" : typeof value === "number" ? "num" : "lit";
+    wrap.appendChild(el("span", kind, JSON.stringify(value)));
+  }
+  return wrap;
+}
+
+function hexDump(base64) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const lines = [];
+  for (let i = 0; i < bytes.length && i < 4096; i += 16) {
+    const chunk = Array.from(bytes.slice(i, i + 16));
+    const hex = chunk.map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    const text = chunk.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
+    lines.push(i.toString(16).padStart(8, "0") + "  " + hex.padEnd(48) + "  " + text);
+  }
+  if (bytes.length > 4096) lines.push("… " + (bytes.length - 4096) + " more bytes");
+  return lines.join("\n");
+}
+
+function highlight(pointer) {
+  document.querySelectorAll("#body .highlight").forEach((n) => n.classList.remove("highlight"));
+  const node = document.querySelector('#body [data-pointer="' + CSS.escape(pointer) + '"]');
+  if (node) {
+    node.classList.add("highlight");
+    node.scrollIntoView({ block: "center" });
+  }
+}
+
+function renderBody(record) {
+  const body = $("body");
+  clear(body);
+  if (record.body !== null && record.body !== undefined) {
+    $("body-kind").textContent = "JSON";
+    body.appendChild(jsonNode(record.body, "", 0));
+  } else if (record.body_text !== null && record.body_text !== undefined) {
+    $("body-kind").textContent = "text, not JSON";
+    body.textContent = record.body_text;
+  } else if (record.body_base64) {
+    $("body-kind").textContent = "binary (hex)";
+    body.textContent = hexDump(record.body_base64);
+  } else {
+    $("body-kind").textContent = "empty";
+  }
+  for (const problem of record.errors || []) {
+    const node = document.querySelector('#body [data-pointer="' + CSS.escape(problem.pointer || "") + '"]');
+    if (node && problem.pointer) node.classList.add("flagged");
+  }
+}
+
+function renderProblems(record) {
+  const list = $("problems");
+  clear(list);
+  const errors = record.errors || [];
+  if (!errors.length) {
+    list.appendChild(el("li", record.valid === true ? "ok" : "dim", record.valid === true ? "none: valid" : "nothing checked"));
+    return;
+  }
+  for (const problem of errors) {
+    const where = problem.pointer || "(root)";
+    const text = where + ": expected " + problem.expected + ", found " + problem.found;
+    const li = el("li", "bad", text);
+    li.addEventListener("click", () => highlight(problem.pointer || ""));
+    list.appendChild(li);
+  }
+}
+
+function renderDiff(report) {
+  const pre = $("diff");
+  clear(pre);
+  const text = report.diff || "";
+  if (!text) {
+    pre.textContent = report.matches ? "no differences beyond the masked values" : "(no fixture to compare with)";
+    return;
+  }
+  for (const line of text.split("\n")) {
+    const kind = line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : line.startsWith("@@") ? "hunk" : "";
+    pre.appendChild(el("span", kind, line + (kind ? "" : "\n")));
+  }
+}
+
+async function select(id) {
+  state.selected = id;
+  syncUrl();
+  document.querySelectorAll("#rows tr").forEach((tr) => tr.classList.toggle("selected", Number(tr.dataset.id) === id));
+  const selectedRow = document.querySelector('#rows tr[data-id="' + id + '"]');
+  if (selectedRow) selectedRow.scrollIntoView({ block: "nearest" });
+  let record;
+  try {
+    record = await api("/api/captures/" + id);
+  } catch (error) {
+    showNotice(error.message);
+    return;
+  }
+  state.record = record;
+  $("detail").hidden = false;
+  $("request-line").textContent = record.method + " " + record.path + (record.query ? "?" + record.query : "");
+  const verdict = state.rows.find((r) => r.id === id);
+  const label = verdict ? verdict.verdict : record.valid === true ? "valid" : record.valid === false ? "invalid" : "unrecognised";
+  $("detail-verdict").textContent = (record.event || "no event") + " · " + label;
+  $("detail-verdict").className = "badge " + verdictClass(label);
+  const answer = record.answered === null || record.answered === undefined ? "relayed to --forward-to" : "answered " + record.answered;
+  $("detail-meta").textContent = "#" + record.id + " · " + record.received_at + " · from " + record.remote_addr +
+    " · " + record.body_bytes + " B · " + answer;
+  const headers = $("headers").tBodies[0];
+  clear(headers);
+  for (const [name, value] of Object.entries(record.headers || {})) {
+    const tr = el("tr");
+    tr.appendChild(el("td", "", name));
+    tr.appendChild(el("td", "", value));
+    headers.appendChild(tr);
+  }
+  renderBody(record);
+  renderProblems(record);
+  const signature = record.signature;
+  $("signature").textContent = signature
+    ? signature.status + (signature.reason ? ": " + signature.reason : "") + " (" + signature.scheme + ")"
+    : "not checked (start with --secret to check signatures)";
+  $("download-har").href = "/api/captures/" + id + "/har";
+  $("download-record").href = "/api/captures/" + id;
+  $("download-record").setAttribute("download", "capture-" + id + ".json");
+  $("download-fixture").href = "/api/captures/" + id + "/fixture";
+  $("replay-result").hidden = true;
+  $("editor").hidden = true;
+  $("diff").textContent = "…";
+  try {
+    renderDiff(await api("/api/captures/" + id + "/diff"));
+  } catch (error) {
+    $("diff").textContent = error.message;
+  }
+}
+
+function bodyText(record) {
+  if (record.body_raw) return record.body_raw;
+  if (record.body !== null && record.body !== undefined) return JSON.stringify(record.body, null, 2);
+  return record.body_text || "";
+}
+
+async function replay(extra) {
+  const url = $("replay-url").value.trim();
+  const request = Object.assign({ url: url, sign: $("replay-sign").checked }, extra || {});
+  const result = $("replay-result");
+  result.hidden = false;
+  result.className = "result dim";
+  result.textContent = "sending…";
+  try {
+    const delivery = await api("/api/captures/" + state.selected + "/replay", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+    });
+    result.className = "result " + (delivery.ok ? "ok" : "bad");
+    result.textContent = delivery.error
+      ? "ERR " + delivery.error
+      : delivery.status + " in " + delivery.elapsed_ms + " ms from " + delivery.url;
+  } catch (error) {
+    result.className = "result bad";
+    result.textContent = error.message;
+  }
+}
+
+let validateTimer = null;
+function validateEdit() {
+  clearTimeout(validateTimer);
+  validateTimer = setTimeout(async () => {
+    const check = $("edit-check");
+    try {
+      const verdict = await api("/api/validate", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ event: state.record && state.record.event, body: $("edit-body").value }),
+      });
+      if (!verdict.json) {
+        check.className = "bad";
+        check.textContent = "not JSON: line " + verdict.line + ", column " + verdict.column + ": " + verdict.error;
+      } else if (verdict.valid === null) {
+        check.className = "dim";
+        check.textContent = "no schema to check " + (verdict.event || "this body") + " against";
+      } else if (verdict.valid) {
+        check.className = "ok";
+        check.textContent = "valid " + verdict.event;
+      } else {
+        check.className = "bad";
+        check.textContent = verdict.errors.map((e) => (e.pointer || "(root)") + ": expected " + e.expected + ", found " + e.found).join("\n");
+      }
+    } catch (error) {
+      check.textContent = error.message;
+    }
+  }, 200);
+}
+
+function moveSelection(step) {
+  if (!state.rows.length) return;
+  const index = state.rows.findIndex((r) => r.id === state.selected);
+  const next = Math.min(state.rows.length - 1, Math.max(0, index === -1 ? 0 : index + step));
+  select(state.rows[next].id);
+}
+
+function restore() {
+  const params = new URLSearchParams(location.search);
+  const form = $("filters");
+  for (const name of FILTERS) if (params.has(name)) form.elements[name].value = params.get(name);
+  const match = /id=(\d+)/.exec(location.hash);
+  return match ? Number(match[1]) : null;
+}
+
+async function start() {
+  const selected = restore();
+  try {
+    state.info = await api("/api/info");
+    $("source").textContent = state.info.source;
+    const events = $("events");
+    for (const name of state.info.events || []) {
+      const option = el("option");
+      option.value = name;
+      events.appendChild(option);
+    }
+    if (state.info.default_url) $("replay-url").value = state.info.default_url;
+    $("sign-label").hidden = !state.info.signing;
+  } catch (error) {
+    showNotice(error.message);
+  }
+  syncUrl();
+  await load(false);
+  connect();
+  if (selected) select(selected);
+
+  let typing = null;
+  $("filters").addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      syncUrl();
+      load(false);
+    }, 250);
+  });
+  $("filters").addEventListener("submit", (event) => event.preventDefault());
+  $("older").addEventListener("click", () => load(true));
+  $("list-pane").addEventListener("scroll", () => {
+    const pane = $("list-pane");
+    if (state.nextBefore !== null && pane.scrollTop + pane.clientHeight > pane.scrollHeight - 200) load(true);
+  });
+  $("copy-curl").addEventListener("click", async () => {
+    const text = await api("/api/captures/" + state.selected + "/curl");
+    try {
+      await navigator.clipboard.writeText(text);
+      $("copied").textContent = "copied";
+    } catch (error) {
+      $("copied").textContent = "copy failed: the curl command is under Record → curl";
+    }
+    setTimeout(() => ($("copied").textContent = ""), 2000);
+  });
+  $("replay").addEventListener("submit", (event) => {
+    event.preventDefault();
+    replay();
+  });
+  $("edit-toggle").addEventListener("click", () => {
+    const editor = $("editor");
+    editor.hidden = !editor.hidden;
+    if (!editor.hidden && state.record) {
+      $("edit-headers").value = JSON.stringify(state.record.headers || {}, null, 2);
+      $("edit-body").value = bodyText(state.record);
+      validateEdit();
+    }
+  });
+  $("edit-body").addEventListener("input", validateEdit);
+  $("edit-send").addEventListener("click", () => {
+    let headers;
+    try {
+      headers = JSON.parse($("edit-headers").value || "{}");
+    } catch (error) {
+      $("edit-check").textContent = "headers: " + error.message;
+      return;
+    }
+    replay({ body: $("edit-body").value, headers: headers, sign: $("replay-sign").checked });
+  });
+  document.addEventListener("keydown", (event) => {
+    const typingInField = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
+    if (event.key === "Escape" && typingInField) {
+      document.activeElement.blur();
+      return;
+    }
+    if (typingInField) return;
+    if (event.key === "j") moveSelection(1);
+    else if (event.key === "k") moveSelection(-1);
+    else if (event.key === "/") {
+      event.preventDefault();
+      $("search").focus();
+    } else if (event.key === "Enter" && state.selected) select(state.selected);
+    else return;
+    event.preventDefault();
+  });
+}
+
+document.addEventListener("DOMContentLoaded", start);

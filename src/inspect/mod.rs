@@ -1,0 +1,173 @@
+//! The inspector: a local web page over captures (live list, search, detail, diff, replay, export), served
+//! by `listen --ui` beside the capture port and by `hookctl inspect FILE` over a saved file.
+pub mod api;
+pub mod store;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use anyhow::Result;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::watch;
+
+use crate::browse::load_catalog;
+use crate::cli::InspectArgs;
+use crate::context::Context;
+use crate::error::{exit, UserError, EXIT_INTERRUPTED};
+use crate::output::errln;
+use crate::schema::SchemaSet;
+use crate::signing;
+use api::Inspector;
+use store::Store;
+
+/// A token nobody else can guess: 128 bits from the operating system.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
+    }
+    hex::encode(bytes)
+}
+
+/// Binds the inspector's port, always on 127.0.0.1 (0: a free one).
+pub fn bind(port: u16) -> Result<TcpListener> {
+    TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+        UserError::with_hint(
+            format!("cannot serve the inspector on 127.0.0.1:{port}: {e}"),
+            "pick another --ui-port, or 0",
+        )
+        .into()
+    })
+}
+
+/// The line that says where the page is (with the token that lets it replay).
+pub fn announce(inspector: &Inspector, port: u16) {
+    errln(&format!("Inspector on http://127.0.0.1:{port}/?token={}", inspector.token));
+}
+
+/// Serves the page and the API until `shutdown` turns true.
+pub async fn serve(
+    inspector: Arc<Inspector>,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let _ = inspector.port.set(listener.local_addr()?.port());
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let inspector = inspector.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| inspector.clone().handle(request));
+                    let _ = http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(Duration::from_secs(30))
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            _ = shutdown.changed() => return Ok(()),
+        }
+    }
+}
+
+/// Picks up what is appended to a capture file, every 50 ms, until `shutdown`.
+pub async fn follow(store: Arc<Store>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(50)) => { let _ = store.follow(); }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Opens the page in the system's browser, when there is one to open it with.
+fn open_browser(url: &str) -> bool {
+    let candidates: &[&str] = if cfg!(target_os = "macos") {
+        &["open"]
+    } else if cfg!(windows) {
+        &["explorer"]
+    } else {
+        &["xdg-open", "sensible-browser"]
+    };
+    candidates.iter().any(|program| {
+        std::process::Command::new(program)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .is_ok()
+    })
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `hookctl inspect FILE`: the page over a saved capture file, followed as it grows.
+pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+    if !args.file.is_file() {
+        return Err(UserError::with_hint(
+            format!("{}: no such capture file", args.file.display()),
+            "give the file `hookctl listen --save FILE` wrote",
+        )
+        .into());
+    }
+    let catalog = load_catalog(dir, ctx)?;
+    let (schemas, _) = SchemaSet::compile(&catalog);
+    let keys = &args.signing;
+    let signing =
+        signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), keys.scheme)?.map(|s| (keys.scheme, s));
+    let store =
+        Store::file(&args.file).map_err(|e| UserError::new(format!("cannot read {}: {e}", args.file.display())))?;
+    let inspector = Arc::new(Inspector {
+        store: store.clone(),
+        catalog,
+        schemas,
+        token: new_token(),
+        port: OnceLock::new(),
+        default_url: Mutex::new(args.replay_to.clone()),
+        signing,
+        source: args.file.display().to_string(),
+    });
+    let listener = bind(args.port)?;
+    let port = listener.local_addr()?.port();
+    announce(&inspector, port);
+    if args.open && !open_browser(&format!("http://127.0.0.1:{port}/?token={}", inspector.token)) {
+        errln("no browser to open here: open the URL above");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let (stop, shutdown) = watch::channel(false);
+        tokio::spawn(follow(store, shutdown.clone()));
+        let server = tokio::spawn(serve(inspector, listener, shutdown));
+        interrupted().await;
+        let _ = stop.send(true);
+        let _ = server.await;
+    });
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    Ok(exit(EXIT_INTERRUPTED))
+}
