@@ -11,6 +11,8 @@ mod first_minutes;
 mod fixtures;
 #[path = "cases/hostile.rs"]
 mod hostile;
+#[path = "cases/inspector.rs"]
+mod inspector;
 #[path = "cases/listen.rs"]
 mod listen;
 #[path = "cases/reliability.rs"]

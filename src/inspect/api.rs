@@ -29,6 +29,8 @@ pub type Body = BoxBody<Bytes, Infallible>;
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
 const APP_CSS: &str = include_str!("assets/app.css");
+const FAVICON: &str =
+    "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><circle cx='8' cy='8' r='7' fill='#0b63c9'/></svg>";
 
 /// Everything the API needs, shared by its connections.
 pub struct Inspector {
@@ -219,6 +221,7 @@ impl Inspector {
             (&Method::GET, [""]) => self.page(&pairs),
             (&Method::GET, ["app.js"]) => respond(StatusCode::OK, "text/javascript; charset=utf-8", APP_JS),
             (&Method::GET, ["app.css"]) => respond(StatusCode::OK, "text/css; charset=utf-8", APP_CSS),
+            (&Method::GET, ["favicon.svg" | "favicon.ico"]) => respond(StatusCode::OK, "image/svg+xml", FAVICON),
             (&Method::GET, ["api", "info"]) => self.info(),
             (&Method::GET, ["api", "captures"]) => self.list(&pairs),
             (&Method::GET, ["api", "captures.har"]) => self.export(&pairs, true),
@@ -336,7 +339,11 @@ impl Inspector {
         };
         match crate::diff::json_report(&self.catalog, &captured.body, Some(&captured.record)) {
             Ok(bytes) => respond(StatusCode::OK, "application/json", bytes),
-            Err(err) => error(StatusCode::UNPROCESSABLE_ENTITY, format!("{err:#}")),
+            // Not a failed request: this capture has nothing to compare with (no event, not JSON).
+            Err(err) => json_response(
+                StatusCode::OK,
+                &json!({"event": null, "matches": null, "errors": [], "extra_fields": [], "diff": "", "note": format!("{err:#}")}),
+            ),
         }
     }
 

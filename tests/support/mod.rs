@@ -1,5 +1,7 @@
 //! Test helpers: the binary, a self-checking loopback receiver, a `hookctl listen` child process.
 #![allow(dead_code)]
+pub mod browser;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::process::{Child, Command as StdCommand, Stdio};

@@ -244,7 +244,9 @@ function renderDiff(report) {
   clear(pre);
   const text = report.diff || "";
   if (!text) {
-    pre.textContent = report.matches ? "no differences beyond the masked values" : "(no fixture to compare with)";
+    pre.textContent = report.note
+      ? report.note
+      : report.matches ? "no differences beyond the masked values" : "(no fixture to compare with)";
     return;
   }
   for (const line of text.split("\n")) {
@@ -400,13 +402,15 @@ async function start() {
   if (selected) select(selected);
 
   let typing = null;
-  $("filters").addEventListener("input", () => {
+  const refilter = () => {
     clearTimeout(typing);
     typing = setTimeout(() => {
       syncUrl();
       load(false);
     }, 250);
-  });
+  };
+  $("filters").addEventListener("input", refilter);
+  $("filters").addEventListener("change", refilter);
   $("filters").addEventListener("submit", (event) => event.preventDefault());
   $("older").addEventListener("click", () => load(true));
   $("list-pane").addEventListener("scroll", () => {

@@ -1,0 +1,305 @@
+//! The inspector: its JSON API over real sockets, and the page in a real headless Chromium.
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::browser::Browser;
+use crate::support::{hookctl, listen, post, receiver, stderr_text, Listener};
+
+const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+/// `listen --ui` and the inspector's port and token (from its second stderr line).
+fn listen_ui(args: &[&str]) -> (Listener, u16, String) {
+    let mut all = vec!["--ui"];
+    all.extend_from_slice(args);
+    let server = listen(&all);
+    let line = server.next_stderr_line(Duration::from_secs(10)).expect("the inspector line");
+    let url = line.strip_prefix("Inspector on ").unwrap_or_else(|| panic!("second stderr line: {line}"));
+    let (address, token) = url.split_once("/?token=").expect("a token in the URL");
+    let port = address.rsplit(':').next().unwrap().parse().unwrap();
+    (server, port, token.to_string())
+}
+
+/// One HTTP exchange with the inspector: (status, headers, body).
+fn http(port: u16, method: &str, path: &str, extra: &[(&str, &str)], body: &str) -> (u16, String, String) {
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in extra {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+fn get_json(port: u16, path: &str) -> Value {
+    let (status, _, body) = http(port, "GET", path, &[], "");
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body:.300}"))
+}
+
+fn ids(page: &Value) -> Vec<u64> {
+    page["captures"].as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect()
+}
+
+#[test]
+fn the_api_pages_filters_exports_and_replays_and_guards_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let (server, port, token) = listen_ui(&["-q", "--save", save.to_str().unwrap(), "--secret", SECRET]);
+    for args in [
+        vec!["send", "pgyer.crashlog"],
+        vec!["send", "obniz.install.create", "--set", "data.id=5"],
+        vec!["send", "pgyer.feedback"],
+    ] {
+        assert!(hookctl().args(&args).args(["--to", &server.url]).output().unwrap().status.success());
+    }
+    assert_eq!(post(&server.url, &[("X-Trace", "needle-7")], br#"{"hello":"world"}"#), 200);
+    std::thread::sleep(Duration::from_millis(300));
+
+    let all = get_json(port, "/api/captures");
+    assert_eq!(ids(&all), [4, 3, 2, 1], "newest first");
+    assert_eq!(all["total"], 4);
+    let first = &all["captures"][3];
+    assert_eq!(
+        (first["event"].as_str(), first["verdict"].as_str(), first["answered"].as_u64()),
+        (Some("pgyer.crashlog"), Some("valid"), Some(200))
+    );
+    let page = get_json(port, "/api/captures?limit=2");
+    assert_eq!((ids(&page), page["next_before_id"].as_u64()), (vec![4, 3], Some(3)));
+    assert_eq!(ids(&get_json(port, "/api/captures?limit=2&before_id=3")), [2, 1]);
+    assert_eq!(ids(&get_json(port, "/api/captures?event=pgyer.*")), [3, 1]);
+    assert_eq!(ids(&get_json(port, "/api/captures?verdict=invalid")), [2]);
+    assert_eq!(ids(&get_json(port, "/api/captures?verdict=unrecognised")), [4]);
+    assert_eq!(ids(&get_json(port, "/api/captures?q=needle-7")), [4]);
+
+    let record = get_json(port, "/api/captures/2");
+    assert_eq!(record["errors"][0]["pointer"], "/data/id");
+    let diff = get_json(port, "/api/captures/2/diff");
+    assert_eq!((diff["event"].as_str(), diff["matches"].as_bool()), (Some("obniz.install.create"), Some(false)));
+
+    // HAR of a filtered set, field by field.
+    let har = get_json(port, "/api/captures.har?event=pgyer.*");
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(har["log"]["version"], "1.2");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["request"]["method"], "POST");
+    assert!(entries[0]["request"]["url"].as_str().unwrap().ends_with("/"));
+    assert_eq!(entries[0]["response"]["status"], 200);
+    assert_eq!(entries[0]["_hookctl"]["event"], "pgyer.crashlog");
+    let original: Value = serde_json::from_str(entries[0]["request"]["postData"]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(original["type"], "crashlog");
+
+    // The curl command, run, sends the same bytes (to the capture port it came to).
+    let (status, _, curl) = http(port, "GET", "/api/captures/4/curl", &[], "");
+    assert_eq!(status, 200);
+    let run = std::process::Command::new("sh").arg("-c").arg(&curl).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+
+    // Replay: 403 without the token, exact bytes with it, re-signed on request.
+    let rx = receiver(200, Duration::ZERO);
+    let request = format!(r#"{{"url":"{}"}}"#, rx.url);
+    let (status, _, body) = http(port, "POST", "/api/captures/1/replay", &[], &request);
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) =
+        http(port, "POST", "/api/captures/1/replay", &[("Cookie", "hookctl_token=wrong")], &request);
+    assert_eq!(status, 403, "{body}");
+    let cookie = format!("hookctl_token={token}");
+    let (status, _, body) = http(port, "POST", "/api/captures/1/replay", &[("Cookie", &cookie)], &request);
+    assert_eq!(status, 200, "{body}");
+    let delivery: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((delivery["status"].as_u64(), delivery["ok"].as_bool()), (Some(200), Some(true)));
+    let saved: Vec<Value> =
+        std::fs::read_to_string(&save).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let replayed = rx.next();
+    assert_eq!(replayed.json(), saved[0]["body"], "the original body");
+    assert_eq!(replayed.body.len() as u64, saved[0]["body_bytes"].as_u64().unwrap(), "the exact bytes");
+    let signed = format!(r#"{{"url":"{}/signed","sign":true}}"#, server.url);
+    let (status, _, body) = http(port, "POST", "/api/captures/1/replay", &[("X-Hookctl-Token", &token)], &signed);
+    assert_eq!(status, 200, "{body}");
+    std::thread::sleep(Duration::from_millis(300));
+    let last_id = std::fs::read_to_string(&save).unwrap().lines().count();
+    let verified =
+        hookctl().args(["verify", "--secret", SECRET, &format!("{}:{last_id}", save.display())]).output().unwrap();
+    assert_eq!(verified.status.code(), Some(0), "{}", String::from_utf8_lossy(&verified.stdout));
+
+    // Guards and errors: a foreign Host, a cross-site Origin, bad ids, bad JSON; the server keeps answering.
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(b"GET /api/captures HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    let (status, _, _) = http(
+        port,
+        "POST",
+        "/api/captures/1/replay",
+        &[("Cookie", &cookie), ("Origin", "http://evil.example")],
+        &request,
+    );
+    assert_eq!(status, 403);
+    for (method, path, body, expected) in [
+        ("GET", "/api/captures/999", "", 404),
+        ("GET", "/api/captures/abc", "", 400),
+        ("GET", "/api/captures?limit=x", "", 400),
+        ("POST", "/api/captures/1/replay", "{not json", 400),
+        ("GET", "/api/nothing", "", 404),
+    ] {
+        let (status, _, answer) = http(port, method, path, &[("Cookie", &cookie)], body);
+        assert_eq!(status, expected, "{method} {path}: {answer}");
+        let error: Value = serde_json::from_str(&answer).unwrap_or_else(|_| panic!("{path}: not JSON: {answer}"));
+        assert!(error["error"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    assert_eq!(get_json(port, "/api/captures?limit=1")["captures"].as_array().unwrap().len(), 1);
+    let (status, head, _) = http(port, "GET", "/", &[], "");
+    assert_eq!(status, 200);
+    assert!(head.to_ascii_lowercase().contains("content-security-policy: default-src 'self'"), "{head}");
+    drop(server);
+}
+
+#[test]
+fn inspect_opens_a_saved_file_and_follows_it_as_it_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let server = listen(&["-q", "--save", save.to_str().unwrap()]);
+    assert!(hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).output().unwrap().status.success());
+    let mut inspect = std::process::Command::new(crate::support::BIN)
+        .args(["inspect", save.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(inspect.stderr.take().unwrap()), &mut line).unwrap();
+    let port: u16 = line.split("127.0.0.1:").nth(1).unwrap().split('/').next().unwrap().parse().unwrap();
+    assert_eq!(ids(&get_json(port, "/api/captures")), [1]);
+    // Another listen appending to the same file shows up live.
+    assert!(hookctl().args(["send", "obniz.oauth.create", "--to", &server.url]).output().unwrap().status.success());
+    let mut seen = Vec::new();
+    for _ in 0..40 {
+        seen = ids(&get_json(port, "/api/captures"));
+        if seen.len() == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert_eq!(seen, [2, 1], "followed within a second");
+    let _ = inspect.kill();
+    let _ = inspect.wait();
+    let missing = hookctl().args(["inspect", "/nonexistent/caps.ndjson"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr_text(&missing).contains("no such capture file"));
+}
+
+#[test]
+fn the_page_works_in_headless_chromium() {
+    let Some(browser) = Browser::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let (server, port, token) = listen_ui(&["-q", "--save", save.to_str().unwrap()]);
+    assert!(hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).output().unwrap().status.success());
+
+    browser.open(&format!("http://127.0.0.1:{port}/?token={token}"));
+    assert!(
+        browser.wait_for("return document.querySelectorAll('#rows tr').length === 1", Duration::from_secs(10)),
+        "the list loads"
+    );
+    assert_eq!(browser.script("return location.search"), "", "the token is not left in the URL");
+
+    // A capture posted after load appears without a reload, within 200 ms of being saved (give CI slack).
+    assert!(hookctl()
+        .args(["send", "obniz.install.create", "--set", "data.id=5", "--to", &server.url])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    assert!(
+        browser.wait_for("return document.querySelectorAll('#rows tr').length === 2", Duration::from_secs(2)),
+        "live"
+    );
+
+    // Filtering (and the filter is in the URL).
+    browser.type_into("input[name=event]", "pgyer.*");
+    assert!(browser.wait_for(
+        "return document.querySelectorAll('#rows tr').length === 1 && location.search.includes('event=pgyer.')",
+        Duration::from_secs(5)
+    ));
+    browser.type_into("input[name=event]", "");
+    assert!(browser.wait_for("return document.querySelectorAll('#rows tr').length === 2", Duration::from_secs(5)));
+    browser.screenshot(&target_dir().join("inspector-list.png"));
+
+    // The invalid capture's detail: its problem, and the field highlighted.
+    browser.click("#rows tr[data-id='2']");
+    assert!(browser.wait_for("return document.querySelector('#problems li.bad') !== null", Duration::from_secs(5)));
+    let problem = browser.script("return document.querySelector('#problems li').textContent");
+    assert!(problem.as_str().unwrap().starts_with("/data/id: expected"), "{problem}");
+    assert_eq!(
+        browser.script("return document.querySelector('#body .flagged').getAttribute('data-pointer')"),
+        "/data/id"
+    );
+    browser.click("#problems li");
+    assert_eq!(
+        browser.script("return document.querySelector('#body .highlight').getAttribute('data-pointer')"),
+        "/data/id"
+    );
+    assert!(browser.wait_for("return document.querySelector('#diff').textContent.length > 3", Duration::from_secs(5)));
+    browser.screenshot(&target_dir().join("inspector-detail.png"));
+
+    // Keyboard: k moves up the list (to the newer capture), / focuses the search.
+    browser.keys("body", "k");
+    assert!(browser.wait_for("return location.hash === '#id=2' || location.hash === '#id=1'", Duration::from_secs(2)));
+
+    // Replay from the page reaches a receiver.
+    let rx = receiver(200, Duration::ZERO);
+    browser.type_into("#replay-url", &rx.url);
+    browser.click("#replay button[type=submit]");
+    assert!(browser.wait_for(
+        "return document.querySelector('#replay-result').textContent.startsWith('200')",
+        Duration::from_secs(10)
+    ));
+    assert_eq!(rx.next().json()["data"]["id"], 5);
+
+    // Attacker-controlled text renders as text: nothing runs, no element is added.
+    let evil = r#"{"<img src=x onerror=window.__xss=1>": "<script>window.__xss=2</script>", "link": "javascript:window.__xss=3", "type": "<b>bold</b>"}"#;
+    assert_eq!(
+        post(
+            &format!("{}/%3Cscript%3Ewindow.__xss=4%3C/script%3E", server.url),
+            &[("X-Evil", "<img src=x onerror=window.__xss=5>")],
+            evil.as_bytes()
+        ),
+        200
+    );
+    assert!(browser.wait_for("return document.querySelectorAll('#rows tr').length === 3", Duration::from_secs(3)));
+    browser.click("#rows tr[data-id='3']");
+    assert!(browser
+        .wait_for("return document.querySelector('#body').textContent.includes('onerror')", Duration::from_secs(5)));
+    assert_eq!(browser.script("return window.__xss === undefined"), true, "no script ran");
+    assert_eq!(browser.script("return document.querySelectorAll('img, b, script:not([src=\"/app.js\"])').length"), 0);
+    assert!(browser
+        .script("return document.querySelector('#headers').textContent")
+        .as_str()
+        .unwrap()
+        .contains("<img src=x onerror"));
+
+    let errors: Vec<String> = browser.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    drop(server);
+}
+
+fn target_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
