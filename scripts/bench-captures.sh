@@ -60,3 +60,47 @@ measure "hookctl diff FILE:-1" "$BIN" diff "$work/big.ndjson:-1"
 if command -v jq >/dev/null 2>&1; then
   measure "jq -c 'select(.event|tostring|startswith(\"pgyer.\"))' FILE" jq -c 'select(.event|tostring|startswith("pgyer."))' "$work/big.ndjson"
 fi
+
+# The inspector over the same file: time until the first page is served, time until the whole file is
+# indexed, and the server's memory then (RSS).
+echo
+echo "hookctl inspect on the same file:"
+"$BIN" inspect "$work/big.ndjson" > /dev/null 2> "$work/inspect.err" &
+inspector=$!
+python3 - "$work/inspect.err" "$inspector" <<'PY'
+import json, re, sys, time, urllib.request
+err, pid = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+port = None
+while port is None:
+    text = open(err).read()
+    m = re.search(r"127\.0\.0\.1:(\d+)/", text)
+    if m:
+        port = int(m.group(1))
+    else:
+        time.sleep(0.005)
+def get(path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as r:
+        return json.load(r)
+while True:
+    try:
+        page = get("/api/captures?limit=100")
+        if page["captures"]:
+            break
+    except Exception:
+        pass
+    time.sleep(0.005)
+first = time.perf_counter() - start
+while get("/api/captures?limit=1")["indexing"]:
+    time.sleep(0.05)
+indexed = time.perf_counter() - start
+rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{pid}/status").read()).group(1)) / 1024
+t = time.perf_counter(); get("/api/captures?limit=100&event=pgyer.*"); filtered = time.perf_counter() - t
+t = time.perf_counter(); get("/api/captures?limit=100&before_id=500000"); middle = time.perf_counter() - t
+print(f"  first page served after      {first:6.3f} s ({len(page['captures'])} rows, newest id {page['captures'][0]['id']})")
+print(f"  whole file indexed after     {indexed:6.3f} s ({page['total']:,} records known at first page)")
+print(f"  inspector RSS, all indexed   {rss:6.1f} MiB")
+print(f"  a filtered page (event)      {filtered * 1000:6.1f} ms")
+print(f"  a page in the middle         {middle * 1000:6.1f} ms")
+PY
+kill "$inspector"
