@@ -110,6 +110,8 @@ pub struct Findings {
     pub signature: Option<Value>,
     /// The status `listen` answered with; `None` when relayed to `--forward-to` (the app answered).
     pub answered: Option<u16>,
+    /// `--assert` results: `{assertion, ok, found}`.
+    pub assertions: Vec<Value>,
 }
 
 impl Findings {
@@ -147,6 +149,8 @@ struct RecordRef<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     signature: Option<&'a Value>,
     answered: Option<u16>,
+    #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+    assertions: &'a [Value],
 }
 
 /// Header names lower-cased, repeated headers joined with ", " (as HTTP allows).
@@ -235,6 +239,7 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
         errors: &findings.errors,
         signature: findings.signature.as_ref(),
         answered: findings.answered,
+        assertions: &findings.assertions,
     };
     let text = serde_json::to_string(&record).unwrap_or_default();
     crate::output::json_safe(text)

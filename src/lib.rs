@@ -1,6 +1,7 @@
 //! hookctl's commands and everything they share. The binary (`main.rs`) parses the command line and runs
 //! one of them; the fuzz targets (`fuzz/`) and property tests drive the parsers and the request path
 //! directly.
+pub mod assertion;
 pub mod browse;
 pub mod capture;
 pub mod captures;
@@ -19,6 +20,7 @@ pub mod manual;
 pub mod output;
 #[cfg(test)]
 mod properties;
+pub mod report;
 pub mod schema;
 pub mod send;
 pub mod shell;

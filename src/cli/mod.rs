@@ -343,6 +343,10 @@ pub struct SendArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Write a test report KIND=FILE: junit=report.xml or json=report.json, one test case per delivery (repeatable)
+    #[arg(long, value_name = "KIND=FILE")]
+    pub report: Vec<String>,
+
     /// Also print each request and response (headers, body) on stderr
     #[arg(short, long)]
     pub verbose: bool,
@@ -350,6 +354,27 @@ pub struct SendArgs {
     /// Give up on a delivery after this long (e.g. 500ms, 10s)
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
+
+    /// Deliver each webhook N times with the same body and (signed) the same webhook id: at-least-once delivery
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_at_least_one)]
+    pub duplicate: u64,
+
+    /// With a --capture range: deliver in a random order (seeded; --seed S repeats an order)
+    #[arg(long, requires = "capture")]
+    pub shuffle: bool,
+
+    /// The seed for --shuffle (printed on stderr when not given)
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+
+    /// When the receiver fails or answers non-2xx, retry as a provider would: none, standard (Standard Webhooks /
+    /// Svix: 0s, 5s, 5m, 30m, 2h, 5h, 10h, 10h), stripe (up to 3 days), or waits such as 1s,5s,30s
+    #[arg(long, value_name = "POLICY", conflicts_with = "repeat")]
+    pub retry: Option<String>,
+
+    /// Multiply --retry's waits by F (e.g. 0.001 to run a day's schedule in a minute and a half)
+    #[arg(long, value_name = "F", default_value_t = 1.0, requires = "retry")]
+    pub time_scale: f64,
 
     /// Follow redirects to the same host (scheme, host and port), each hop printed; a redirect to another host
     /// is never followed (it would get the signed body and its headers). Without it a 3xx is the answer
@@ -422,13 +447,25 @@ pub struct ListenArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Status code to answer with
-    #[arg(long, value_name = "CODE", default_value_t = 200, value_parser = clap::value_parser!(u16).range(100..=599))]
-    pub status: u16,
+    /// Status code to answer with, or a sequence: 500x3,200 answers 500 three times, then 200 (the last repeats)
+    #[arg(long, value_name = "CODE[xN],...", default_value = "200")]
+    pub status: String,
 
-    /// Wait this long before answering (e.g. 250ms, 2s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub delay: Option<Duration>,
+    /// With a --status sequence: start over after the last entry instead of repeating it
+    #[arg(long)]
+    pub cycle: bool,
+
+    /// Close this share of connections (0 to 1) without answering, after saving the request (seeded)
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub drop: Option<f64>,
+
+    /// Wait before answering: a duration (250ms, 2s) or a range drawn from per request (100ms..2s, seeded)
+    #[arg(long, value_name = "DURATION[..DURATION]")]
+    pub delay: Option<String>,
+
+    /// The seed for --drop and a --delay range (printed on stderr when not given), so a run repeats exactly
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
 
     /// Answer with this file's contents as the body
     #[arg(long, value_name = "FILE")]
@@ -512,6 +549,24 @@ pub struct ListenArgs {
     /// Answer 401 to unsigned or badly signed requests
     #[arg(long)]
     pub require_signature: bool,
+
+    /// With --expect: the expected events must arrive in the order given
+    #[arg(long, requires = "expect")]
+    pub in_order: bool,
+
+    /// Check each capture: 'QUERY PREDICATE [VALUE]', e.g. 'body /data/id == "abc"', 'header x-id exists',
+    /// 'count == 3' (repeatable; hurl's vocabulary, see the README). A failure is exit 1
+    #[arg(long = "assert", value_name = "ASSERTION")]
+    pub assert: Vec<String>,
+
+    /// The --assert flags after this one apply only to this event (a glob); repeat to scope the next ones
+    #[arg(long, value_name = "EVENT")]
+    pub assert_on: Vec<String>,
+
+    /// Write a test report KIND=FILE: junit=report.xml (GitHub, GitLab, Jenkins) or json=report.json (repeatable);
+    /// written even when the run fails or times out
+    #[arg(long, value_name = "KIND=FILE")]
+    pub report: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -546,6 +601,16 @@ pub struct DiffArgs {
     /// One JSON object on stdout
     #[arg(long)]
     pub json: bool,
+
+    /// Check the payload: 'QUERY PREDICATE [VALUE]', e.g. 'body /data/id == "abc"', 'header x-id exists',
+    /// 'count == 3' (repeatable; hurl's vocabulary, see the README). A failure is exit 1
+    #[arg(long = "assert", value_name = "ASSERTION")]
+    pub assert: Vec<String>,
+
+    /// Write a test report KIND=FILE: junit=report.xml (GitHub, GitLab, Jenkins) or json=report.json (repeatable);
+    /// written even when the run fails or times out
+    #[arg(long, value_name = "KIND=FILE")]
+    pub report: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -620,6 +685,27 @@ pub fn parse_at_least_one(text: &str) -> Result<u64, String> {
 }
 
 /// `250ms`, `2s`, `1m30s`; a bare number is seconds.
+/// Where each value of a repeatable flag stood on the command line (for flags whose order matters, as
+/// `--assert-on` scoping the `--assert` flags after it). Falls back to the values' own order.
+pub fn positions(subcommand: &str, id: &str, values: &[String]) -> Vec<(usize, String)> {
+    let placed = command().try_get_matches_from(std::env::args_os()).ok().and_then(|matches| {
+        let sub = matches.subcommand_matches(subcommand)?;
+        let indices: Vec<usize> = sub.indices_of(id)?.collect();
+        let found: Vec<String> = sub.get_many::<String>(id)?.cloned().collect();
+        (found == values).then(|| indices.into_iter().zip(found).collect::<Vec<_>>())
+    });
+    placed.unwrap_or_else(|| values.iter().cloned().enumerate().collect())
+}
+
+/// A share between 0 and 1.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| (0.0..=1.0).contains(r))
+        .ok_or_else(|| format!("{text:?}: a share from 0 to 1 (0.2 = one in five)"))
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<f64>() {

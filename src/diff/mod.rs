@@ -26,6 +26,9 @@ use report::Report;
 pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = load_catalog(dir, ctx)?;
     let ignore: Vec<String> = args.ignore.iter().map(|p| normalise_pointer(p)).collect::<Result<_>>()?;
+    let reports = crate::report::Target::parse_all(&args.report)?;
+    let started = std::time::Instant::now();
+    let assertions = crate::listen::assertions(&crate::cli::positions("diff", "assert", &args.assert), &[])?;
     let input::Input { bytes, record, label } = input::read(&args.input)?;
     let doc = input::parse_doc(&bytes, &label)?;
     drop(bytes); // the document is all that is needed from here on
@@ -40,11 +43,29 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
         no_mask: args.no_mask,
         ignore: &ignore,
         context: args.context,
+        assertions: &assertions,
     };
+    let mut case = None;
     let matches = analyse(&catalog, &doc, record.as_ref(), &options, |report, body, how| {
+        case = Some(report.case(&label));
         report.print(body, how, args.json, ctx.stdout_color)
-    })?;
-    Ok(exit(if matches { EXIT_OK } else { EXIT_FAILED }))
+    });
+    let code = if matches.as_ref().is_ok_and(|m| *m) { EXIT_OK } else { EXIT_FAILED };
+    let case = match (&matches, case) {
+        (Ok(_), Some(case)) => case,
+        (Err(err), _) => crate::report::Case::new(format!("diff {label}"), false, vec![format!("{err:#}")]),
+        (Ok(_), None) => crate::report::Case::new(format!("diff {label}"), code == EXIT_OK, vec![]),
+    };
+    let code = if matches.is_err() { crate::error::EXIT_USAGE } else { code };
+    crate::report::Suite {
+        command: "diff".into(),
+        cases: vec![case],
+        exit_code: code,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+    .write(&reports);
+    matches?;
+    Ok(exit(code))
 }
 
 /// What to compare a payload with, and how.
@@ -56,12 +77,21 @@ pub struct Options<'a> {
     pub no_mask: bool,
     pub ignore: &'a [String],
     pub context: usize,
+    pub assertions: &'a [crate::assertion::Assertion],
 }
 
 /// `diff --json`'s object for a payload (the inspector's diff view).
 pub fn json_report(catalog: &Catalog, bytes: &[u8], record: Option<&Value>) -> Result<Vec<u8>> {
     let doc = input::parse_doc(bytes, "the body")?;
-    let options = Options { against: None, schema: None, strict: false, no_mask: false, ignore: &[], context: 3 };
+    let options = Options {
+        against: None,
+        schema: None,
+        strict: false,
+        no_mask: false,
+        ignore: &[],
+        context: 3,
+        assertions: &[],
+    };
     let mut out = Vec::new();
     analyse(catalog, &doc, record, &options, |report, body, how| report.write_to(body, how, true, false, &mut out))?;
     Ok(out)
@@ -124,6 +154,26 @@ fn analyse(
     let how = Normalise { mask, ignore: options.ignore };
     let expected = fixture.map(|f| (f, Doc::from_value(&f.render().body)));
     let plan = expected.as_ref().map(|(_, expected)| compare::plan(expected.root(), body, how, options.context));
+    let assertions = if options.assertions.is_empty() {
+        Vec::new()
+    } else {
+        let value = body.to_value();
+        let headers = record.map(capture::headers).unwrap_or_default();
+        let text =
+            |field: &str| record.and_then(|r| r.get(field)).and_then(Value::as_str).unwrap_or_default().to_string();
+        let (method, path) = (text("method"), text("path"));
+        let query = record.and_then(|r| r.get("query")).and_then(Value::as_str);
+        let subject = crate::assertion::Subject {
+            body: Some(&value),
+            headers: &headers,
+            method: &method,
+            path: &path,
+            query,
+            event: event.as_deref(),
+            count: 1,
+        };
+        options.assertions.iter().filter(|a| a.applies_to(event.as_deref())).map(|a| a.check(&subject)).collect()
+    };
     let report = Report {
         event,
         verdict,
@@ -131,6 +181,7 @@ fn analyse(
         strict: options.strict,
         plan: plan.as_ref(),
         expected_label: expected.as_ref().map(|(f, _)| expected_label(f)).unwrap_or_default(),
+        assertions,
     };
     write(&report, body, how)?;
     Ok(report.matches())

@@ -18,15 +18,35 @@ pub struct Report<'a> {
     /// The comparison with the expected fixture; none against a user schema.
     pub plan: Option<&'a Plan>,
     pub expected_label: String,
+    /// `--assert` results (none without `--assert`).
+    pub assertions: Vec<crate::assertion::Checked>,
 }
 
 impl Report<'_> {
     pub fn matches(&self) -> bool {
-        self.verdict.valid && (!self.strict || self.extra_fields.is_empty())
+        self.verdict.valid && (!self.strict || self.extra_fields.is_empty()) && self.assertions.iter().all(|a| a.ok)
+    }
+
+    /// The report as one test case.
+    pub fn case(&self, label: &str) -> crate::report::Case {
+        let against = self.event.as_deref().unwrap_or("the schema");
+        let mut messages: Vec<String> = self.verdict.errors.iter().map(|e| e.to_string()).collect();
+        if self.strict {
+            messages.extend(self.extra_fields.iter().map(|f| format!("{f}: a field the provider never sends")));
+        }
+        messages.extend(
+            self.assertions
+                .iter()
+                .filter(|a| !a.ok)
+                .map(|a| format!("assertion failed: {} (found {})", a.assertion, a.found)),
+        );
+        crate::report::Case::new(format!("diff {label} against {against}"), self.matches(), messages)
     }
 
     fn problem_count(&self) -> usize {
-        self.verdict.errors.len() + if self.strict { self.extra_fields.len() } else { 0 }
+        self.verdict.errors.len()
+            + if self.strict { self.extra_fields.len() } else { 0 }
+            + self.assertions.iter().filter(|a| !a.ok).count()
     }
 
     /// Prints the report to stdout; a closed pipe ends the process quietly.
@@ -71,6 +91,15 @@ impl Report<'_> {
     ) -> io::Result<()> {
         let style = Style { color };
         out.write_all(self.summary(&style).as_bytes())?;
+        for checked in &self.assertions {
+            let mark = if checked.ok { style.ok("✓") } else { style.bad("✗") };
+            let line = format!(
+                "{mark} assert {} (found {})\n",
+                sanitize(&checked.assertion),
+                sanitize(&checked.found.to_string())
+            );
+            out.write_all(line.as_bytes())?;
+        }
         if self.plan.is_some_and(|plan| !plan.is_empty()) {
             out.write_all(b"\n")?;
         }
@@ -114,6 +143,10 @@ impl Report<'_> {
             "errors": self.verdict.errors,
             "extra_fields": self.extra_fields,
         });
+        let mut head = head;
+        if !self.assertions.is_empty() {
+            head["assertions"] = serde_json::Value::Array(self.assertions.iter().map(|a| a.to_json()).collect());
+        }
         let head = json_safe(serde_json::to_string(&head).unwrap_or_default());
         out.write_all(head.strip_suffix('}').unwrap_or(&head).as_bytes())?;
         out.write_all(b",\"diff\":\"")?;

@@ -3,6 +3,7 @@ mod batch;
 mod display;
 pub mod examine;
 mod forward;
+pub mod script;
 mod server;
 pub mod show;
 mod tally;
@@ -15,7 +16,6 @@ use std::process::ExitCode;
 use anyhow::Result;
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue};
-use hyper::StatusCode;
 
 use crate::cli::ListenArgs;
 use crate::context::Context;
@@ -45,6 +45,8 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         );
     }
     let settings = settings(&args, expect, ctx)?;
+    let reports = crate::report::Target::parse_all(&args.report)?;
+    let started = std::time::Instant::now();
     let (save, first_id, torn) = match &args.save {
         Some(path) => {
             let (file, first_id, torn) = open_save_file(path)?;
@@ -105,9 +107,11 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
 
     // What stdout has not taken by now (a reader that stopped reading) is dropped, not waited for.
     shared.display.finish(std::time::Duration::from_secs(2));
-    let tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let count_cases = check_counts(&mut tally, &shared.settings.assertions);
     let code = tally.exit_code(stop, &shared.settings.expect);
     report(&tally, stop, shared.display.dropped(), &shared.settings, ctx);
+    test_report(&tally, stop, count_cases, code, &shared.settings, started.elapsed().as_secs_f64()).write(&reports);
     Ok(exit(code))
 }
 
@@ -239,9 +243,14 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         stdout_color: ctx.stdout_color,
         stderr_color: ctx.stderr_color,
         answer: Answer {
-            status: StatusCode::from_u16(args.status)
-                .map_err(|_| UserError::new(format!("--status {}: not an HTTP status", args.status)))?,
-            delay: args.delay,
+            status: script::StatusScript::parse(&args.status, args.cycle)
+                .map_err(|e| UserError::new(format!("--status {}", sanitize(&e))))?,
+            delay: args
+                .delay
+                .as_deref()
+                .map(script::Delay::parse)
+                .transpose()
+                .map_err(|e| UserError::new(format!("--delay {}", sanitize(&e))))?,
             body,
             headers,
         },
@@ -259,6 +268,33 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         idle_timeout: args.idle_timeout,
         body_timeout: args.body_timeout,
         max_connections: connection_limit(args.max_connections),
+        assertions: assertions(
+            &crate::cli::positions("listen", "assert", &args.assert),
+            &crate::cli::positions("listen", "assert_on", &args.assert_on),
+        )?,
+        in_order: args.in_order,
+        chance: chance(args),
+    })
+}
+
+/// The seeded generator for `--drop` and `--delay A..B`; the seed is said on stderr when none was given.
+fn chance(args: &ListenArgs) -> Option<script::Chance> {
+    let ranged = args.delay.as_deref().is_some_and(|d| d.contains(".."));
+    if args.drop.is_none() && !ranged {
+        return None;
+    }
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
+    if args.seed.is_none() {
+        errln(&format!("random choices with --seed {seed} (pass it again to repeat this run)"));
+    }
+    Some(script::Chance::new(seed, args.drop.unwrap_or(0.0)))
+}
+
+/// `--assert` flags with their `--assert-on` scopes; a parse error is a usage error with a caret.
+pub fn assertions(asserts: &[(usize, String)], scopes: &[(usize, String)]) -> Result<Vec<crate::assertion::Assertion>> {
+    crate::assertion::parse_all(asserts, scopes).map_err(|message| {
+        let (first, rest) = message.split_once('\n').unwrap_or((&message, ""));
+        UserError::with_hint(first.to_string(), rest.to_string()).into()
     })
 }
 
@@ -286,6 +322,65 @@ fn open_files_limit() -> Option<u64> {
 #[cfg(not(unix))]
 fn open_files_limit() -> Option<u64> {
     None
+}
+
+/// The `count` assertions, judged once the run is over: each counts the captures its `--assert-on` scope
+/// takes (all of them without one). A failure fails the run.
+fn check_counts(tally: &mut tally::Tally, assertions: &[crate::assertion::Assertion]) -> Vec<crate::report::Case> {
+    use crate::assertion::{Query, Subject};
+    let mut cases = Vec::new();
+    for assertion in assertions.iter().filter(|a| a.query == Query::Count) {
+        let count = tally.events.iter().filter(|(e, _)| assertion.applies_to(e.as_deref())).map(|(_, n)| n).sum();
+        let subject = Subject { body: None, headers: &[], method: "", path: "", query: None, event: None, count };
+        let checked = assertion.check(&subject);
+        let scope = assertion.on.as_deref().map(|e| format!(" (--assert-on {e})")).unwrap_or_default();
+        let line = format!("{}{scope}: found {count}", checked.assertion);
+        if !checked.ok {
+            tally.fail_after(format!("assertion failed: {line}"));
+        }
+        cases.push(crate::report::Case::new(
+            format!("assert {}{scope}", checked.assertion),
+            checked.ok,
+            if checked.ok { vec![] } else { vec![line] },
+        ));
+    }
+    cases
+}
+
+/// The run as test cases: each expected event, each `count` assertion, each capture, and how it ended.
+fn test_report(
+    tally: &tally::Tally,
+    stop: tally::Stop,
+    count_cases: Vec<crate::report::Case>,
+    code: u8,
+    settings: &Settings,
+    seconds: f64,
+) -> crate::report::Suite {
+    use crate::report::Case;
+    let missing = tally.missing(&settings.expect);
+    let mut cases: Vec<Case> = settings
+        .expect
+        .iter()
+        .map(|e| {
+            let arrived = !missing.contains(&e.name);
+            Case::new(
+                format!("expected {}", e.name),
+                arrived,
+                if arrived { vec![] } else { vec![format!("{} never arrived", e.name)] },
+            )
+        })
+        .collect();
+    cases.extend(count_cases);
+    cases.extend(tally.cases.iter().cloned());
+    if stop == tally::Stop::TimedOut {
+        let wanted = settings.count.map(|n| format!("{n} requests")).unwrap_or_default();
+        cases.push(Case::new(
+            "listen finished",
+            false,
+            vec![format!("timed out: {} of {wanted} arrived", tally.received)],
+        ));
+    }
+    crate::report::Suite { command: "listen".into(), cases, exit_code: code, seconds }
 }
 
 fn report(tally: &tally::Tally, stop: tally::Stop, dropped: u64, settings: &Settings, ctx: &Context) {

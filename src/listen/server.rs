@@ -1,6 +1,5 @@
 //! The capture server: hyper HTTP/1.1 on tokio. Each connection is its own task, so a slow or idle client
 //! never blocks another; every request is examined, saved (flushed) *before* it is answered, shown, counted.
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -37,8 +36,8 @@ pub enum Display {
 
 /// The answer every request gets unless forwarding or signature checks say otherwise.
 pub struct Answer {
-    pub status: StatusCode,
-    pub delay: Option<Duration>,
+    pub status: super::script::StatusScript,
+    pub delay: Option<super::script::Delay>,
     pub body: Bytes,
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
@@ -64,6 +63,12 @@ pub struct Settings {
     pub body_timeout: Duration,
     /// Connections served at once (already lowered to fit the open-files limit).
     pub max_connections: usize,
+    /// `--assert` (with their `--assert-on` scopes).
+    pub assertions: Vec<crate::assertion::Assertion>,
+    /// `--in-order`.
+    pub in_order: bool,
+    /// `--drop` and a `--delay` range, seeded.
+    pub chance: Option<super::script::Chance>,
 }
 
 impl Settings {
@@ -383,7 +388,7 @@ async fn handle(
     shared: Arc<Shared>,
     remote: SocketAddr,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = match read_body(&shared, request, remote).await {
         Ok(read) => read,
         Err(refused) => return Ok(refused),
@@ -409,14 +414,21 @@ async fn handle(
         Some(forward) if !refused => forward.for_event(examined.findings.event.as_deref()),
         _ => Vec::new(),
     };
+    let status = shared.settings.answer.status.next();
+    let (dropped, delay) = match &shared.settings.chance {
+        Some(chance) => chance.draw(shared.settings.answer.delay),
+        None => (false, fixed_delay(shared.settings.answer.delay)),
+    };
     let answering = match (routes.is_empty(), refused) {
+        _ if dropped => show::Answering::Dropped,
         (_, true) => show::Answering::Status(StatusCode::UNAUTHORIZED.as_u16()),
         (false, false) => show::Answering::Forwarded,
-        (true, false) => show::Answering::Status(shared.settings.answer.status.as_u16()),
+        (true, false) => show::Answering::Status(status.as_u16()),
     };
     if let show::Answering::Status(status) = answering {
         examined.findings.answered = Some(status);
     }
+    let failed_assertions = check_assertions(&shared, &arrived, &mut examined);
     let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
 
     if let Err(refused) = save(&shared, arrived.id, &line).await {
@@ -429,10 +441,14 @@ async fn handle(
     if shown {
         display(&shared, &arrived, &examined, &line, answering);
     }
-    count(&shared, arrived.id, &examined.findings, signature_ok);
+    count(&shared, &arrived, &examined.findings, signature_ok, failed_assertions);
 
-    if let Some(delay) = shared.settings.answer.delay {
+    if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
+    }
+    if dropped {
+        // hyper closes the connection when the service fails: the sender gets no answer at all.
+        return Err(Dropped);
     }
     if refused {
         let reason = examined.signature.as_ref().and_then(|c| c.reason().map(String::from)).unwrap_or_default();
@@ -452,8 +468,27 @@ async fn handle(
         }
         return Ok(relay(&shared, &forward.client, &first.url, &arrived, shown).await);
     }
-    Ok(answer(&shared.settings.answer, arrived.id))
+    Ok(answer(&shared.settings.answer, status, arrived.id))
 }
+
+fn fixed_delay(delay: Option<super::script::Delay>) -> Option<Duration> {
+    match delay {
+        Some(super::script::Delay::Fixed(d)) => Some(d),
+        _ => None,
+    }
+}
+
+/// `--drop`: this request's connection is closed without an answer.
+#[derive(Debug)]
+pub struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("dropped by --drop")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 /// Appends the record to `--save` and returns once it is written. A capture that cannot be saved is
 /// answered 500 (never a 2xx for something not kept); stderr says so when saving starts failing and again
@@ -517,7 +552,51 @@ fn display(
     show_text(shared, text);
 }
 
-fn count(shared: &Shared, id: u64, findings: &capture::Findings, signature_ok: Option<bool>) {
+/// Runs the `--assert` checks that apply to this request (`count` ones wait for the end of the run),
+/// keeps their results in the record and says each failure on stderr; returns the failures.
+fn check_assertions(shared: &Shared, arrived: &Arrived, examined: &mut super::examine::Examined) -> Vec<String> {
+    use crate::assertion::{Query, Subject};
+    let event = examined.findings.event.clone();
+    let body = match &examined.kind {
+        capture::BodyKind::Json(value) => Some(value),
+        _ => None,
+    };
+    let subject = Subject {
+        body,
+        headers: &arrived.headers,
+        method: &arrived.method,
+        path: &arrived.path,
+        query: arrived.query.as_deref(),
+        event: event.as_deref(),
+        count: 0,
+    };
+    let mut failed = Vec::new();
+    let mut results = Vec::new();
+    for assertion in &shared.settings.assertions {
+        if assertion.query == Query::Count || !assertion.applies_to(event.as_deref()) {
+            continue;
+        }
+        let checked = assertion.check(&subject);
+        if !checked.ok {
+            let line = format!("{} (found {})", checked.assertion, checked.found);
+            let style = Style { color: shared.settings.stderr_color };
+            errln(&format!("{} #{} {}", style.bad("✗ assertion:"), arrived.id, sanitize(&line)));
+            failed.push(line);
+        }
+        results.push(checked.to_json());
+    }
+    examined.findings.assertions = results;
+    failed
+}
+
+fn count(
+    shared: &Shared,
+    arrived: &Arrived,
+    findings: &capture::Findings,
+    signature_ok: Option<bool>,
+    failed_assertions: Vec<String>,
+) {
+    let id = arrived.id;
     let broken_json = findings.broken_json();
     let label = match &findings.event {
         Some(event) => event.clone(),
@@ -530,24 +609,26 @@ fn count(shared: &Shared, id: u64, findings: &capture::Findings, signature_ok: O
         label,
         valid: findings.valid,
         signature_ok,
+        failed_assertions,
+        case: format!("{} {} {}", arrived.method, arrived.path, findings.event.as_deref().unwrap_or("(unrecognised)")),
     };
     let settings = &shared.settings;
     let mut tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner());
-    tally.add(id, &outcome, &settings.expect, settings.require_signature);
+    tally.add_in_order(id, &outcome, &settings.expect, settings.require_signature, settings.in_order);
     if settings.count.is_some_and(|n| tally.received >= n) {
         drop(tally);
         shared.stop(Stop::CountReached);
     }
 }
 
-fn answer(answer: &Answer, id: u64) -> Response<Full<Bytes>> {
+fn answer(answer: &Answer, status: StatusCode, id: u64) -> Response<Full<Bytes>> {
     let body = if answer.body.is_empty() {
         Bytes::from(json!({"ok": true, "id": id}).to_string())
     } else {
         answer.body.clone()
     };
     let mut response = Response::new(Full::new(body));
-    *response.status_mut() = answer.status;
+    *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     for (name, value) in &answer.headers {
         response.headers_mut().insert(name.clone(), value.clone());

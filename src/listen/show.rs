@@ -50,6 +50,8 @@ pub enum Answering {
     Status(u16),
     /// Relayed to `--forward-to`; the app's answer is shown when it comes.
     Forwarded,
+    /// `--drop`: the connection is closed without an answer.
+    Dropped,
 }
 
 fn answer_label(answering: Answering, style: &Style) -> String {
@@ -57,6 +59,7 @@ fn answer_label(answering: Answering, style: &Style) -> String {
         Answering::Status(code) if (200..300).contains(&code) => format!("→ {}", style.ok(&code.to_string())),
         Answering::Status(code) => format!("→ {}", style.bad(&code.to_string())),
         Answering::Forwarded => "→ forwarded".to_string(),
+        Answering::Dropped => format!("→ {}", style.bad("dropped")),
     }
 }
 

@@ -43,7 +43,14 @@ pub struct Outcome {
     pub valid: Option<bool>,
     /// `Some(false)` when a signature was checked and failed.
     pub signature_ok: Option<bool>,
+    /// `--assert` checks that failed on this request: `ASSERTION (found …)`.
+    pub failed_assertions: Vec<String>,
+    /// How the request is named in a report (`POST /hooks pgyer.crashlog`).
+    pub case: String,
 }
+
+/// Test cases kept for `--report`; past this only the failing ones are (memory stays bounded).
+pub const CASES_KEPT: usize = 10_000;
 
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
@@ -65,12 +72,36 @@ pub struct Tally {
     pub failed: u64,
     /// Which expectations have been met, by index into the `--expect` list.
     met: Vec<bool>,
+    /// `--report`: one case per request (bounded by [`CASES_KEPT`]).
+    pub cases: Vec<crate::report::Case>,
+    /// Events seen, with how many of each (for `count` assertions scoped by `--assert-on`).
+    pub events: Vec<(Option<String>, u64)>,
 }
 
 impl Tally {
     /// Counts a request; `expect` is the `--expect` list (empty: anything goes).
+    #[cfg(test)]
     pub fn add(&mut self, id: u64, outcome: &Outcome, expect: &[Expectation], require_signature: bool) {
+        self.add_in_order(id, outcome, expect, require_signature, false);
+    }
+
+    /// [`add`](Self::add), with `--in-order`: an expected event that arrives before one listed ahead of it
+    /// has arrived fails.
+    pub fn add_in_order(
+        &mut self,
+        id: u64,
+        outcome: &Outcome,
+        expect: &[Expectation],
+        require_signature: bool,
+        in_order: bool,
+    ) {
+        let failed_before = self.failed;
+        let mut messages: Vec<String> = Vec::new();
         self.received += 1;
+        match self.events.iter_mut().find(|(e, _)| *e == outcome.event) {
+            Some((_, n)) => *n += 1,
+            None => self.events.push((outcome.event.clone(), 1)),
+        }
         match outcome.valid {
             Some(true) => self.valid += 1,
             Some(false) => self.invalid += 1,
@@ -82,6 +113,11 @@ impl Tally {
         let name = &outcome.label;
         if outcome.valid == Some(false) {
             self.fail(|| format!("#{id} {name} is invalid"));
+            messages.push(format!("{name} is invalid"));
+        }
+        for failed in &outcome.failed_assertions {
+            self.fail(|| format!("#{id} assertion failed: {failed}"));
+            messages.push(format!("assertion failed: {failed}"));
         }
         let (event, shape) = (outcome.event.as_deref(), outcome.shape.as_deref());
         if !expect.is_empty() && !expect.iter().any(|e| e.accepts(event, shape)) {
@@ -96,11 +132,39 @@ impl Tally {
         }
         if require_signature && outcome.signature_ok == Some(false) {
             self.fail(|| format!("#{id} {name} is not correctly signed"));
+            messages.push(format!("{name} is not correctly signed"));
         }
         self.met.resize(expect.len(), false);
+        if in_order {
+            if let Some(index) = expect.iter().position(|e| e.accepts(event, shape)) {
+                let waiting: Vec<&str> = expect[..index]
+                    .iter()
+                    .zip(&self.met)
+                    .filter(|(_, met)| !**met)
+                    .map(|(e, _)| e.name.as_str())
+                    .collect();
+                if !waiting.is_empty() {
+                    let line = format!("{} arrived before {} (--in-order)", expect[index].name, waiting.join(", "));
+                    self.fail(|| format!("#{id} {line}"));
+                    messages.push(line);
+                }
+            }
+        }
         for (met, expectation) in self.met.iter_mut().zip(expect) {
             *met |= expectation.accepts(event, shape);
         }
+        if self.failed > failed_before && messages.is_empty() {
+            messages.push("not expected".into());
+        }
+        let ok = self.failed == failed_before;
+        if self.cases.len() < CASES_KEPT || !ok {
+            self.cases.push(crate::report::Case::new(format!("#{id} {}", outcome.case), ok, messages));
+        }
+    }
+
+    /// Counts a failure found after the run (a `count` assertion).
+    pub fn fail_after(&mut self, line: String) {
+        self.fail(|| line);
     }
 
     /// Counts a failure; its line is kept only while there are few.
@@ -180,7 +244,23 @@ mod tests {
             label: event.unwrap_or("request").into(),
             valid,
             signature_ok: None,
+            failed_assertions: Vec::new(),
+            case: event.unwrap_or("request").into(),
         }
+    }
+
+    #[test]
+    fn in_order_fails_an_event_that_overtakes_one_listed_before_it() {
+        let expect = expect(&["obniz.install.create", "pgyer.crashlog"]);
+        let mut tally = Tally::default();
+        tally.add_in_order(1, &outcome(Some("pgyer.crashlog"), Some(true)), &expect, false, true);
+        tally.add_in_order(2, &outcome(Some("obniz.install.create"), Some(true)), &expect, false, true);
+        assert_eq!(tally.failures, ["#1 pgyer.crashlog arrived before obniz.install.create (--in-order)"]);
+        let mut ordered = Tally::default();
+        ordered.add_in_order(1, &outcome(Some("obniz.install.create"), Some(true)), &expect, false, true);
+        ordered.add_in_order(2, &outcome(Some("pgyer.crashlog"), Some(true)), &expect, false, true);
+        assert_eq!(ordered.exit_code(Stop::CountReached, &expect), 0);
+        assert_eq!(ordered.cases.len(), 2);
     }
 
     fn expect(names: &[&str]) -> Vec<Expectation> {

@@ -4,6 +4,7 @@ mod interactive;
 mod load;
 pub mod plan;
 mod replay;
+pub mod scenario;
 mod wire;
 
 use std::path::Path;
@@ -231,26 +232,104 @@ fn body_text(bytes: &[u8], color: bool) -> String {
 
 async fn send_each(plan: Plan, first: Prepared, urls: Vec<Url>, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
     let client = deliver::client_following(args.timeout, 1, args.follow)?;
+    let retry = args.retry.as_deref().map(scenario::RetryPolicy::parse).transpose()?;
     let mut tasks = Vec::new();
     for (i, url) in urls.iter().enumerate() {
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
-        let method = deliver::method(&prepared.method)?;
-        let headers = deliver::header_map(&prepared.headers)?;
         if args.verbose {
             errln(&prefixed('>', &request_text(&prepared, Some(url), ctx.stderr_color)));
         }
-        let (client, url, timeout, verbose) = (client.clone(), url.clone(), args.timeout, args.verbose);
-        tasks.push(tokio::spawn(async move {
-            deliver::deliver(&client, &url, method, headers, prepared, timeout, verbose).await
-        }));
+        tasks.push((url.clone(), prepared));
     }
+    let mut cases = Vec::new();
     let mut all_ok = true;
-    for task in tasks {
-        let delivery = task.await?;
-        all_ok &= delivery.ok();
-        report(&delivery, &plan, args, ctx);
+    for (url, prepared) in tasks {
+        for copy in 1..=args.duplicate {
+            let outcome =
+                deliver_with_retries(&client, &plan, &url, &prepared, retry.as_ref(), copy, args, ctx).await?;
+            all_ok &= outcome.ok();
+            let name = format!(
+                "{} → {}{}",
+                plan.label().unwrap_or("request"),
+                outcome.url,
+                if args.duplicate > 1 { format!(" (copy {copy}/{})", args.duplicate) } else { String::new() }
+            );
+            let message = match (&outcome.failure, outcome.status) {
+                (Some((_, message)), _) => vec![message.clone()],
+                (None, Some(status)) if !outcome.ok() => vec![format!("answered {status}")],
+                _ => vec![],
+            };
+            cases.push(crate::report::Case::new(name, outcome.ok(), message));
+        }
     }
-    Ok(exit(if all_ok { EXIT_OK } else { EXIT_FAILED }))
+    let code = if all_ok { EXIT_OK } else { EXIT_FAILED };
+    crate::report::Suite { command: "send".into(), cases, exit_code: code, seconds: 0.0 }
+        .write(&crate::report::Target::parse_all(&args.report)?);
+    Ok(exit(code))
+}
+
+/// One delivery, with `--retry`'s attempts when it fails; each attempt is reported. Returns the last.
+#[allow(clippy::too_many_arguments)]
+async fn deliver_with_retries(
+    client: &reqwest::Client,
+    plan: &Plan,
+    url: &Url,
+    prepared: &Prepared,
+    retry: Option<&scenario::RetryPolicy>,
+    copy: u64,
+    args: &SendArgs,
+    ctx: &Context,
+) -> Result<Delivery> {
+    let style = Style { color: ctx.stderr_color };
+    let mut request = prepared.clone();
+    let mut attempt = 1;
+    let mut waited = None;
+    loop {
+        let method = deliver::method(&request.method)?;
+        let headers = deliver::header_map(&request.headers)?;
+        let delivery =
+            deliver::deliver(client, url, method, headers, request.clone(), args.timeout, args.verbose).await;
+        let retrying = retry.is_some();
+        let extra = Attempt {
+            copy: (args.duplicate > 1).then_some(copy),
+            attempt: retrying.then_some(attempt),
+            delay: waited.filter(|_| retrying),
+        };
+        report_attempt(&delivery, plan, args, ctx, &extra);
+        let Some(policy) = retry.filter(|_| !delivery.ok()) else { return Ok(delivery) };
+        let Some((delay, scaled)) = scenario::wait_before(policy, attempt + 1, args.time_scale) else {
+            if !args.json {
+                errln(&format!("{} gave up after {attempt} attempts (--retry {})", style.bad("retry:"), policy.name));
+            }
+            return Ok(delivery);
+        };
+        attempt += 1;
+        if !args.json {
+            let scaled_note = if scaled != delay {
+                format!(", {} with --time-scale", humantime::format_duration(scaled))
+            } else {
+                String::new()
+            };
+            errln(&format!(
+                "{} attempt {attempt} in {}{scaled_note}",
+                style.dim("retry:"),
+                humantime::format_duration(delay)
+            ));
+        }
+        tokio::time::sleep(scaled).await;
+        // A provider's retry: the same body and webhook id, a fresh timestamp and signature.
+        request = plan.resign(&request);
+        waited = Some(delay);
+    }
+}
+
+/// Which copy and which attempt a delivery was, for its report line.
+#[derive(Default)]
+pub(crate) struct Attempt {
+    pub copy: Option<u64>,
+    pub attempt: Option<usize>,
+    /// The wait before this attempt (as scheduled, before --time-scale).
+    pub delay: Option<std::time::Duration>,
 }
 
 fn prefixed(mark: char, text: &str) -> String {
@@ -289,11 +368,19 @@ pub async fn deliver_once(plan: &Plan, url: &Url) -> Result<Value> {
     Ok(delivery_json(&delivery, plan))
 }
 
-pub(crate) fn report(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context) {
+pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context, extra: &Attempt) {
     let provider = plan.provider();
     let elapsed_ms = (delivery.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
     if args.json {
-        json_line(&delivery_json(delivery, plan));
+        let mut line = delivery_json(delivery, plan);
+        if let Some(copy) = extra.copy {
+            line["copy"] = json!(copy);
+        }
+        if let Some(attempt) = extra.attempt {
+            line["attempt"] = json!(attempt);
+            line["delay_ms"] = json!(extra.delay.map_or(0, |d| d.as_millis() as u64));
+        }
+        json_line(&line);
     } else {
         let out_style = Style { color: ctx.stdout_color };
         let url = match plan.label() {
@@ -314,6 +401,14 @@ pub(crate) fn report(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Co
             }
             (None, None) => format!("ERR  {elapsed_ms} ms  {url}"),
         };
+        let mut tags = Vec::new();
+        if let Some(copy) = extra.copy {
+            tags.push(format!("copy {copy}/{}", args.duplicate));
+        }
+        if let Some(attempt) = extra.attempt {
+            tags.push(format!("attempt {attempt}"));
+        }
+        let line = if tags.is_empty() { line } else { format!("{line}  ({})", tags.join(", ")) };
         outln(&line);
     }
     if args.verbose && delivery.status.is_some() {

@@ -136,6 +136,24 @@ impl Plan {
         Prepared { method, headers, body }
     }
 
+    /// The same request signed again: the same body and webhook id, a fresh timestamp (a provider's retry).
+    pub fn resign(&self, prepared: &Prepared) -> Prepared {
+        let Some((scheme, secret)) = &self.signing else { return prepared.clone() };
+        let id = prepared
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("webhook-id") || n.eq_ignore_ascii_case("svix-id"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(signing::new_message_id);
+        let mut again = prepared.clone();
+        let now = chrono::Utc::now().timestamp();
+        for (name, value) in signing::sign(*scheme, secret, &prepared.body, &id, now) {
+            again.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+            again.headers.push((name, value));
+        }
+        again
+    }
+
     fn apply_sets(&self, body: &mut Value) -> Result<()> {
         for set in &self.sets {
             set.apply(body).map_err(UserError::new)?;

@@ -9,7 +9,7 @@ use anyhow::Result;
 use reqwest::Url;
 
 use super::plan::{self, Plan};
-use super::{assignments, deliver, dry_run, report};
+use super::{assignments, deliver, dry_run};
 use crate::capture::{self, Captured};
 use crate::captures::select::{Filter, Selection};
 use crate::cli::SendArgs;
@@ -28,7 +28,12 @@ fn received_at(captured: &Captured) -> Option<chrono::DateTime<chrono::FixedOffs
 }
 
 pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
-    let captures = crate::captures::collect(&selection, &Filter::default(), None, ctx.stderr_color)?;
+    let mut captures = crate::captures::collect(&selection, &Filter::default(), None, ctx.stderr_color)?;
+    if args.shuffle {
+        let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
+        errln(&format!("shuffled with --seed {seed} (pass it again for the same order)"));
+        fastrand::Rng::with_seed(seed).shuffle(&mut captures);
+    }
     if captures.is_empty() {
         return Err(UserError::new(format!("{}: no capture records selected", selection.path.display())).into());
     }
@@ -77,6 +82,7 @@ pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitC
     let started = Instant::now();
     let first_time = received_at(&captures[0]);
     let mut all_ok = true;
+    let mut cases = Vec::new();
     for (i, (captured, request)) in captures.iter().zip(prepared).enumerate() {
         let due = match (&args.pace, args.rate, first_time, received_at(captured)) {
             (Some(_), _, Some(first), Some(this)) => (this - first).to_std().unwrap_or_default(),
@@ -88,20 +94,31 @@ pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitC
         }
         plan.source = plan::from_capture(captured.clone());
         for url in &urls {
-            let method = deliver::method(&request.method)?;
-            let headers = deliver::header_map(&request.headers)?;
-            let delivery = runtime.block_on(deliver::deliver(
-                &client,
-                url,
-                method,
-                headers,
-                request.clone(),
-                args.timeout,
-                args.verbose,
-            ));
-            all_ok &= delivery.ok();
-            report(&delivery, &plan, args, ctx);
+            for copy in 1..=args.duplicate {
+                let method = deliver::method(&request.method)?;
+                let headers = deliver::header_map(&request.headers)?;
+                let delivery = runtime.block_on(deliver::deliver(
+                    &client,
+                    url,
+                    method,
+                    headers,
+                    request.clone(),
+                    args.timeout,
+                    args.verbose,
+                ));
+                all_ok &= delivery.ok();
+                let extra = super::Attempt { copy: (args.duplicate > 1).then_some(copy), ..Default::default() };
+                super::report_attempt(&delivery, &plan, args, ctx, &extra);
+                cases.push(crate::report::Case::new(
+                    format!("#{} {} → {url}", captured.record["id"], plan.label().unwrap_or("request")),
+                    delivery.ok(),
+                    delivery.failure.as_ref().map(|(_, m)| vec![m.clone()]).unwrap_or_default(),
+                ));
+            }
         }
     }
-    Ok(exit(if all_ok { EXIT_OK } else { EXIT_FAILED }))
+    let code = if all_ok { EXIT_OK } else { EXIT_FAILED };
+    crate::report::Suite { command: "send".into(), cases, exit_code: code, seconds: started.elapsed().as_secs_f64() }
+        .write(&crate::report::Target::parse_all(&args.report)?);
+    Ok(exit(code))
 }
