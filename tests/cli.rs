@@ -3,6 +3,8 @@ mod support;
 
 #[path = "cases/captures.rs"]
 mod captures;
+#[path = "cases/ci_contracts.rs"]
+mod ci_contracts;
 #[path = "cases/diff.rs"]
 mod diff;
 #[path = "cases/first_minutes.rs"]

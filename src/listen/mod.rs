@@ -294,7 +294,7 @@ fn chance(args: &ListenArgs) -> Option<script::Chance> {
 pub fn assertions(asserts: &[(usize, String)], scopes: &[(usize, String)]) -> Result<Vec<crate::assertion::Assertion>> {
     crate::assertion::parse_all(asserts, scopes).map_err(|message| {
         let (first, rest) = message.split_once('\n').unwrap_or((&message, ""));
-        UserError::with_hint(first.to_string(), rest.to_string()).into()
+        UserError::with_hint(first.to_string(), format!("the bad token is marked:\n{rest}")).into()
     })
 }
 
