@@ -1,90 +1,123 @@
 #!/usr/bin/env bash
-# `hookctl listen -q --save FILE` under wrk at concurrency 1, 16 and 64, side by side with the bare tiny_http
-# anchor (read, parse, answer: no display, validation or saving) and the Python ThreadingHTTPServer receiver,
-# in one run, repeated. Also counts saved lines against the requests wrk saw acknowledged, and runs the
-# burst check (64 keep-alive clients connecting at once) against hookctl and against bare tiny_http.
-#   usage: scripts/bench-listen.sh [SECONDS=4] [ROUNDS=3]
-# Needs: wrk (`apt-get install -y wrk`), python3, and ../shared/anchors (beside this repository).
+# `hookctl listen` under wrk, side by side with a bare hyper server built with the same release profile
+# (examples/bare_hyper.rs: read, parse, answer), the bare tiny_http anchor and the Python receiver, in one run:
+# concurrency 1, 16 and 64, ROUNDS rounds of SECS seconds, medians of requests/second and of p99 latency, and
+# each hookctl mode's ratio to bare hyper. Modes: `-q --save FILE`, `-q`, `--json > FILE`, the default view
+# redirected to a file, `-q --save --secret` (signed requests), `-q --save --ui`. Every run also checks that the
+# save file holds at least as many records as wrk saw answered (nothing acknowledged is lost).
+#   usage: scripts/bench-listen.sh [SECS=4] [ROUNDS=3]
+# Needs: wrk (`apt-get install -y wrk`), python3, ../shared/anchors (beside this repository) for tiny_http/Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-4}; ROUNDS=${2:-3}
 ANCHORS=${ANCHORS:-../shared/anchors}
-cargo build --release --quiet --bin hookctl
-CARGO_TARGET_DIR=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target} cargo build --release --quiet --manifest-path "$ANCHORS/bare-tiny-http/Cargo.toml"
-TINY=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target}/release/bare-tiny-http
+cargo build --release --quiet --locked --bin hookctl --example bare_hyper
+BIN=$PWD/target/release/hookctl
+HYPER=$PWD/target/release/examples/bare_hyper
+TINY=""
+if [ -d "$ANCHORS/bare-tiny-http" ]; then
+  CARGO_TARGET_DIR=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target} cargo build --release --quiet --manifest-path "$ANCHORS/bare-tiny-http/Cargo.toml"
+  TINY=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target}/release/bare-tiny-http
+fi
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-target/release/hookctl fixtures show ebriza.configuration.changed --json |
+"$BIN" fixtures show ebriza.configuration.changed --json |
   python3 -c 'import json,sys; sys.stdout.write(json.dumps(json.load(sys.stdin)["body"], separators=(",",":")))' > "$work/body.json"
+SECRET=whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD
+# A signed request: wrk sends the same headers every time; they stay within the 5-minute tolerance for a run.
+"$BIN" sign --secret "$SECRET" --format headers "$work/body.json" > "$work/signature.txt"
+cat > "$work/post.lua" <<LUA
+local f = io.open("$work/body.json", "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+for line in io.lines("$work/signature.txt") do
+  local name, value = line:match("^([^:]+):%s*(.*)$")
+  if name and os.getenv("SIGNED") == "1" then wrk.headers[name] = value end
+end
+LUA
 echo "body: $(wc -c < "$work/body.json") bytes (ebriza.configuration.changed: detected and validated by hookctl)"
 
-wait_line() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
-
-"$TINY" > "$work/tiny.port" & pids+=($!)
-python3 "$ANCHORS/python-receiver.py" "$work/python.ndjson" > "$work/python.port" & pids+=($!)
-target/release/hookctl listen 0 -q --save "$work/hookctl.ndjson" > /dev/null 2> "$work/hookctl.err" & pids+=($!)
-wait_line "$work/tiny.port"; wait_line "$work/python.port"; wait_line "$work/hookctl.err"
-declare -A PORT
-PORT[tiny_http]=$(head -1 "$work/tiny.port")
-PORT[python]=$(head -1 "$work/python.port")
-PORT[hookctl]=$(head -1 "$work/hookctl.err" | sed 's/.*://')
-
-run_wrk() { # server concurrency -> "rps p99_ms requests"
-  BODY_FILE="$work/body.json" wrk -t"$([ "$2" -lt 2 ] && echo 1 || echo 2)" -c"$2" -d"${SECS}s" --latency -s "$ANCHORS/wrk-post.lua" "http://127.0.0.1:${PORT[$1]}/hook" > "$work/wrk.txt" 2>&1 || true
-  python3 - "$work/wrk.txt" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-found = re.search(r"Requests/sec:\s+([\d.]+)", t)
-if not found:
-    sys.stderr.write("wrk failed:\n" + t)
-    print(0, 0, 0)
-    sys.exit(0)
-rps = float(found.group(1))
-m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
-p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)] if m else 0
-n = int(re.search(r"(\d+) requests in", t).group(1))
-print(rps, p99, n)
-PY
+start_server() { # name command... ; the port is the first line of stdout (anchors) or of --port-file (hookctl)
+  local name=$1; shift
+  "$@" & pids+=($!)
+  for _ in $(seq 200); do [ -s "$work/$name.port" ] && break; sleep 0.025; done
+  head -1 "$work/$name.port"
 }
-lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
-median() { python3 -c 'import sys,statistics; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.1f}")' "$@"; }
 
-lost=0
-declare -A RESULT
-for c in 1 16 64; do
-  for server in hookctl tiny_http python; do
-    rps_all=(); p99_all=()
+# run NAME PORT C SIGNED -> "rps p99_ms answered"
+run() {
+  SIGNED=$4 wrk -t2 -c"$3" -d"${SECS}s" --latency -s "$work/post.lua" "http://127.0.0.1:$2/hooks" 2>/dev/null | python3 -c '
+import re, sys
+text = sys.stdin.read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
+scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+done = int(re.search(r"(\d+) requests in", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{rps:.0f} {float(p99.group(1)) * scale:.2f} {done - (int(errors.group(1)) if errors else 0)}")'
+}
+
+declare -A CMD SIGNED_BY
+CMD[hyper]="$HYPER"
+[ -n "$TINY" ] && CMD[tiny_http]="$TINY"
+[ -f "$ANCHORS/python-receiver.py" ] && CMD[python]="python3 $ANCHORS/python-receiver.py $work/python.ndjson"
+CMD["q-save"]="$BIN listen 0 -q --save $work/q-save.ndjson --port-file $work/q-save.port"
+CMD["q"]="$BIN listen 0 -q --port-file $work/q.port"
+CMD["json"]="$BIN listen 0 --json --port-file $work/json.port"
+CMD["view"]="$BIN listen 0 --port-file $work/view.port"
+CMD["q-save-secret"]="$BIN listen 0 -q --save $work/q-save-secret.ndjson --secret $SECRET --port-file $work/q-save-secret.port"
+CMD["q-save-ui"]="$BIN listen 0 -q --save $work/q-save-ui.ndjson --ui --port-file $work/q-save-ui.port"
+SIGNED_BY["q-save-secret"]=1
+ORDER=(hyper q-save q q-save-secret q-save-ui json view tiny_http python)
+
+declare -A RESULTS
+for name in "${ORDER[@]}"; do
+  [ -n "${CMD[$name]:-}" ] || continue
+  case $name in
+    hyper|tiny_http|python) ${CMD[$name]} > "$work/$name.port" 2>/dev/null & pids+=($!) ;;
+    json|view) ${CMD[$name]} > "$work/$name.out" 2>/dev/null & pids+=($!) ;;
+    *) ${CMD[$name]} > /dev/null 2>&1 & pids+=($!) ;;
+  esac
+  for _ in $(seq 200); do [ -s "$work/$name.port" ] && break; sleep 0.025; done
+  port=$(head -1 "$work/$name.port")
+  for c in 1 16 64; do
     for round in $(seq "$ROUNDS"); do
-      before=$(lines "$work/hookctl.ndjson")
-      read -r rps p99 n < <(run_wrk "$server" "$c")
-      rps_all+=("$rps"); p99_all+=("$p99")
-      if [ "$server" = hookctl ]; then
-        sleep 0.3
-        saved=$(( $(lines "$work/hookctl.ndjson") - before ))
-        note="saved $saved / acknowledged $n"
-        [ "$saved" -lt "$n" ] && { lost=1; note="$note  LOST CAPTURES"; }
-      else
-        note=""
-      fi
-      printf 'c=%-3s %-9s round %s  %9.1f req/s  p99 %8.3f ms  %s\n' "$c" "$server" "$round" "$rps" "$p99" "$note"
+      RESULTS["$name $c $round"]=$(run "$name" "$port" "$c" "${SIGNED_BY[$name]:-0}")
     done
-    RESULT[$server,$c]="$(median "${rps_all[@]}") $(median "${p99_all[@]}")"
   done
+  if [ -f "$work/$name.ndjson" ]; then
+    answered=0
+    for key in "${!RESULTS[@]}"; do
+      case $key in "$name "*) answered=$((answered + $(echo "${RESULTS[$key]}" | cut -d' ' -f3))) ;; esac
+    done
+    saved=$(wc -l < "$work/$name.ndjson")
+    echo "$name: $saved records saved, $answered answered 2xx by wrk's count ($( [ "$saved" -ge "$answered" ] && echo 'none lost' || echo 'LOST SOME'))"
+  fi
+  kill "${pids[-1]}" 2>/dev/null || true
 done
-echo "--- medians over $ROUNDS rounds of ${SECS}s (wrk -t2) ---"
-printf '%-5s %-22s %-22s %-22s %-12s %-12s\n' conc "hookctl req/s (p99)" "tiny_http req/s (p99)" "python req/s (p99)" "vs tiny" "vs python"
-for c in 1 16 64; do
-  read -r h hp <<<"${RESULT[hookctl,$c]}"; read -r t tp <<<"${RESULT[tiny_http,$c]}"; read -r p pp <<<"${RESULT[python,$c]}"
-  printf '%-5s %-22s %-22s %-22s %-12s %-12s\n' "$c" "$h ($hp ms)" "$t ($tp ms)" "$p ($pp ms)" \
-    "$(python3 -c "print(f'{$h/$t:.2f}x')")" "$(python3 -c "print(f'{$h/$p:.1f}x')")"
-done
-echo "targets: hookctl >= 0.7x tiny_http at c=16, >= 5x python; zero lost captures: $([ $lost = 0 ] && echo yes || echo NO)"
 
-echo "--- burst: 64 keep-alive clients at once, 300 requests each, 30 s limit ---"
-for server in hookctl tiny_http; do
-  printf '%-9s ' "$server"
-  python3 "$ANCHORS/burst.py" "${PORT[$server]}" 64 300 30 "$work/body.json" || true
-done
+python3 - "$ROUNDS" "${ORDER[@]}" <<PY
+import statistics, sys
+rounds = int(sys.argv[1]); order = sys.argv[2:]
+raw = """$(for key in "${!RESULTS[@]}"; do echo "$key ${RESULTS[$key]}"; done)"""
+data = {}
+for line in raw.strip().splitlines():
+    name, c, _round, rps, p99, _done = line.split()
+    data.setdefault((name, int(c)), []).append((float(rps), float(p99)))
+print(f"{'server':<16}" + "".join(f"{'c=' + str(c) + ' req/s':>14}{'ratio':>7}{'p99 ms':>8}" for c in (1, 16, 64)))
+for name in order:
+    if (name, 1) not in data:
+        continue
+    row = f"{name:<16}"
+    for c in (1, 16, 64):
+        rps = statistics.median(r for r, _ in data[(name, c)])
+        p99 = statistics.median(p for _, p in data[(name, c)])
+        base = statistics.median(r for r, _ in data[("hyper", c)])
+        row += f"{rps:>14,.0f}{rps / base:>7.2f}{p99:>8.2f}"
+    print(row)
+PY

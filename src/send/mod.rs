@@ -437,6 +437,7 @@ pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, args: &SendArgs, 
 }
 
 async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
+    let plan_label = plan.label().unwrap_or("request").to_string();
     let options = load::LoadOptions {
         repeat,
         concurrency: args.concurrency,
@@ -452,5 +453,16 @@ async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, args: &SendArgs, ctx
     } else {
         out(&summary.to_text());
     }
-    Ok(exit(if summary.failed() == 0 { EXIT_OK } else { EXIT_FAILED }))
+    let code = if summary.failed() == 0 { EXIT_OK } else { EXIT_FAILED };
+    // Under load the report is one case: every delivery got a 2xx, or how many did not and why.
+    let failures: Vec<String> = summary.failures.iter().map(|(why, n)| format!("{n} × {why}")).collect();
+    let name = format!("{} × {} → {}", summary.sent, plan_label, urls.iter().map(Url::as_str).collect::<Vec<_>>().join(", "));
+    crate::report::Suite {
+        command: "send".into(),
+        cases: vec![crate::report::Case::new(name, code == EXIT_OK, failures)],
+        exit_code: code,
+        seconds: summary.elapsed.as_secs_f64(),
+    }
+    .write(&crate::report::Target::parse_all(&args.report)?);
+    Ok(exit(code))
 }

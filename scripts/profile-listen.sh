@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Instructions per request, by stage, for `hookctl listen -q --save` and for the bare hyper server
+# (examples/bare_hyper.rs), counted by valgrind's callgrind (deterministic, unlike timings on a noisy machine).
+# Each server takes REQUESTS requests of the Ebriza body from `hookctl send --repeat` (not profiled); the table
+# sums callgrind's self cost by stage (the crate or module a function belongs to) and divides by REQUESTS.
+#   usage: scripts/profile-listen.sh [REQUESTS=2000]
+# Needs: valgrind (`apt-get install -y valgrind`), python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REQUESTS=${1:-2000}
+cargo build --profile profiling --quiet --locked --bin hookctl --example bare_hyper
+BIN=$PWD/target/profiling/hookctl
+HYPER=$PWD/target/profiling/examples/bare_hyper
+SEND=$PWD/target/profiling/hookctl
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+
+profile() { # name command... (the command prints its port, or writes --port-file)
+  local name=$1; shift
+  valgrind --tool=callgrind --callgrind-out-file="$work/$name.out" "$@" > "$work/$name.stdout" 2> "$work/$name.err" &
+  local pid=$!
+  for _ in $(seq 600); do
+    { [ -s "$work/$name.port" ] || [ -s "$work/$name.stdout" ]; } && break
+    sleep 0.1
+  done
+  local port
+  port=$(cat "$work/$name.port" 2>/dev/null || head -1 "$work/$name.stdout")
+  "$SEND" send ebriza.configuration.changed --to "http://127.0.0.1:$port/hooks" --repeat "$REQUESTS" --concurrency 4 --timeout 60s > /dev/null
+  sleep 1
+  kill -INT "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  callgrind_annotate --threshold=100 "$work/$name.out" > "$work/$name.txt" 2>/dev/null
+}
+
+profile hookctl "$BIN" listen 0 -q --save "$work/caps.ndjson" --port-file "$work/hookctl.port"
+profile hyper "$HYPER"
+echo "saved: $(wc -l < "$work/caps.ndjson") records of $REQUESTS requests"
+
+python3 - "$REQUESTS" "$work/hookctl.txt" "$work/hyper.txt" <<'PY'
+import re, sys
+requests = int(sys.argv[1])
+STAGES = [  # (stage, patterns matched against the function's name), first match wins
+    ("detect", ["hookctl::schema::detect", "hookctl::schema::member", "hookctl::schema::at_pointer", "hookctl::listen::examine"]),
+    ("validate", ["jsonschema", "referencing", "fancy_regex", "regex", "hookctl::schema", "hookctl::doc"]),
+    ("record", ["hookctl::capture", "serde_json::ser", "hookctl::output::json_safe", "base64"]),
+    ("write", ["hookctl::listen::batch", "hookctl::listen::display"]),
+    ("json parse", ["serde_json"]),
+    ("HTTP", ["hyper", "httparse", "http::", "http_body", "bytes::"]),
+    ("runtime + kernel", ["tokio", "mio", "std::sys", "epoll", "syscall", "futex", "__libc", "write", "read", "sendto", "recvfrom"]),
+    ("allocation", ["mi_", "mimalloc", "malloc", "free", "alloc::"]),
+]
+def parse(path):
+    stages = {name: 0 for name, _ in STAGES}
+    stages["other"] = 0
+    total = 0
+    for line in open(path, errors="replace"):
+        m = re.match(r"\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)", line)
+        if not m:
+            continue
+        cost = int(m.group(1).replace(",", ""))
+        name = m.group(2)
+        if "PROGRAM TOTALS" in name:
+            total = cost
+            continue
+        for stage, patterns in STAGES:
+            if any(p in name for p in patterns):
+                stages[stage] += cost
+                break
+        else:
+            stages["other"] += cost
+    return stages, total
+ours, our_total = parse(sys.argv[2])
+base, base_total = parse(sys.argv[3])
+print(f"{'stage':<18}{'listen -q --save':>18}{'bare hyper':>14}   (instructions per request)")
+for stage in [s for s, _ in STAGES] + ["other"]:
+    print(f"{stage:<18}{ours[stage] / requests:>18,.0f}{base[stage] / requests:>14,.0f}")
+print(f"{'total':<18}{our_total / requests:>18,.0f}{base_total / requests:>14,.0f}   ratio {our_total / max(base_total, 1):.2f}")
+PY
