@@ -77,6 +77,12 @@ fn warn(scan: &select::Scan, path: &Path, color: bool) {
 
 fn list(selection: &Selection, args: &CapturesArgs, ctx: &Context) -> Result<ExitCode> {
     let filter = filter(&args.filter)?;
+    if args.count && filter.is_empty() && selection.items.is_none() && args.filter.last.is_none() {
+        let scan = select::count_all(&selection.path)?;
+        outln(&scan.records.to_string());
+        warn(&scan, &selection.path, ctx.stderr_color);
+        return Ok(exit(EXIT_OK));
+    }
     let mut count = 0u64;
     let mut text = String::new();
     let style = Style { color: ctx.stdout_color };

@@ -377,6 +377,13 @@ pub fn scan(
     last: Option<usize>,
     mut each: impl FnMut(&Record) -> anyhow::Result<()>,
 ) -> anyhow::Result<Scan> {
+    if let Some(items) = &selection.items {
+        let from_end: Vec<u64> =
+            items.iter().filter_map(|i| if let Item::FromEnd(k) = i { Some(*k) } else { None }).collect();
+        if from_end.len() == items.len() && last.is_none() {
+            return scan_from_end(selection, &from_end, filter, each);
+        }
+    }
     let (resolved, tail_warnings) = resolve(selection)?;
     let mut stopped_early = false;
     // Only single ids named: once that many are found there is nothing more to read (ids are unique).
@@ -446,6 +453,88 @@ pub fn scan(
         scan.warnings.push(format!("{} more lines skipped", skipped - 5));
     }
     Ok(scan)
+}
+
+/// `FILE:-1`, `FILE:-3,-1`: read from the end of the file, never scanned from its start.
+fn scan_from_end(
+    selection: &Selection,
+    from_end: &[u64],
+    filter: &Filter,
+    mut each: impl FnMut(&Record) -> anyhow::Result<()>,
+) -> anyhow::Result<Scan> {
+    let file = selection.path.display();
+    let deepest = from_end.iter().copied().max().unwrap_or(1) as usize;
+    let (records, warnings) = last_records(&selection.path, deepest)?;
+    let mut wanted: Vec<usize> = Vec::new();
+    for k in from_end {
+        match records.len().checked_sub(*k as usize) {
+            Some(i) => wanted.push(i),
+            None => {
+                return Err(UserError::new(format!(
+                    "{file}: -{k} asks for more records than the {} it holds",
+                    records.len()
+                ))
+                .into())
+            }
+        }
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let scan = Scan { warnings, records: records.len() as u64, ..Scan::default() };
+    for i in wanted {
+        let (_, line) = &records[i];
+        if let Some(head) = Head::of(line) {
+            if filter.accepts(&head, line) {
+                each(&Record { number: 0, line, head })?;
+            }
+        }
+    }
+    Ok(scan.with_ids(&records))
+}
+
+impl Scan {
+    fn with_ids(mut self, records: &[(u64, String)]) -> Scan {
+        self.first_id = records.first().map(|(id, _)| *id);
+        self.last_id = records.last().map(|(id, _)| *id);
+        self
+    }
+}
+
+/// How many records a whole file holds, for `captures FILE --count` without filters: a line `listen` wrote
+/// starts with `{"id":` and ends with `}`, which a torn or corrupt line never does whole; anything else is
+/// read in full before it is counted or skipped.
+pub fn count_all(path: &Path) -> anyhow::Result<Scan> {
+    let mut scan = Scan::default();
+    let mut skipped = 0u64;
+    lines(path, |number, text| {
+        let record = if text.starts_with("{\"id\":") && text.ends_with('}') { true } else { Head::of(text).is_some() };
+        if record {
+            scan.records += 1;
+        } else if let Some(why) = crate::capture::unreadable(text.as_bytes()) {
+            skipped += 1;
+            if scan.warnings.len() < 5 {
+                scan.warnings.push(format!("line {number}: {why}, skipped"));
+            }
+        }
+        Ok(())
+    })?;
+    if skipped > 5 {
+        scan.warnings.push(format!("{} more lines skipped", skipped - 5));
+    }
+    Ok(scan)
+}
+
+impl Filter {
+    /// Whether this filter takes everything.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+            && self.verdicts.is_empty()
+            && self.methods.is_empty()
+            && self.path.is_none()
+            && self.since.is_none()
+            && self.until.is_none()
+            && self.grep.is_none()
+    }
 }
 
 /// Ends a scan early: everything asked for was found.
@@ -537,12 +626,22 @@ fn first_id(path: &Path) -> anyhow::Result<Option<u64>> {
 /// The ids of the last `k` records of a file (fewer when it holds fewer), oldest first, read backwards
 /// from its end in chunks.
 fn last_ids(path: &Path, k: usize) -> anyhow::Result<(Vec<u64>, Vec<String>)> {
+    let (records, warnings) = last_records(path, k)?;
+    Ok((records.into_iter().map(|(id, _)| id).collect(), warnings))
+}
+
+/// A record's id and its line.
+type IdLine = (u64, String);
+
+/// The last `k` records of a file (id and line), oldest first, read backwards from its end, and the lines
+/// passed over on the way (a torn tail), numbered.
+fn last_records(path: &Path, k: usize) -> anyhow::Result<(Vec<IdLine>, Vec<String>)> {
     use std::io::{Read, Seek, SeekFrom};
     let cannot = |e: std::io::Error| UserError::new(format!("cannot read capture file {}: {e}", path.display()));
     let mut file = File::open(path).map_err(cannot)?;
     let mut end = file.metadata().map_err(cannot)?.len();
     let mut carry: Vec<u8> = Vec::new();
-    let mut ids: Vec<u64> = Vec::new();
+    let mut ids: Vec<(u64, String)> = Vec::new();
     // Lines passed over on the way (a torn tail), by their place from the end (0: the last line).
     let mut passed: Vec<(u64, &'static str)> = Vec::new();
     let mut from_end = 0u64;
@@ -566,7 +665,7 @@ fn last_ids(path: &Path, k: usize) -> anyhow::Result<(Vec<u64>, Vec<String>)> {
             }
             seen_last = true;
             match std::str::from_utf8(line).ok().and_then(Head::of) {
-                Some(head) => ids.push(head.id),
+                Some(head) => ids.push((head.id, String::from_utf8_lossy(line).into_owned())),
                 None => {
                     if let Some(why) = crate::capture::unreadable(line) {
                         passed.push((from_end, why));

@@ -456,7 +456,8 @@ async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, args: &SendArgs, ctx
     let code = if summary.failed() == 0 { EXIT_OK } else { EXIT_FAILED };
     // Under load the report is one case: every delivery got a 2xx, or how many did not and why.
     let failures: Vec<String> = summary.failures.iter().map(|(why, n)| format!("{n} × {why}")).collect();
-    let name = format!("{} × {} → {}", summary.sent, plan_label, urls.iter().map(Url::as_str).collect::<Vec<_>>().join(", "));
+    let name =
+        format!("{} × {} → {}", summary.sent, plan_label, urls.iter().map(Url::as_str).collect::<Vec<_>>().join(", "));
     crate::report::Suite {
         command: "send".into(),
         cases: vec![crate::report::Case::new(name, code == EXIT_OK, failures)],
