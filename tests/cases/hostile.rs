@@ -379,3 +379,24 @@ fn fixtures_json_escapes_c1_and_bidi_characters() {
     let tricky = listed.as_array().unwrap().iter().find(|f| f["name"] == "acme.tricky").expect("listed");
     assert_eq!(tricky["description"], "csi \u{9b}31m and \u{202e}reversed", "the same value, escaped");
 }
+
+#[test]
+fn a_receiver_that_closes_mid_answer_or_never_answers_is_a_clear_failure() {
+    let (base, _) =
+        answering("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"ok\":", |stream| {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        });
+    let cut = hookctl().args(["send", "pgyer.crashlog", "--to", &format!("{base}/hooks"), "--json"]).output().unwrap();
+    assert_eq!(cut.status.code(), Some(1), "{}", stderr_text(&cut));
+    let result = &stdout_json_lines(&cut)[0];
+    assert_eq!(result["ok"], false);
+    assert!(result["error"].as_str().is_some_and(|e| !e.is_empty()), "{result}");
+
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks", silent.local_addr().unwrap());
+    let never = hookctl().args(["send", "pgyer.crashlog", "--to", &url, "--timeout", "500ms"]).output().unwrap();
+    assert_eq!(never.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&never.stdout);
+    assert!(stdout.contains("no answer within 500ms (--timeout)"), "{stdout}");
+    drop(silent);
+}
