@@ -118,7 +118,47 @@ fn same_outcome(bytes: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The terminal views of a request: nothing a terminal would act on but newlines and tabs (which a text
+/// body's view keeps on purpose).
+fn views_are_safe(header: &str, body: &[u8]) -> Result<(), String> {
+    use crate::listen::show::{self, Answering};
+    let request = arrived(body.to_vec(), vec![("x-note".into(), header.into())]);
+    let examined = examiner().examine(&request);
+    for view in [
+        show::full(&request, &examined, Answering::Status(200), false),
+        show::quiet(&request, &examined, Answering::Status(200), false),
+        show::full(&request, &examined, Answering::Dropped, true),
+    ] {
+        if let Some(c) = view.chars().find(|c| acts_on_a_terminal(*c) && *c != '\n' && *c != '\t' && *c != '\u{1b}') {
+            return Err(format!("{c:?} in {view:?}"));
+        }
+        // Colour codes are the only escape sequences: every ESC starts an SGR sequence hookctl wrote.
+        for (i, _) in view.match_indices('\u{1b}') {
+            if !view[i..].starts_with("\u{1b}[") {
+                return Err(format!("a bare ESC in {view:?}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_fuzzers_first_find_a_text_body_with_a_tab_shows_safely() {
+    // fuzz/artifacts/request_path/crash-3c38a88a…: Pgyer's docs example with a tab; the tab is kept on purpose.
+    let body =
+        b"\n  \"action\": \"App Feedback\",\n  \"created\": \"2015-10-09 11:25:16\",\t  \"device_type\": 'iOS'\n}\n";
+    views_are_safe("{", body).unwrap();
+}
+
 proptest! {
+    #[test]
+    fn no_request_puts_a_control_character_on_the_terminal(
+        header in "\\PC{0,30}",
+        body in prop_oneof![prop::collection::vec(any::<u8>(), 0..256), almost_json(), provider_like().prop_map(|v| serde_json::to_vec(&v).unwrap())],
+    ) {
+        prop_assert!(views_are_safe(&header, &body).is_ok(), "{:?}", views_are_safe(&header, &body));
+    }
+
     #[test]
     fn the_sanitiser_lets_no_control_through_and_is_stable(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         let text = String::from_utf8_lossy(&bytes);

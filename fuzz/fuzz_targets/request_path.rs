@@ -23,8 +23,9 @@ fn examiner() -> &'static Examiner {
     })
 }
 
+/// A character a terminal would act on. Newlines and tabs are kept on purpose in a text body's view.
 fn acts_on_a_terminal(c: char) -> bool {
-    c.is_control() && c != '\n'
+    c.is_control() && c != '\n' && c != '\t'
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
