@@ -51,7 +51,8 @@ start_server() { # name command... ; the port is the first line of stdout (ancho
 
 # run NAME PORT C SIGNED -> "rps p99_ms answered"
 run() {
-  SIGNED=$4 wrk -t2 -c"$3" -d"${SECS}s" --latency -s "$work/post.lua" "http://127.0.0.1:$2/hooks" 2>/dev/null | python3 -c '
+  local threads=2; [ "$3" -lt 2 ] && threads=1
+  SIGNED=$4 wrk -t"$threads" -c"$3" -d"${SECS}s" --latency -s "$work/post.lua" "http://127.0.0.1:$2/hooks" 2>/dev/null | python3 -c '
 import re, sys
 text = sys.stdin.read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
