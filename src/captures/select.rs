@@ -388,6 +388,20 @@ pub fn scan(
     let mut stopped_early = false;
     // Only single ids named: once that many are found there is nothing more to read (ids are unique).
     let enough = resolved.as_ref().filter(|items| items.iter().all(|i| matches!(i, Item::Id(_)))).map(Vec::len);
+    // Ids only grow through a file `listen` wrote: past the highest id named there is nothing more to find.
+    let highest = resolved
+        .as_ref()
+        .and_then(|items| {
+            items
+                .iter()
+                .map(|i| match i {
+                    Item::Id(id) => Some(*id),
+                    Item::Range(_, b) => Some(*b),
+                    Item::FromEnd(_) => None,
+                })
+                .collect::<Option<Vec<u64>>>()
+        })
+        .and_then(|ids| ids.into_iter().max());
     let mut found = 0;
     let mut scan = Scan::default();
     let mut kept: VecDeque<(u64, String)> = VecDeque::new();
@@ -402,6 +416,9 @@ pub fn scan(
             }
             return Ok(());
         };
+        if highest.is_some_and(|h| head.id > h) {
+            return Err(Enough.into());
+        }
         scan.records += 1;
         scan.first_id.get_or_insert(head.id);
         scan.last_id = Some(head.id);
