@@ -334,6 +334,22 @@ pub fn post(url: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
     raw_request(port, &bytes).0
 }
 
+/// Whether an independent checker (a Python module such as haralyzer or junitparser) is here. Without it the
+/// check is skipped with a line saying how to install it; with `HOOKCTL_REQUIRE_TOOLS=1` (as `.ci/run` sets)
+/// its absence fails the test instead.
+pub fn python_module(name: &str) -> bool {
+    let found =
+        StdCommand::new("python3").arg("-c").arg(format!("import {name}")).output().is_ok_and(|o| o.status.success());
+    if !found {
+        let message = format!("independent check skipped: the Python module {name} is missing (pip install {name})");
+        if std::env::var_os("HOOKCTL_REQUIRE_TOOLS").is_some() {
+            panic!("{message}");
+        }
+        eprintln!("{message}");
+    }
+    found
+}
+
 /// The documented provider examples, from ../shared/provider-docs when present, else the copies in tests/data.
 pub fn shared_doc(name: &str) -> String {
     let manifest = env!("CARGO_MANIFEST_DIR");
