@@ -27,7 +27,7 @@ profile() { # name command... (the command prints its port, or writes --port-fil
   port=$(cat "$work/$name.port" 2>/dev/null || head -1 "$work/$name.stdout")
   "$SEND" send ebriza.configuration.changed --to "http://127.0.0.1:$port/hooks" --repeat "$REQUESTS" --concurrency 4 --timeout 60s > /dev/null
   sleep 1
-  kill -INT "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   callgrind_annotate --threshold=100 "$work/$name.out" > "$work/$name.txt" 2>/dev/null
 }
@@ -60,7 +60,6 @@ def parse(path):
         cost = int(m.group(1).replace(",", ""))
         name = m.group(2)
         if "PROGRAM TOTALS" in name:
-            total = cost
             continue
         for stage, patterns in STAGES:
             if any(p in name for p in patterns):
@@ -68,6 +67,7 @@ def parse(path):
                 break
         else:
             stages["other"] += cost
+        total += cost
     return stages, total
 ours, our_total = parse(sys.argv[2])
 base, base_total = parse(sys.argv[3])
