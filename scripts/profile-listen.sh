@@ -74,5 +74,13 @@ base, base_total = parse(sys.argv[3])
 print(f"{'stage':<18}{'listen -q --save':>18}{'bare hyper':>14}   (instructions per request)")
 for stage in [s for s, _ in STAGES] + ["other"]:
     print(f"{stage:<18}{ours[stage] / requests:>18,.0f}{base[stage] / requests:>14,.0f}")
+if __import__("os").environ.get("TOP"):
+    others = []
+    for line in open(sys.argv[2], errors="replace"):
+        m = re.match(r"\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)", line)
+        if m and "PROGRAM TOTALS" not in m.group(2) and not any(any(p in m.group(2) for p in pats) for _, pats in STAGES):
+            others.append((int(m.group(1).replace(",", "")), m.group(2)))
+    for cost, name in sorted(others, reverse=True)[: int(__import__("os").environ["TOP"])]:
+        print(f"  other: {cost / requests:>10,.0f}  {name[:150]}")
 print(f"{'total':<18}{our_total / requests:>18,.0f}{base_total / requests:>14,.0f}   ratio {our_total / max(base_total, 1):.2f}")
 PY
