@@ -29,7 +29,7 @@ profile() { # name command... (the command prints its port, or writes --port-fil
   sleep 1
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  callgrind_annotate --threshold=100 "$work/$name.out" > "$work/$name.txt" 2>/dev/null
+  callgrind_annotate --auto=no --inclusive=no --threshold=100 "$work/$name.out" > "$work/$name.txt" 2>/dev/null
 }
 
 profile hookctl "$BIN" listen 0 -q --save "$work/caps.ndjson" --port-file "$work/hookctl.port"
