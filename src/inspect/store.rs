@@ -104,10 +104,18 @@ impl Store {
         store.pending_before.store(end, Ordering::SeqCst);
         store.followed_to.store(end, Ordering::SeqCst);
         store.complete.store(end == 0, Ordering::SeqCst);
+        // The newest chunk is indexed before the page is served; the rest, backwards, on a thread of its own.
+        let (upto, carry) = if end > 0 { store.index_chunk(path, end, Vec::new())? } else { (0, Vec::new()) };
         let backwards = store.clone();
         let path = path.to_path_buf();
         std::thread::Builder::new().name("hookctl-index".into()).spawn(move || {
-            let _ = backwards.index_backwards(&path, end);
+            let mut next = (upto, carry);
+            while next.0 > 0 {
+                match backwards.index_chunk(&path, next.0, std::mem::take(&mut next.1)) {
+                    Ok(chunk) => next = chunk,
+                    Err(_) => break,
+                }
+            }
             backwards.complete.store(true, Ordering::SeqCst);
         })?;
         Ok(store)
@@ -171,12 +179,12 @@ impl Store {
     }
 
     /// Reads `[0, end)` of the file from its end in chunks, adding each record in front of the index.
-    fn index_backwards(&self, path: &Path, end: u64) -> std::io::Result<()> {
+    /// Indexes the chunk of the file that ends at `upto` (with `carry`, the head of the line the chunk after
+    /// it began with); returns where the next chunk ends and its carry.
+    fn index_chunk(&self, path: &Path, upto: u64, carry: Vec<u8>) -> std::io::Result<(u64, Vec<u8>)> {
         const CHUNK: u64 = 4 << 20;
         let mut file = File::open(path)?;
-        let mut upto = end;
-        let mut carry: Vec<u8> = Vec::new();
-        while upto > 0 {
+        {
             let start = upto.saturating_sub(CHUNK);
             let mut chunk = vec![0; (upto - start) as usize];
             file.seek(SeekFrom::Start(start))?;
@@ -201,11 +209,9 @@ impl Store {
                     index.metas.push_front(meta);
                 }
             }
-            carry = chunk[..first_line].to_vec();
-            upto = start;
             self.pending_before.store(start + first_line as u64, Ordering::SeqCst);
+            Ok((start, chunk[..first_line].to_vec()))
         }
-        Ok(())
     }
 
     /// File: indexes what was appended since last time (complete lines only) and announces each record.

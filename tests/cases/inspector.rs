@@ -271,6 +271,28 @@ fn the_page_works_in_headless_chromium() {
     ));
     assert_eq!(rx.next().json()["data"]["id"], 5);
 
+    // Edit and replay: the editor validates as you type, and the edited body is what arrives.
+    browser.click("#edit-toggle");
+    assert!(browser.wait_for(
+        "return document.querySelector('#edit-check').textContent.includes('/data/id')",
+        Duration::from_secs(5)
+    ));
+    browser.script(
+        "const b = document.querySelector('#edit-body'); const v = JSON.parse(b.value); v.data.id = '1234-5678'; \
+         b.value = JSON.stringify(v); b.dispatchEvent(new Event('input')); return true",
+    );
+    let valid = browser.wait_for(
+        "return document.querySelector('#edit-check').textContent.startsWith('valid obniz.install.create')",
+        Duration::from_secs(5),
+    );
+    assert!(valid, "{}", browser.script("return document.querySelector('#edit-check').textContent"));
+    browser.click("#edit-send");
+    assert!(browser.wait_for(
+        "return document.querySelector('#replay-result').textContent.startsWith('200')",
+        Duration::from_secs(10)
+    ));
+    assert_eq!(rx.next().json()["data"]["id"], "1234-5678");
+
     // Attacker-controlled text renders as text: nothing runs, no element is added.
     let evil = r#"{"<img src=x onerror=window.__xss=1>": "<script>window.__xss=2</script>", "link": "javascript:window.__xss=3", "type": "<b>bold</b>"}"#;
     assert_eq!(
