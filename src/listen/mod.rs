@@ -274,6 +274,7 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         )?,
         in_order: args.in_order,
         chance: chance(args),
+        keep_cases: !args.report.is_empty(),
     })
 }
 

@@ -69,6 +69,8 @@ pub struct Settings {
     pub in_order: bool,
     /// `--drop` and a `--delay` range, seeded.
     pub chance: Option<super::script::Chance>,
+    /// `--report`: keep a test case per request.
+    pub keep_cases: bool,
 }
 
 impl Settings {
@@ -603,6 +605,7 @@ fn count(
         None if broken_json => "a body that is not valid JSON".to_string(),
         None => "an unrecognised request".to_string(),
     };
+    let settings = &shared.settings;
     let outcome = Outcome {
         event: findings.event.clone(),
         shape: findings.shape.clone(),
@@ -610,7 +613,12 @@ fn count(
         valid: findings.valid,
         signature_ok,
         failed_assertions,
-        case: format!("{} {} {}", arrived.method, arrived.path, findings.event.as_deref().unwrap_or("(unrecognised)")),
+        // Named for a --report only: no string per request otherwise.
+        case: if settings.keep_cases {
+            format!("{} {} {}", arrived.method, arrived.path, findings.event.as_deref().unwrap_or("(unrecognised)"))
+        } else {
+            String::new()
+        },
     };
     let settings = &shared.settings;
     let mut tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner());

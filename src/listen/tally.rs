@@ -157,7 +157,7 @@ impl Tally {
             messages.push("not expected".into());
         }
         let ok = self.failed == failed_before;
-        if self.cases.len() < CASES_KEPT || !ok {
+        if !outcome.case.is_empty() && (self.cases.len() < CASES_KEPT || !ok) {
             self.cases.push(crate::report::Case::new(format!("#{id} {}", outcome.case), ok, messages));
         }
     }
