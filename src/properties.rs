@@ -14,10 +14,8 @@ use crate::capture::{self, Arrived, Findings};
 use crate::cli::Scheme;
 use crate::doc::Doc;
 use crate::fixtures::set_path::Assignment;
-use crate::fixtures::Catalog;
 use crate::listen::examine::Examiner;
 use crate::output::{json_safe, sanitize};
-use crate::schema::SchemaSet;
 use crate::signing::{self, Check, Secret};
 
 /// Characters a terminal would act on: C0 and C1 controls (ESC included), DEL, bidi controls.
@@ -85,10 +83,8 @@ fn almost_json() -> impl Strategy<Value = Vec<u8>> {
 fn examiner() -> &'static Examiner {
     static EXAMINER: OnceLock<Examiner> = OnceLock::new();
     EXAMINER.get_or_init(|| {
-        let catalog = Catalog::builtin();
-        let (schemas, _) = SchemaSet::compile(&catalog);
         let secret = Secret::for_scheme("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", Scheme::Standard).unwrap();
-        Examiner { catalog, schemas, signing: Some((Scheme::Standard, secret)), tolerance: signing::DEFAULT_TOLERANCE }
+        Examiner::builtin(Some((Scheme::Standard, secret)))
     })
 }
 

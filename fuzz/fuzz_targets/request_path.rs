@@ -6,20 +6,16 @@ use std::sync::OnceLock;
 
 use hookctl::capture::{self, Arrived};
 use hookctl::cli::Scheme;
-use hookctl::fixtures::Catalog;
 use hookctl::listen::examine::Examiner;
 use hookctl::listen::show::{self, Answering};
-use hookctl::schema::SchemaSet;
-use hookctl::signing::{self, Secret};
+use hookctl::signing::Secret;
 use libfuzzer_sys::fuzz_target;
 
 fn examiner() -> &'static Examiner {
     static EXAMINER: OnceLock<Examiner> = OnceLock::new();
     EXAMINER.get_or_init(|| {
-        let catalog = Catalog::builtin();
-        let (schemas, _) = SchemaSet::compile(&catalog);
         let secret = Secret::for_scheme("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", Scheme::Standard).unwrap();
-        Examiner { catalog, schemas, signing: Some((Scheme::Standard, secret)), tolerance: signing::DEFAULT_TOLERANCE }
+        Examiner::builtin(Some((Scheme::Standard, secret)))
     })
 }
 

@@ -27,6 +27,13 @@ pub struct Examined {
 }
 
 impl Examiner {
+    /// An examiner over the built-in catalog, checking signatures with `signing` (property tests, fuzzing).
+    pub fn builtin(signing: Option<(Scheme, Secret)>) -> Examiner {
+        let catalog = Catalog::builtin();
+        let (schemas, _) = SchemaSet::compile(&catalog);
+        Examiner { catalog, schemas, signing, tolerance: signing::DEFAULT_TOLERANCE }
+    }
+
     pub fn examine(&self, arrived: &Arrived) -> Examined {
         let kind = capture::classify(&arrived.body);
         let mut findings = Findings::default();

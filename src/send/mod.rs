@@ -66,19 +66,7 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         }
     }
     let urls: Vec<Url> = args.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
-    let plan = Plan {
-        source,
-        sets: assignments(&args)?,
-        headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
-        signing: signing::resolve(
-            args.signing.secret.as_deref(),
-            args.signing.secret_env.as_deref(),
-            args.signing.scheme,
-        )?
-        .map(|secret| (args.signing.scheme, secret)),
-        message_id: None,
-    };
-    let mut plan = plan;
+    let mut plan = plan_for(source, &args)?;
     if let (true, Some(spec)) = (args.keep_id, &args.capture) {
         let captured = crate::captures::one(Selection::require(spec, "--capture")?, "--capture", false)?;
         plan.message_id = replay::original_id(&captured);
@@ -108,7 +96,23 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     }
 }
 
-pub(crate) fn assignments(args: &SendArgs) -> Result<Vec<Assignment>> {
+/// What to send from `source`, with the command line's `--set`, `-H` and signing applied.
+pub(crate) fn plan_for(source: Source, args: &SendArgs) -> Result<Plan> {
+    Ok(Plan {
+        source,
+        sets: assignments(args)?,
+        headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
+        signing: signing::resolve(
+            args.signing.secret.as_deref(),
+            args.signing.secret_env.as_deref(),
+            args.signing.scheme,
+        )?
+        .map(|secret| (args.signing.scheme, secret)),
+        message_id: None,
+    })
+}
+
+fn assignments(args: &SendArgs) -> Result<Vec<Assignment>> {
     let parse = |text: &String, force| Assignment::parse(text, force).map_err(|e| UserError::new(e).into());
     let mut sets: Vec<Assignment> = args.set.iter().map(|t| parse(t, false)).collect::<Result<_>>()?;
     sets.extend(args.set_str.iter().map(|t| parse(t, true)).collect::<Result<Vec<_>>>()?);

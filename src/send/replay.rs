@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use reqwest::Url;
 
-use super::plan::{self, Plan};
-use super::{assignments, deliver, dry_run};
+use super::plan;
+use super::{deliver, dry_run, plan_for};
 use crate::capture::{self, Captured};
 use crate::captures::select::{Filter, Selection};
 use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
 use crate::output::{errln, Style};
-use crate::signing;
 
 /// The webhook id a capture was signed with, for `--keep-id`.
 pub fn original_id(captured: &Captured) -> Option<String> {
@@ -44,18 +43,7 @@ pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitC
         return Err(UserError::new("--repeat does not go with a --capture range: each capture is sent once").into());
     }
     let urls: Vec<Url> = args.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
-    let mut plan = Plan {
-        source: plan::from_capture(captures[0].clone()),
-        sets: assignments(args)?,
-        headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
-        signing: signing::resolve(
-            args.signing.secret.as_deref(),
-            args.signing.secret_env.as_deref(),
-            args.signing.scheme,
-        )?
-        .map(|secret| (args.signing.scheme, secret)),
-        message_id: None,
-    };
+    let mut plan = plan_for(plan::from_capture(captures[0].clone()), args)?;
     let style = Style { color: ctx.stderr_color };
     if !plan.sets.is_empty() {
         errln(&format!(

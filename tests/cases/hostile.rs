@@ -1,7 +1,7 @@
 //! Hostile clients and bad receivers: malformed HTTP at `listen`, answers that redirect or never end at
 //! `send`, capture files with torn and corrupt lines, inputs deep and huge. Nothing crashes, nothing is
 //! lost, the server keeps answering.
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -175,20 +175,7 @@ fn answering(
         for stream in listener.incoming().take(20) {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                request.push_str(&line);
-            }
-            let mut payload = vec![0; length];
-            let _ = reader.read_exact(&mut payload);
+            let (request, _) = crate::support::read_request(&mut reader);
             log.lock().unwrap().push(request.clone());
             let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
             let head = head.replace("{path}", &path);
@@ -250,20 +237,7 @@ fn follow_takes_same_host_redirects_only_and_prints_each_hop() {
         for stream in listener.incoming().take(10) {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut head = String::new();
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                head.push_str(&line);
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
+            let (head, _) = crate::support::read_request(&mut reader);
             log.lock().unwrap().push(head.clone());
             let answer = if head.starts_with("POST /start") {
                 "HTTP/1.1 307 Temporary Redirect\r\nLocation: /end\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

@@ -168,6 +168,26 @@ impl Drop for Receiver_ {
     }
 }
 
+/// Reads one HTTP/1.1 request from a test server's connection: its head (request line and headers, as sent)
+/// and its body (by Content-Length).
+pub fn read_request(reader: &mut BufReader<std::net::TcpStream>) -> (String, Vec<u8>) {
+    let mut head = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        head.push_str(&line);
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    (head, body)
+}
+
 /// A port nothing listens on (bound, then released).
 pub fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
