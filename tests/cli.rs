@@ -11,6 +11,8 @@ mod diff;
 mod first_minutes;
 #[path = "cases/fixtures.rs"]
 mod fixtures;
+#[path = "cases/golden.rs"]
+mod golden;
 #[path = "cases/hostile.rs"]
 mod hostile;
 #[path = "cases/inspector.rs"]
