@@ -84,7 +84,9 @@ fn civil_date(days: i64) -> String {
 }
 
 fn main() {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // At run time, not `env!`: a build script binary compiled for `cargo package`'s copy may be reused.
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let manifest = Path::new(&manifest_dir);
     embed_fixtures(manifest);
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
     println!("cargo:rustc-env=HOOKCTL_COMMIT={}", commit(manifest));

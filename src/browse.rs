@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde_json::{json, Value};
 
+use crate::catalog::{Catalog, Origin, Rendered};
 use crate::cli::{FixturesAction, FixturesArgs, SchemaArgs};
 use crate::context::Context;
 use crate::error::{exit, EXIT_OK};
-use crate::fixtures::{Catalog, Origin, Rendered};
 use crate::output::{errln, json_line, json_safe, out, outln, pretty_json, sanitize, Style};
 
 /// Loads the catalog and reports every user fixture that was skipped, on stderr.

@@ -48,8 +48,10 @@ pub struct JsonProblem {
     pub column: usize,
     /// serde_json's message without its trailing position (said once, by `line` and `column`).
     pub message: String,
-    /// Context for a well-known breakage (a single-quoted string, as in Pgyer's docs example).
+    /// Context for a well-known breakage (a single-quoted string); providers add what they know of it
+    /// (see [`crate::catalog::Catalog::explain`]).
     pub note: Option<String>,
+    pub single_quoted: bool,
 }
 
 impl JsonProblem {
@@ -59,10 +61,9 @@ impl JsonProblem {
         let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
         let offending =
             text.lines().nth(err.line().saturating_sub(1)).and_then(|l| l.chars().nth(err.column().saturating_sub(1)));
-        let note = (offending == Some('\'')).then(|| {
-            "single-quoted strings are not JSON; Pgyer's docs example has this bug ('iOS'), real deliveries use double quotes".to_string()
-        });
-        JsonProblem { line: err.line(), column: err.column(), message, note }
+        let single_quoted = offending == Some('\'');
+        let note = single_quoted.then(|| "single-quoted strings are not JSON".to_string());
+        JsonProblem { line: err.line(), column: err.column(), message, note, single_quoted }
     }
 
     /// The entry a record's `errors` list carries for it.

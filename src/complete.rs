@@ -11,8 +11,8 @@ use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::Shells;
 use clap_complete::CompleteEnv;
 
+use crate::catalog::Catalog;
 use crate::error::{exit, UserError, EXIT_OK};
-use crate::fixtures::Catalog;
 
 /// The environment variable a registered shell sets when it asks hookctl to complete a line.
 const VAR: &str = "COMPLETE";

@@ -11,9 +11,9 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use crate::capture::{self, Arrived, Findings};
+use crate::catalog::set_path::Assignment;
 use crate::cli::Scheme;
 use crate::doc::Doc;
-use crate::fixtures::set_path::Assignment;
 use crate::listen::examine::Examiner;
 use crate::output::{json_safe, sanitize};
 use crate::signing::{self, Check, Secret};

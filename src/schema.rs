@@ -4,7 +4,6 @@
 //! Everything here works on any JSON representation the jsonschema crate can validate: `listen` hands in
 //! `serde_json::Value`s (small bodies, already parsed), `diff` the compact [`crate::doc::Doc`] (files of
 //! any size).
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use anyhow::Result;
@@ -14,10 +13,10 @@ use jsonschema::{JsonType, ValidationError, Validator};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::catalog::Catalog;
 use crate::error::UserError;
-use crate::fixtures::placeholder::escape_pointer;
-use crate::fixtures::Catalog;
 use crate::output::short_json;
+use crate::pointer;
 
 /// One schema violation: where, what the schema wants, what came.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -110,6 +109,11 @@ impl<F: Json> CompiledSchema<F> {
         Verdict { valid: false, shape, errors }
     }
 
+    /// Whether the schema offers several shapes (a root `anyOf` of `$ref`s), told apart by validating.
+    pub fn has_shapes(&self) -> bool {
+        !self.shapes.is_empty()
+    }
+
     /// Pointers of fields in `instance` that the schema does not describe (the provider never sends them).
     pub fn extra_fields(&self, instance: F::Node<'_>) -> Vec<String> {
         let mut extra = Vec::new();
@@ -122,25 +126,6 @@ impl<F: Json> CompiledSchema<F> {
 
 fn violations<'i, F: Json>(validator: &'i Validator<F>, instance: F::Node<'i>) -> Vec<Violation> {
     validator.iter_errors(instance.clone()).map(|e| violation::<F>(&e, &instance)).collect()
-}
-
-/// The member `key` of an object node (a scan: the objects asked about here are small or asked once).
-fn member<'a, F: Json>(node: &F::Node<'a>, key: &str) -> Option<F::Node<'a>> {
-    node.as_object()?.members().find(|(name, _)| name.as_ref() == key).map(|(_, value)| value)
-}
-
-/// The node at a JSON pointer (RFC 6901) below `root`.
-fn at_pointer<'a, F: Json>(root: &F::Node<'a>, pointer: &str) -> Option<F::Node<'a>> {
-    let mut node = root.clone();
-    for token in pointer.split('/').skip(1) {
-        let token: Cow<'_, str> =
-            if token.contains('~') { token.replace("~1", "/").replace("~0", "~").into() } else { token.into() };
-        node = match node.as_array() {
-            Some(items) => items.elements().nth(token.parse().ok()?)?,
-            None => node.as_object()?.get(&F::prepare_key(&token))?,
-        };
-    }
-    Some(node)
 }
 
 fn type_name<'a, F: Json>(node: &F::Node<'a>) -> &'static str {
@@ -172,7 +157,7 @@ fn found<'a, F: Json>(node: Option<F::Node<'a>>) -> String {
 fn violation<'a, F: Json>(error: &ValidationError<'_>, root: &F::Node<'a>) -> Violation {
     let at = error.instance_path().to_string();
     let kind = error.kind();
-    let here = || found::<F>(at_pointer::<F>(root, &at));
+    let here = || found::<F>(pointer::find::<F>(root, &at));
     let (expected, found) = match kind {
         ValidationErrorKind::Required { .. } => ("required field".to_string(), "nothing (missing)".to_string()),
         ValidationErrorKind::Type { kind } => {
@@ -196,7 +181,7 @@ fn violation<'a, F: Json>(error: &ValidationError<'_>, root: &F::Node<'a>) -> Vi
     let pointer = match kind {
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().map_or_else(|| property.to_string(), String::from);
-            format!("{at}/{}", escape_pointer(&name))
+            format!("{at}/{}", pointer::escape(&name))
         }
         _ => at,
     };
@@ -254,11 +239,11 @@ fn walk_extra<'a, F: Json>(
             let subs: Vec<&Value> = nodes.iter().filter_map(|n| n.get("properties")?.get(key)).collect();
             if subs.is_empty() {
                 if describes_objects && !open && !patterned {
-                    extra.push(format!("{at}/{}", escape_pointer(key)));
+                    extra.push(format!("{at}/{}", pointer::escape(key)));
                 }
                 continue;
             }
-            let here = format!("{at}/{}", escape_pointer(key));
+            let here = format!("{at}/{}", pointer::escape(key));
             for sub in subs {
                 walk_extra::<F>(root, sub, &value, here.clone(), extra, depth + 1);
             }
@@ -286,6 +271,13 @@ impl<F: Json> SchemaSet<F> {
     /// Compiles only the named fixtures' schemas (a one-shot command needs one or two, not all).
     pub fn compile_only(catalog: &Catalog, names: &[&str]) -> (SchemaSet<F>, Vec<String>) {
         Self::compile_where(catalog, |name| names.contains(&name))
+    }
+
+    /// Compiles only the schemas that offer shapes: what detection itself validates with.
+    pub fn compile_shaped(catalog: &Catalog) -> (SchemaSet<F>, Vec<String>) {
+        Self::compile_where(catalog, |name| {
+            catalog.get(name).and_then(|f| f.schema.as_ref()).is_some_and(|s| !shape_refs(s).is_empty())
+        })
     }
 
     fn compile_where(catalog: &Catalog, wanted: impl Fn(&str) -> bool) -> (SchemaSet<F>, Vec<String>) {
@@ -317,43 +309,34 @@ pub fn schema_of<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a Value> {
         UserError::with_hint(
             format!("fixture `{name}` has no schema"),
             match &fixture.origin {
-                crate::fixtures::Origin::User(path) => {
-                    let [by_stem, by_name] = crate::fixtures::schema_paths(path, &fixture.name);
+                crate::catalog::Origin::User(path) => {
+                    let [by_stem, by_name] = crate::catalog::schema_paths(path, &fixture.name);
                     format!("put a JSON Schema beside it as {} (or {})", by_stem.display(), by_name.display())
                 }
-                crate::fixtures::Origin::BuiltIn => "pass --schema FILE to validate against your own".to_string(),
+                crate::catalog::Origin::BuiltIn => "pass --schema FILE to validate against your own".to_string(),
             },
         )
         .into()
     })
 }
 
-/// The event whose schema offers shapes that detection tells apart by validating.
-pub const EBRIZA_SHAPED: &str = "ebriza.configuration.changed";
-
-const OBNIZ_EVENTS: [&str; 5] = ["oauth.create", "oauth.delete", "install.create", "install.update", "install.delete"];
-const PGYER_EVENTS: [&str; 3] = ["updateVersion", "feedback", "crashlog"];
-
-fn has_cjk(text: &str) -> bool {
-    text.chars().any(|c| matches!(c, '\u{3000}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{ff00}'..='\u{ffef}'))
-}
-
-/// A detected event, with the verdict when detection had to validate to decide (the Ebriza shapes).
+/// A detected event, with the verdict when detection had to validate to decide (an event whose schema
+/// offers shapes: which one the body followed).
 pub struct Detected {
     pub name: String,
     pub verdict: Option<Verdict>,
 }
 
-/// Which event a received body is, as far as its fields (and the `ebriza-clientid` header) tell.
-/// User fixtures with `match` rules are tried first. A shape (Ebriza's docs example) is reported as its
-/// event; the verdict says which shape.
+/// Which event a received request is, as far as its body and header names tell: the first fixture whose
+/// `match` rules hold (see [`crate::catalog::rules`]; the user's fixtures are tried first, fallbacks last).
+/// A shape fixture is reported as its event; the verdict says which shape.
 pub fn detect<'a, F: Json>(
     catalog: &Catalog,
     schemas: &'a SchemaSet<F>,
     body: F::Node<'a>,
-    ebriza_client_header: bool,
+    headers: &[(String, String)],
 ) -> Option<String> {
-    detect_checked(catalog, schemas, body, ebriza_client_header).map(|d| d.name)
+    detect_checked(catalog, schemas, body, headers).map(|d| d.name)
 }
 
 /// [`detect`], keeping the verdict it computed, so a caller never validates the same body twice.
@@ -361,53 +344,12 @@ pub fn detect_checked<'a, F: Json>(
     catalog: &Catalog,
     schemas: &'a SchemaSet<F>,
     body: F::Node<'a>,
-    ebriza_client_header: bool,
+    headers: &[(String, String)],
 ) -> Option<Detected> {
-    let by_rules = catalog.iter().find(|f| {
-        !f.match_rules.is_empty()
-            && f.match_rules
-                .iter()
-                .all(|(pointer, want)| at_pointer::<F>(&body, pointer).is_some_and(|n| n.equals_value(want)))
-    });
-    if let Some(fixture) = by_rules {
-        return Some(Detected { name: fixture.name.clone(), verdict: None });
-    }
-    let name = detect_builtin::<F>(&body, ebriza_client_header)?;
-    if name == EBRIZA_SHAPED {
-        if let Some(verdict) = schemas.get(&name).map(|s| s.check(body)) {
-            return catalog.get(&name).map(|f| Detected { name: f.name.clone(), verdict: Some(verdict) });
-        }
-    }
-    catalog.get(&name).map(|f| Detected { name: f.name.clone(), verdict: None })
-}
-
-fn detect_builtin<'a, F: Json>(body: &F::Node<'a>, ebriza_client_header: bool) -> Option<String> {
-    body.as_object()?;
-    let text = |key: &str| member::<F>(body, key).and_then(|n| n.as_string());
-    let has = |key: &str| member::<F>(body, key).is_some();
-    let kind = text("type");
-    if let Some(kind) = kind.as_deref().filter(|k| OBNIZ_EVENTS.contains(k)) {
-        return Some(format!("obniz.{kind}"));
-    }
-    if let Some(kind) = kind.as_deref().filter(|k| PGYER_EVENTS.contains(k)) {
-        if has("action") {
-            let localised = [text("message"), text("action")].into_iter().flatten().any(|t| has_cjk(&t));
-            return Some(format!("pgyer.{kind}{}", if localised { ".zh" } else { "" }));
-        }
-    }
-    if has("ActionType") && has("EbrizaClientID") {
-        let action = member::<F>(body, "ActionType").and_then(|n| n.as_number().and_then(|n| n.as_i64()));
-        let name = match action {
-            Some(0) => "ebriza.install",
-            Some(1) => "ebriza.uninstall",
-            _ => "ebriza.configuration.changed",
-        };
-        return Some(name.to_string());
-    }
-    if ebriza_client_header {
-        return Some("ebriza.configuration".to_string());
-    }
-    None
+    let has_header = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let fixture = catalog.detectable().find(|f| f.match_rules.hold::<F>(&body, &has_header))?;
+    let verdict = schemas.get(&fixture.name).filter(|s| s.has_shapes()).map(|s| s.check(body));
+    Some(Detected { name: fixture.name.clone(), verdict })
 }
 
 /// For a body no event matched: the event whose identifying value it almost has (`"type": "install.crate"`
@@ -482,8 +424,7 @@ mod tests {
         let (catalog, schemas) = set();
         for fixture in catalog.iter() {
             let rendered = fixture.render();
-            let header = rendered.header("ebriza-clientid").is_some();
-            let detected = detect(&catalog, &schemas, &rendered.body, header);
+            let detected = detect(&catalog, &schemas, &rendered.body, &rendered.headers);
             let event = fixture.shape_of.as_ref().map_or(fixture.name.as_str(), |s| s.of.as_str());
             assert_eq!(detected.as_deref(), Some(event), "{}", fixture.name);
         }
@@ -536,21 +477,15 @@ mod tests {
     }
 
     #[test]
-    fn pointers_reach_nested_values_and_escaped_keys_in_either_representation() {
-        let value = json!({"a/b": {"c~d": [10, 20]}, "": 1});
-        let doc = crate::doc::Doc::from_value(&value);
-        for pointer in ["/a~1b/c~0d/1", "/", "/a~1b/c~0d/2", "/x", ""] {
-            let by_doc = at_pointer::<crate::doc::DocJson>(&doc.root(), pointer).map(|n| n.to_value());
-            assert_eq!(by_doc, value.pointer(pointer).cloned(), "{pointer}");
-            assert_eq!(at_pointer::<SerdeJson>(&&value, pointer), value.pointer(pointer), "{pointer}");
-        }
-    }
-
-    #[test]
     fn unknown_bodies_are_not_detected() {
         let (catalog, schemas) = set();
-        assert_eq!(detect(&catalog, &schemas, &json!({"hello": "world"}), false), None);
-        assert_eq!(detect(&catalog, &schemas, &json!([1, 2]), false), None);
-        assert_eq!(detect(&catalog, &schemas, &json!({"any": "thing"}), true).as_deref(), Some("ebriza.configuration"));
+        let client = [("Ebriza-ClientId".to_string(), "1".to_string())];
+        assert_eq!(detect(&catalog, &schemas, &json!({"hello": "world"}), &[]), None);
+        assert_eq!(detect(&catalog, &schemas, &json!([1, 2]), &[]), None);
+        assert_eq!(detect(&catalog, &schemas, &json!([1, 2]), &client), None, "the flat configuration is an object");
+        assert_eq!(
+            detect(&catalog, &schemas, &json!({"any": "thing"}), &client).as_deref(),
+            Some("ebriza.configuration")
+        );
     }
 }

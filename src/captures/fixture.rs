@@ -12,10 +12,10 @@ use serde_json::{json, Map, Value};
 
 use super::infer;
 use crate::capture::{self, Captured};
+use crate::catalog::Catalog;
 use crate::error::UserError;
-use crate::fixtures::placeholder::escape_pointer;
-use crate::fixtures::Catalog;
 use crate::output::sanitize;
+use crate::pointer;
 
 /// Keys whose stable value names an event, in the order they are preferred for `match`.
 const NAMING_KEYS: [&str; 10] =
@@ -60,7 +60,7 @@ fn walk(value: &Value, pointer: &str, bodies: &[Value], varying: &mut Vec<String
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), walk(v, &format!("{pointer}/{}", escape_pointer(k)), bodies, varying)))
+                .map(|(k, v)| (k.clone(), walk(v, &format!("{pointer}/{}", pointer::escape(k)), bodies, varying)))
                 .collect(),
         ),
         Value::Array(items) => Value::Array(
@@ -86,7 +86,7 @@ fn walk(value: &Value, pointer: &str, bodies: &[Value], varying: &mut Vec<String
 fn match_rules(template: &Value, varying: &[String]) -> Map<String, Value> {
     let Some(object) = template.as_object() else { return Map::new() };
     let stable = |key: &str, value: &Value| {
-        let pointer = format!("/{}", escape_pointer(key));
+        let pointer = format!("/{}", pointer::escape(key));
         let fixed = match value {
             Value::String(s) => !s.starts_with("{{") && s.chars().count() <= 64,
             Value::Number(_) | Value::Bool(_) => true,
@@ -140,7 +140,7 @@ fn find_value(value: &Value, wanted: &Value, pointer: &str) -> Option<String> {
     }
     match value {
         Value::Object(map) => {
-            map.iter().find_map(|(k, v)| find_value(v, wanted, &format!("{pointer}/{}", escape_pointer(k))))
+            map.iter().find_map(|(k, v)| find_value(v, wanted, &format!("{pointer}/{}", pointer::escape(k))))
         }
         Value::Array(items) => {
             items.iter().enumerate().find_map(|(i, v)| find_value(v, wanted, &format!("{pointer}/{i}")))

@@ -13,7 +13,7 @@ use similar::udiff::UnifiedHunkHeader;
 use similar::{capture_diff_deadline, group_diff_ops, Algorithm, ChangeTag, DiffOp};
 
 use crate::doc::{DocNode, DocNumber, View};
-use crate::fixtures::placeholder::escape_pointer;
+use crate::pointer;
 
 /// How both sides are normalised before they are compared.
 #[derive(Clone, Copy)]
@@ -79,7 +79,7 @@ impl<W: Write> Printer<'_, W> {
                 for (key, item) in object.sorted_members() {
                     let len = at.len();
                     at.push('/');
-                    at.push_str(&escape_pointer(key));
+                    at.push_str(&pointer::escape(key));
                     if !self.ignored(at) {
                         self.next_item(&mut open, b'{', depth)?;
                         self.string(key)?;

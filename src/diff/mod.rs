@@ -13,11 +13,11 @@ use serde_json::Value;
 
 use crate::browse::load_catalog;
 use crate::capture;
+use crate::catalog::{Catalog, Fixture};
 use crate::cli::DiffArgs;
 use crate::context::Context;
 use crate::doc::{Doc, DocJson};
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
-use crate::fixtures::{Catalog, Fixture};
 use crate::input;
 use crate::schema::{self, CompiledSchema, SchemaSet};
 use compare::Normalise;
@@ -114,11 +114,11 @@ fn analyse(
             CompiledSchema::<DocJson>::compile(schema_value).map_err(|e| UserError::new(format!("{name}: {e}")))?;
         (None, &user_schema)
     } else {
-        // Only the schemas needed are compiled: detection validates only to tell the Ebriza shapes apart.
+        // Only the schemas needed are compiled: detection validates only to tell an event's shapes apart.
         let (name, schemas) = match options.against {
             Some(name) => (catalog.require(name)?.name.clone(), None),
             None => {
-                let shapes = SchemaSet::<DocJson>::compile_only(catalog, &[schema::EBRIZA_SHAPED]).0;
+                let shapes = SchemaSet::<DocJson>::compile_shaped(catalog).0;
                 (detect(catalog, &shapes, doc, record)?, Some(shapes))
             }
         };
@@ -209,9 +209,8 @@ fn detect<'a>(
     doc: &'a Doc,
     record: Option<&Value>,
 ) -> Result<String> {
-    let header =
-        record.map(capture::headers).is_some_and(|h| h.iter().any(|(n, _)| n.eq_ignore_ascii_case("ebriza-clientid")));
-    schema::detect(catalog, schemas, doc.root(), header).ok_or_else(|| {
+    let headers = record.map(capture::headers).unwrap_or_default();
+    schema::detect(catalog, schemas, doc.root(), &headers).ok_or_else(|| {
         let likely = schema::likely_names::<DocJson>(catalog, doc.root(), 4);
         let hint = if likely.is_empty() {
             "pass --against NAME (`hookctl fixtures` lists them) or --schema FILE".to_string()

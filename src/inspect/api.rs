@@ -19,8 +19,8 @@ use super::store::{Query, Store};
 use crate::capture::{self, Captured};
 use crate::captures::select::{self as select, Head, Verdict};
 use crate::captures::{curl, fixture, har};
+use crate::catalog::Catalog;
 use crate::cli::Scheme;
-use crate::fixtures::Catalog;
 use crate::schema::SchemaSet;
 use crate::signing::{self, Secret};
 
@@ -408,7 +408,7 @@ impl Inspector {
         };
         let event = match input["event"].as_str() {
             Some(event) => Some(event.to_string()),
-            None => crate::schema::detect(&self.catalog, &self.schemas, &body, false),
+            None => crate::schema::detect(&self.catalog, &self.schemas, &body, &[]),
         };
         let Some(schema) = event.as_deref().and_then(|e| self.schemas.get(e)) else {
             return json_response(StatusCode::OK, &json!({"json": true, "event": event, "valid": null, "errors": []}));

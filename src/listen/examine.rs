@@ -4,8 +4,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::capture::{self, Arrived, BodyKind, Findings};
+use crate::catalog::Catalog;
 use crate::cli::Scheme;
-use crate::fixtures::Catalog;
 use crate::schema::{self, SchemaSet};
 use crate::signing::{self, Check, Secret};
 
@@ -35,7 +35,10 @@ impl Examiner {
     }
 
     pub fn examine(&self, arrived: &Arrived) -> Examined {
-        let kind = capture::classify(&arrived.body);
+        let mut kind = capture::classify(&arrived.body);
+        if let BodyKind::Text { json_error: Some(problem), .. } = &mut kind {
+            self.catalog.explain(problem);
+        }
         let mut findings = Findings::default();
         match &kind {
             BodyKind::Json(body) => self.check_json(arrived, body, &mut findings),
@@ -60,8 +63,7 @@ impl Examiner {
     }
 
     fn check_json(&self, arrived: &Arrived, body: &Value, findings: &mut Findings) {
-        let ebriza_header = arrived.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("ebriza-clientid"));
-        let Some(detected) = schema::detect_checked(&self.catalog, &self.schemas, body, ebriza_header) else {
+        let Some(detected) = schema::detect_checked(&self.catalog, &self.schemas, body, &arrived.headers) else {
             return;
         };
         let name = detected.name;

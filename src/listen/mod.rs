@@ -17,10 +17,10 @@ use anyhow::Result;
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue};
 
+use crate::catalog::Catalog;
 use crate::cli::ListenArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError};
-use crate::fixtures::Catalog;
 use crate::output::{errln, sanitize, Style};
 use crate::schema::SchemaSet;
 use crate::signing;

@@ -8,6 +8,7 @@ use reqwest::{Client, Method, Url};
 use serde::Serialize;
 
 use super::plan::Prepared;
+use crate::catalog::Provider;
 use crate::error::UserError;
 use crate::output::sanitize;
 
@@ -247,22 +248,15 @@ fn last_cause(err: &reqwest::Error) -> String {
     last
 }
 
-/// What the provider itself would do with this answer, for the user to know.
-pub fn provider_note(provider: Option<&str>, delivery: &Delivery) -> Option<String> {
+/// What the provider itself would do with this answer, for the user to know (its `on_failure`).
+pub fn provider_note(provider: Option<&Provider>, delivery: &Delivery) -> Option<String> {
     if delivery.ok() {
         return None;
     }
-    let what = match (delivery.status, &delivery.failure) {
+    let answer = match (delivery.status, &delivery.failure) {
         (_, Some((kind, _))) => kind.label().to_string(),
         (Some(status), None) => format!("HTTP {status}"),
         (None, None) => "no answer".to_string(),
     };
-    match provider? {
-        "obniz" => Some(format!("obniz does not retry webhooks: after {what} this event is lost to the receiver")),
-        "ebriza" => Some(format!(
-            "Ebriza treats {what} as a failed call and would revert the user's configuration change to the previous one"
-        )),
-        "pgyer" => Some(format!("Pgyer's delivery failed with {what}: the receiver did not accept this event")),
-        _ => None,
-    }
+    provider?.failure_note(&answer)
 }

@@ -1,4 +1,5 @@
-//! Prompts (dialoguer, on stderr): pick a fixture, give a URL, fill in an Ebriza configuration field by field.
+//! Prompts (dialoguer, on stderr): pick a fixture, give a URL, fill in a provider's configuration field by field
+//! (the prompt types its `provider.json` describes).
 //! Called only when stdin and stderr are terminals; nothing is remembered on disk.
 use anyhow::Result;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -8,8 +9,9 @@ use dialoguer::{Confirm, Input, MultiSelect, Select};
 use serde_json::{Map, Value};
 
 use super::deliver::parse_url;
+use crate::catalog::provider::{DateFormat, Interactive};
+use crate::catalog::{Catalog, Fixture};
 use crate::error::UserError;
-use crate::fixtures::{Catalog, Fixture};
 use crate::output::{sanitize, truncate};
 
 fn theme(color: bool) -> Box<dyn Theme> {
@@ -115,10 +117,12 @@ fn is_guid(text: &str) -> bool {
     uuid::Uuid::parse_str(text).is_ok() && text.len() == 36
 }
 
-const EXAMPLE_DATE: &str = "%m/%d/%Y %H:%M:%S";
-
-/// Asks for every field of an Ebriza Configuration object, with a prompt that fits the field's type.
-pub fn ask_configuration(config: &Map<String, Value>, color: bool) -> Result<Map<String, Value>> {
+/// Asks for every field of a configuration object, with a prompt that fits the field's type.
+pub fn ask_configuration(
+    config: &Map<String, Value>,
+    prompts: &Interactive,
+    color: bool,
+) -> Result<Map<String, Value>> {
     let theme = theme(color);
     let theme = theme.as_ref();
     let mut answers = Map::new();
@@ -133,11 +137,12 @@ pub fn ask_configuration(config: &Map<String, Value>, color: bool) -> Result<Map
             Value::String(text) if DateTime::parse_from_rfc3339(text).is_ok() => {
                 Value::String(iso_date(theme, &name, text)?)
             }
-            Value::String(text) if NaiveDateTime::parse_from_str(text, EXAMPLE_DATE).is_ok() => {
-                Value::String(example_date(theme, &name, text)?)
+            Value::String(text) if date_format(prompts, text).is_some() => {
+                let format = date_format(prompts, text).unwrap_or(&prompts.date_formats[0]);
+                Value::String(formatted_date(theme, &name, text, format)?)
             }
             Value::String(text) if is_guid(text) || key.to_lowercase().contains("select") => {
-                Value::String(single_select(theme, &name, text)?)
+                Value::String(single_select(theme, &name, text, &prompts.select_options)?)
             }
             Value::String(text) => Value::String(
                 Input::<String>::with_theme(theme)
@@ -174,13 +179,18 @@ fn multi_select(theme: &dyn Theme, name: &str, items: &[Value]) -> Result<Vec<Va
     Ok(chosen.into_iter().map(|i| items[i].clone()).collect())
 }
 
-fn single_select(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
-    let fresh = crate::fixtures::placeholder::random_guid().to_string().to_uppercase();
+/// The provider's date format `text` follows, if any.
+fn date_format<'a>(prompts: &'a Interactive, text: &str) -> Option<&'a DateFormat> {
+    prompts.date_formats.iter().find(|f| NaiveDateTime::parse_from_str(text, &f.format).is_ok())
+}
+
+fn single_select(theme: &dyn Theme, name: &str, current: &str, choices: &[String]) -> Result<String> {
+    let fresh = crate::catalog::placeholder::random_guid().to_string().to_uppercase();
     let mut options = vec![current.to_string()];
     if is_guid(current) {
         options.push(fresh);
     } else {
-        options.extend(["optionID1", "optionID2"].into_iter().filter(|o| *o != current).map(String::from));
+        options.extend(choices.iter().filter(|o| *o != current).cloned());
     }
     options.push("something else…".into());
     let picked = Select::with_theme(theme)
@@ -195,7 +205,7 @@ fn single_select(theme: &dyn Theme, name: &str, current: &str) -> Result<String>
     Input::<String>::with_theme(theme).with_prompt(format!("{name} (value)")).interact_text().map_err(prompt_failed)
 }
 
-/// ISO 8601, answered in any offset and stored in UTC as Ebriza sends it (`2018-07-10T11:14:06Z`).
+/// ISO 8601, answered in any offset and stored in UTC (`2018-07-10T11:14:06Z`).
 fn iso_date(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
     let text = Input::<String>::with_theme(theme)
         .with_prompt(format!("{name} (date, ISO 8601)"))
@@ -212,12 +222,14 @@ pub fn normalise_iso(text: &str) -> Option<String> {
     DateTime::parse_from_rfc3339(text).ok().map(|d| d.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
-fn example_date(theme: &dyn Theme, name: &str, current: &str) -> Result<String> {
+fn formatted_date(theme: &dyn Theme, name: &str, current: &str, format: &DateFormat) -> Result<String> {
     Input::<String>::with_theme(theme)
-        .with_prompt(format!("{name} (date, MM/DD/YYYY HH:MM:SS as in Ebriza's example)"))
+        .with_prompt(format!("{name} (date, {})", format.describe))
         .default(current.to_string())
         .validate_with(|t: &String| {
-            NaiveDateTime::parse_from_str(t, EXAMPLE_DATE).map(|_| ()).map_err(|_| "expected 01/01/2010 00:00:00")
+            NaiveDateTime::parse_from_str(t, &format.format)
+                .map(|_| ())
+                .map_err(|_| format!("expected {}", format.example))
         })
         .interact_text()
         .map_err(prompt_failed)

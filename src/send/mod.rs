@@ -17,19 +17,16 @@ use serde_json::{json, Value};
 
 use crate::browse::load_catalog;
 use crate::captures::select::Selection;
+use crate::catalog::set_path::Assignment;
+use crate::catalog::{Catalog, Fixture};
 use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
-use crate::fixtures::set_path::Assignment;
-use crate::fixtures::{Catalog, Fixture};
 use crate::input;
 use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, sanitize_block, Style};
 use crate::signing;
 use deliver::{Delivery, FailKind};
 use plan::{Plan, Prepared, Source};
-
-/// Pgyer fans one event out to at most this many webhooks.
-const PGYER_MAX_WEBHOOKS: usize = 3;
 
 pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = load_catalog(dir, ctx)?;
@@ -78,12 +75,15 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     deliver::header_map(&first.headers)?;
 
     let style = Style { color: ctx.stderr_color };
-    if plan.provider() == Some("pgyer") && urls.len() > PGYER_MAX_WEBHOOKS {
-        errln(&format!(
-            "{} Pgyer allows at most {PGYER_MAX_WEBHOOKS} webhooks per app; sending to all {} URLs anyway",
-            style.warn("warning:"),
-            urls.len()
-        ));
+    if let Some((provider, max)) = plan.provider().and_then(|p| Some((p, p.max_webhooks?))) {
+        if urls.len() > max {
+            errln(&format!(
+                "{} {} allows at most {max} webhooks per app; sending to all {} URLs anyway",
+                style.warn("warning:"),
+                provider.title(),
+                urls.len()
+            ));
+        }
     }
     if args.dry_run {
         dry_run(&plan, first, &urls, &args, ctx)?;
@@ -148,34 +148,35 @@ fn source(args: &mut SendArgs, catalog: &Catalog, ctx: &Context) -> Result<Optio
     };
     let fixture = catalog.require(&name)?.clone();
     if args.interactive {
-        return interactive_source(fixture, ctx).map(Some);
+        return interactive_source(fixture, catalog, ctx).map(Some);
     }
     Ok(Some(Source::Fixture(fixture)))
 }
 
-fn interactive_source(fixture: Fixture, ctx: &Context) -> Result<Source> {
-    if fixture.provider != "ebriza" {
-        return Err(UserError::new(format!(
-            "--interactive fills in an Ebriza configuration; `{}` is not an ebriza.* fixture",
-            fixture.name
-        ))
-        .into());
-    }
-    if !ctx.can_prompt() {
+fn interactive_source(fixture: Fixture, catalog: &Catalog, ctx: &Context) -> Result<Source> {
+    let Some(prompts) = fixture.provider_data.as_ref().and_then(|p| p.interactive.clone()) else {
+        let with: Vec<String> =
+            catalog.providers().filter(|p| p.interactive.is_some()).map(|p| format!("{}.*", p.name)).collect();
         return Err(UserError::with_hint(
-            "--interactive needs a terminal",
-            "use --set Configuration.FIELD=VALUE in scripts and CI",
+            format!("--interactive fills in a provider's configuration; `{}`'s provider describes none", fixture.name),
+            format!("fixtures that have one: {}", if with.is_empty() { "none".into() } else { with.join(", ") }),
         )
         .into());
+    };
+    if !ctx.can_prompt() {
+        return Err(
+            UserError::with_hint("--interactive needs a terminal", "use --set FIELD=VALUE in scripts and CI").into()
+        );
     }
     let mut body = fixture.render().body;
-    let flat = fixture.name == "ebriza.configuration";
-    let config = if flat { body.as_object() } else { body.get("Configuration").and_then(Value::as_object) };
-    let answers = interactive::ask_configuration(&config.cloned().unwrap_or_default(), ctx.stderr_color)?;
-    if flat {
-        body = Value::Object(answers);
-    } else {
-        body["Configuration"] = Value::Object(answers);
+    // The first of the provider's pointers that names an object in this fixture's body is filled in.
+    let Some(at) = prompts.fill.iter().find(|p| body.pointer(p).is_some_and(Value::is_object)).cloned() else {
+        return Err(UserError::new(format!("`{}` has no configuration object to fill in", fixture.name)).into());
+    };
+    let config = body.pointer(&at).and_then(Value::as_object).cloned().unwrap_or_default();
+    let answers = interactive::ask_configuration(&config, &prompts, ctx.stderr_color)?;
+    if let Some(slot) = body.pointer_mut(&at) {
+        *slot = Value::Object(answers);
     }
     Ok(Source::Json { body, headers_from: Some(fixture) })
 }

@@ -4,11 +4,12 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::capture;
+use crate::catalog::placeholder::RenderClock;
+use crate::catalog::set_path::Assignment;
+use crate::catalog::Provider;
+use crate::catalog::{Fixture, Rendered};
 use crate::cli::Scheme;
 use crate::error::UserError;
-use crate::fixtures::placeholder::RenderClock;
-use crate::fixtures::set_path::Assignment;
-use crate::fixtures::{Fixture, Rendered};
 use crate::signing::{self, Secret};
 
 /// Headers a sender must not copy from a template: the client computes them for the bytes it sends.
@@ -51,11 +52,10 @@ pub struct Prepared {
 }
 
 impl Plan {
-    /// The provider whose semantics apply to the answer (`obniz`, `pgyer`, `ebriza`, …).
-    pub fn provider(&self) -> Option<&str> {
+    /// The provider whose semantics apply to the answer (what a failure costs, how far it fans out).
+    pub fn provider(&self) -> Option<&Provider> {
         match &self.source {
-            Source::Fixture(f) => Some(&f.provider),
-            Source::Json { headers_from: Some(f), .. } => Some(&f.provider),
+            Source::Fixture(f) | Source::Json { headers_from: Some(f), .. } => f.provider_data.as_ref(),
             _ => None,
         }
     }
@@ -173,7 +173,7 @@ pub fn from_capture(captured: capture::Captured) -> Source {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::Catalog;
+    use crate::catalog::Catalog;
 
     fn plan(name: &str, sets: &[&str]) -> Plan {
         Plan {

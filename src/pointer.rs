@@ -1,0 +1,68 @@
+//! JSON pointers (RFC 6901): escaping a segment, building one from a path, and following one through any
+//! JSON representation the validator reads (`serde_json::Value` or the compact [`crate::doc::Doc`]).
+use std::borrow::Cow;
+
+use jsonschema::json::{Array as _, Json, Node, Object as _};
+
+/// Escapes one pointer segment: `~` as `~0`, `/` as `~1`.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// The segment a pointer token stands for (`~1` is `/`, `~0` is `~`).
+pub fn unescape(token: &str) -> Cow<'_, str> {
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        token.into()
+    }
+}
+
+/// `at` extended by one object key.
+pub fn child(at: &str, key: &str) -> String {
+    format!("{at}/{}", escape(key))
+}
+
+/// The node at `pointer` below `root` (`""` is the root itself).
+pub fn find<'a, F: Json>(root: &F::Node<'a>, pointer: &str) -> Option<F::Node<'a>> {
+    let mut node = root.clone();
+    for token in pointer.split('/').skip(1) {
+        let token = unescape(token);
+        node = match node.as_array() {
+            Some(items) => items.elements().nth(token.parse().ok()?)?,
+            None => node.as_object()?.get(&F::prepare_key(&token))?,
+        };
+    }
+    Some(node)
+}
+
+/// Whether `text` is a pointer at all: empty (the root) or starting with `/`.
+pub fn is_pointer(text: &str) -> bool {
+    text.is_empty() || text.starts_with('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonschema::json::SerdeJson;
+    use serde_json::json;
+
+    #[test]
+    fn pointers_reach_nested_values_and_escaped_keys_in_either_representation() {
+        let value = json!({"a/b": {"c~d": [10, 20]}, "": 1});
+        let doc = crate::doc::Doc::from_value(&value);
+        for pointer in ["/a~1b/c~0d/1", "/", "/a~1b/c~0d/2", "/x", ""] {
+            let by_doc = find::<crate::doc::DocJson>(&doc.root(), pointer).map(|n| n.to_value());
+            assert_eq!(by_doc, value.pointer(pointer).cloned(), "{pointer}");
+            assert_eq!(find::<SerdeJson>(&&value, pointer), value.pointer(pointer), "{pointer}");
+        }
+    }
+
+    #[test]
+    fn segments_escape_and_unescape() {
+        assert_eq!(escape("a/b~c"), "a~1b~0c");
+        assert_eq!(unescape("a~1b~0c"), "a/b~c");
+        assert_eq!(child("/x", "y/z"), "/x/y~1z");
+        assert!(is_pointer("") && is_pointer("/a") && !is_pointer("a.b"));
+    }
+}
