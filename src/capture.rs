@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use base64::Engine as _;
-use serde::ser::SerializeMap;
+use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -66,8 +66,8 @@ impl JsonProblem {
         JsonProblem { line: err.line(), column: err.column(), message, note, single_quoted }
     }
 
-    /// The entry a record's `errors` list carries for it.
-    pub fn violation(&self) -> Violation {
+    /// How a record's `errors` list names it (the wire format keeps one list; the model does not).
+    fn record_entry(&self) -> Violation {
         Violation {
             pointer: String::new(),
             expected: "valid JSON".into(),
@@ -106,8 +106,10 @@ pub struct Findings {
     pub event: Option<String>,
     pub shape: Option<String>,
     pub valid: Option<bool>,
-    /// Schema violations, and for a body that is not valid JSON, its parse problem (keyword `json`).
-    pub errors: Vec<Violation>,
+    /// Where the schema's expectations were not met.
+    pub violations: Vec<Violation>,
+    /// A body that looks like JSON and is not: where it breaks (a property of the body, not of a schema).
+    pub json_problem: Option<JsonProblem>,
     pub signature: Option<Value>,
     /// The status `listen` answered with; `None` when relayed to `--forward-to` (the app answered).
     pub answered: Option<u16>,
@@ -116,14 +118,24 @@ pub struct Findings {
 }
 
 impl Findings {
-    /// The schema violations (without the entry for a body that is not JSON).
-    pub fn violations(&self) -> impl Iterator<Item = &Violation> {
-        self.errors.iter().filter(|v| v.keyword != "json")
-    }
-
     /// Whether the body was not valid JSON.
     pub fn broken_json(&self) -> bool {
-        self.errors.iter().any(|v| v.keyword == "json")
+        self.json_problem.is_some()
+    }
+}
+
+/// The record's `errors` field: the schema violations, then (for a body that is not JSON) its parse
+/// problem as an entry with keyword `json`, the one list readers of the NDJSON format know.
+struct Errors<'a>(&'a Findings);
+
+impl Serialize for Errors<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let parse = self.0.json_problem.as_ref().map(JsonProblem::record_entry);
+        let mut list = serializer.serialize_seq(Some(self.0.violations.len() + usize::from(parse.is_some())))?;
+        for violation in self.0.violations.iter().chain(parse.as_ref()) {
+            list.serialize_element(violation)?;
+        }
+        list.end()
     }
 }
 
@@ -146,7 +158,7 @@ struct RecordRef<'a> {
     event: Option<&'a str>,
     shape: Option<&'a str>,
     valid: Option<bool>,
-    errors: &'a [Violation],
+    errors: Errors<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     signature: Option<&'a Value>,
     answered: Option<u16>,
@@ -237,7 +249,7 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
         event: findings.event.as_deref(),
         shape: findings.shape.as_deref(),
         valid: findings.valid,
-        errors: &findings.errors,
+        errors: Errors(findings),
         signature: findings.signature.as_ref(),
         answered: findings.answered,
         assertions: &findings.assertions,

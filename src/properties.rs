@@ -197,8 +197,8 @@ proptest! {
     }
 
     #[test]
-    fn detection_and_validation_never_panic(body in prop_oneof![json_value(), provider_like()], ebriza in any::<bool>()) {
-        let headers = if ebriza { vec![("ebriza-clientid".to_string(), "1".to_string())] } else { Vec::new() };
+    fn detection_and_validation_never_panic(body in prop_oneof![json_value(), provider_like()], client_header in any::<bool>()) {
+        let headers = if client_header { vec![("ebriza-clientid".to_string(), "1".to_string())] } else { Vec::new() };
         let bytes = serde_json::to_vec(&body).unwrap();
         let examined = examiner().examine(&arrived(bytes.clone(), headers));
         let line = capture::record_line(&arrived(bytes, Vec::new()), &examined.kind, &examined.findings);

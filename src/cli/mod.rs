@@ -39,7 +39,7 @@ pub fn parse() -> Cli {
 #[derive(Debug, Parser)]
 #[command(
     name = "hookctl",
-    about = "Send, capture, validate and diff webhooks (obniz, Pgyer, Ebriza and your own), offline",
+    about = "Send, capture, validate and diff webhooks (built-in providers and your own), offline",
     disable_version_flag = true,
     max_term_width = 0
 )]
@@ -393,7 +393,7 @@ pub struct SendArgs {
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..))]
     pub rate: Option<u64>,
 
-    /// Prompt for each Configuration field of an ebriza.* fixture, with a prompt that fits its type
+    /// Prompt for each configuration field (of a fixture whose provider describes prompts), with a prompt that fits its type
     #[arg(long)]
     pub interactive: bool,
 

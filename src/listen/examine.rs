@@ -44,7 +44,7 @@ impl Examiner {
             BodyKind::Json(body) => self.check_json(arrived, body, &mut findings),
             BodyKind::Text { json_error: Some(problem), .. } => {
                 findings.valid = Some(false);
-                findings.errors.push(problem.violation());
+                findings.json_problem = Some(problem.clone());
             }
             _ => {}
         }
@@ -71,7 +71,7 @@ impl Examiner {
         if let Some(verdict) = verdict {
             findings.valid = Some(verdict.valid);
             findings.shape = verdict.shape;
-            findings.errors = verdict.errors;
+            findings.violations = verdict.errors;
         }
         findings.event = Some(name);
     }
@@ -117,7 +117,9 @@ mod tests {
     fn broken_json_is_invalid_with_its_position() {
         let found = examiner().examine(&arrived(&[], b"{\n  \"device_type\": 'iOS'\n}")).findings;
         assert_eq!(found.valid, Some(false));
-        assert_eq!(found.errors[0].found, "invalid JSON at line 2 column 18: expected value", "{:?}", found.errors);
+        let problem = found.json_problem.unwrap();
+        assert_eq!((problem.line, problem.column, problem.message.as_str()), (2, 18, "expected value"));
+        assert!(found.violations.is_empty(), "a parse error is not a schema violation");
     }
 
     #[test]

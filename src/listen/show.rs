@@ -84,7 +84,8 @@ fn verdict(kind: &BodyKind, findings: &Findings, style: &Style) -> String {
 fn detail_lines(examined: &Examined, style: &Style) -> Vec<String> {
     let mut lines: Vec<String> = examined
         .findings
-        .violations()
+        .violations
+        .iter()
         .map(|v| {
             let pointer = if v.pointer.is_empty() { "/" } else { v.pointer.as_str() };
             format!(
@@ -179,7 +180,7 @@ pub fn quiet(arrived: &Arrived, examined: &Examined, answering: Answering, color
         size(arrived.body.len()),
         verdict(&examined.kind, &examined.findings, &style),
     );
-    let problems = examined.findings.violations().count()
+    let problems = examined.findings.violations.len()
         + usize::from(matches!(examined.kind, BodyKind::Text { json_error: Some(_), .. }));
     if problems > 0 {
         line.push_str(&format!(" ({problems} problem{})", if problems == 1 { "" } else { "s" }));
