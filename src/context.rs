@@ -1,7 +1,14 @@
 //! Terminal and environment facts, captured once, so the rest of the code takes plain values.
 use std::io::IsTerminal;
 
-use crate::cli::ColorChoice;
+/// `--color`: whether output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Only on a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    Always,
+    Never,
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Context {

@@ -26,4 +26,5 @@ pub mod schema;
 pub mod send;
 pub mod shell;
 pub mod signing;
+pub mod units;
 pub mod version;

@@ -42,8 +42,8 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
         }
         Command::Captures(args) => captures::run(*args, fixtures_dir, &ctx),
         Command::Inspect(args) => inspect::run(&args, fixtures_dir, &ctx),
-        Command::Sign(args) => signing::sign_command(&args),
-        Command::Verify(args) => signing::verify_command(&args, &ctx),
+        Command::Sign(args) => signing::command::sign_command(&args),
+        Command::Verify(args) => signing::command::verify_command(&args, &ctx),
         Command::Listen(args) => listen::run(*args, fixtures_dir, &ctx),
         Command::Man(args) => manual::run(args.command.as_deref(), &ctx),
     }

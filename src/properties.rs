@@ -12,10 +12,10 @@ use serde_json::Value;
 
 use crate::capture::{self, Arrived, Findings};
 use crate::catalog::set_path::Assignment;
-use crate::cli::Scheme;
 use crate::doc::Doc;
 use crate::listen::examine::Examiner;
 use crate::output::{json_safe, sanitize};
+use crate::signing::Scheme;
 use crate::signing::{self, Check, Secret};
 
 /// Characters a terminal would act on: C0 and C1 controls (ESC included), DEL, bidi controls.

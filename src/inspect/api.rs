@@ -20,8 +20,8 @@ use crate::capture::{self, Captured};
 use crate::captures::select::{self as select, Head, Verdict};
 use crate::captures::{curl, fixture, har};
 use crate::catalog::Catalog;
-use crate::cli::Scheme;
 use crate::schema::SchemaSet;
+use crate::signing::Scheme;
 use crate::signing::{self, Secret};
 
 pub type Body = BoxBody<Bytes, Infallible>;

@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use crate::capture::{self, Arrived, BodyKind, Findings};
 use crate::catalog::Catalog;
-use crate::cli::Scheme;
 use crate::schema::{self, SchemaSet};
+use crate::signing::Scheme;
 use crate::signing::{self, Check, Secret};
 
 /// Everything needed to examine requests, built once at start-up.

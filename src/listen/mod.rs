@@ -120,7 +120,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
 fn inspector(
     args: &ListenArgs,
     catalog: &Catalog,
-    signing: Option<(crate::cli::Scheme, signing::Secret)>,
+    signing: Option<(crate::signing::Scheme, signing::Secret)>,
 ) -> Result<(std::sync::Arc<crate::inspect::api::Inspector>, TcpListener)> {
     use crate::inspect::{self, store::Store};
     let store = match &args.save {

@@ -73,13 +73,13 @@ impl Delay {
     pub fn parse(text: &str) -> Result<Delay, String> {
         match text.split_once("..") {
             Some((low, high)) => {
-                let (low, high) = (crate::cli::parse_duration(low)?, crate::cli::parse_duration(high)?);
+                let (low, high) = (crate::units::parse_duration(low)?, crate::units::parse_duration(high)?);
                 if high < low {
                     return Err(format!("{text}: the range runs backwards"));
                 }
                 Ok(Delay::Between(low, high))
             }
-            None => crate::cli::parse_duration(text).map(Delay::Fixed),
+            None => crate::units::parse_duration(text).map(Delay::Fixed),
         }
     }
 }

@@ -5,6 +5,7 @@ mod load;
 pub mod plan;
 mod replay;
 pub mod scenario;
+pub mod settings;
 mod wire;
 
 use std::path::Path;
@@ -17,23 +18,22 @@ use serde_json::{json, Value};
 
 use crate::browse::load_catalog;
 use crate::captures::select::Selection;
-use crate::catalog::set_path::Assignment;
 use crate::catalog::{Catalog, Fixture};
 use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::input;
 use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, sanitize_block, Style};
-use crate::signing;
 use deliver::{Delivery, FailKind};
 use plan::{Plan, Prepared, Source};
+use settings::Settings;
 
 pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = load_catalog(dir, ctx)?;
     if let Some(spec) = &args.capture {
         let selection = Selection::require(spec, "--capture")?;
         if selection.single().is_none() && selection.items.is_some() {
-            return replay::run(selection, &args, ctx);
+            return replay::run(selection, &Settings::from_args(&args)?, ctx);
         }
     }
     let Some(source) = source(&mut args, &catalog, ctx)? else {
@@ -63,7 +63,8 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         }
     }
     let urls: Vec<Url> = args.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
-    let mut plan = plan_for(source, &args)?;
+    let settings = Settings::from_args(&args)?;
+    let mut plan = plan_for(source, &settings);
     if let (true, Some(spec)) = (args.keep_id, &args.capture) {
         let captured = crate::captures::one(Selection::require(spec, "--capture")?, "--capture", false)?;
         plan.message_id = replay::original_id(&captured);
@@ -86,37 +87,25 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         }
     }
     if args.dry_run {
-        dry_run(&plan, first, &urls, &args, ctx)?;
+        dry_run(&plan, first, &urls, &settings, ctx)?;
         return Ok(exit(EXIT_OK));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match args.repeat {
-        Some(repeat) => runtime.block_on(load_mode(plan, urls, repeat, &args, ctx)),
-        None => runtime.block_on(send_each(plan, first, urls, &args, ctx)),
+        Some(repeat) => runtime.block_on(load_mode(plan, urls, repeat, &settings, ctx)),
+        None => runtime.block_on(send_each(plan, first, urls, &settings, ctx)),
     }
 }
 
 /// What to send from `source`, with the command line's `--set`, `-H` and signing applied.
-pub(crate) fn plan_for(source: Source, args: &SendArgs) -> Result<Plan> {
-    Ok(Plan {
+pub(crate) fn plan_for(source: Source, settings: &Settings) -> Plan {
+    Plan {
         source,
-        sets: assignments(args)?,
-        headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
-        signing: signing::resolve(
-            args.signing.secret.as_deref(),
-            args.signing.secret_env.as_deref(),
-            args.signing.scheme,
-        )?
-        .map(|secret| (args.signing.scheme, secret)),
+        sets: settings.sets.clone(),
+        headers: settings.headers.clone(),
+        signing: settings.signing.clone(),
         message_id: None,
-    })
-}
-
-fn assignments(args: &SendArgs) -> Result<Vec<Assignment>> {
-    let parse = |text: &String, force| Assignment::parse(text, force).map_err(|e| UserError::new(e).into());
-    let mut sets: Vec<Assignment> = args.set.iter().map(|t| parse(t, false)).collect::<Result<_>>()?;
-    sets.extend(args.set_str.iter().map(|t| parse(t, true)).collect::<Result<Vec<_>>>()?);
-    Ok(sets)
+    }
 }
 
 /// The fixture, file or capture to send; `None` when the user left the picker.
@@ -183,13 +172,13 @@ fn interactive_source(fixture: Fixture, catalog: &Catalog, ctx: &Context) -> Res
 
 /// `--dry-run`: the request exactly as it would go on the wire. The body is its exact bytes (what a
 /// signature covers), unless `--pretty` asks for it indented; on a terminal, control characters are escaped.
-pub(crate) fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], args: &SendArgs, ctx: &Context) -> Result<()> {
+pub(crate) fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], settings: &Settings, ctx: &Context) -> Result<()> {
     let targets: Vec<Option<&Url>> = if urls.is_empty() { vec![None] } else { urls.iter().map(Some).collect() };
     for (i, url) in targets.into_iter().enumerate() {
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
-        if args.json {
+        if settings.json {
             json_line(&request_json(&prepared, url));
-        } else if args.pretty {
+        } else if settings.pretty {
             out(&request_text(&prepared, url, ctx.stdout_color));
         } else {
             let body = format!("{}\n", sanitize_block(&String::from_utf8_lossy(&prepared.body)));
@@ -235,13 +224,19 @@ fn body_text(bytes: &[u8], color: bool) -> String {
     }
 }
 
-async fn send_each(plan: Plan, first: Prepared, urls: Vec<Url>, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
-    let client = deliver::client_following(args.timeout, 1, args.follow)?;
-    let retry = args.retry.as_deref().map(scenario::RetryPolicy::parse).transpose()?;
+async fn send_each(
+    plan: Plan,
+    first: Prepared,
+    urls: Vec<Url>,
+    settings: &Settings,
+    ctx: &Context,
+) -> Result<ExitCode> {
+    let client = deliver::client_following(settings.timeout, 1, settings.follow)?;
+    let retry = settings.retry.as_deref().map(scenario::RetryPolicy::parse).transpose()?;
     let mut tasks = Vec::new();
     for (i, url) in urls.iter().enumerate() {
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
-        if args.verbose {
+        if settings.verbose {
             errln(&prefixed('>', &request_text(&prepared, Some(url), ctx.stderr_color)));
         }
         tasks.push((url.clone(), prepared));
@@ -249,15 +244,15 @@ async fn send_each(plan: Plan, first: Prepared, urls: Vec<Url>, args: &SendArgs,
     let mut cases = Vec::new();
     let mut all_ok = true;
     for (url, prepared) in tasks {
-        for copy in 1..=args.duplicate {
+        for copy in 1..=settings.duplicate {
             let outcome =
-                deliver_with_retries(&client, &plan, &url, &prepared, retry.as_ref(), copy, args, ctx).await?;
+                deliver_with_retries(&client, &plan, &url, &prepared, retry.as_ref(), copy, settings, ctx).await?;
             all_ok &= outcome.ok();
             let name = format!(
                 "{} → {}{}",
                 plan.label().unwrap_or("request"),
                 outcome.url,
-                if args.duplicate > 1 { format!(" (copy {copy}/{})", args.duplicate) } else { String::new() }
+                if settings.duplicate > 1 { format!(" (copy {copy}/{})", settings.duplicate) } else { String::new() }
             );
             let message = match (&outcome.failure, outcome.status) {
                 (Some((_, message)), _) => vec![message.clone()],
@@ -269,7 +264,7 @@ async fn send_each(plan: Plan, first: Prepared, urls: Vec<Url>, args: &SendArgs,
     }
     let code = if all_ok { EXIT_OK } else { EXIT_FAILED };
     crate::report::Suite { command: "send".into(), cases, exit_code: code, seconds: 0.0 }
-        .write(&crate::report::Target::parse_all(&args.report)?);
+        .write(&crate::report::Target::parse_all(&settings.report)?);
     Ok(exit(code))
 }
 
@@ -282,7 +277,7 @@ async fn deliver_with_retries(
     prepared: &Prepared,
     retry: Option<&scenario::RetryPolicy>,
     copy: u64,
-    args: &SendArgs,
+    settings: &Settings,
     ctx: &Context,
 ) -> Result<Delivery> {
     let style = Style { color: ctx.stderr_color };
@@ -293,23 +288,23 @@ async fn deliver_with_retries(
         let method = deliver::method(&request.method)?;
         let headers = deliver::header_map(&request.headers)?;
         let delivery =
-            deliver::deliver(client, url, method, headers, request.clone(), args.timeout, args.verbose).await;
+            deliver::deliver(client, url, method, headers, request.clone(), settings.timeout, settings.verbose).await;
         let retrying = retry.is_some();
         let extra = Attempt {
-            copy: (args.duplicate > 1).then_some(copy),
+            copy: (settings.duplicate > 1).then_some(copy),
             attempt: retrying.then_some(attempt),
             delay: waited.filter(|_| retrying),
         };
-        report_attempt(&delivery, plan, args, ctx, &extra);
+        report_attempt(&delivery, plan, settings, ctx, &extra);
         let Some(policy) = retry.filter(|_| !delivery.ok()) else { return Ok(delivery) };
-        let Some((delay, scaled)) = scenario::wait_before(policy, attempt + 1, args.time_scale) else {
-            if !args.json {
+        let Some((delay, scaled)) = scenario::wait_before(policy, attempt + 1, settings.time_scale) else {
+            if !settings.json {
                 errln(&format!("{} gave up after {attempt} attempts (--retry {})", style.bad("retry:"), policy.name));
             }
             return Ok(delivery);
         };
         attempt += 1;
-        if !args.json {
+        if !settings.json {
             let scaled_note = if scaled != delay {
                 format!(", {} with --time-scale", humantime::format_duration(scaled))
             } else {
@@ -373,10 +368,10 @@ pub async fn deliver_once(plan: &Plan, url: &Url) -> Result<Value> {
     Ok(delivery_json(&delivery, plan))
 }
 
-pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, args: &SendArgs, ctx: &Context, extra: &Attempt) {
+pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, settings: &Settings, ctx: &Context, extra: &Attempt) {
     let provider = plan.provider();
     let elapsed_ms = (delivery.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
-    if args.json {
+    if settings.json {
         let mut line = delivery_json(delivery, plan);
         if let Some(copy) = extra.copy {
             line["copy"] = json!(copy);
@@ -408,7 +403,7 @@ pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, args: &SendArgs, 
         };
         let mut tags = Vec::new();
         if let Some(copy) = extra.copy {
-            tags.push(format!("copy {copy}/{}", args.duplicate));
+            tags.push(format!("copy {copy}/{}", settings.duplicate));
         }
         if let Some(attempt) = extra.attempt {
             tags.push(format!("attempt {attempt}"));
@@ -416,7 +411,7 @@ pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, args: &SendArgs, 
         let line = if tags.is_empty() { line } else { format!("{line}  ({})", tags.join(", ")) };
         outln(&line);
     }
-    if args.verbose && delivery.status.is_some() {
+    if settings.verbose && delivery.status.is_some() {
         let mut text = format!("HTTP {}\n", delivery.status.unwrap_or(0));
         for (name, value) in &delivery.response_headers {
             text.push_str(&format!("{}: {}\n", sanitize(name), sanitize(value)));
@@ -435,26 +430,26 @@ pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, args: &SendArgs, 
         let style = Style { color: ctx.stderr_color };
         errln(&format!("{} {note}", style.warn("note:")));
     }
-    if matches!(delivery.failure, Some((FailKind::Refused, _))) && !args.json {
+    if matches!(delivery.failure, Some((FailKind::Refused, _))) && !settings.json {
         let style = Style { color: ctx.stderr_color };
         errln(&format!("{} is the receiver running? `hookctl listen PORT` gives you one", style.dim("hint:")));
     }
 }
 
-async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
+async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, settings: &Settings, ctx: &Context) -> Result<ExitCode> {
     let plan_label = plan.label().unwrap_or("request").to_string();
     let options = load::LoadOptions {
         repeat,
-        concurrency: args.concurrency,
-        rate: args.rate,
-        progress: ctx.stderr_tty && !args.verbose,
-        timeout: args.timeout,
+        concurrency: settings.concurrency,
+        rate: settings.rate,
+        progress: ctx.stderr_tty && !settings.verbose,
+        timeout: settings.timeout,
     };
-    let transport = load::Transport::for_urls(&urls, args.timeout, args.concurrency as usize).await?;
+    let transport = load::Transport::for_urls(&urls, settings.timeout, settings.concurrency as usize).await?;
     let urls = Arc::new(urls);
     let summary = load::run(Arc::new(plan), urls.clone(), transport, &options).await;
-    if args.json {
-        json_line(&summary.to_json(args.concurrency, &urls));
+    if settings.json {
+        json_line(&summary.to_json(settings.concurrency, &urls));
     } else {
         out(&summary.to_text());
     }
@@ -469,6 +464,6 @@ async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, args: &SendArgs, ctx
         exit_code: code,
         seconds: summary.elapsed.as_secs_f64(),
     }
-    .write(&crate::report::Target::parse_all(&args.report)?);
+    .write(&crate::report::Target::parse_all(&settings.report)?);
     Ok(exit(code))
 }

@@ -8,8 +8,8 @@ use crate::catalog::placeholder::RenderClock;
 use crate::catalog::set_path::Assignment;
 use crate::catalog::Provider;
 use crate::catalog::{Fixture, Rendered};
-use crate::cli::Scheme;
 use crate::error::UserError;
+use crate::signing::Scheme;
 use crate::signing::{self, Secret};
 
 /// Headers a sender must not copy from a template: the client computes them for the bytes it sends.

@@ -9,10 +9,10 @@ use anyhow::Result;
 use reqwest::Url;
 
 use super::plan;
+use super::settings::Settings;
 use super::{deliver, dry_run, plan_for};
 use crate::capture::{self, Captured};
 use crate::captures::select::{Filter, Selection};
-use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
 use crate::output::{errln, Style};
@@ -26,24 +26,24 @@ fn received_at(captured: &Captured) -> Option<chrono::DateTime<chrono::FixedOffs
     chrono::DateTime::parse_from_rfc3339(captured.record.get("received_at")?.as_str()?).ok()
 }
 
-pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitCode> {
+pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<ExitCode> {
     let mut captures = crate::captures::collect(&selection, &Filter::default(), None, ctx.stderr_color)?;
-    if args.shuffle {
-        let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
+    if settings.shuffle {
+        let seed = settings.seed.unwrap_or_else(|| fastrand::u64(..));
         errln(&format!("shuffled with --seed {seed} (pass it again for the same order)"));
         fastrand::Rng::with_seed(seed).shuffle(&mut captures);
     }
     if captures.is_empty() {
         return Err(UserError::new(format!("{}: no capture records selected", selection.path.display())).into());
     }
-    if args.to.is_empty() && !args.dry_run {
+    if settings.to.is_empty() && !settings.dry_run {
         return Err(UserError::with_hint("no receiver given", "pass --to URL to replay the captures to").into());
     }
-    if args.repeat.is_some() {
+    if settings.repeat.is_some() {
         return Err(UserError::new("--repeat does not go with a --capture range: each capture is sent once").into());
     }
-    let urls: Vec<Url> = args.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
-    let mut plan = plan_for(plan::from_capture(captures[0].clone()), args)?;
+    let urls: Vec<Url> = settings.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
+    let mut plan = plan_for(plan::from_capture(captures[0].clone()), settings);
     let style = Style { color: ctx.stderr_color };
     if !plan.sets.is_empty() {
         errln(&format!(
@@ -55,24 +55,24 @@ pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitC
     let mut prepared = Vec::new();
     for captured in &captures {
         plan.source = plan::from_capture(captured.clone());
-        plan.message_id = if args.keep_id { original_id(captured) } else { None };
+        plan.message_id = if settings.keep_id { original_id(captured) } else { None };
         prepared.push(plan.build()?);
     }
-    if args.dry_run {
+    if settings.dry_run {
         for (captured, request) in captures.iter().zip(prepared) {
             plan.source = plan::from_capture(captured.clone());
-            dry_run(&plan, request, &urls, args, ctx)?;
+            dry_run(&plan, request, &urls, settings, ctx)?;
         }
         return Ok(exit(EXIT_OK));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let client = deliver::client_following(args.timeout, 1, args.follow)?;
+    let client = deliver::client_following(settings.timeout, 1, settings.follow)?;
     let started = Instant::now();
     let first_time = received_at(&captures[0]);
     let mut all_ok = true;
     let mut cases = Vec::new();
     for (i, (captured, request)) in captures.iter().zip(prepared).enumerate() {
-        let due = match (&args.pace, args.rate, first_time, received_at(captured)) {
+        let due = match (&settings.pace, settings.rate, first_time, received_at(captured)) {
             (Some(_), _, Some(first), Some(this)) => (this - first).to_std().unwrap_or_default(),
             (None, Some(rate), _, _) => Duration::from_secs_f64(i as f64 / rate as f64),
             _ => Duration::ZERO,
@@ -82,7 +82,7 @@ pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitC
         }
         plan.source = plan::from_capture(captured.clone());
         for url in &urls {
-            for copy in 1..=args.duplicate {
+            for copy in 1..=settings.duplicate {
                 let method = deliver::method(&request.method)?;
                 let headers = deliver::header_map(&request.headers)?;
                 let delivery = runtime.block_on(deliver::deliver(
@@ -91,12 +91,12 @@ pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitC
                     method,
                     headers,
                     request.clone(),
-                    args.timeout,
-                    args.verbose,
+                    settings.timeout,
+                    settings.verbose,
                 ));
                 all_ok &= delivery.ok();
-                let extra = super::Attempt { copy: (args.duplicate > 1).then_some(copy), ..Default::default() };
-                super::report_attempt(&delivery, &plan, args, ctx, &extra);
+                let extra = super::Attempt { copy: (settings.duplicate > 1).then_some(copy), ..Default::default() };
+                super::report_attempt(&delivery, &plan, settings, ctx, &extra);
                 cases.push(crate::report::Case::new(
                     format!("#{} {} → {url}", captured.record["id"], plan.label().unwrap_or("request")),
                     delivery.ok(),
@@ -107,6 +107,6 @@ pub fn run(selection: Selection, args: &SendArgs, ctx: &Context) -> Result<ExitC
     }
     let code = if all_ok { EXIT_OK } else { EXIT_FAILED };
     crate::report::Suite { command: "send".into(), cases, exit_code: code, seconds: started.elapsed().as_secs_f64() }
-        .write(&crate::report::Target::parse_all(&args.report)?);
+        .write(&crate::report::Target::parse_all(&settings.report)?);
     Ok(exit(code))
 }

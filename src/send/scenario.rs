@@ -40,7 +40,7 @@ impl RetryPolicy {
                 24 * HOUR,
                 16 * HOUR,
             ]),
-            list => list.split(',').map(crate::cli::parse_duration).collect::<Result<Vec<_>, _>>().map_err(|e| {
+            list => list.split(',').map(crate::units::parse_duration).collect::<Result<Vec<_>, _>>().map_err(|e| {
                 UserError::with_hint(
                     format!("--retry {}: {e}", sanitize(text)),
                     "use none, standard, stripe, or a list of waits such as 1s,5s,30s",

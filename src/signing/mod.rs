@@ -1,23 +1,44 @@
 //! Webhook signatures over exact body bytes: Standard Webhooks v1, Svix, GitHub and Stripe schemes, with the
 //! RustCrypto `hmac`/`sha2` crates. Secrets live in a redacting newtype and never reach any output.
+//!
+//! This module is the crypto and the header formats; the `sign` and `verify` commands are in [`command`].
+pub mod command;
+
 use std::fmt;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Result;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::cli::{Scheme, SignArgs, SignFormat, SigningArgs, VerifyArgs};
-use crate::context::Context;
-use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
-use crate::input;
-use crate::output::{errln, json_line, outln, sanitize, Style};
+use crate::error::UserError;
+use crate::output::sanitize;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// How a webhook is signed: which headers, over which bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Standard Webhooks v1 (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+    Standard,
+    /// Svix (the same signature under `svix-*` headers).
+    Svix,
+    /// GitHub (`X-Hub-Signature-256: sha256=HEX` over the body alone).
+    Github,
+    /// Stripe (`Stripe-Signature: t=…,v1=HEX`).
+    Stripe,
+}
+
+impl Scheme {
+    pub const ALL: [Scheme; 4] = [Scheme::Standard, Scheme::Svix, Scheme::Github, Scheme::Stripe];
+
+    pub fn name(self) -> &'static str {
+        scheme_name(self)
+    }
+}
 
 /// The Standard Webhooks / Stripe default: ±5 minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -295,90 +316,6 @@ pub fn parse_header(text: &str) -> Result<(String, String)> {
         )
         .into()),
     }
-}
-
-fn secret_from(args: &SigningArgs) -> Result<Secret> {
-    resolve(args.secret.as_deref(), args.secret_env.as_deref(), args.scheme)?
-        .ok_or_else(|| UserError::new("a secret is required: pass --secret-env VAR or --secret SECRET").into())
-}
-
-pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
-    let secret = secret_from(&args.secret)?;
-    let payload = input::read(&args.file)?;
-    let id = args.id.clone().unwrap_or_else(new_message_id);
-    let timestamp = args.timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
-    let headers = sign(args.secret.scheme, &secret, &payload.bytes, &id, timestamp);
-    if args.json {
-        let map: Map<String, Value> = headers.into_iter().map(|(n, v)| (n, Value::String(v))).collect();
-        json_line(&Value::Object(map));
-        return Ok(exit(EXIT_OK));
-    }
-    let as_args = || headers.iter().flat_map(|(n, v)| ["-H".to_string(), format!("{n}: {v}")]);
-    match args.format {
-        SignFormat::Headers => {
-            for (name, value) in &headers {
-                outln(&format!("{name}: {value}"));
-            }
-        }
-        SignFormat::Args => outln(&crate::shell::join(&as_args().collect::<Vec<_>>())),
-        SignFormat::Curl => {
-            let data = if args.file == "-" { "@-".to_string() } else { format!("@{}", args.file) };
-            let mut words = vec!["curl".to_string(), "-sS".into(), "-X".into(), "POST".into(), args.url.clone()];
-            words.extend(["-H".to_string(), "Content-Type: application/json".to_string()]);
-            words.extend(as_args());
-            words.extend(["--data-binary".to_string(), data]);
-            outln(&crate::shell::join(&words));
-        }
-    }
-    Ok(exit(EXIT_OK))
-}
-
-/// `verify --headers FILE`: `Name: value` lines (blank lines and `#` comments skipped), or one JSON object.
-fn headers_file(path: &std::path::Path) -> Result<Vec<(String, String)>> {
-    let bytes = input::read_file(path)?;
-    let text = String::from_utf8_lossy(&bytes);
-    if text.trim_start().starts_with('{') {
-        let object: Map<String, Value> = serde_json::from_str(&text)
-            .map_err(|e| UserError::new(format!("--headers {}: not a JSON object of headers ({e})", path.display())))?;
-        return Ok(object
-            .into_iter()
-            .map(|(n, v)| (n, v.as_str().map_or_else(|| v.to_string(), String::from)))
-            .collect());
-    }
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|line| parse_header(line).map_err(|e| UserError::new(format!("--headers {}: {e}", path.display())).into()))
-        .collect()
-}
-
-pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
-    let secret = secret_from(&args.secret)?;
-    let payload = input::read(&args.file)?;
-    let mut headers = payload.record.as_ref().map(crate::capture::headers).unwrap_or_default();
-    let from_file = match &args.headers {
-        Some(path) => headers_file(path)?,
-        None => Vec::new(),
-    };
-    let from_flags = args.header.iter().map(|text| parse_header(text)).collect::<Result<Vec<_>>>()?;
-    for (name, value) in from_file.into_iter().chain(from_flags) {
-        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
-        headers.push((name, value));
-    }
-    let now = chrono::Utc::now().timestamp();
-    let check = verify(args.secret.scheme, &secret, &headers, &payload.bytes, now, args.tolerance);
-    if args.json {
-        let mut verdict = check.to_json(args.secret.scheme);
-        verdict["valid"] = Value::Bool(check.is_valid());
-        json_line(&verdict);
-    } else {
-        let style = Style { color: ctx.stderr_color };
-        match check.reason() {
-            None => errln(&format!("{} signature valid ({})", style.ok("✓"), scheme_name(args.secret.scheme))),
-            Some(reason) => errln(&format!("{} signature {}: {reason}", style.bad("✗"), check.status())),
-        }
-    }
-    Ok(exit(if check.is_valid() { EXIT_OK } else { EXIT_FAILED }))
 }
 
 #[cfg(test)]

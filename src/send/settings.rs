@@ -1,0 +1,73 @@
+//! What `send` does, decided once from the command line: everything below `send::run` reads these
+//! settings, never clap's arguments.
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::catalog::set_path::Assignment;
+use crate::cli::SendArgs;
+use crate::error::UserError;
+use crate::signing::{self, Scheme, Secret};
+
+pub struct Settings {
+    /// `--to` URLs, as given (parsed when sending).
+    pub to: Vec<String>,
+    pub json: bool,
+    pub verbose: bool,
+    pub dry_run: bool,
+    pub pretty: bool,
+    pub follow: bool,
+    pub timeout: Duration,
+    pub duplicate: u64,
+    pub shuffle: bool,
+    pub seed: Option<u64>,
+    pub retry: Option<String>,
+    pub time_scale: f64,
+    pub repeat: Option<u64>,
+    pub concurrency: u64,
+    pub rate: Option<u64>,
+    pub pace: Option<String>,
+    pub keep_id: bool,
+    /// `--report` targets, as given.
+    pub report: Vec<String>,
+    /// `--set` and `--set-str`, parsed.
+    pub sets: Vec<Assignment>,
+    /// `-H`, parsed.
+    pub headers: Vec<(String, String)>,
+    /// The scheme and secret to sign with, when asked to.
+    pub signing: Option<(Scheme, Secret)>,
+}
+
+impl Settings {
+    /// Reads and checks the arguments; a `--set`, `-H` or secret that cannot be used is a usage error.
+    pub fn from_args(args: &SendArgs) -> Result<Settings> {
+        let parse = |text: &String, force| Assignment::parse(text, force).map_err(|e| UserError::new(e).into());
+        let mut sets: Vec<Assignment> = args.set.iter().map(|t| parse(t, false)).collect::<Result<_>>()?;
+        sets.extend(args.set_str.iter().map(|t| parse(t, true)).collect::<Result<Vec<_>>>()?);
+        let scheme = args.signing.scheme;
+        Ok(Settings {
+            to: args.to.clone(),
+            json: args.json,
+            verbose: args.verbose,
+            dry_run: args.dry_run,
+            pretty: args.pretty,
+            follow: args.follow,
+            timeout: args.timeout,
+            duplicate: args.duplicate,
+            shuffle: args.shuffle,
+            seed: args.seed,
+            retry: args.retry.clone(),
+            time_scale: args.time_scale,
+            repeat: args.repeat,
+            concurrency: args.concurrency,
+            rate: args.rate,
+            pace: args.pace.clone(),
+            keep_id: args.keep_id,
+            report: args.report.clone(),
+            sets,
+            headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
+            signing: signing::resolve(args.signing.secret.as_deref(), args.signing.secret_env.as_deref(), scheme)?
+                .map(|secret| (scheme, secret)),
+        })
+    }
+}
