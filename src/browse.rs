@@ -9,41 +9,26 @@ use crate::catalog::{Catalog, Origin, Rendered};
 use crate::cli::{FixturesAction, FixturesArgs, SchemaArgs};
 use crate::context::Context;
 use crate::error::{exit, EXIT_OK};
-use crate::output::{errln, json_line, json_safe, out, outln, pretty_json, sanitize, Style};
-
-/// Loads the catalog and reports every user fixture that was skipped, on stderr.
-pub fn load_catalog(dir: Option<&Path>, ctx: &Context) -> Result<Catalog> {
-    let catalog = Catalog::load(dir)?;
-    warn_skipped(&catalog, ctx);
-    Ok(catalog)
-}
-
-/// One warning line on stderr per user fixture that could not be loaded.
-pub fn warn_skipped(catalog: &Catalog, ctx: &Context) {
-    let style = Style { color: ctx.stderr_color };
-    for problem in &catalog.problems {
-        errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem.to_string())));
-    }
-}
+use crate::output::{json_line, json_safe, out, outln, pretty_json, sanitize, Style};
 
 pub fn fixtures(args: &FixturesArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
-    let catalog = load_catalog(dir, ctx)?;
+    let catalog = crate::catalog::load(dir, &ctx.printer())?;
     match &args.action {
-        None => list(&catalog, args.json, ctx),
+        None => list(&catalog, args.json, ctx)?,
         Some(FixturesAction::Show { name }) => {
             let rendered = catalog.require(name)?.render();
             if args.json {
-                json_line(&request_json(&rendered));
+                json_line(&request_json(&rendered))?;
             } else {
                 let body = format!("{}\n", pretty_json(&rendered.body, ctx.stdout_color));
-                out(&request_text(&rendered.method, None, &rendered.headers, &body, ctx.stdout_color));
+                out(&request_text(&rendered.method, None, &rendered.headers, &body, ctx.stdout_color))?;
             }
         }
     }
     Ok(exit(EXIT_OK))
 }
 
-fn list(catalog: &Catalog, as_json: bool, ctx: &Context) {
+fn list(catalog: &Catalog, as_json: bool, ctx: &Context) -> Result<()> {
     if as_json {
         let items: Vec<Value> = catalog
             .iter()
@@ -54,21 +39,22 @@ fn list(catalog: &Catalog, as_json: bool, ctx: &Context) {
                 })
             })
             .collect();
-        outln(&json_safe(serde_json::to_string_pretty(&items).unwrap_or_default()));
-        return;
+        outln(&json_safe(serde_json::to_string_pretty(&items).unwrap_or_default()))?;
+        return Ok(());
     }
-    let style = Style { color: ctx.stdout_color };
+    let style = ctx.printer().out;
     let width = catalog.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
     let mut provider = String::new();
     for fixture in catalog.iter() {
         if fixture.provider != provider {
             provider.clone_from(&fixture.provider);
-            outln(&style.bold(&sanitize(&provider)));
+            outln(&style.bold(&sanitize(&provider)))?;
         }
         let user = if fixture.origin == Origin::BuiltIn { "" } else { " (yours)" };
         let name = format!("{:width$}", sanitize(&fixture.name), width = width);
-        outln(&format!("  {}  {}{user}", style.ok(&name), sanitize(&fixture.description)));
+        outln(&format!("  {}  {}{user}", style.ok(&name), sanitize(&fixture.description)))?;
     }
+    Ok(())
 }
 
 /// `{"method", "headers", "body"}` (plus `url` when there is one).
@@ -96,8 +82,8 @@ pub fn request_text(method: &str, url: Option<&str>, headers: &[(String, String)
 }
 
 pub fn schema(args: &SchemaArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
-    let catalog = load_catalog(dir, ctx)?;
+    let catalog = crate::catalog::load(dir, &ctx.printer())?;
     let schema = crate::schema::schema_of(&catalog, &args.name)?;
-    outln(&json_safe(serde_json::to_string_pretty(schema).unwrap_or_default()));
+    outln(&json_safe(serde_json::to_string_pretty(schema).unwrap_or_default()))?;
     Ok(exit(EXIT_OK))
 }

@@ -31,9 +31,7 @@ pub fn registration(shell: clap_complete::Shell) -> Result<ExitCode> {
     let mut script = Vec::new();
     completer.write_registration(VAR, "hookctl", "hookctl", "hookctl", &mut script)?;
     let mut stdout = std::io::stdout().lock();
-    if let Err(err) = stdout.write_all(&script).and_then(|()| stdout.flush()) {
-        crate::output::exit_on_broken_pipe(&err);
-    }
+    stdout.write_all(&script).and_then(|()| stdout.flush()).map_err(crate::error::closed_or)?;
     Ok(exit(EXIT_OK))
 }
 

@@ -62,6 +62,11 @@ impl Context {
         }
     }
 
+    /// The printer for this run's streams.
+    pub fn printer(&self) -> crate::output::Printer {
+        crate::output::Printer::new(self.stdout_color, self.stderr_color)
+    }
+
     /// dialoguer may prompt only when both stdin and stderr are terminals.
     pub fn can_prompt(&self) -> bool {
         self.stdin_tty && self.stderr_tty

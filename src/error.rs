@@ -18,7 +18,7 @@ pub fn exit(code: u8) -> ExitCode {
 }
 
 /// An error the user can act on: one line saying what is wrong, and optionally what to do next.
-/// Exits 2 (usage or input error).
+/// Exits 2 (usage or input error); every other error exits 1 (see [`exit_code_for`]).
 #[derive(Debug)]
 pub struct UserError {
     pub message: String,
@@ -42,3 +42,52 @@ impl fmt::Display for UserError {
 }
 
 impl std::error::Error for UserError {}
+
+/// Stdout was closed by its reader (`hookctl … | head -3`): not a failure of hookctl's job. It travels up
+/// to `main` like any error and ends the process quietly with exit 0, the way `head` expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputClosed;
+
+impl fmt::Display for OutputClosed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stdout was closed")
+    }
+}
+
+impl std::error::Error for OutputClosed {}
+
+/// The exit code an error ends the process with: a closed stdout 0, a usage or input error 2 (the user can
+/// fix the command), any other failure 1.
+pub fn exit_code_for(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<OutputClosed>().is_some() {
+        EXIT_OK
+    } else if err.downcast_ref::<UserError>().is_some() {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// Turns a write error into [`OutputClosed`] when the reader went away; any other error as it is.
+pub fn closed_or(err: std::io::Error) -> anyhow::Error {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        OutputClosed.into()
+    } else {
+        err.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exit_code_follows_the_kind_of_error() {
+        assert_eq!(exit_code_for(&OutputClosed.into()), EXIT_OK);
+        assert_eq!(exit_code_for(&UserError::new("bad flag").into()), EXIT_USAGE);
+        let failure: anyhow::Error = std::io::Error::other("disk on fire").into();
+        assert_eq!(exit_code_for(&failure), EXIT_FAILED);
+        let closed = closed_or(std::io::ErrorKind::BrokenPipe.into());
+        assert_eq!(exit_code_for(&closed.context("writing the report")), EXIT_OK, "context keeps the kind");
+    }
+}

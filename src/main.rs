@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use cli::{Cli, Command};
 use context::Context;
 use error::UserError;
-use output::{errln, sanitize, Style};
 
 fn main() -> ExitCode {
     complete::answer_if_asked();
@@ -20,8 +19,11 @@ fn main() -> ExitCode {
     match run(cli, ctx) {
         Ok(code) => code,
         Err(err) => {
-            report(&err, &ctx);
-            error::exit(error::EXIT_USAGE)
+            // A closed stdout is the reader's choice (`| head`), said by nobody.
+            if err.downcast_ref::<error::OutputClosed>().is_none() {
+                report(&err, &ctx);
+            }
+            error::exit(error::exit_code_for(&err))
         }
     }
 }
@@ -56,18 +58,18 @@ fn version_or_usage(version: bool, as_json: bool) -> anyhow::Result<ExitCode> {
         return Ok(error::exit(error::EXIT_USAGE));
     }
     if as_json {
-        output::json_line(&version::json());
+        output::json_line(&version::json())?;
     } else {
-        output::outln(&version::line());
+        output::outln(&version::line())?;
     }
     Ok(error::exit(error::EXIT_OK))
 }
 
 /// Every error is printed here, once: `hookctl: error: …` and, when there is one, a hint line.
 fn report(err: &anyhow::Error, ctx: &Context) {
-    let style = Style { color: ctx.stderr_color };
-    errln(&format!("{} {}", style.bad("hookctl: error:"), sanitize(&format!("{err:#}"))));
+    let printer = ctx.printer();
+    printer.failure("hookctl: error:", &format!("{err:#}"));
     if let Some(hint) = err.downcast_ref::<UserError>().and_then(|u| u.hint.as_deref()) {
-        errln(&format!("{} {}", style.dim("hint:"), output::sanitize_block(hint)));
+        printer.hint(hint);
     }
 }

@@ -120,7 +120,7 @@ pub fn run(command: Option<&str>, ctx: &Context) -> Result<ExitCode> {
     if ctx.stdout_tty && show_with_man(&roff) {
         return Ok(exit(EXIT_OK));
     }
-    out(&roff);
+    out(&roff)?;
     Ok(exit(EXIT_OK))
 }
 

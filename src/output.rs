@@ -10,6 +10,8 @@ use std::io::{self, Write};
 use colored::{Color, Colorize};
 use serde_json::Value;
 
+use crate::error::OutputClosed;
+
 /// Whether `c` must never reach a terminal as is: it could move the cursor, change colours, set the
 /// title (C0, DEL, C1) or reorder what the reader sees (bidi controls).
 fn is_dangerous(c: char) -> bool {
@@ -160,8 +162,45 @@ pub fn hex_preview(bytes: &[u8], max: usize) -> String {
 }
 
 /// Styles for the human output, applied only when the stream wants colour.
+#[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
+}
+
+/// The printer every command gets from its context: a style per stream, and the one way to say a
+/// warning, a note, a hint or an error on stderr (each line through the sanitiser).
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    /// For stdout.
+    pub out: Style,
+    /// For stderr.
+    pub err: Style,
+}
+
+impl Printer {
+    pub fn new(stdout_color: bool, stderr_color: bool) -> Printer {
+        Printer { out: Style { color: stdout_color }, err: Style { color: stderr_color } }
+    }
+
+    /// `warning: TEXT` on stderr.
+    pub fn warn(&self, text: &str) {
+        errln(&format!("{} {}", self.err.warn("warning:"), sanitize(text)));
+    }
+
+    /// `note: TEXT` on stderr (what a provider would do, what a flag costs).
+    pub fn note(&self, text: &str) {
+        errln(&format!("{} {}", self.err.warn("note:"), sanitize(text)));
+    }
+
+    /// `hint: TEXT` on stderr; the hint may span lines.
+    pub fn hint(&self, text: &str) {
+        errln(&format!("{} {}", self.err.dim("hint:"), sanitize_block(text)));
+    }
+
+    /// `LABEL TEXT` on stderr with the label in the failure colour (`✗ assertion:`, `forward failed:`).
+    pub fn failure(&self, label: &str, text: &str) {
+        errln(&format!("{} {}", self.err.bad(label), sanitize(text)));
+    }
 }
 
 impl Style {
@@ -186,17 +225,19 @@ impl Style {
     }
 }
 
-/// Writes to stdout; a closed pipe (`hookctl listen --json | head -3`) ends the process quietly.
-pub fn out(text: &str) {
+/// Writes to stdout. A closed pipe (`hookctl fixtures | head -3`) is [`OutputClosed`], which ends the
+/// command and then the process quietly (see `main`); other write errors are ignored, as for any printer.
+pub fn out(text: &str) -> Result<(), OutputClosed> {
     let mut stdout = io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        exit_on_broken_pipe(&e);
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(OutputClosed),
+        _ => Ok(()),
     }
 }
 
 /// Writes a line to stdout (see [`out`]).
-pub fn outln(text: &str) {
-    out(&format!("{text}\n"));
+pub fn outln(text: &str) -> Result<(), OutputClosed> {
+    out(&format!("{text}\n"))
 }
 
 /// Writes a line to stderr; errors writing diagnostics are ignored.
@@ -205,15 +246,9 @@ pub fn errln(text: &str) {
     let _ = writeln!(stderr, "{text}");
 }
 
-pub fn exit_on_broken_pipe(err: &io::Error) {
-    if err.kind() == io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-}
-
 /// One compact JSON line on stdout (NDJSON), never coloured.
-pub fn json_line(value: &Value) {
-    outln(&json_safe(serde_json::to_string(value).unwrap_or_default()));
+pub fn json_line(value: &Value) -> Result<(), OutputClosed> {
+    outln(&json_safe(serde_json::to_string(value).unwrap_or_default()))
 }
 
 /// Whether text holds anything [`json_safe`] would escape.

@@ -11,7 +11,6 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::browse::load_catalog;
 use crate::capture::{self, Captured};
 use crate::cli::{CaptureExportArgs, CaptureShowArgs, CapturesAction, CapturesArgs, ExportFormat, FilterArgs};
 use crate::context::Context;
@@ -69,9 +68,9 @@ pub fn filter(args: &FilterArgs) -> Result<Filter> {
 
 /// Says on stderr which lines were skipped.
 fn warn(scan: &select::Scan, path: &Path, color: bool) {
-    let style = Style { color };
+    let printer = crate::output::Printer::new(false, color);
     for warning in &scan.warnings {
-        errln(&format!("{} {}: {}", style.warn("warning:"), path.display(), sanitize(warning)));
+        printer.warn(&format!("{}: {warning}", path.display()));
     }
 }
 
@@ -79,13 +78,13 @@ fn list(selection: &Selection, args: &CapturesArgs, ctx: &Context) -> Result<Exi
     let filter = filter(&args.filter)?;
     if args.count && filter.is_empty() && selection.items.is_none() && args.filter.last.is_none() {
         let scan = select::count_all(&selection.path)?;
-        outln(&scan.records.to_string());
+        outln(&scan.records.to_string())?;
         warn(&scan, &selection.path, ctx.stderr_color);
         return Ok(exit(EXIT_OK));
     }
     let mut count = 0u64;
     let mut text = String::new();
-    let style = Style { color: ctx.stdout_color };
+    let style = ctx.printer().out;
     let scan = select::scan(selection, &filter, args.filter.last, |record| {
         count += 1;
         if args.json {
@@ -96,14 +95,14 @@ fn list(selection: &Selection, args: &CapturesArgs, ctx: &Context) -> Result<Exi
             text.push('\n');
         }
         if text.len() > 1 << 16 {
-            out(&text);
+            out(&text)?;
             text.clear();
         }
         Ok(())
     })?;
-    out(&text);
+    out(&text)?;
     if args.count {
-        outln(&count.to_string());
+        outln(&count.to_string())?;
     }
     warn(&scan, &selection.path, ctx.stderr_color);
     Ok(exit(EXIT_OK))
@@ -166,7 +165,7 @@ pub fn one(selection: Selection, what: &str, color: bool) -> Result<Captured> {
 
 fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let captured = one(Selection::require(&args.selection, "captures show")?, "captures show", ctx.stderr_color)?;
-    let catalog = load_catalog(dir, ctx)?;
+    let catalog = crate::catalog::load(dir, &ctx.printer())?;
     let (schemas, _) = SchemaSet::compile(&catalog);
     let examiner = Examiner { catalog, schemas, signing: None, tolerance: crate::signing::DEFAULT_TOLERANCE };
     {
@@ -179,7 +178,7 @@ fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result
         let time = chrono::DateTime::parse_from_rfc3339(&arrived.received_at)
             .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S%.3f").to_string())
             .unwrap_or_else(|_| sanitize(&arrived.received_at).into_owned());
-        out(&show::full_at(&arrived, &examined, answering, ctx.stdout_color, &time));
+        out(&show::full_at(&arrived, &examined, answering, ctx.stdout_color, &time))?;
     }
     Ok(exit(EXIT_OK))
 }
@@ -199,24 +198,24 @@ fn export(args: &CaptureExportArgs, dir: Option<&Path>, ctx: &Context) -> Result
                 text.push('\n');
                 Ok(())
             })?;
-            out(&text);
+            out(&text)?;
             warn(&scan, &selection.path, ctx.stderr_color);
         }
         ExportFormat::Curl => {
             for captured in collect(&selection, &filter, args.filter.last, ctx.stderr_color)? {
-                outln(&curl::command(&captured, base.as_ref()));
+                outln(&curl::command(&captured, base.as_ref()))?;
             }
         }
         ExportFormat::Har => {
             let captures = collect(&selection, &filter, args.filter.last, ctx.stderr_color)?;
-            outln(&crate::output::json_safe(serde_json::to_string_pretty(&har::document(&captures, base.as_ref()))?));
+            outln(&crate::output::json_safe(serde_json::to_string_pretty(&har::document(&captures, base.as_ref()))?))?;
         }
         ExportFormat::Fixture => {
             let captures = collect(&selection, &filter, args.filter.last, ctx.stderr_color)?;
             let out_dir = args.out.as_deref().ok_or_else(|| {
                 UserError::with_hint("--as fixture writes files: say where", "add --out DIR (then use --fixtures DIR)")
             })?;
-            let catalog = load_catalog(dir, ctx)?;
+            let catalog = crate::catalog::load(dir, &ctx.printer())?;
             let written = fixture::export(&captures, args.name.as_deref(), out_dir, &catalog)?;
             for path in written {
                 errln(&format!("wrote {}", path.display()));

@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::browse::load_catalog;
 use crate::capture;
 use crate::catalog::{Catalog, Fixture};
 use crate::cli::DiffArgs;
@@ -24,7 +23,7 @@ use compare::Normalise;
 use report::Report;
 
 pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
-    let catalog = load_catalog(dir, ctx)?;
+    let catalog = crate::catalog::load(dir, &ctx.printer())?;
     let ignore: Vec<String> = args.ignore.iter().map(|p| normalise_pointer(p)).collect::<Result<_>>()?;
     let reports = crate::report::Target::parse_all(&args.report)?;
     let started = std::time::Instant::now();
@@ -56,6 +55,11 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
         (Err(err), _) => crate::report::Case::new(format!("diff {label}"), false, vec![format!("{err:#}")]),
         (Ok(_), None) => crate::report::Case::new(format!("diff {label}"), code == EXIT_OK, vec![]),
     };
+    if let Err(err) = &matches {
+        if err.downcast_ref::<crate::error::OutputClosed>().is_some() {
+            return matches.map(|_| exit(code));
+        }
+    }
     let code = if matches.is_err() { crate::error::EXIT_USAGE } else { code };
     crate::report::Suite {
         command: "diff".into(),
@@ -93,7 +97,9 @@ pub fn json_report(catalog: &Catalog, bytes: &[u8], record: Option<&Value>) -> R
         assertions: &[],
     };
     let mut out = Vec::new();
-    analyse(catalog, &doc, record, &options, |report, body, how| report.write_to(body, how, true, false, &mut out))?;
+    analyse(catalog, &doc, record, &options, |report, body, how| {
+        report.write_to(body, how, true, false, &mut out).map_err(Into::into)
+    })?;
     Ok(out)
 }
 
@@ -104,7 +110,7 @@ fn analyse(
     doc: &Doc,
     record: Option<&Value>,
     options: &Options,
-    write: impl FnOnce(&Report, crate::doc::DocNode<'_>, Normalise<'_>) -> std::io::Result<()>,
+    write: impl FnOnce(&Report, crate::doc::DocNode<'_>, Normalise<'_>) -> Result<()>,
 ) -> Result<bool> {
     let body = doc.root();
     let user_schema;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::compare::{DiffSink, LineKind, Normalise, Plan};
 use crate::doc::DocNode;
-use crate::output::{exit_on_broken_pipe, json_safe, sanitize, Style};
+use crate::output::{json_safe, sanitize, Style};
 use crate::schema::Verdict;
 
 /// Everything `diff` found.
@@ -49,14 +49,10 @@ impl Report<'_> {
             + self.assertions.iter().filter(|a| !a.ok).count()
     }
 
-    /// Prints the report to stdout; a closed pipe ends the process quietly.
-    pub fn print(&self, received: DocNode<'_>, how: Normalise<'_>, json: bool, color: bool) -> io::Result<()> {
+    /// Prints the report to stdout; a closed pipe is [`crate::error::OutputClosed`].
+    pub fn print(&self, received: DocNode<'_>, how: Normalise<'_>, json: bool, color: bool) -> anyhow::Result<()> {
         let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-        let result = self.write_to(received, how, json, color, &mut out).and_then(|()| out.flush());
-        if let Err(e) = &result {
-            exit_on_broken_pipe(e);
-        }
-        result
+        self.write_to(received, how, json, color, &mut out).and_then(|()| out.flush()).map_err(crate::error::closed_or)
     }
 
     /// Writes the report (text or JSON) to any writer: stdout for `diff`, a buffer for the inspector.

@@ -15,7 +15,6 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
-use crate::browse::load_catalog;
 use crate::cli::InspectArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_INTERRUPTED};
@@ -136,7 +135,7 @@ pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         )
         .into());
     }
-    let catalog = load_catalog(dir, ctx)?;
+    let catalog = crate::catalog::load(dir, &ctx.printer())?;
     let (schemas, _) = SchemaSet::compile(&catalog);
     let keys = &args.signing;
     let signing =

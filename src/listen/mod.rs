@@ -21,7 +21,7 @@ use crate::catalog::Catalog;
 use crate::cli::ListenArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError};
-use crate::output::{errln, sanitize, Style};
+use crate::output::{errln, sanitize};
 use crate::schema::SchemaSet;
 use crate::signing;
 use examine::Examiner;
@@ -67,26 +67,21 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         true => Some(inspector(&args, &catalog, signing.clone())?),
         false => None,
     };
-    let style = Style { color: ctx.stderr_color };
+    let printer = ctx.printer();
     if !address.ip().is_loopback() {
-        errln(&format!(
-            "{} bound to {}: anyone who can reach this machine can send to it",
-            style.warn("warning:"),
-            address.ip()
-        ));
+        printer.warn(&format!("bound to {}: anyone who can reach this machine can send to it", address.ip()));
     }
     if torn {
         let path = args.save.as_deref().map(Path::display);
-        errln(&format!(
-            "{} {} ended in a torn record (a crash or a full disk?); it is fenced off with a newline and readers skip it",
-            style.warn("warning:"),
+        printer.warn(&format!(
+            "{} ended in a torn record (a crash or a full disk?); it is fenced off with a newline and readers skip it",
             path.map(|p| p.to_string()).unwrap_or_default()
         ));
     }
-    crate::browse::warn_skipped(&catalog, ctx);
+    crate::catalog::warn_skipped(&catalog, &printer);
     let (schemas, problems) = SchemaSet::compile(&catalog);
     for problem in problems {
-        errln(&format!("{} {}", style.warn("warning:"), sanitize(&problem)));
+        printer.warn(&problem);
     }
     let examiner = Examiner { catalog, schemas, signing, tolerance: signing::DEFAULT_TOLERANCE };
     let memory = ui.as_ref().filter(|_| args.save.is_none()).map(|ui| ui.0.store.clone());
@@ -240,8 +235,7 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
     Ok(Settings {
         max_body: args.max_body,
         display,
-        stdout_color: ctx.stdout_color,
-        stderr_color: ctx.stderr_color,
+        printer: ctx.printer(),
         answer: Answer {
             status: script::StatusScript::parse(&args.status, args.cycle)
                 .map_err(|e| UserError::new(format!("--status {}", sanitize(&e))))?,
@@ -385,7 +379,7 @@ fn test_report(
 }
 
 fn report(tally: &tally::Tally, stop: tally::Stop, dropped: u64, settings: &Settings, ctx: &Context) {
-    let style = Style { color: ctx.stderr_color };
+    let style = ctx.printer().err;
     let why = match stop {
         tally::Stop::CountReached => "done".to_string(),
         tally::Stop::TimedOut => {

@@ -25,7 +25,7 @@ use super::show;
 use super::tally::{Expectation, Outcome, Stop, Tally};
 use crate::capture::{self, Arrived};
 use crate::captures::select::glob_matches;
-use crate::output::{errln, sanitize, Style};
+use crate::output::{errln, Printer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Display {
@@ -45,8 +45,7 @@ pub struct Answer {
 pub struct Settings {
     pub max_body: u64,
     pub display: Display,
-    pub stdout_color: bool,
-    pub stderr_color: bool,
+    pub printer: Printer,
     pub answer: Answer,
     pub forward: Option<forward::Routes>,
     /// `--only` / `--ignore`: which events are shown (all are saved and counted).
@@ -245,10 +244,8 @@ async fn accept_failed(shared: &Shared, err: &std::io::Error) {
     let out_of_files = matches!(err.raw_os_error(), Some(code) if code == EMFILE || code == ENFILE);
     if out_of_files {
         if !shared.full_warned.swap(true, Ordering::SeqCst) {
-            let style = Style { color: shared.settings.stderr_color };
-            errln(&format!(
-                "{} out of file descriptors ({err}); new connections wait until some close (raise `ulimit -n` or lower --max-connections)",
-                style.warn("warning:")
+            shared.settings.printer.warn(&format!(
+                "out of file descriptors ({err}); new connections wait until some close (raise `ulimit -n` or lower --max-connections)"
             ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -273,11 +270,10 @@ async fn turn_away(shared: Arc<Shared>, mut stream: tokio::net::TcpStream) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let max = shared.settings.max_connections;
     if !shared.full_warned.swap(true, Ordering::SeqCst) {
-        let style = Style { color: shared.settings.stderr_color };
-        errln(&format!(
-            "{} {max} connections open (--max-connections); answering 503 to new ones until some close",
-            style.warn("warning:")
-        ));
+        shared
+            .settings
+            .printer
+            .warn(&format!("{max} connections open (--max-connections); answering 503 to new ones until some close"));
     }
     shared.tally.lock().unwrap_or_else(|e| e.into_inner()).turned_away += 1;
     let body =
@@ -333,7 +329,7 @@ fn content_length(request: &Request<Incoming>) -> Option<u64> {
 
 /// A request that is not captured: said on stderr, counted, answered with `status`.
 fn reject(shared: &Shared, status: StatusCode, why: &str, remote: SocketAddr) -> Response<Full<Bytes>> {
-    let style = Style { color: shared.settings.stderr_color };
+    let style = shared.settings.printer.err;
     errln(&format!("{} {}: {why} from {remote}, not captured", style.warn("rejected:"), status.as_u16()));
     shared.tally.lock().unwrap_or_else(|e| e.into_inner()).reject(status.as_u16());
     json_response(status, json!({"ok": false, "error": why}))
@@ -500,7 +496,7 @@ async fn save(shared: &Shared, id: u64, line: &str) -> Result<(), Response<Full<
     let mut bytes = Vec::with_capacity(line.len() + 1);
     bytes.extend_from_slice(line.as_bytes());
     bytes.push(b'\n');
-    let style = Style { color: shared.settings.stderr_color };
+    let style = shared.settings.printer.err;
     match store.writer.write_durable(&bytes).await {
         Ok(()) => {
             if store.failing.swap(false, Ordering::SeqCst) {
@@ -530,11 +526,9 @@ async fn save(shared: &Shared, id: u64, line: &str) -> Result<(), Response<Full<
 /// Hands text to the display thread; never waits for stdout.
 fn show_text(shared: &Shared, text: String) {
     if let Queued::Dropped { first: true } = shared.display.push(text.into_bytes()) {
-        let style = Style { color: shared.settings.stderr_color };
-        errln(&format!(
-            "{} stdout is not keeping up: display lines are being dropped (captures are still saved and answered; the count is in the summary)",
-            style.warn("warning:")
-        ));
+        shared.settings.printer.warn(
+            "stdout is not keeping up: display lines are being dropped (captures are still saved and answered; the count is in the summary)",
+        );
     }
 }
 
@@ -545,7 +539,7 @@ fn display(
     line: &str,
     answering: show::Answering,
 ) {
-    let color = shared.settings.stdout_color;
+    let color = shared.settings.printer.out.color;
     let text = match shared.settings.display {
         Display::Json => format!("{line}\n"),
         Display::Quiet => show::quiet(arrived, examined, answering, color),
@@ -581,8 +575,7 @@ fn check_assertions(shared: &Shared, arrived: &Arrived, examined: &mut super::ex
         let checked = assertion.check(&subject);
         if !checked.ok {
             let line = format!("{} (found {})", checked.assertion, checked.found);
-            let style = Style { color: shared.settings.stderr_color };
-            errln(&format!("{} #{} {}", style.bad("✗ assertion:"), arrived.id, sanitize(&line)));
+            shared.settings.printer.failure("✗ assertion:", &format!("#{} {line}", arrived.id));
             failed.push(line);
         }
         results.push(checked.to_json());
@@ -656,7 +649,7 @@ async fn relay(
             if shown && shared.settings.display != Display::Json {
                 let target = forward::target(base, &arrived.path, arrived.query.as_deref());
                 let ms = app.elapsed.as_secs_f64() * 1000.0;
-                let color = shared.settings.stdout_color;
+                let color = shared.settings.printer.out.color;
                 show_text(shared, show::forwarded(arrived.id, target.as_str(), app.status, ms, &app.body, color));
             }
             let mut response = Response::new(Full::new(app.body));
@@ -669,8 +662,7 @@ async fn relay(
             response
         }
         Err(message) => {
-            let style = Style { color: shared.settings.stderr_color };
-            errln(&format!("{} #{}: {}; answered 502", style.bad("forward failed:"), arrived.id, sanitize(&message)));
+            shared.settings.printer.failure("forward failed:", &format!("#{}: {message}; answered 502", arrived.id));
             json_response(StatusCode::BAD_GATEWAY, json!({"ok": false, "error": message}))
         }
     }

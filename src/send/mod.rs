@@ -16,20 +16,19 @@ use anyhow::Result;
 use reqwest::Url;
 use serde_json::{json, Value};
 
-use crate::browse::load_catalog;
 use crate::captures::select::Selection;
 use crate::catalog::{Catalog, Fixture};
 use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::input;
-use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, sanitize_block, Style};
+use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, sanitize_block};
 use deliver::{Delivery, FailKind};
 use plan::{Plan, Prepared, Source};
 use settings::Settings;
 
 pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
-    let catalog = load_catalog(dir, ctx)?;
+    let catalog = crate::catalog::load(dir, &ctx.printer())?;
     if let Some(spec) = &args.capture {
         let selection = Selection::require(spec, "--capture")?;
         if selection.single().is_none() && selection.items.is_some() {
@@ -54,7 +53,7 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
             for url in &args.to {
                 words.extend(["--to".to_string(), url.clone()]);
             }
-            let style = Style { color: ctx.stderr_color };
+            let style = ctx.printer().err;
             errln(&format!(
                 "{} {}",
                 style.dim("to run it again without prompts:"),
@@ -75,12 +74,10 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     deliver::method(&first.method)?;
     deliver::header_map(&first.headers)?;
 
-    let style = Style { color: ctx.stderr_color };
     if let Some((provider, max)) = plan.provider().and_then(|p| Some((p, p.max_webhooks?))) {
         if urls.len() > max {
-            errln(&format!(
-                "{} {} allows at most {max} webhooks per app; sending to all {} URLs anyway",
-                style.warn("warning:"),
+            ctx.printer().warn(&format!(
+                "{} allows at most {max} webhooks per app; sending to all {} URLs anyway",
                 provider.title(),
                 urls.len()
             ));
@@ -177,9 +174,9 @@ pub(crate) fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], settings: &Set
     for (i, url) in targets.into_iter().enumerate() {
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
         if settings.json {
-            json_line(&request_json(&prepared, url));
+            json_line(&request_json(&prepared, url))?;
         } else if settings.pretty {
-            out(&request_text(&prepared, url, ctx.stdout_color));
+            out(&request_text(&prepared, url, ctx.stdout_color))?;
         } else {
             let body = format!("{}\n", sanitize_block(&String::from_utf8_lossy(&prepared.body)));
             out(&crate::browse::request_text(
@@ -188,7 +185,7 @@ pub(crate) fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], settings: &Set
                 &prepared.headers,
                 &body,
                 ctx.stdout_color,
-            ));
+            ))?;
         }
     }
     Ok(())
@@ -280,7 +277,7 @@ async fn deliver_with_retries(
     settings: &Settings,
     ctx: &Context,
 ) -> Result<Delivery> {
-    let style = Style { color: ctx.stderr_color };
+    let style = ctx.printer().err;
     let mut request = prepared.clone();
     let mut attempt = 1;
     let mut waited = None;
@@ -295,7 +292,7 @@ async fn deliver_with_retries(
             attempt: retrying.then_some(attempt),
             delay: waited.filter(|_| retrying),
         };
-        report_attempt(&delivery, plan, settings, ctx, &extra);
+        report_attempt(&delivery, plan, settings, ctx, &extra)?;
         let Some(policy) = retry.filter(|_| !delivery.ok()) else { return Ok(delivery) };
         let Some((delay, scaled)) = scenario::wait_before(policy, attempt + 1, settings.time_scale) else {
             if !settings.json {
@@ -368,7 +365,13 @@ pub async fn deliver_once(plan: &Plan, url: &Url) -> Result<Value> {
     Ok(delivery_json(&delivery, plan))
 }
 
-pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, settings: &Settings, ctx: &Context, extra: &Attempt) {
+pub(crate) fn report_attempt(
+    delivery: &Delivery,
+    plan: &Plan,
+    settings: &Settings,
+    ctx: &Context,
+    extra: &Attempt,
+) -> Result<()> {
     let provider = plan.provider();
     let elapsed_ms = (delivery.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
     if settings.json {
@@ -380,9 +383,9 @@ pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, settings: &Settin
             line["attempt"] = json!(attempt);
             line["delay_ms"] = json!(extra.delay.map_or(0, |d| d.as_millis() as u64));
         }
-        json_line(&line);
+        json_line(&line)?;
     } else {
-        let out_style = Style { color: ctx.stdout_color };
+        let out_style = ctx.printer().out;
         let url = match plan.label() {
             Some(label) => format!("{} → {}", sanitize(label), sanitize(&delivery.url)),
             None => sanitize(&delivery.url).into_owned(),
@@ -409,7 +412,7 @@ pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, settings: &Settin
             tags.push(format!("attempt {attempt}"));
         }
         let line = if tags.is_empty() { line } else { format!("{line}  ({})", tags.join(", ")) };
-        outln(&line);
+        outln(&line)?;
     }
     if settings.verbose && delivery.status.is_some() {
         let mut text = format!("HTTP {}\n", delivery.status.unwrap_or(0));
@@ -427,13 +430,12 @@ pub(crate) fn report_attempt(delivery: &Delivery, plan: &Plan, settings: &Settin
         errln(&prefixed('<', &text));
     }
     if let Some(note) = deliver::provider_note(provider, delivery) {
-        let style = Style { color: ctx.stderr_color };
-        errln(&format!("{} {note}", style.warn("note:")));
+        ctx.printer().note(&note);
     }
     if matches!(delivery.failure, Some((FailKind::Refused, _))) && !settings.json {
-        let style = Style { color: ctx.stderr_color };
-        errln(&format!("{} is the receiver running? `hookctl listen PORT` gives you one", style.dim("hint:")));
+        ctx.printer().hint("is the receiver running? `hookctl listen PORT` gives you one");
     }
+    Ok(())
 }
 
 async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, settings: &Settings, ctx: &Context) -> Result<ExitCode> {
@@ -449,9 +451,9 @@ async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, settings: &Settings,
     let urls = Arc::new(urls);
     let summary = load::run(Arc::new(plan), urls.clone(), transport, &options).await;
     if settings.json {
-        json_line(&summary.to_json(settings.concurrency, &urls));
+        json_line(&summary.to_json(settings.concurrency, &urls))?;
     } else {
-        out(&summary.to_text());
+        out(&summary.to_text())?;
     }
     let code = if summary.failed() == 0 { EXIT_OK } else { EXIT_FAILED };
     // Under load the report is one case: every delivery got a 2xx, or how many did not and why.

@@ -15,7 +15,7 @@ use crate::capture::{self, Captured};
 use crate::captures::select::{Filter, Selection};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
-use crate::output::{errln, Style};
+use crate::output::errln;
 
 /// The webhook id a capture was signed with, for `--keep-id`.
 pub fn original_id(captured: &Captured) -> Option<String> {
@@ -44,12 +44,9 @@ pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<E
     }
     let urls: Vec<Url> = settings.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
     let mut plan = plan_for(plan::from_capture(captures[0].clone()), settings);
-    let style = Style { color: ctx.stderr_color };
+    let printer = ctx.printer();
     if !plan.sets.is_empty() {
-        errln(&format!(
-            "{} --set re-serialises each body: the bytes sent are not the captured ones",
-            style.warn("note:")
-        ));
+        printer.note("--set re-serialises each body: the bytes sent are not the captured ones");
     }
     // Every capture must build (a --set that cannot apply is a usage error before anything is sent).
     let mut prepared = Vec::new();
@@ -96,7 +93,7 @@ pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<E
                 ));
                 all_ok &= delivery.ok();
                 let extra = super::Attempt { copy: (settings.duplicate > 1).then_some(copy), ..Default::default() };
-                super::report_attempt(&delivery, &plan, settings, ctx, &extra);
+                super::report_attempt(&delivery, &plan, settings, ctx, &extra)?;
                 cases.push(crate::report::Case::new(
                     format!("#{} {} → {url}", captured.record["id"], plan.label().unwrap_or("request")),
                     delivery.ok(),

@@ -9,7 +9,7 @@ use crate::cli::{SignArgs, SignFormat, SigningArgs, VerifyArgs};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
 use crate::input;
-use crate::output::{errln, json_line, outln, Style};
+use crate::output::{errln, json_line, outln};
 
 fn secret_from(args: &SigningArgs) -> Result<Secret> {
     resolve(args.secret.as_deref(), args.secret_env.as_deref(), args.scheme)?
@@ -24,24 +24,24 @@ pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
     let headers = sign(args.secret.scheme, &secret, &payload.bytes, &id, timestamp);
     if args.json {
         let map: Map<String, Value> = headers.into_iter().map(|(n, v)| (n, Value::String(v))).collect();
-        json_line(&Value::Object(map));
+        json_line(&Value::Object(map))?;
         return Ok(exit(EXIT_OK));
     }
     let as_args = || headers.iter().flat_map(|(n, v)| ["-H".to_string(), format!("{n}: {v}")]);
     match args.format {
         SignFormat::Headers => {
             for (name, value) in &headers {
-                outln(&format!("{name}: {value}"));
+                outln(&format!("{name}: {value}"))?;
             }
         }
-        SignFormat::Args => outln(&crate::shell::join(&as_args().collect::<Vec<_>>())),
+        SignFormat::Args => outln(&crate::shell::join(&as_args().collect::<Vec<_>>()))?,
         SignFormat::Curl => {
             let data = if args.file == "-" { "@-".to_string() } else { format!("@{}", args.file) };
             let mut words = vec!["curl".to_string(), "-sS".into(), "-X".into(), "POST".into(), args.url.clone()];
             words.extend(["-H".to_string(), "Content-Type: application/json".to_string()]);
             words.extend(as_args());
             words.extend(["--data-binary".to_string(), data]);
-            outln(&crate::shell::join(&words));
+            outln(&crate::shell::join(&words))?;
         }
     }
     Ok(exit(EXIT_OK))
@@ -84,9 +84,9 @@ pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
     if args.json {
         let mut verdict = check.to_json(args.secret.scheme);
         verdict["valid"] = Value::Bool(check.is_valid());
-        json_line(&verdict);
+        json_line(&verdict)?;
     } else {
-        let style = Style { color: ctx.stderr_color };
+        let style = ctx.printer().err;
         match check.reason() {
             None => errln(&format!("{} signature valid ({})", style.ok("✓"), scheme_name(args.secret.scheme))),
             Some(reason) => errln(&format!("{} signature {}: {reason}", style.bad("✗"), check.status())),

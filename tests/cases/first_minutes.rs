@@ -373,3 +373,17 @@ fn the_progress_bar_draws_on_a_terminal_with_a_whole_number_rate_and_never_other
     assert!(!stderr_text(&piped).contains("sent  "), "no bar when stderr is not a terminal");
     assert!(!stderr_text(&piped).contains('\r'));
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly_with_exit_0() {
+    // `true` exits before hookctl writes: every write meets a pipe with no reader (EPIPE).
+    for args in ["fixtures", "fixtures --json", "schema pgyer.crashlog", "man send"] {
+        let script = format!("(sleep 0.3; exec \"$HOOKCTL\" {args} 2>\"$ERR\") | true; echo ${{PIPESTATUS[0]}}");
+        let dir = tempfile::tempdir().unwrap();
+        let err = dir.path().join("stderr");
+        let output =
+            StdCommand::new("bash").arg("-c").arg(&script).env("HOOKCTL", BIN).env("ERR", &err).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "0", "{args}");
+        assert_eq!(std::fs::read_to_string(&err).unwrap(), "", "{args}: nothing said on stderr");
+    }
+}
