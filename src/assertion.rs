@@ -6,6 +6,7 @@
 //! are JSON (`"x"`, `2`, `true`, `null`).
 use serde_json::{json, Value};
 
+use crate::headers::Headers;
 use crate::output::caret_snippet;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +49,7 @@ pub struct Assertion {
 /// What a request offers to queries.
 pub struct Subject<'a> {
     pub body: Option<&'a Value>,
-    pub headers: &'a [(String, String)],
+    pub headers: &'a Headers,
     pub method: &'a str,
     pub path: &'a str,
     pub query: Option<&'a str>,
@@ -374,7 +375,7 @@ pub fn parse_all(asserts: &[(usize, String)], scopes: &[(usize, String)]) -> Res
 mod tests {
     use super::*;
 
-    fn subject<'a>(body: &'a Value, headers: &'a [(String, String)]) -> Subject<'a> {
+    fn subject<'a>(body: &'a Value, headers: &'a Headers) -> Subject<'a> {
         Subject {
             body: Some(body),
             headers,
@@ -390,7 +391,7 @@ mod tests {
     fn every_predicate_holds_and_fails() {
         let body = json!({"data": {"id": "7f1c2b1e-0c59-4a7e-8b7a-0f6f1e2d3c4b", "n": 5, "ok": true, "at": "2026-01-01T00:00:00Z",
             "tags": ["a", "b"], "name": "Taro Yamada", "none": null}});
-        let headers = vec![("X-Request-Id".to_string(), "req-42".to_string())];
+        let headers = Headers::from(vec![("X-Request-Id".to_string(), "req-42".to_string())]);
         let s = subject(&body, &headers);
         let cases: &[(&str, bool)] = &[
             ("body /data/n == 5", true),

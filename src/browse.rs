@@ -9,7 +9,7 @@ use crate::catalog::{Catalog, Origin, Rendered};
 use crate::cli::{FixturesAction, FixturesArgs, SchemaArgs};
 use crate::context::Context;
 use crate::error::{exit, EXIT_OK};
-use crate::output::{json_line, json_safe, out, outln, pretty_json, sanitize, Style};
+use crate::output::{json_line, json_safe, out, outln, pretty_json, sanitize};
 
 pub fn fixtures(args: &FixturesArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = crate::catalog::load(dir, &ctx.printer())?;
@@ -21,7 +21,7 @@ pub fn fixtures(args: &FixturesArgs, dir: Option<&Path>, ctx: &Context) -> Resul
                 json_line(&request_json(&rendered))?;
             } else {
                 let body = format!("{}\n", pretty_json(&rendered.body, ctx.stdout_color));
-                out(&request_text(&rendered.method, None, &rendered.headers, &body, ctx.stdout_color))?;
+                out(&crate::render::request_text(&rendered.method, None, &rendered.headers, &body, ctx.stdout_color))?;
             }
         }
     }
@@ -62,23 +62,6 @@ pub fn request_json(rendered: &Rendered) -> Value {
     let headers: serde_json::Map<String, Value> =
         rendered.headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect();
     json!({"method": rendered.method, "headers": headers, "body": rendered.body})
-}
-
-/// A request as text: `POST URL`, headers, a blank line, then the body as given (already made safe).
-pub fn request_text(method: &str, url: Option<&str>, headers: &[(String, String)], body: &str, color: bool) -> String {
-    let style = Style { color };
-    let mut text = style.bold(&sanitize(method));
-    if let Some(url) = url {
-        text.push(' ');
-        text.push_str(&sanitize(url));
-    }
-    text.push('\n');
-    for (name, value) in headers {
-        text.push_str(&format!("{}: {}\n", style.dim(&sanitize(name)), sanitize(value)));
-    }
-    text.push('\n');
-    text.push_str(body);
-    text
 }
 
 pub fn schema(args: &SchemaArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::UserError;
+use crate::headers::Headers;
 use crate::schema::Violation;
 
 /// A request as it arrived, before it becomes a record.
@@ -23,7 +24,7 @@ pub struct Arrived {
     pub method: String,
     pub path: String,
     pub query: Option<String>,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     /// The body as received (shared, never copied: forwarding hands the same buffer on).
     pub body: bytes::Bytes,
 }
@@ -148,7 +149,7 @@ struct RecordRef<'a> {
     method: &'a str,
     path: &'a str,
     query: Option<&'a str>,
-    headers: Headers<'a>,
+    headers: RecordHeaders<'a>,
     body: Body<'a>,
     body_text: Option<&'a str>,
     body_base64: Option<String>,
@@ -167,21 +168,11 @@ struct RecordRef<'a> {
 }
 
 /// Header names lower-cased, repeated headers joined with ", " (as HTTP allows).
-struct Headers<'a>(&'a [(String, String)]);
+struct RecordHeaders<'a>(&'a Headers);
 
-impl Serialize for Headers<'_> {
+impl Serialize for RecordHeaders<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut merged: Vec<(String, String)> = Vec::with_capacity(self.0.len());
-        for (name, value) in self.0 {
-            let key = name.to_ascii_lowercase();
-            match merged.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, existing)) => {
-                    existing.push_str(", ");
-                    existing.push_str(value);
-                }
-                None => merged.push((key, value.clone())),
-            }
-        }
+        let merged = self.0.merged();
         let mut map = serializer.serialize_map(Some(merged.len()))?;
         for (k, v) in &merged {
             map.serialize_entry(k, v)?;
@@ -240,7 +231,7 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
         method: &arrived.method,
         path: &arrived.path,
         query: arrived.query.as_deref(),
-        headers: Headers(&arrived.headers),
+        headers: RecordHeaders(&arrived.headers),
         body,
         body_text,
         body_base64,
@@ -297,7 +288,7 @@ fn exact_body(line: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Headers of a record as (name, value) pairs.
-pub fn headers(record: &Value) -> Vec<(String, String)> {
+pub fn headers(record: &Value) -> Headers {
     record
         .get("headers")
         .and_then(Value::as_object)
@@ -540,7 +531,8 @@ mod tests {
                 ("Content-Type".into(), "application/json".into()),
                 ("X-A".into(), "1".into()),
                 ("x-a".into(), "2".into()),
-            ],
+            ]
+            .into(),
             body: bytes::Bytes::copy_from_slice(body),
         }
     }
@@ -577,7 +569,7 @@ mod tests {
     fn a_verbatim_body_with_a_tab_stays_valid_beside_escaped_header_text() {
         // Found by the property tests: the tab between values was escaped with the header's C1 character.
         let mut odd = arrived(b"[\t]");
-        odd.headers.push(("X-Odd".into(), "\u{9b}".into()));
+        odd.headers.append("X-Odd", "\u{9b}");
         let line = record_line(&odd, &classify(b"[\t]"), &Findings::default());
         assert_eq!(find(&line, Some(7)).unwrap().body, b"[\t]", "{line}");
     }

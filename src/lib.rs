@@ -12,6 +12,7 @@ pub mod context;
 pub mod diff;
 pub mod doc;
 pub mod error;
+pub mod headers;
 pub mod http_client;
 pub mod input;
 pub mod inspect;
@@ -21,6 +22,7 @@ pub mod output;
 pub mod pointer;
 #[cfg(test)]
 mod properties;
+pub mod render;
 pub mod report;
 pub mod schema;
 pub mod send;

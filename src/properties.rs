@@ -96,7 +96,7 @@ fn arrived(body: Vec<u8>, headers: Vec<(String, String)>) -> Arrived {
         method: "POST".into(),
         path: "/hooks".into(),
         query: None,
-        headers,
+        headers: headers.into(),
         body: bytes::Bytes::from(body),
     }
 }

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::error::UserError;
+use crate::headers::Headers;
 use crate::output::short_json;
 use crate::pointer;
 
@@ -334,7 +335,7 @@ pub fn detect<'a, F: Json>(
     catalog: &Catalog,
     schemas: &'a SchemaSet<F>,
     body: F::Node<'a>,
-    headers: &[(String, String)],
+    headers: &Headers,
 ) -> Option<String> {
     detect_checked(catalog, schemas, body, headers).map(|d| d.name)
 }
@@ -344,9 +345,9 @@ pub fn detect_checked<'a, F: Json>(
     catalog: &Catalog,
     schemas: &'a SchemaSet<F>,
     body: F::Node<'a>,
-    headers: &[(String, String)],
+    headers: &Headers,
 ) -> Option<Detected> {
-    let has_header = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let has_header = |name: &str| headers.has(name);
     let fixture = catalog.detectable().find(|f| f.match_rules.hold::<F>(&body, &has_header))?;
     let verdict = schemas.get(&fixture.name).filter(|s| s.has_shapes()).map(|s| s.check(body));
     Some(Detected { name: fixture.name.clone(), verdict })
@@ -479,9 +480,10 @@ mod tests {
     #[test]
     fn unknown_bodies_are_not_detected() {
         let (catalog, schemas) = set();
-        let client = [("Ebriza-ClientId".to_string(), "1".to_string())];
-        assert_eq!(detect(&catalog, &schemas, &json!({"hello": "world"}), &[]), None);
-        assert_eq!(detect(&catalog, &schemas, &json!([1, 2]), &[]), None);
+        let client = Headers::from(vec![("Ebriza-ClientId".to_string(), "1".to_string())]);
+        let none = Headers::new();
+        assert_eq!(detect(&catalog, &schemas, &json!({"hello": "world"}), &none), None);
+        assert_eq!(detect(&catalog, &schemas, &json!([1, 2]), &none), None);
         assert_eq!(detect(&catalog, &schemas, &json!([1, 2]), &client), None, "the flat configuration is an object");
         assert_eq!(
             detect(&catalog, &schemas, &json!({"any": "thing"}), &client).as_deref(),

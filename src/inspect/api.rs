@@ -408,7 +408,7 @@ impl Inspector {
         };
         let event = match input["event"].as_str() {
             Some(event) => Some(event.to_string()),
-            None => crate::schema::detect(&self.catalog, &self.schemas, &body, &[]),
+            None => crate::schema::detect(&self.catalog, &self.schemas, &body, &Default::default()),
         };
         let Some(schema) = event.as_deref().and_then(|e| self.schemas.get(e)) else {
             return json_response(StatusCode::OK, &json!({"json": true, "event": event, "valid": null, "errors": []}));
@@ -458,7 +458,7 @@ impl Inspector {
         let plan = crate::send::plan::Plan {
             source,
             sets: Vec::new(),
-            headers: Vec::new(),
+            headers: Default::default(),
             signing: if sign { self.signing.clone() } else { None },
             message_id: None,
         };

@@ -7,6 +7,7 @@ use reqwest::{Client, Method, Url};
 use crate::capture::Arrived;
 use crate::captures::select::glob_matches;
 use crate::error::UserError;
+use crate::headers::Headers;
 use crate::output::sanitize;
 
 /// One `--forward-to`: `EVENT=URL` (a glob on the event name) or a plain URL (what no event route took).
@@ -81,7 +82,7 @@ pub const ANSWER_LIMIT: usize = 10 << 20;
 /// The app's answer.
 pub struct Answer {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub body: Bytes,
     pub elapsed: Duration,
 }

@@ -21,6 +21,7 @@ use crate::catalog::Catalog;
 use crate::cli::ListenArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError};
+use crate::headers::Headers;
 use crate::output::{errln, sanitize};
 use crate::schema::SchemaSet;
 use crate::signing;
@@ -326,7 +327,8 @@ fn check_counts(tally: &mut tally::Tally, assertions: &[crate::assertion::Assert
     let mut cases = Vec::new();
     for assertion in assertions.iter().filter(|a| a.query == Query::Count) {
         let count = tally.events.iter().filter(|(e, _)| assertion.applies_to(e.as_deref())).map(|(_, n)| n).sum();
-        let subject = Subject { body: None, headers: &[], method: "", path: "", query: None, event: None, count };
+        let subject =
+            Subject { body: None, headers: &Headers::new(), method: "", path: "", query: None, event: None, count };
         let checked = assertion.check(&subject);
         let scope = assertion.on.as_deref().map(|e| format!(" (--assert-on {e})")).unwrap_or_default();
         let line = format!("{}{scope}: found {count}", checked.assertion);

@@ -1,10 +1,9 @@
 //! How `listen` shows a request on a terminal: a header line, headers, body, verdict — every piece of the
 //! request sanitised — or one summary line with `-q`.
-use serde_json::Value;
 
 use super::examine::Examined;
 use crate::capture::{Arrived, BodyKind, Findings};
-use crate::output::{caret_snippet, hex_preview, pretty_json, sanitize, sanitize_block, Style};
+use crate::output::{caret_snippet, sanitize, Style};
 use crate::signing::Check;
 
 fn path_with_query(arrived: &Arrived) -> String {
@@ -117,17 +116,6 @@ fn signature_line(check: &Check, style: &Style) -> String {
     }
 }
 
-fn body_block(kind: &BodyKind, arrived: &Arrived, color: bool) -> String {
-    match kind {
-        BodyKind::Empty => "(empty body)".to_string(),
-        BodyKind::Json(value) => pretty_json(value, color),
-        BodyKind::Text { text, .. } => sanitize_block(text).into_owned(),
-        BodyKind::Binary => {
-            format!("(binary, {} bytes) {}", arrived.body.len(), hex_preview(&arrived.body, 32))
-        }
-    }
-}
-
 /// The full view of one request: a header line with the verdict and the answer (so a long body need not
 /// be scrolled past to see them), headers, body, then the verdict again with its details.
 pub fn full(arrived: &Arrived, examined: &Examined, answering: Answering, color: bool) -> String {
@@ -151,7 +139,7 @@ pub fn full_at(arrived: &Arrived, examined: &Examined, answering: Answering, col
         text.push_str(&format!("{}: {}\n", style.dim(&sanitize(name)), sanitize(value)));
     }
     text.push('\n');
-    text.push_str(&body_block(&examined.kind, arrived, color));
+    text.push_str(&crate::render::body_block(&examined.kind, &arrived.body, color));
     text.push('\n');
     text.push_str(&verdict);
     text.push('\n');
@@ -201,13 +189,6 @@ pub fn forwarded(id: u64, target: &str, status: u16, elapsed_ms: f64, body: &[u8
     let label = format!("{status}");
     let label = if (200..300).contains(&status) { style.ok(&label) } else { style.bad(&label) };
     let mut text = format!("#{id} → {} answered {label} in {elapsed_ms:.1} ms\n", sanitize(target));
-    if !body.is_empty() {
-        let shown = match serde_json::from_slice::<Value>(body) {
-            Ok(value) => pretty_json(&value, color),
-            Err(_) => sanitize_block(&String::from_utf8_lossy(body)).into_owned(),
-        };
-        text.push_str(&shown);
-        text.push('\n');
-    }
+    text.push_str(&crate::render::body_text(body, color));
     text
 }

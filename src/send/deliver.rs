@@ -5,35 +5,14 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
-use serde::Serialize;
 
+use super::failure;
+pub use super::failure::FailKind;
 use super::plan::Prepared;
 use crate::catalog::Provider;
 use crate::error::UserError;
+use crate::headers::Headers;
 use crate::output::sanitize;
-
-/// Why a delivery failed before an answer came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum FailKind {
-    Refused,
-    Dns,
-    Timeout,
-    Connect,
-    Other,
-}
-
-impl FailKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            FailKind::Refused => "connection refused",
-            FailKind::Dns => "DNS failure",
-            FailKind::Timeout => "timeout",
-            FailKind::Connect => "connection failed",
-            FailKind::Other => "request failed",
-        }
-    }
-}
 
 /// What came back (or did not).
 #[derive(Debug, Clone)]
@@ -45,7 +24,7 @@ pub struct Delivery {
     /// The answer was longer than [`crate::http_client::ANSWER_LIMIT`]: `response_bytes` is what was read.
     pub response_truncated: bool,
     pub failure: Option<(FailKind, String)>,
-    pub response_headers: Vec<(String, String)>,
+    pub response_headers: Headers,
     pub response_body: Vec<u8>,
 }
 
@@ -59,7 +38,7 @@ impl Delivery {
             response_bytes: 0,
             response_truncated: false,
             failure: Some((kind, message)),
-            response_headers: Vec::new(),
+            response_headers: Headers::new(),
             response_body: Vec::new(),
         }
     }
@@ -171,7 +150,7 @@ pub async fn deliver(
         response_bytes: 0,
         response_truncated: false,
         failure: None,
-        response_headers: Vec::new(),
+        response_headers: Headers::new(),
         response_body: Vec::new(),
     };
     match result {
@@ -207,24 +186,24 @@ fn classify(err: &reqwest::Error, url: &Url, timeout: Duration) -> (FailKind, St
     let port = url.port_or_known_default().unwrap_or(0);
     let chain = error_chain(err);
     if err.is_timeout() || chain.contains("timed out") {
-        return (FailKind::Timeout, format!("no answer within {} (--timeout)", humantime::format_duration(timeout)));
+        return failure::timeout(timeout);
     }
     let mut source = err.source();
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                return (FailKind::Refused, format!("connection refused: nothing is listening on {host}:{port}"));
+                return failure::refused(format!("{host}:{port}"));
             }
         }
         source = cause.source();
     }
     if chain.contains("dns error") || chain.contains("failed to lookup address") {
-        return (FailKind::Dns, format!("DNS failure: cannot resolve host {host}"));
+        return failure::dns(host);
     }
     if err.is_connect() {
-        return (FailKind::Connect, format!("cannot connect to {host}:{port}: {}", last_cause(err)));
+        return failure::connect(format!("{host}:{port}"), last_cause(err));
     }
-    (FailKind::Other, last_cause(err))
+    failure::other(last_cause(err))
 }
 
 fn error_chain(err: &reqwest::Error) -> String {

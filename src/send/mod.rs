@@ -1,5 +1,6 @@
 //! `hookctl send`: fire provider-accurate webhooks at a receiver, once per `--to` or under load.
 mod deliver;
+mod failure;
 mod interactive;
 mod load;
 pub mod plan;
@@ -22,7 +23,7 @@ use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::input;
-use crate::output::{errln, json_line, out, outln, pretty_json, sanitize, sanitize_block};
+use crate::output::{errln, json_line, out, outln, sanitize, sanitize_block};
 use deliver::{Delivery, FailKind};
 use plan::{Plan, Prepared, Source};
 use settings::Settings;
@@ -179,7 +180,7 @@ pub(crate) fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], settings: &Set
             out(&request_text(&prepared, url, ctx.stdout_color))?;
         } else {
             let body = format!("{}\n", sanitize_block(&String::from_utf8_lossy(&prepared.body)));
-            out(&crate::browse::request_text(
+            out(&crate::render::request_text(
                 &prepared.method,
                 url.map(Url::as_str),
                 &prepared.headers,
@@ -208,17 +209,8 @@ fn request_json(prepared: &Prepared, url: Option<&Url>) -> Value {
 }
 
 fn request_text(prepared: &Prepared, url: Option<&Url>, color: bool) -> String {
-    let body = body_text(&prepared.body, color);
-    crate::browse::request_text(&prepared.method, url.map(Url::as_str), &prepared.headers, &body, color)
-}
-
-/// A body for display: JSON pretty-printed, other text as is, both sanitised.
-fn body_text(bytes: &[u8], color: bool) -> String {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(value) => format!("{}\n", pretty_json(&value, color)),
-        Err(_) if bytes.is_empty() => String::new(),
-        Err(_) => format!("{}\n", sanitize_block(&String::from_utf8_lossy(bytes))),
-    }
+    let body = crate::render::body_text(&prepared.body, color);
+    crate::render::request_text(&prepared.method, url.map(Url::as_str), &prepared.headers, &body, color)
 }
 
 async fn send_each(
@@ -420,7 +412,7 @@ pub(crate) fn report_attempt(
             text.push_str(&format!("{}: {}\n", sanitize(name), sanitize(value)));
         }
         text.push('\n');
-        text.push_str(&body_text(&delivery.response_body, ctx.stderr_color));
+        text.push_str(&crate::render::body_text(&delivery.response_body, ctx.stderr_color));
         if delivery.response_truncated {
             text.push_str(&format!(
                 "\n… truncated: hookctl reads at most {} bytes of an answer\n",

@@ -9,6 +9,7 @@ use crate::catalog::set_path::Assignment;
 use crate::catalog::Provider;
 use crate::catalog::{Fixture, Rendered};
 use crate::error::UserError;
+use crate::headers::Headers;
 use crate::signing::Scheme;
 use crate::signing::{self, Secret};
 
@@ -27,7 +28,7 @@ pub enum Source {
     /// `--capture FILE[:ID]`: the exact bytes, method and headers that were captured.
     Capture {
         method: String,
-        headers: Vec<(String, String)>,
+        headers: Headers,
         body: Vec<u8>,
         /// The event `listen` recognised in it, if any.
         event: Option<String>,
@@ -37,7 +38,7 @@ pub enum Source {
 pub struct Plan {
     pub source: Source,
     pub sets: Vec<Assignment>,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub signing: Option<(Scheme, Secret)>,
     /// The webhook id to sign with (a replay's original, `--keep-id`); a fresh one when `None`.
     pub message_id: Option<String>,
@@ -47,7 +48,7 @@ pub struct Plan {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub method: String,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub body: Vec<u8>,
 }
 
@@ -93,7 +94,9 @@ impl Plan {
                 self.apply_sets(&mut body)?;
                 let (method, headers) = match headers_from {
                     Some(f) => (f.method.clone(), f.render_headers(&body, &clock)),
-                    None => ("POST".to_string(), vec![("Content-Type".to_string(), "application/json".to_string())]),
+                    None => {
+                        ("POST".to_string(), Headers::from(vec![("Content-Type".into(), "application/json".into())]))
+                    }
                 };
                 Rendered { method, headers, body }
             }
@@ -106,7 +109,7 @@ impl Plan {
         Ok(self.finish(rendered.method, rendered.headers, bytes))
     }
 
-    fn finish_capture(&self, method: &str, headers: &[(String, String)], body: &[u8]) -> Result<Prepared> {
+    fn finish_capture(&self, method: &str, headers: &Headers, body: &[u8]) -> Result<Prepared> {
         let bytes = if self.sets.is_empty() {
             body.to_vec()
         } else {
@@ -115,23 +118,22 @@ impl Plan {
             self.apply_sets(&mut value)?;
             serde_json::to_vec(&value)?
         };
-        let mut rendered = Rendered { method: method.to_string(), headers: headers.to_vec(), body: Value::Null };
+        let mut rendered = Rendered { method: method.to_string(), headers: headers.clone(), body: Value::Null };
         for (name, value) in &self.headers {
             rendered.set_header(name, value);
         }
         Ok(self.finish(rendered.method, rendered.headers, bytes))
     }
 
-    fn finish(&self, method: String, headers: Vec<(String, String)>, body: Vec<u8>) -> Prepared {
-        let mut headers: Vec<(String, String)> =
-            headers.into_iter().filter(|(n, _)| !COMPUTED_HEADERS.iter().any(|c| n.eq_ignore_ascii_case(c))).collect();
+    fn finish(&self, method: String, headers: Headers, body: Vec<u8>) -> Prepared {
+        let mut headers = headers;
+        for computed in COMPUTED_HEADERS {
+            headers.remove(computed);
+        }
         if let Some((scheme, secret)) = &self.signing {
             let id = self.message_id.clone().unwrap_or_else(signing::new_message_id);
             let now = chrono::Utc::now().timestamp();
-            for (name, value) in signing::sign(*scheme, secret, &body, &id, now) {
-                headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
-                headers.push((name, value));
-            }
+            headers.set_all(signing::sign(*scheme, secret, &body, &id, now));
         }
         Prepared { method, headers, body }
     }
@@ -139,18 +141,12 @@ impl Plan {
     /// The same request signed again: the same body and webhook id, a fresh timestamp (a provider's retry).
     pub fn resign(&self, prepared: &Prepared) -> Prepared {
         let Some((scheme, secret)) = &self.signing else { return prepared.clone() };
-        let id = prepared
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("webhook-id") || n.eq_ignore_ascii_case("svix-id"))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(signing::new_message_id);
+        let headers = &prepared.headers;
+        let id = headers.get("webhook-id").or_else(|| headers.get("svix-id"));
+        let id = id.map_or_else(signing::new_message_id, String::from);
         let mut again = prepared.clone();
         let now = chrono::Utc::now().timestamp();
-        for (name, value) in signing::sign(*scheme, secret, &prepared.body, &id, now) {
-            again.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
-            again.headers.push((name, value));
-        }
+        again.headers.set_all(signing::sign(*scheme, secret, &prepared.body, &id, now));
         again
     }
 
@@ -182,7 +178,8 @@ mod tests {
             headers: vec![
                 ("X-Extra".into(), "1".into()),
                 ("content-type".into(), "application/json; charset=utf-8".into()),
-            ],
+            ]
+            .into(),
             signing: None,
             message_id: None,
         }
@@ -213,17 +210,17 @@ mod tests {
         let p = Plan {
             source: Source::Capture {
                 method: "PUT".into(),
-                headers: vec![("content-length".into(), "9".into()), ("x-a".into(), "1".into())],
+                headers: vec![("content-length".into(), "9".into()), ("x-a".into(), "1".into())].into(),
                 body: b"{ \"a\": 1 }".to_vec(),
                 event: None,
             },
             sets: vec![],
-            headers: vec![],
+            headers: Default::default(),
             signing: None,
             message_id: None,
         };
         let prepared = p.build().unwrap();
         assert_eq!((prepared.method.as_str(), prepared.body.as_slice()), ("PUT", &b"{ \"a\": 1 }"[..]));
-        assert_eq!(prepared.headers, vec![("x-a".to_string(), "1".to_string())]);
+        assert_eq!(*prepared.headers, [("x-a".to_string(), "1".to_string())]);
     }
 }

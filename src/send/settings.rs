@@ -7,6 +7,7 @@ use anyhow::Result;
 use crate::catalog::set_path::Assignment;
 use crate::cli::SendArgs;
 use crate::error::UserError;
+use crate::headers::Headers;
 use crate::signing::{self, Scheme, Secret};
 
 pub struct Settings {
@@ -33,7 +34,7 @@ pub struct Settings {
     /// `--set` and `--set-str`, parsed.
     pub sets: Vec<Assignment>,
     /// `-H`, parsed.
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     /// The scheme and secret to sign with, when asked to.
     pub signing: Option<(Scheme, Secret)>,
 }

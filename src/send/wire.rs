@@ -12,7 +12,8 @@ use hyper::{Request, Uri};
 use hyper_util::rt::TokioIo;
 use reqwest::Url;
 
-use super::deliver::{Delivery, FailKind};
+use super::deliver::Delivery;
+use super::failure;
 use super::plan::Prepared;
 
 /// Where a worker connects and what it writes in the request line.
@@ -57,22 +58,21 @@ pub struct Connection {
     sender: Option<SendRequest<Full<Bytes>>>,
 }
 
-fn failure(url: &Url, start: Instant, kind: FailKind, message: String) -> Delivery {
+fn failed(url: &Url, start: Instant, (kind, message): failure::Failure) -> Delivery {
     Delivery::failed(url, start.elapsed(), kind, message)
 }
 
-async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>, (FailKind, String)> {
+async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>, failure::Failure> {
     let stream = tokio::net::TcpStream::connect(target.address).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::ConnectionRefused {
-            (FailKind::Refused, format!("connection refused: nothing is listening on {}", target.address))
+            failure::refused(target.address)
         } else {
-            (FailKind::Connect, format!("cannot connect to {}: {e}", target.address))
+            failure::connect(target.address, e)
         }
     })?;
     let _ = stream.set_nodelay(true);
-    let (sender, connection) = http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| (FailKind::Connect, format!("HTTP handshake with {} failed: {e}", target.address)))?;
+    let (sender, connection) =
+        http1::handshake(TokioIo::new(stream)).await.map_err(|e| failure::handshake(target.address, e))?;
     tokio::spawn(connection);
     Ok(sender)
 }
@@ -85,8 +85,7 @@ impl Connection {
             Ok(delivery) => delivery,
             Err(_) => {
                 self.sender = None;
-                let message = format!("no answer within {} (--timeout)", humantime::format_duration(timeout));
-                failure(&target.url, start, FailKind::Timeout, message)
+                failed(&target.url, start, failure::timeout(timeout))
             }
         }
     }
@@ -94,24 +93,24 @@ impl Connection {
     async fn exchange(&mut self, target: &Target, prepared: Prepared, start: Instant) -> Delivery {
         let request = match build(target, prepared) {
             Ok(request) => request,
-            Err(message) => return failure(&target.url, start, FailKind::Other, message),
+            Err(message) => return failed(&target.url, start, failure::other(message)),
         };
         let sender = match &mut self.sender {
             Some(sender) if !sender.is_closed() => sender,
             _ => match connect(target).await {
                 Ok(sender) => self.sender.insert(sender),
-                Err((kind, message)) => return failure(&target.url, start, kind, message),
+                Err(why) => return failed(&target.url, start, why),
             },
         };
         if sender.ready().await.is_err() {
             self.sender = None;
-            return failure(&target.url, start, FailKind::Connect, "the receiver closed the connection".into());
+            return failed(&target.url, start, failure::closed_by_receiver());
         }
         let response = match sender.send_request(request).await {
             Ok(response) => response,
             Err(e) => {
                 self.sender = None;
-                return failure(&target.url, start, FailKind::Other, format!("request failed: {e}"));
+                return failed(&target.url, start, failure::request(e));
             }
         };
         let status = response.status().as_u16();
@@ -131,13 +130,13 @@ impl Connection {
                     response_bytes: length,
                     response_truncated: !whole,
                     failure: None,
-                    response_headers: Vec::new(),
+                    response_headers: Default::default(),
                     response_body: Vec::new(),
                 }
             }
             Err(e) => {
                 self.sender = None;
-                failure(&target.url, start, FailKind::Other, format!("reading the answer failed: {e}"))
+                failed(&target.url, start, failure::reading_answer(e))
             }
         }
     }

@@ -8,6 +8,7 @@ use super::{new_message_id, parse_header, resolve, scheme_name, sign, verify, Se
 use crate::cli::{SignArgs, SignFormat, SigningArgs, VerifyArgs};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
+use crate::headers::Headers;
 use crate::input;
 use crate::output::{errln, json_line, outln};
 
@@ -48,7 +49,7 @@ pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
 }
 
 /// `verify --headers FILE`: `Name: value` lines (blank lines and `#` comments skipped), or one JSON object.
-fn headers_file(path: &std::path::Path) -> Result<Vec<(String, String)>> {
+fn headers_file(path: &std::path::Path) -> Result<Headers> {
     let bytes = input::read_file(path)?;
     let text = String::from_utf8_lossy(&bytes);
     if text.trim_start().starts_with('{') {
@@ -72,13 +73,10 @@ pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
     let mut headers = payload.record.as_ref().map(crate::capture::headers).unwrap_or_default();
     let from_file = match &args.headers {
         Some(path) => headers_file(path)?,
-        None => Vec::new(),
+        None => Headers::new(),
     };
     let from_flags = args.header.iter().map(|text| parse_header(text)).collect::<Result<Vec<_>>>()?;
-    for (name, value) in from_file.into_iter().chain(from_flags) {
-        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
-        headers.push((name, value));
-    }
+    headers.set_all(from_file.into_iter().chain(from_flags));
     let now = chrono::Utc::now().timestamp();
     let check = verify(args.secret.scheme, &secret, &headers, &payload.bytes, now, args.tolerance);
     if args.json {

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::error::UserError;
+use crate::headers::Headers;
 use crate::output::sanitize;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -127,20 +128,20 @@ fn hmac_of(secret: &Secret, parts: &[&[u8]]) -> Vec<u8> {
 }
 
 /// The headers that sign `body` under `scheme`.
-pub fn sign(scheme: Scheme, secret: &Secret, body: &[u8], id: &str, timestamp: i64) -> Vec<(String, String)> {
+pub fn sign(scheme: Scheme, secret: &Secret, body: &[u8], id: &str, timestamp: i64) -> Headers {
     let ts = timestamp.to_string();
     match scheme {
         Scheme::Standard | Scheme::Svix => {
             let sig = hmac_of(secret, &[id.as_bytes(), b".", ts.as_bytes(), b".", body]);
             let (id_h, ts_h, sig_h) = scheme_headers(scheme);
-            vec![(id_h.into(), id.into()), (ts_h.into(), ts), (sig_h.into(), format!("v1,{}", B64.encode(sig)))]
+            vec![(id_h.into(), id.into()), (ts_h.into(), ts), (sig_h.into(), format!("v1,{}", B64.encode(sig)))].into()
         }
         Scheme::Github => {
-            vec![("X-Hub-Signature-256".into(), format!("sha256={}", hex::encode(hmac_of(secret, &[body]))))]
+            vec![("X-Hub-Signature-256".into(), format!("sha256={}", hex::encode(hmac_of(secret, &[body]))))].into()
         }
         Scheme::Stripe => {
             let sig = hmac_of(secret, &[ts.as_bytes(), b".", body]);
-            vec![("Stripe-Signature".into(), format!("t={ts},v1={}", hex::encode(sig)))]
+            vec![("Stripe-Signature".into(), format!("t={ts},v1={}", hex::encode(sig)))].into()
         }
     }
 }
@@ -188,8 +189,8 @@ pub fn scheme_name(scheme: Scheme) -> &'static str {
     }
 }
 
-fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+fn find<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
+    headers.get(name).map(str::trim)
 }
 
 fn check_time(timestamp: &str, now: i64, tolerance: Duration) -> Result<i64, Check> {
@@ -230,14 +231,7 @@ fn verify_mac(secret: &Secret, parts: &[&[u8]], candidate: &[u8]) -> bool {
 }
 
 /// Verifies the signature headers of a request over its exact body bytes (constant-time comparison).
-pub fn verify(
-    scheme: Scheme,
-    secret: &Secret,
-    headers: &[(String, String)],
-    body: &[u8],
-    now: i64,
-    tolerance: Duration,
-) -> Check {
+pub fn verify(scheme: Scheme, secret: &Secret, headers: &Headers, body: &[u8], now: i64, tolerance: Duration) -> Check {
     match scheme {
         Scheme::Standard | Scheme::Svix => {
             let (id_h, ts_h, sig_h) = scheme_headers(scheme);
@@ -342,11 +336,12 @@ mod tests {
 
     #[test]
     fn one_good_entry_among_several_verifies() {
-        let headers = vec![
+        let headers: Headers = vec![
             ("webhook-id".to_string(), ID.to_string()),
             ("webhook-timestamp".to_string(), TS.to_string()),
             ("webhook-signature".to_string(), format!("v1,Zm9v v2,abc {EXPECTED}")),
-        ];
+        ]
+        .into();
         assert!(verify(Scheme::Standard, &secret(Scheme::Standard), &headers, BODY, TS, DEFAULT_TOLERANCE).is_valid());
     }
 
@@ -373,7 +368,7 @@ mod tests {
             .reason()
             .unwrap()
             .starts_with("too new"));
-        assert_eq!(verify(Scheme::Standard, &s, &[], BODY, TS, DEFAULT_TOLERANCE).status(), "missing");
+        assert_eq!(verify(Scheme::Standard, &s, &Headers::new(), BODY, TS, DEFAULT_TOLERANCE).status(), "missing");
         let other = Secret::for_scheme("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", Scheme::Standard).unwrap();
         assert_eq!(verify(Scheme::Standard, &other, &headers, BODY, TS, DEFAULT_TOLERANCE).status(), "invalid");
     }
