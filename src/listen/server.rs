@@ -382,16 +382,43 @@ async fn read_body(
 }
 
 /// One request, as a pipeline: read, examine, save, show and count, answer.
+/// One request, step by step: receive it, examine it, decide the answer, keep the record (saved before
+/// anything is answered), show and count it, then answer (or relay, or drop).
 async fn handle(
     shared: Arc<Shared>,
     remote: SocketAddr,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
-    let (parts, body) = match read_body(&shared, request, remote).await {
-        Ok(read) => read,
+    let arrived = match receive(&shared, request, remote).await {
+        Ok(arrived) => arrived,
         Err(refused) => return Ok(refused),
     };
-    let arrived = Arrived {
+    let mut examined = shared.examiner.examine(&arrived);
+    let decision = decide(&shared, &examined);
+    if let show::Answering::Status(status) = decision.answering {
+        examined.findings.answered = Some(status);
+    }
+    let failed_assertions = check_assertions(&shared, &arrived, &mut examined);
+    let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
+    if let Err(refused) = keep(&shared, arrived.id, &line).await {
+        return Ok(refused);
+    }
+    let shown = shared.settings.shows(examined.findings.event.as_deref());
+    if shown {
+        display(&shared, &arrived, &examined, &line, decision.answering);
+    }
+    count(&shared, &arrived, &examined.findings, decision.signature_ok, failed_assertions);
+    respond(&shared, arrived, &examined, decision, shown).await
+}
+
+/// Reads the request whole (or answers it with why not) and stamps it with its id and time.
+async fn receive(
+    shared: &Shared,
+    request: Request<Incoming>,
+    remote: SocketAddr,
+) -> Result<Arrived, Response<Full<Bytes>>> {
+    let (parts, body) = read_body(shared, request, remote).await?;
+    Ok(Arrived {
         id: shared.next_id.fetch_add(1, Ordering::SeqCst),
         received_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         remote_addr: remote.to_string(),
@@ -404,18 +431,37 @@ async fn handle(
             .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
         body,
-    };
-    let mut examined = shared.examiner.examine(&arrived);
+    })
+}
+
+/// How a request will be answered, decided before it is recorded (the record says the status).
+struct Decision<'a> {
+    signature_ok: Option<bool>,
+    /// `--require-signature` and the signature did not verify: 401.
+    refused: bool,
+    /// `--forward-to` routes this request takes.
+    routes: Vec<&'a forward::Route>,
+    /// The scripted status (`--status`), when hookctl answers itself.
+    status: StatusCode,
+    /// `--drop`: no answer at all.
+    dropped: bool,
+    /// `--delay`: wait this long before answering.
+    delay: Option<Duration>,
+    answering: show::Answering,
+}
+
+fn decide<'a>(shared: &'a Shared, examined: &super::examine::Examined) -> Decision<'a> {
+    let settings = &shared.settings;
     let signature_ok = examined.signature.as_ref().map(|c| c.is_valid());
-    let refused = shared.settings.require_signature && signature_ok != Some(true);
-    let routes = match &shared.settings.forward {
+    let refused = settings.require_signature && signature_ok != Some(true);
+    let routes = match &settings.forward {
         Some(forward) if !refused => forward.for_event(examined.findings.event.as_deref()),
         _ => Vec::new(),
     };
-    let status = shared.settings.answer.status.next();
-    let (dropped, delay) = match &shared.settings.chance {
-        Some(chance) => chance.draw(shared.settings.answer.delay),
-        None => (false, fixed_delay(shared.settings.answer.delay)),
+    let status = settings.answer.status.next();
+    let (dropped, delay) = match &settings.chance {
+        Some(chance) => chance.draw(settings.answer.delay),
+        None => (false, fixed_delay(settings.answer.delay)),
     };
     let answering = match (routes.is_empty(), refused) {
         _ if dropped => show::Answering::Dropped,
@@ -423,39 +469,41 @@ async fn handle(
         (false, false) => show::Answering::Forwarded,
         (true, false) => show::Answering::Status(status.as_u16()),
     };
-    if let show::Answering::Status(status) = answering {
-        examined.findings.answered = Some(status);
-    }
-    let failed_assertions = check_assertions(&shared, &arrived, &mut examined);
-    let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
+    Decision { signature_ok, refused, routes, status, dropped, delay, answering }
+}
 
-    if let Err(refused) = save(&shared, arrived.id, &line).await {
-        return Ok(refused);
-    }
+/// The record saved (before any answer, so nothing acknowledged is lost) and handed to the inspector.
+async fn keep(shared: &Shared, id: u64, line: &str) -> Result<(), Response<Full<Bytes>>> {
+    save(shared, id, line).await?;
     if let Some(memory) = &shared.ui_memory {
-        memory.push(&line);
+        memory.push(line);
     }
-    let shown = shared.settings.shows(examined.findings.event.as_deref());
-    if shown {
-        display(&shared, &arrived, &examined, &line, answering);
-    }
-    count(&shared, &arrived, &examined.findings, signature_ok, failed_assertions);
+    Ok(())
+}
 
-    if let Some(delay) = delay {
+/// The answer the decision calls for: dropped, 401, relayed to the app(s), or the scripted status.
+async fn respond(
+    shared: &Arc<Shared>,
+    arrived: Arrived,
+    examined: &super::examine::Examined,
+    decision: Decision<'_>,
+    shown: bool,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    if let Some(delay) = decision.delay {
         tokio::time::sleep(delay).await;
     }
-    if dropped {
+    if decision.dropped {
         // hyper closes the connection when the service fails: the sender gets no answer at all.
         return Err(Dropped);
     }
-    if refused {
+    if decision.refused {
         let reason = examined.signature.as_ref().and_then(|c| c.reason().map(String::from)).unwrap_or_default();
         return Ok(json_response(
             StatusCode::UNAUTHORIZED,
             json!({"ok": false, "error": format!("signature {reason}")}),
         ));
     }
-    if let (Some(forward), Some((first, copies))) = (&shared.settings.forward, routes.split_first()) {
+    if let (Some(forward), Some((first, copies))) = (&shared.settings.forward, decision.routes.split_first()) {
         let arrived = Arc::new(arrived);
         for copy in copies {
             let (shared, arrived, url) = (shared.clone(), arrived.clone(), copy.url.clone());
@@ -464,9 +512,9 @@ async fn handle(
                 relay(&shared, client, &url, &arrived, shown).await
             });
         }
-        return Ok(relay(&shared, &forward.client, &first.url, &arrived, shown).await);
+        return Ok(relay(shared, &forward.client, &first.url, &arrived, shown).await);
     }
-    Ok(answer(&shared.settings.answer, status, arrived.id))
+    Ok(answer(&shared.settings.answer, decision.status, arrived.id))
 }
 
 fn fixed_delay(delay: Option<super::script::Delay>) -> Option<Duration> {
