@@ -19,6 +19,8 @@ mod hostile;
 mod inspector;
 #[path = "cases/listen.rs"]
 mod listen;
+#[path = "cases/providers.rs"]
+mod providers;
 #[path = "cases/reliability.rs"]
 mod reliability;
 #[path = "cases/send.rs"]
