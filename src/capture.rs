@@ -67,13 +67,16 @@ impl JsonProblem {
         JsonProblem { line: err.line(), column: err.column(), message, note, single_quoted }
     }
 
+    /// The keyword of its entry in a record's `errors` list.
+    const KEYWORD: &'static str = "json";
+
     /// How a record's `errors` list names it (the wire format keeps one list; the model does not).
     fn record_entry(&self) -> Violation {
         Violation {
             pointer: String::new(),
             expected: "valid JSON".into(),
             found: format!("invalid JSON at {self}"),
-            keyword: "json".into(),
+            keyword: Self::KEYWORD.into(),
         }
     }
 }
@@ -249,10 +252,100 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
     crate::output::json_safe(text)
 }
 
+/// A capture record read back: every field but the body (whose exact bytes are [`Captured::body`]).
+/// Fields a record lacks (an older or hand-written one) read as empty.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, from = "WireRecord")]
+pub struct Record {
+    pub id: u64,
+    pub received_at: String,
+    pub remote_addr: String,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Headers,
+    pub body_bytes: usize,
+    pub event: Option<String>,
+    pub shape: Option<String>,
+    pub valid: Option<bool>,
+    /// Where the schema's expectations were not met.
+    pub violations: Vec<Violation>,
+    /// For a body that looked like JSON and was not: where it broke (`invalid JSON at line 2 column 18: …`).
+    pub broken_json: Option<String>,
+    /// `{status, reason, scheme}` when `listen` checked a signature.
+    pub signature: Option<Value>,
+    pub answered: Option<u16>,
+    /// `--assert` results: `{assertion, ok, found}`.
+    pub assertions: Vec<Value>,
+}
+
+impl Record {
+    /// The signature check's status (`valid`, `invalid`, `missing`, …), when there was one.
+    pub fn signature_status(&self) -> Option<&str> {
+        self.signature.as_ref()?.get("status")?.as_str()
+    }
+}
+
+/// The record as the NDJSON line spells it: one `errors` list holding both kinds of finding, headers as
+/// an object. Body fields are skipped (their bytes are read exactly by [`exact_body`]).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WireRecord {
+    id: Option<u64>,
+    received_at: Option<String>,
+    remote_addr: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    query: Option<String>,
+    headers: Option<serde_json::Map<String, Value>>,
+    body_bytes: Option<usize>,
+    event: Option<String>,
+    shape: Option<String>,
+    valid: Option<bool>,
+    errors: Option<Vec<Violation>>,
+    signature: Option<Value>,
+    answered: Option<u16>,
+    assertions: Option<Vec<Value>>,
+    #[serde(rename = "body")]
+    _body: Present,
+    #[serde(rename = "body_raw")]
+    _body_raw: Present,
+    #[serde(rename = "body_text")]
+    _body_text: Present,
+    #[serde(rename = "body_base64")]
+    _body_base64: Present,
+}
+
+impl From<WireRecord> for Record {
+    fn from(wire: WireRecord) -> Record {
+        let (broken, violations): (Vec<Violation>, Vec<Violation>) =
+            wire.errors.unwrap_or_default().into_iter().partition(|v| v.keyword == JsonProblem::KEYWORD);
+        let headers = wire.headers.unwrap_or_default();
+        Record {
+            id: wire.id.unwrap_or_default(),
+            received_at: wire.received_at.unwrap_or_default(),
+            remote_addr: wire.remote_addr.unwrap_or_default(),
+            method: wire.method.unwrap_or_default(),
+            path: wire.path.unwrap_or_default(),
+            query: wire.query,
+            headers: headers.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect(),
+            body_bytes: wire.body_bytes.unwrap_or_default(),
+            event: wire.event,
+            shape: wire.shape,
+            valid: wire.valid,
+            violations,
+            broken_json: broken.into_iter().next().map(|v| v.found),
+            signature: wire.signature,
+            answered: wire.answered,
+            assertions: wire.assertions.unwrap_or_default(),
+        }
+    }
+}
+
 /// A record read back: its fields, and the exact body bytes it describes.
 #[derive(Debug, Clone)]
 pub struct Captured {
-    pub record: Value,
+    pub record: Record,
     pub body: Vec<u8>,
     /// Lines of the file that were skipped, and why (say them on stderr).
     pub warnings: Vec<String>,
@@ -285,15 +378,6 @@ fn exact_body(line: &str) -> Result<Vec<u8>, String> {
         None | Some("null") => Ok(Vec::new()),
         Some(text) => Ok(text.as_bytes().to_vec()),
     }
-}
-
-/// Headers of a record as (name, value) pairs.
-pub fn headers(record: &Value) -> Headers {
-    record
-        .get("headers")
-        .and_then(Value::as_object)
-        .map(|map| map.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
-        .unwrap_or_default()
 }
 
 /// `FILE` or `FILE:ID`, where FILE exists. `None` when the text names no existing file.
@@ -337,22 +421,6 @@ impl RecordHead {
         let complete = head.received_at.0 && head.method.0 && head.headers.0 && head.body.0;
         (head.id.is_some() && complete).then_some(head)
     }
-}
-
-/// A record's fields but its body (whose exact bytes [`exact_body`] reads), so a large body is never held
-/// as a `Value` tree.
-#[derive(Deserialize)]
-struct RecordWithoutBody {
-    #[serde(default, rename = "body")]
-    _body: Present,
-    #[serde(default, rename = "body_raw")]
-    _body_raw: Present,
-    #[serde(default, rename = "body_text")]
-    _body_text: Present,
-    #[serde(default, rename = "body_base64")]
-    _body_base64: Present,
-    #[serde(flatten)]
-    rest: serde_json::Map<String, Value>,
 }
 
 /// The record with that id, or the last one, from an NDJSON capture file, read a line at a time.
@@ -447,21 +515,21 @@ impl Skipped {
 
 /// One record line read back: its fields (the body's aside) and its exact body bytes.
 pub fn from_line(line: &str) -> Result<Captured, String> {
-    let record: RecordWithoutBody = serde_json::from_str(line).map_err(|e| format!("not a capture record: {e}"))?;
-    Ok(Captured { body: exact_body(line)?, record: Value::Object(record.rest), warnings: Vec::new() })
+    let record: Record = serde_json::from_str(line).map_err(|e| format!("not a capture record: {e}"))?;
+    Ok(Captured { body: exact_body(line)?, record, warnings: Vec::new() })
 }
 
 /// The request a record describes, as `listen` received it (to examine and show it again).
 pub fn arrived(captured: &Captured) -> Arrived {
-    let text = |field: &str| captured.record.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
+    let record = &captured.record;
     Arrived {
-        id: captured.record.get("id").and_then(Value::as_u64).unwrap_or_default(),
-        received_at: text("received_at"),
-        remote_addr: text("remote_addr"),
-        method: text("method"),
-        path: text("path"),
-        query: captured.record.get("query").and_then(Value::as_str).map(String::from),
-        headers: headers(&captured.record),
+        id: record.id,
+        received_at: record.received_at.clone(),
+        remote_addr: record.remote_addr.clone(),
+        method: record.method.clone(),
+        path: record.path.clone(),
+        query: record.query.clone(),
+        headers: record.headers.clone(),
         body: bytes::Bytes::from(captured.body.clone()),
     }
 }
@@ -510,8 +578,8 @@ fn find_in(mut reader: impl BufRead, id: Option<u64>) -> Result<Captured, String
     let Some(line) = chosen else {
         return Err(format!("no record with id {} (ids start at 1; `jq .id` on the file lists them)", id.unwrap_or(0)));
     };
-    let record: RecordWithoutBody = serde_json::from_str(&line).map_err(|e| format!("not a capture record: {e}"))?;
-    Ok(Captured { body: exact_body(&line)?, record: Value::Object(record.rest), warnings: skipped.warnings() })
+    let record: Record = serde_json::from_str(&line).map_err(|e| format!("not a capture record: {e}"))?;
+    Ok(Captured { body: exact_body(&line)?, record, warnings: skipped.warnings() })
 }
 
 #[cfg(test)]
@@ -543,11 +611,50 @@ mod tests {
         assert!(!line.contains('\n'));
         let written: Value = serde_json::from_str(&line).unwrap();
         let captured = find(&line, None).unwrap();
-        assert_eq!(captured.record["headers"], written["headers"]);
-        assert_eq!(captured.record["id"], written["id"]);
-        let body_fields = ["body", "body_raw", "body_text", "body_base64"];
-        assert!(body_fields.iter().all(|f| captured.record.get(f).is_none()), "the body is read as exact bytes only");
+        let headers: Headers = arrived(body).headers.merged().into();
+        assert_eq!(captured.record.headers, headers);
+        assert_eq!(Some(captured.record.id), written["id"].as_u64());
+        assert_eq!(captured.record.body_bytes, body.len());
         (written, captured.body)
+    }
+
+    #[test]
+    fn the_typed_record_reads_back_every_finding_written() {
+        let body = b"{\n  \"device_type\": 'iOS'\n}";
+        let kind = classify(body);
+        let BodyKind::Text { json_error: Some(problem), .. } = &kind else { panic!("not broken JSON") };
+        let violation = Violation {
+            pointer: "/a".into(),
+            expected: "type integer".into(),
+            found: "string \"1\"".into(),
+            keyword: "type".into(),
+        };
+        let findings = Findings {
+            event: Some("acme.order".into()),
+            shape: Some("typed".into()),
+            valid: Some(false),
+            violations: vec![violation.clone()],
+            json_problem: Some(problem.clone()),
+            signature: Some(serde_json::json!({"status": "invalid", "reason": "mismatch", "scheme": "standard"})),
+            answered: Some(418),
+            assertions: vec![serde_json::json!({"assertion": "method == \"PUT\"", "ok": false, "found": "POST"})],
+        };
+        let line = record_line(&arrived(body), &kind, &findings);
+        let written: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(written["errors"].as_array().map(Vec::len), Some(2), "one list on the wire: {line}");
+        assert_eq!(written["errors"][1]["keyword"], "json");
+        let record = from_line(&line).unwrap().record;
+        assert_eq!((record.id, record.method.as_str(), record.path.as_str()), (7, "POST", "/hook"));
+        assert_eq!((record.query.as_deref(), record.body_bytes), (Some("a=1"), body.len()));
+        assert_eq!(
+            (record.event.as_deref(), record.shape.as_deref(), record.valid),
+            (Some("acme.order"), Some("typed"), Some(false))
+        );
+        assert_eq!(record.violations, [violation], "a parse problem is not read back as a violation");
+        assert_eq!(record.broken_json.as_deref(), Some("invalid JSON at line 2 column 18: expected value"));
+        assert_eq!((record.signature_status(), record.answered), (Some("invalid"), Some(418)));
+        assert_eq!(record.assertions, findings.assertions);
+        assert_eq!(record.headers.get("x-a"), Some("1, 2"));
     }
 
     #[test]
@@ -598,7 +705,7 @@ mod tests {
         let b = record_line(&later, &classify(b"2"), &Findings::default());
         let text = format!("{a}\n{{\"id\":3,\"x\" 1}}\n\n{b}\n{{\"torn");
         let last = find(&text, None).unwrap();
-        assert_eq!(last.record["id"], 8);
+        assert_eq!(last.record.id, 8);
         assert_eq!(
             last.warnings,
             [

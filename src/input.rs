@@ -16,7 +16,7 @@ pub struct Input {
     /// The exact payload bytes (a capture's body, for a capture).
     pub bytes: Vec<u8>,
     /// The capture record, when the input was one.
-    pub record: Option<Value>,
+    pub record: Option<capture::Record>,
     /// How to name it in messages.
     pub label: String,
 }
@@ -39,12 +39,12 @@ pub fn read(spec: &str) -> Result<Input> {
     let path = selection.path.clone();
     if selection.items.is_some() {
         let captured = captures::one(selection, "this command", false)?;
-        let label = format!("{}:{}", path.display(), captured.record["id"]);
+        let label = format!("{}:{}", path.display(), captured.record.id);
         return Ok(from_record(captured, label));
     }
     if looks_like_capture(&path) {
         if let Ok(captured) = captures::one(selection, "this command", false) {
-            let label = format!("{}:{}", path.display(), captured.record["id"]);
+            let label = format!("{}:{}", path.display(), captured.record.id);
             return Ok(from_record(captured, label));
         }
     }

@@ -10,7 +10,7 @@ use anyhow::Result;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::json::{Array as _, Json, JsonNumber as _, Node, Object as _, SerdeJson};
 use jsonschema::{JsonType, ValidationError, Validator};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::Catalog;
@@ -20,7 +20,7 @@ use crate::output::short_json;
 use crate::pointer;
 
 /// One schema violation: where, what the schema wants, what came.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Violation {
     pub pointer: String,
     pub expected: String,

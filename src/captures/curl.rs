@@ -4,7 +4,7 @@
 use anyhow::Result;
 use reqwest::Url;
 
-use crate::capture::{self, Captured};
+use crate::capture::Captured;
 use crate::error::UserError;
 use crate::output::sanitize;
 use crate::shell;
@@ -28,15 +28,11 @@ pub fn parse_base(text: &str) -> Result<Url> {
 /// path and query.
 pub fn target(captured: &Captured, base: Option<&Url>) -> String {
     let record = &captured.record;
-    let path = record.get("path").and_then(|v| v.as_str()).unwrap_or("/");
-    let query = record.get("query").and_then(|v| v.as_str()).map(|q| format!("?{q}")).unwrap_or_default();
+    let path = if record.path.is_empty() { "/" } else { record.path.as_str() };
+    let query = record.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
     let origin = match base {
         Some(base) => base.origin().ascii_serialization(),
-        None => {
-            let headers = capture::headers(record);
-            let host = headers.iter().find(|(n, _)| n == "host").map_or("localhost", |(_, v)| v.as_str());
-            format!("http://{host}")
-        }
+        None => format!("http://{}", record.headers.get("host").unwrap_or("localhost")),
     };
     format!("{origin}{path}{query}")
 }
@@ -72,8 +68,8 @@ fn word(text: &str) -> String {
 
 pub fn command(captured: &Captured, base: Option<&Url>) -> String {
     let record = &captured.record;
-    let method = record.get("method").and_then(|v| v.as_str()).unwrap_or("POST");
-    let headers = capture::headers(record);
+    let method = if record.method.is_empty() { "POST" } else { record.method.as_str() };
+    let headers = &record.headers;
     let mut parts: Vec<String> = Vec::new();
     if !captured.body.is_empty() {
         let body = &captured.body;
@@ -86,7 +82,7 @@ pub fn command(captured: &Captured, base: Option<&Url>) -> String {
     parts.push("curl --silent --show-error --http1.1".to_string());
     parts.push(format!("--request {}", word(method)));
     parts.push(word(&target(captured, base)));
-    for (name, value) in &headers {
+    for (name, value) in headers {
         if COMPUTED.contains(&name.as_str()) {
             continue;
         }
@@ -102,7 +98,7 @@ pub fn command(captured: &Captured, base: Option<&Url>) -> String {
     if !captured.body.is_empty() {
         parts.push("--data-binary @-".to_string());
     }
-    let id = record.get("id").and_then(|v| v.as_u64()).unwrap_or_default();
+    let id = record.id;
     format!("# capture #{id}\n{}", parts.join(" \\\n  "))
 }
 

@@ -11,7 +11,7 @@ use anyhow::Result;
 use serde_json::{json, Map, Value};
 
 use super::infer;
-use crate::capture::{self, Captured};
+use crate::capture::Captured;
 use crate::catalog::Catalog;
 use crate::error::UserError;
 use crate::output::sanitize;
@@ -117,7 +117,7 @@ fn match_rules(template: &Value, varying: &[String]) -> Map<String, Value> {
 /// `{{body:/pointer}}` and volatile ones as placeholders.
 fn headers(first: &Captured, body: &Value) -> Map<String, Value> {
     let mut kept = Map::new();
-    for (name, value) in capture::headers(&first.record) {
+    for (name, value) in first.record.headers.iter().cloned() {
         if DELIVERY_HEADERS.contains(&name.as_str()) || name.starts_with("x-forwarded-") {
             continue;
         }
@@ -167,7 +167,7 @@ pub fn build(captures: &[Captured], name: Option<&str>, catalog: &Catalog) -> Re
     let Some(first) = captures.first() else {
         return Err(UserError::new("no captures selected: nothing to make a fixture from").into());
     };
-    let mut events: Vec<&str> = captures.iter().filter_map(|c| c.record.get("event")?.as_str()).collect();
+    let mut events: Vec<&str> = captures.iter().filter_map(|c| c.record.event.as_deref()).collect();
     events.dedup();
     events.sort_unstable();
     events.dedup();
@@ -184,7 +184,7 @@ pub fn build(captures: &[Captured], name: Option<&str>, catalog: &Catalog) -> Re
     }
     let mut bodies = Vec::new();
     for captured in captures {
-        let id = captured.record.get("id").and_then(Value::as_u64).unwrap_or_default();
+        let id = captured.record.id;
         let body: Value = serde_json::from_slice(&captured.body)
             .map_err(|_| UserError::new(format!("capture #{id} is not JSON: a fixture's body must be")))?;
         bodies.push(body);
@@ -197,7 +197,7 @@ pub fn build(captures: &[Captured], name: Option<&str>, catalog: &Catalog) -> Re
         Some(known) => known.description.clone(),
         None => format!("Made by `hookctl captures export` from {} captured request(s)", captures.len()),
     };
-    let method = first.record.get("method").and_then(Value::as_str).unwrap_or("POST");
+    let method = if first.record.method.is_empty() { "POST" } else { first.record.method.as_str() };
     let fixture = json!({
         "name": name,
         "description": description,

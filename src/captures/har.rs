@@ -6,7 +6,7 @@ use reqwest::Url;
 use serde_json::{json, Value};
 
 use super::curl;
-use crate::capture::{self, Captured};
+use crate::capture::Captured;
 
 fn pairs(list: impl IntoIterator<Item = (String, String)>) -> Value {
     Value::Array(list.into_iter().map(|(name, value)| json!({"name": name, "value": value})).collect())
@@ -25,8 +25,7 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
 
 fn entry(captured: &Captured, base: Option<&Url>) -> Value {
     let record = &captured.record;
-    let text = |field: &str| record.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
-    let headers = capture::headers(record);
+    let headers = &record.headers;
     let mime = headers.iter().find(|(n, _)| n == "content-type").map(|(_, v)| v.clone()).unwrap_or_default();
     let post_data = match std::str::from_utf8(&captured.body) {
         _ if captured.body.is_empty() => None,
@@ -38,18 +37,18 @@ fn entry(captured: &Captured, base: Option<&Url>) -> Value {
             "comment": "the body is not UTF-8: text is its base64",
         })),
     };
-    let status = record.get("answered").and_then(Value::as_u64);
+    let status = record.answered.map(u64::from);
     let reason = status
         .and_then(|s| reqwest::StatusCode::from_u16(s as u16).ok())
         .and_then(|s| s.canonical_reason())
         .unwrap_or("");
     let mut request = json!({
-        "method": text("method"),
+        "method": record.method,
         "url": curl::target(captured, base),
         "httpVersion": "HTTP/1.1",
         "cookies": [],
-        "headers": pairs(headers.clone()),
-        "queryString": pairs(record.get("query").and_then(Value::as_str).map(query_pairs).unwrap_or_default()),
+        "headers": pairs(headers.to_vec()),
+        "queryString": pairs(record.query.as_deref().map(query_pairs).unwrap_or_default()),
         "headersSize": -1,
         "bodySize": captured.body.len(),
     });
@@ -57,7 +56,7 @@ fn entry(captured: &Captured, base: Option<&Url>) -> Value {
         request["postData"] = post_data;
     }
     json!({
-        "startedDateTime": text("received_at"),
+        "startedDateTime": record.received_at,
         "time": 0,
         "request": request,
         "response": {
@@ -73,12 +72,12 @@ fn entry(captured: &Captured, base: Option<&Url>) -> Value {
         },
         "cache": {},
         "timings": {"send": 0, "wait": 0, "receive": 0},
-        "comment": format!("hookctl capture #{}", record.get("id").and_then(Value::as_u64).unwrap_or_default()),
+        "comment": format!("hookctl capture #{}", record.id),
         "_hookctl": {
-            "id": record.get("id"),
-            "remote_addr": record.get("remote_addr"),
-            "event": record.get("event"),
-            "valid": record.get("valid"),
+            "id": record.id,
+            "remote_addr": record.remote_addr,
+            "event": record.event,
+            "valid": record.valid,
         },
     })
 }

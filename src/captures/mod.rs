@@ -171,8 +171,8 @@ fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result
     {
         let arrived = capture::arrived(&captured);
         let examined = examiner.examine(&arrived);
-        let answering = match captured.record.get("answered").and_then(serde_json::Value::as_u64) {
-            Some(status) => Answering::Status(status as u16),
+        let answering = match captured.record.answered {
+            Some(status) => Answering::Status(status),
             None => Answering::Forwarded,
         };
         let time = chrono::DateTime::parse_from_rfc3339(&arrived.received_at)

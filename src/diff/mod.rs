@@ -85,7 +85,7 @@ pub struct Options<'a> {
 }
 
 /// `diff --json`'s object for a payload (the inspector's diff view).
-pub fn json_report(catalog: &Catalog, bytes: &[u8], record: Option<&Value>) -> Result<Vec<u8>> {
+pub fn json_report(catalog: &Catalog, bytes: &[u8], record: Option<&capture::Record>) -> Result<Vec<u8>> {
     let doc = input::parse_doc(bytes, "the body")?;
     let options = Options {
         against: None,
@@ -108,7 +108,7 @@ pub fn json_report(catalog: &Catalog, bytes: &[u8], record: Option<&Value>) -> R
 fn analyse(
     catalog: &Catalog,
     doc: &Doc,
-    record: Option<&Value>,
+    record: Option<&capture::Record>,
     options: &Options,
     write: impl FnOnce(&Report, crate::doc::DocNode<'_>, Normalise<'_>) -> Result<()>,
 ) -> Result<bool> {
@@ -164,11 +164,9 @@ fn analyse(
         Vec::new()
     } else {
         let value = body.to_value();
-        let headers = record.map(capture::headers).unwrap_or_default();
-        let text =
-            |field: &str| record.and_then(|r| r.get(field)).and_then(Value::as_str).unwrap_or_default().to_string();
-        let (method, path) = (text("method"), text("path"));
-        let query = record.and_then(|r| r.get("query")).and_then(Value::as_str);
+        let headers = record.map(|r| r.headers.clone()).unwrap_or_default();
+        let (method, path) = record.map(|r| (r.method.clone(), r.path.clone())).unwrap_or_default();
+        let query = record.and_then(|r| r.query.as_deref());
         let subject = crate::assertion::Subject {
             body: Some(&value),
             headers: &headers,
@@ -213,9 +211,9 @@ fn detect<'a>(
     catalog: &Catalog,
     schemas: &'a SchemaSet<DocJson>,
     doc: &'a Doc,
-    record: Option<&Value>,
+    record: Option<&capture::Record>,
 ) -> Result<String> {
-    let headers = record.map(capture::headers).unwrap_or_default();
+    let headers = record.map(|r| r.headers.clone()).unwrap_or_default();
     schema::detect(catalog, schemas, doc.root(), &headers).ok_or_else(|| {
         let likely = schema::likely_names::<DocJson>(catalog, doc.root(), 4);
         let hint = if likely.is_empty() {

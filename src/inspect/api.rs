@@ -158,20 +158,20 @@ fn list_query(pairs: &[(String, String)]) -> Result<Query, String> {
 
 /// One row of the list: what the page shows without opening the record.
 pub fn summary(line: &str) -> Value {
-    let Ok(record) = serde_json::from_str::<Value>(line) else { return Value::Null };
+    let Ok(record) = serde_json::from_str::<crate::capture::Record>(line) else { return Value::Null };
     let verdict = Head::of(line).map(|h| h.verdict().label()).unwrap_or("unrecognised");
     json!({
-        "id": record["id"],
-        "received_at": record["received_at"],
-        "method": record["method"],
-        "path": record["path"],
-        "query": record["query"],
-        "event": record["event"],
-        "shape": record["shape"],
+        "id": record.id,
+        "received_at": record.received_at,
+        "method": record.method,
+        "path": record.path,
+        "query": record.query,
+        "event": record.event,
+        "shape": record.shape,
         "verdict": verdict,
-        "answered": record.get("answered").cloned().unwrap_or(Value::Null),
-        "body_bytes": record["body_bytes"],
-        "signature": record.get("signature").and_then(|s| s.get("status")).cloned().unwrap_or(Value::Null),
+        "answered": record.answered,
+        "body_bytes": record.body_bytes,
+        "signature": record.signature_status(),
     })
 }
 

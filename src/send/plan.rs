@@ -160,9 +160,9 @@ impl Plan {
 
 /// A captured request to replay: its method, headers and exact body.
 pub fn from_capture(captured: capture::Captured) -> Source {
-    let method = captured.record["method"].as_str().unwrap_or("POST").to_string();
-    let headers = capture::headers(&captured.record);
-    let event = captured.record["event"].as_str().map(String::from);
+    let record = captured.record;
+    let method = if record.method.is_empty() { "POST".to_string() } else { record.method };
+    let (headers, event) = (record.headers, record.event);
     Source::Capture { method, headers, body: captured.body, event }
 }
 

@@ -11,7 +11,7 @@ use reqwest::Url;
 use super::plan;
 use super::settings::Settings;
 use super::{deliver, dry_run, plan_for};
-use crate::capture::{self, Captured};
+use crate::capture::Captured;
 use crate::captures::select::{Filter, Selection};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
@@ -19,11 +19,12 @@ use crate::output::errln;
 
 /// The webhook id a capture was signed with, for `--keep-id`.
 pub fn original_id(captured: &Captured) -> Option<String> {
-    capture::headers(&captured.record).into_iter().find(|(n, _)| n == "webhook-id" || n == "svix-id").map(|(_, v)| v)
+    let headers = &captured.record.headers;
+    headers.get("webhook-id").or_else(|| headers.get("svix-id")).map(String::from)
 }
 
 fn received_at(captured: &Captured) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    chrono::DateTime::parse_from_rfc3339(captured.record.get("received_at")?.as_str()?).ok()
+    chrono::DateTime::parse_from_rfc3339(&captured.record.received_at).ok()
 }
 
 pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<ExitCode> {
@@ -95,7 +96,7 @@ pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<E
                 let extra = super::Attempt { copy: (settings.duplicate > 1).then_some(copy), ..Default::default() };
                 super::report_attempt(&delivery, &plan, settings, ctx, &extra)?;
                 cases.push(crate::report::Case::new(
-                    format!("#{} {} → {url}", captured.record["id"], plan.label().unwrap_or("request")),
+                    format!("#{} {} → {url}", captured.record.id, plan.label().unwrap_or("request")),
                     delivery.ok(),
                     delivery.failure.as_ref().map(|(_, m)| vec![m.clone()]).unwrap_or_default(),
                 ));

@@ -70,7 +70,7 @@ fn headers_file(path: &std::path::Path) -> Result<Headers> {
 pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
     let secret = secret_from(&args.secret)?;
     let payload = input::read(&args.file)?;
-    let mut headers = payload.record.as_ref().map(crate::capture::headers).unwrap_or_default();
+    let mut headers = payload.record.as_ref().map(|r| r.headers.clone()).unwrap_or_default();
     let from_file = match &args.headers {
         Some(path) => headers_file(path)?,
         None => Headers::new(),
