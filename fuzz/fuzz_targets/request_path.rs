@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
         method: "POST".into(),
         path: "/hooks".into(),
         query: None,
-        headers: vec![("webhook-signature".into(), header.clone()), ("x-note".into(), header)],
+        headers: vec![("webhook-signature".into(), header.clone()), ("x-note".into(), header)].into(),
         body: bytes::Bytes::copy_from_slice(body),
     };
     let examined = examiner().examine(&arrived);
