@@ -28,7 +28,7 @@ impl Route {
         let url = Url::parse(url).map_err(|e| {
             UserError::with_hint(
                 format!("--forward-to {}: not a URL ({e})", sanitize(text)),
-                "write URL, or EVENT=URL to route one event (a glob: 'pgyer.*=http://localhost:4000')",
+                "write URL, or EVENT=URL to route one event (a glob: 'acme.*=http://localhost:4000')",
             )
         })?;
         if !matches!(url.scheme(), "http" | "https") {
