@@ -196,7 +196,7 @@ fn expected_label(fixture: &Fixture) -> String {
 }
 
 fn normalise_pointer(pointer: &str) -> Result<String> {
-    if pointer.is_empty() || pointer.starts_with('/') {
+    if crate::pointer::is_pointer(pointer) {
         Ok(pointer.to_string())
     } else {
         Err(UserError::with_hint(
