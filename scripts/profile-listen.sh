@@ -40,7 +40,7 @@ python3 - "$REQUESTS" "$work/hookctl.txt" "$work/hyper.txt" <<'PY'
 import re, sys
 requests = int(sys.argv[1])
 STAGES = [  # (stage, patterns matched against the function's name), first match wins
-    ("detect", ["hookctl::schema::detect", "hookctl::schema::member", "hookctl::schema::at_pointer", "hookctl::listen::examine"]),
+    ("detect", ["hookctl::schema::detect", "hookctl::catalog::rules", "hookctl::pointer", "hookctl::listen::examine"]),
     ("validate", ["jsonschema", "referencing", "fancy_regex", "regex", "hookctl::schema", "hookctl::doc"]),
     ("record", ["hookctl::capture", "serde_json::ser", "hookctl::output::json_safe", "base64"]),
     ("write", ["hookctl::listen::batch", "hookctl::listen::display"]),

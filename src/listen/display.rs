@@ -6,23 +6,39 @@
 //! saved before the answer, whatever stdout does).
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
 /// How much display text may wait for a slow stdout before lines are dropped.
 pub const QUEUE_BYTES: usize = 1 << 20;
 
+/// After waking for new text, the writer waits this long for more before writing: under load one write
+/// (and one wake-up) carries many lines instead of one each; a person at a terminal cannot tell.
+const COALESCE: Duration = Duration::from_millis(1);
+
+/// Text waiting for the writer, appended to one buffer (no allocation or channel message per line).
+struct Pending {
+    bytes: Vec<u8>,
+    /// The writer is asleep waiting for text: the next push wakes it (and only that one).
+    idle: bool,
+    /// No more text will come (`finish`): the writer drains what is there and stops.
+    ended: bool,
+}
+
 struct State {
+    /// Bytes accepted and not yet written (waiting or being written).
     queued: AtomicUsize,
     dropped: AtomicU64,
     warned: AtomicBool,
+    /// stdout failed (its reader went away): nothing more is accepted.
     closed: AtomicBool,
+    pending: Mutex<Pending>,
+    wake: Condvar,
 }
 
 pub struct DisplayQueue {
-    sender: Mutex<Option<Sender<Vec<u8>>>>,
     state: Arc<State>,
     done: Mutex<Option<Receiver<()>>>,
     limit: usize,
@@ -47,23 +63,24 @@ impl DisplayQueue {
         limit: usize,
         on_closed: impl FnOnce() + Send + 'static,
     ) -> DisplayQueue {
-        let (sender, receiver) = mpsc::channel::<Vec<u8>>();
         let (done_tx, done) = mpsc::channel();
         let state = Arc::new(State {
             queued: AtomicUsize::new(0),
             dropped: AtomicU64::new(0),
             warned: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            pending: Mutex::new(Pending { bytes: Vec::new(), idle: false, ended: false }),
+            wake: Condvar::new(),
         });
         let writer_state = state.clone();
         thread::Builder::new()
             .name("hookctl-display".into())
             .spawn(move || {
-                write_all_queued(sink, &receiver, &writer_state, on_closed);
+                write_all_queued(sink, &writer_state, on_closed);
                 let _ = done_tx.send(());
             })
             .expect("start the display thread");
-        DisplayQueue { sender: Mutex::new(Some(sender)), state, done: Mutex::new(Some(done)), limit }
+        DisplayQueue { state, done: Mutex::new(Some(done)), limit }
     }
 
     /// Queues text for stdout without ever waiting for stdout.
@@ -79,14 +96,18 @@ impl DisplayQueue {
             let first = !self.state.warned.swap(true, Ordering::AcqRel);
             return Queued::Dropped { first };
         }
-        let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner());
-        match sender.as_ref().map(|s| s.send(text)) {
-            Some(Ok(())) => Queued::Yes,
-            _ => {
-                self.state.queued.fetch_sub(size, Ordering::AcqRel);
-                Queued::Closed
-            }
+        let mut pending = self.state.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.ended {
+            self.state.queued.fetch_sub(size, Ordering::AcqRel);
+            return Queued::Closed;
         }
+        pending.bytes.extend_from_slice(&text);
+        if pending.idle {
+            pending.idle = false;
+            drop(pending);
+            self.state.wake.notify_one();
+        }
+        Queued::Yes
     }
 
     /// How many pieces of display text were dropped.
@@ -97,7 +118,8 @@ impl DisplayQueue {
     /// Lets the writer finish what is queued, waiting at most `limit` (stdout may be blocked for good).
     /// Whatever is still queued then is counted as dropped.
     pub fn finish(&self, limit: Duration) {
-        drop(self.sender.lock().unwrap_or_else(|e| e.into_inner()).take());
+        self.state.pending.lock().unwrap_or_else(|e| e.into_inner()).ended = true;
+        self.state.wake.notify_one();
         if let Some(done) = self.done.lock().unwrap_or_else(|e| e.into_inner()).take() {
             if done.recv_timeout(limit).is_err() && self.state.queued.load(Ordering::Acquire) > 0 {
                 self.state.dropped.fetch_add(1, Ordering::Relaxed);
@@ -106,31 +128,41 @@ impl DisplayQueue {
     }
 }
 
-/// The writer thread: writes each piece as it comes, flushing whenever the queue runs dry.
-fn write_all_queued<W: Write>(sink: W, receiver: &Receiver<Vec<u8>>, state: &State, on_closed: impl FnOnce()) {
-    let mut sink = io::BufWriter::with_capacity(64 * 1024, sink);
-    let mut on_closed = Some(on_closed);
-    let mut failed = |err: io::Error, state: &State| {
-        state.closed.store(true, Ordering::Release);
-        if err.kind() == io::ErrorKind::BrokenPipe {
-            if let Some(closed) = on_closed.take() {
-                closed();
+/// Waits for text (asleep while there is none), then takes all of it. `None` once the queue has ended and
+/// everything was taken.
+fn take_pending(state: &State, into: &mut Vec<u8>) -> Option<()> {
+    let mut pending = state.pending.lock().unwrap_or_else(|e| e.into_inner());
+    if pending.bytes.is_empty() {
+        while pending.bytes.is_empty() {
+            if pending.ended {
+                return None;
             }
+            pending.idle = true;
+            pending = state.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
         }
-    };
-    while let Ok(first) = receiver.recv() {
-        let mut next = Some(first);
-        while let Some(text) = next {
-            let written = sink.write_all(&text);
-            state.queued.fetch_sub(text.len(), Ordering::AcqRel);
-            if let Err(err) = written {
-                failed(err, state);
-                return;
+        pending.idle = false;
+        if !pending.ended {
+            drop(pending);
+            thread::sleep(COALESCE);
+            pending = state.pending.lock().unwrap_or_else(|e| e.into_inner());
+        }
+    }
+    std::mem::swap(&mut pending.bytes, into);
+    Some(())
+}
+
+/// The writer thread: writes whatever has gathered in one go, flushing after each.
+fn write_all_queued<W: Write>(mut sink: W, state: &State, on_closed: impl FnOnce()) {
+    let mut chunk = Vec::new();
+    while take_pending(state, &mut chunk).is_some() {
+        let written = sink.write_all(&chunk).and_then(|()| sink.flush());
+        state.queued.fetch_sub(chunk.len(), Ordering::AcqRel);
+        chunk.clear();
+        if let Err(err) = written {
+            state.closed.store(true, Ordering::Release);
+            if err.kind() == io::ErrorKind::BrokenPipe {
+                on_closed();
             }
-            next = receiver.try_recv().ok();
-        }
-        if let Err(err) = sink.flush() {
-            failed(err, state);
             return;
         }
     }

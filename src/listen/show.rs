@@ -1,6 +1,8 @@
 //! How `listen` shows a request on a terminal: a header line, headers, body, verdict — every piece of the
 //! request sanitised — or one summary line with `-q`.
 
+use std::fmt::Write as _;
+
 use super::examine::Examined;
 use crate::capture::{Arrived, BodyKind, Findings};
 use crate::output::{caret_snippet, sanitize, Style};
@@ -20,26 +22,47 @@ thread_local! {
 
 /// The local wall-clock time, `HH:MM:SS` or `HH:MM:SS.mmm`.
 fn local_clock(millis: bool) -> String {
+    let mut text = String::with_capacity(12);
+    push_local_clock(&mut text, millis);
+    text
+}
+
+/// [`local_clock`], appended to `out`.
+fn push_local_clock(out: &mut String, millis: bool) {
     let now = chrono::Utc::now();
     let second = now.timestamp();
-    let mut text = CLOCK.with(|clock| {
+    CLOCK.with(|clock| {
         let mut clock = clock.borrow_mut();
         if clock.0 != second {
             *clock = (second, now.with_timezone(&chrono::Local).format("%H:%M:%S").to_string());
         }
-        clock.1.clone()
+        out.push_str(&clock.1);
     });
     if millis {
-        text.push_str(&format!(".{:03}", now.timestamp_subsec_millis()));
+        let _ = write!(out, ".{:03}", now.timestamp_subsec_millis());
     }
-    text
+}
+
+fn push_size(out: &mut String, bytes: usize) {
+    let _ = match bytes {
+        b if b < 10 * 1024 => write!(out, "{b} B"),
+        b if b < 10 * 1024 * 1024 => write!(out, "{:.1} KiB", b as f64 / 1024.0),
+        b => write!(out, "{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+    };
 }
 
 fn size(bytes: usize) -> String {
-    match bytes {
-        b if b < 10 * 1024 => format!("{b} B"),
-        b if b < 10 * 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
-        b => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+    let mut text = String::new();
+    push_size(&mut text, bytes);
+    text
+}
+
+/// Appends `text` as `paint` styles it; without colour, as it is (no styled copy made).
+fn push_styled(out: &mut String, style: &Style, paint: fn(&Style, &str) -> String, text: &str) {
+    if style.color {
+        out.push_str(&paint(style, text));
+    } else {
+        out.push_str(text);
     }
 }
 
@@ -54,27 +77,59 @@ pub enum Answering {
 }
 
 fn answer_label(answering: Answering, style: &Style) -> String {
+    let mut text = String::new();
+    push_answer_label(&mut text, answering, style);
+    text
+}
+
+fn push_answer_label(out: &mut String, answering: Answering, style: &Style) {
+    out.push_str("→ ");
     match answering {
-        Answering::Status(code) if (200..300).contains(&code) => format!("→ {}", style.ok(&code.to_string())),
-        Answering::Status(code) => format!("→ {}", style.bad(&code.to_string())),
-        Answering::Forwarded => "→ forwarded".to_string(),
-        Answering::Dropped => format!("→ {}", style.bad("dropped")),
+        Answering::Status(code) if !style.color => {
+            let _ = write!(out, "{code}");
+        }
+        Answering::Status(code) if (200..300).contains(&code) => out.push_str(&style.ok(&code.to_string())),
+        Answering::Status(code) => out.push_str(&style.bad(&code.to_string())),
+        Answering::Forwarded => out.push_str("forwarded"),
+        Answering::Dropped => push_styled(out, style, Style::bad, "dropped"),
     }
 }
 
 /// `✓ pgyer.crashlog`, `✗ pgyer.crashlog`, `✗ not valid JSON`, `? unrecognised`, `· empty body`: every
 /// request gets one.
 fn verdict(kind: &BodyKind, findings: &Findings, style: &Style) -> String {
-    let shape = findings.shape.as_ref().map(|s| format!(" ({s} shape)")).unwrap_or_default();
-    match (kind, &findings.event, findings.valid) {
-        (BodyKind::Text { json_error: Some(_), .. }, _, _) => format!("{} not valid JSON", style.bad("✗")),
-        (_, Some(event), Some(true)) => format!("{} {}{shape}", style.ok("✓"), sanitize(event)),
-        (_, Some(event), Some(false)) => format!("{} {}{shape}", style.bad("✗"), sanitize(event)),
-        (_, Some(event), None) => format!("{} {} (no schema to check)", style.dim("·"), sanitize(event)),
-        (BodyKind::Json(_), None, _) => format!("{} unrecognised", style.warn("?")),
-        (BodyKind::Empty, _, _) => format!("{} empty body (nothing to check)", style.dim("·")),
-        (BodyKind::Text { .. }, _, _) => format!("{} text, not JSON (nothing to check)", style.dim("·")),
-        (BodyKind::Binary, _, _) => format!("{} binary, not JSON (nothing to check)", style.dim("·")),
+    let mut text = String::new();
+    push_verdict(&mut text, kind, findings, style);
+    text
+}
+
+/// [`verdict`], appended to `out`.
+fn push_verdict(out: &mut String, kind: &BodyKind, findings: &Findings, style: &Style) {
+    let (mark, paint, text): (&str, fn(&Style, &str) -> String, &str) = match (kind, &findings.event, findings.valid) {
+        (BodyKind::Text { json_error: Some(_), .. }, _, _) => ("✗", Style::bad, "not valid JSON"),
+        (_, Some(event), Some(true)) => ("✓", Style::ok, event),
+        (_, Some(event), Some(false)) => ("✗", Style::bad, event),
+        (_, Some(event), None) => ("·", Style::dim, event),
+        (BodyKind::Json(_), None, _) => ("?", Style::warn, "unrecognised"),
+        (BodyKind::Empty, _, _) => ("·", Style::dim, "empty body (nothing to check)"),
+        (BodyKind::Text { .. }, _, _) => ("·", Style::dim, "text, not JSON (nothing to check)"),
+        (BodyKind::Binary, _, _) => ("·", Style::dim, "binary, not JSON (nothing to check)"),
+    };
+    push_styled(out, style, paint, mark);
+    out.push(' ');
+    let named_event = matches!(
+        (kind, &findings.event),
+        (BodyKind::Json(_) | BodyKind::Text { json_error: None, .. } | BodyKind::Empty | BodyKind::Binary, Some(_))
+    );
+    if named_event {
+        out.push_str(&sanitize(text));
+        if findings.valid.is_none() {
+            out.push_str(" (no schema to check)");
+        } else if let Some(shape) = &findings.shape {
+            let _ = write!(out, " ({shape} shape)");
+        }
+    } else {
+        out.push_str(text);
     }
 }
 
@@ -158,16 +213,23 @@ pub fn full_at(arrived: &Arrived, examined: &Examined, answering: Answering, col
 /// One line per request (`-q`).
 pub fn quiet(arrived: &Arrived, examined: &Examined, answering: Answering, color: bool) -> String {
     let style = Style { color };
-    let local = local_clock(false);
-    let mut line = format!(
-        "#{} {local} {} {} {} {} {}",
-        arrived.id,
-        sanitize(&arrived.method),
-        sanitize(&path_with_query(arrived)),
-        sanitize(&arrived.remote_addr),
-        size(arrived.body.len()),
-        verdict(&examined.kind, &examined.findings, &style),
-    );
+    let mut line = String::with_capacity(160);
+    let _ = write!(line, "#{} ", arrived.id);
+    push_local_clock(&mut line, false);
+    line.push(' ');
+    line.push_str(&sanitize(&arrived.method));
+    line.push(' ');
+    line.push_str(&sanitize(&arrived.path));
+    if let Some(query) = &arrived.query {
+        line.push('?');
+        line.push_str(&sanitize(query));
+    }
+    line.push(' ');
+    line.push_str(&sanitize(&arrived.remote_addr));
+    line.push(' ');
+    push_size(&mut line, arrived.body.len());
+    line.push(' ');
+    push_verdict(&mut line, &examined.kind, &examined.findings, &style);
     let problems = examined.findings.violations.len()
         + usize::from(matches!(examined.kind, BodyKind::Text { json_error: Some(_), .. }));
     if problems > 0 {
@@ -178,7 +240,7 @@ pub fn quiet(arrived: &Arrived, examined: &Examined, answering: Answering, color
         line.push_str(&signature_line(check, &style));
     }
     line.push(' ');
-    line.push_str(&answer_label(answering, &style));
+    push_answer_label(&mut line, answering, &style);
     line.push('\n');
     line
 }

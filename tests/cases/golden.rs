@@ -86,6 +86,7 @@ fn mask_ports(text: &str) -> String {
 fn normalise(text: &str) -> String {
     let text = mask_shape(text, "9999-99-99T99:99:99.999Z", "YYYY-MM-DDTHH:MM:SS.mmmZ");
     let text = mask_shape(&text, "99:99:99.999", "HH:MM:SS.mmm");
+    let text = mask_shape(&text, " 99:99:99 ", " HH:MM:SS ");
     mask_ports(&text)
 }
 
@@ -151,4 +152,11 @@ fn diff_text_and_json_are_unchanged() {
     }
     golden("diff.txt", &text);
     golden("diff-json.txt", &json);
+}
+
+#[test]
+fn listen_quiet_lines_are_unchanged() {
+    let (stdout, stderr) = listen_output(&["-q"]);
+    golden("listen-quiet.stdout", &stdout);
+    golden("listen-quiet.stderr", &stderr);
 }
