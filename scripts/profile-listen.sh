@@ -3,6 +3,7 @@
 # (examples/bare_hyper.rs), counted by valgrind's callgrind (deterministic, unlike timings on a noisy machine).
 # Each server takes REQUESTS requests of the Ebriza body from `hookctl send --repeat` (not profiled); the table
 # sums callgrind's self cost by stage (the crate or module a function belongs to) and divides by REQUESTS.
+# Counting starts once the server is listening (start-up, schema compilation included, is not a request's cost).
 #   usage: scripts/profile-listen.sh [REQUESTS=2000]
 # Needs: valgrind (`apt-get install -y valgrind`), python3.
 set -euo pipefail
@@ -17,7 +18,7 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
 profile() { # name command... (the command prints its port, or writes --port-file)
   local name=$1; shift
-  valgrind --tool=callgrind --callgrind-out-file="$work/$name.out" "$@" > "$work/$name.stdout" 2> "$work/$name.err" &
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/$name.out" "$@" > "$work/$name.stdout" 2> "$work/$name.err" &
   local pid=$!
   for _ in $(seq 600); do
     { [ -s "$work/$name.port" ] || [ -s "$work/$name.stdout" ]; } && break
@@ -25,6 +26,7 @@ profile() { # name command... (the command prints its port, or writes --port-fil
   done
   local port
   port=$(cat "$work/$name.port" 2>/dev/null || head -1 "$work/$name.stdout")
+  callgrind_control -i on "$pid" > /dev/null 2>&1
   "$SEND" send ebriza.configuration.changed --to "http://127.0.0.1:$port/hooks" --repeat "$REQUESTS" --concurrency 4 --timeout 60s > /dev/null
   sleep 1
   kill -TERM "$pid" 2>/dev/null || true

@@ -143,9 +143,9 @@ impl Serialize for Errors<'_> {
     }
 }
 
-/// The record, borrowed from the request: serialised once, straight to text, on the hot path.
+/// The record's fields before its body, borrowed from the request.
 #[derive(Serialize)]
-struct RecordRef<'a> {
+struct RecordFront<'a> {
     id: u64,
     received_at: &'a str,
     remote_addr: &'a str,
@@ -153,7 +153,11 @@ struct RecordRef<'a> {
     path: &'a str,
     query: Option<&'a str>,
     headers: RecordHeaders<'a>,
-    body: Body<'a>,
+}
+
+/// The record's fields after its body, borrowed from the request and its findings.
+#[derive(Serialize)]
+struct RecordBack<'a> {
     body_text: Option<&'a str>,
     body_base64: Option<String>,
     body_bytes: usize,
@@ -175,9 +179,21 @@ struct RecordHeaders<'a>(&'a Headers);
 
 impl Serialize for RecordHeaders<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let merged = self.0.merged();
-        let mut map = serializer.serialize_map(Some(merged.len()))?;
-        for (k, v) in &merged {
+        let headers: &[(String, String)] = self.0;
+        // The usual case (names already lower-case, as HTTP/1 servers give them, none repeated) is written
+        // straight from the list; otherwise the merged copy.
+        let plain = headers.iter().enumerate().all(|(i, (name, _))| {
+            !name.bytes().any(|b| b.is_ascii_uppercase()) && !headers[..i].iter().any(|(seen, _)| seen == name)
+        });
+        let merged;
+        let entries = if plain {
+            headers
+        } else {
+            merged = self.0.merged();
+            &merged[..]
+        };
+        let mut map = serializer.serialize_map(Some(entries.len()))?;
+        for (k, v) in entries {
             map.serialize_entry(k, v)?;
         }
         map.end()
@@ -186,39 +202,31 @@ impl Serialize for RecordHeaders<'_> {
 
 /// The `body` field: the exact JSON text when it can stand in one NDJSON line as is, else the value.
 enum Body<'a> {
-    Exact(&'a RawValue),
+    Exact(&'a str),
     Value(&'a Value),
     Null,
 }
 
-impl Serialize for Body<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Body::Exact(raw) => raw.serialize(serializer),
-            Body::Value(value) => value.serialize(serializer),
-            Body::Null => serializer.serialize_none(),
-        }
-    }
-}
-
-/// The body's own text, when writing it verbatim keeps the record one line and byte-exact: no newline,
-/// no surrounding whitespace, nothing `json_safe` would escape, and not a bare `null`.
-fn verbatim(body: &[u8]) -> Option<&RawValue> {
-    if body.contains(&b'\n') || body.contains(&b'\r') {
+/// The text of a body that parsed as JSON, when writing it verbatim keeps the record one line and
+/// byte-exact: no newline, no surrounding whitespace, nothing `json_safe` would escape, and not a bare
+/// `null`. (It parsed already: it is not parsed again.)
+fn verbatim(body: &[u8]) -> Option<&str> {
+    let (first, last) = (body.first()?, body.last()?);
+    if matches!(first, b' ' | b'\t') || matches!(last, b' ' | b'\t') || body.contains(&b'\n') || body.contains(&b'\r') {
         return None;
     }
-    let raw: &RawValue = serde_json::from_slice(body).ok()?;
-    let text = raw.get();
-    let plain = text.len() == body.len() && text != "null";
-    (plain && !crate::output::has_unsafe_chars(text)).then_some(raw)
+    let text = std::str::from_utf8(body).ok()?;
+    (text != "null" && !crate::output::has_unsafe_chars(text)).then_some(text)
 }
 
-/// The record as one NDJSON line (without the newline), safe for a terminal.
+/// The record as one NDJSON line (without the newline), safe for a terminal. Written in three pieces so
+/// that a body kept verbatim is copied in as it is, never parsed or re-serialised: the fields before the
+/// body, the body, the fields after it.
 pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> String {
     let (body, body_text, body_base64, body_raw) = match kind {
         BodyKind::Empty => (Body::Null, None, None, None),
         BodyKind::Json(value) => match verbatim(&arrived.body) {
-            Some(raw) => (Body::Exact(raw), None, None, None),
+            Some(text) => (Body::Exact(text), None, None, None),
             // Signatures cover exact bytes: keep them beside the value.
             None => (Body::Value(value), None, None, std::str::from_utf8(&arrived.body).ok()),
         },
@@ -227,7 +235,7 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
             (Body::Null, None, Some(base64::engine::general_purpose::STANDARD.encode(&arrived.body)), None)
         }
     };
-    let record = RecordRef {
+    let head = RecordFront {
         id: arrived.id,
         received_at: &arrived.received_at,
         remote_addr: &arrived.remote_addr,
@@ -235,7 +243,8 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
         path: &arrived.path,
         query: arrived.query.as_deref(),
         headers: RecordHeaders(&arrived.headers),
-        body,
+    };
+    let tail = RecordBack {
         body_text,
         body_base64,
         body_bytes: arrived.body.len(),
@@ -248,7 +257,22 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
         answered: findings.answered,
         assertions: &findings.assertions,
     };
-    let text = serde_json::to_string(&record).unwrap_or_default();
+    let mut line = Vec::with_capacity(arrived.body.len() + 512);
+    // Serialising these borrowed fields into memory cannot fail: every map key is a string.
+    let _ = serde_json::to_writer(&mut line, &head);
+    line.pop(); // the head's closing brace
+    line.extend_from_slice(b",\"body\":");
+    match body {
+        Body::Exact(text) => line.extend_from_slice(text.as_bytes()),
+        Body::Value(value) => {
+            let _ = serde_json::to_writer(&mut line, value);
+        }
+        Body::Null => line.extend_from_slice(b"null"),
+    }
+    let tail_at = line.len();
+    let _ = serde_json::to_writer(&mut line, &tail);
+    line[tail_at] = b','; // the tail's opening brace
+    let text = String::from_utf8(line).unwrap_or_default();
     crate::output::json_safe(text)
 }
 

@@ -132,9 +132,11 @@ impl<S: Sink> BatchWriter<S> {
     }
 
     /// Appends; returns the caller's batch and whether the caller must now write.
-    fn append(&self, bytes: &[u8]) -> (Arc<Batch>, bool) {
+    fn append(&self, parts: &[&[u8]]) -> (Arc<Batch>, bool) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.bytes.extend_from_slice(bytes);
+        for part in parts {
+            pending.bytes.extend_from_slice(part);
+        }
         let lead = !pending.writing;
         pending.writing = true;
         (pending.batch.clone(), lead)
@@ -164,9 +166,10 @@ impl<S: Sink> BatchWriter<S> {
         }
     }
 
-    /// Returns once `bytes` are written (by this caller or by the one writing for it), or why they are not.
-    pub async fn write_durable(&self, bytes: &[u8]) -> io::Result<()> {
-        let (batch, lead) = self.append(bytes);
+    /// Returns once `parts` (one record: its line and its newline) are written, one after the other, by
+    /// this caller or by the one writing for it, or why they are not.
+    pub async fn write_durable(&self, parts: &[&[u8]]) -> io::Result<()> {
+        let (batch, lead) = self.append(parts);
         if lead {
             self.drain();
         }
@@ -188,7 +191,7 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 for i in 0..200 {
                     let line = format!("{task}-{i}\n");
-                    writer.write_durable(line.as_bytes()).await.unwrap();
+                    writer.write_durable(&[line.as_bytes()]).await.unwrap();
                     let written = writer.sink.lock().unwrap();
                     assert!(String::from_utf8_lossy(&written).contains(&line), "returned before written");
                 }
@@ -224,12 +227,12 @@ mod tests {
     async fn a_failed_write_fails_its_callers_only_and_writing_resumes_when_space_returns() {
         let full = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let writer = BatchWriter::new(Disk { written: Vec::new(), full: full.clone() });
-        writer.write_durable(b"a\n").await.unwrap();
+        writer.write_durable(&[b"a\n"]).await.unwrap();
         full.store(true, std::sync::atomic::Ordering::SeqCst);
-        assert!(writer.write_durable(b"x\n").await.unwrap_err().to_string().contains("No space"));
-        assert!(writer.write_durable(b"y\n").await.is_err());
+        assert!(writer.write_durable(&[b"x\n"]).await.unwrap_err().to_string().contains("No space"));
+        assert!(writer.write_durable(&[b"y\n"]).await.is_err());
         full.store(false, std::sync::atomic::Ordering::SeqCst);
-        writer.write_durable(b"b\n").await.expect("space is back: saving again");
+        writer.write_durable(&[b"b\n"]).await.expect("space is back: saving again");
         assert_eq!(writer.sink.lock().unwrap().written, b"a\nb\n");
     }
 }

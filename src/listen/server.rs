@@ -420,7 +420,7 @@ async fn receive(
     let (parts, body) = read_body(shared, request, remote).await?;
     Ok(Arrived {
         id: shared.next_id.fetch_add(1, Ordering::SeqCst),
-        received_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        received_at: received_at(),
         remote_addr: remote.to_string(),
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
@@ -431,6 +431,29 @@ async fn receive(
             .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
         body,
+    })
+}
+
+thread_local! {
+    /// (Unix second, `2026-12-01T10:00:00.`): the part of a timestamp that changes once a second.
+    static SECOND: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+}
+
+/// Now, as a record's `received_at` (RFC 3339, UTC, milliseconds: `2026-12-01T10:00:00.123Z`), formatted
+/// in full once a second, not once a request.
+fn received_at() -> String {
+    let now = chrono::Utc::now();
+    let second = now.timestamp();
+    SECOND.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        if cached.0 != second {
+            let mut prefix = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            prefix.pop(); // the `Z`
+            prefix.push('.');
+            *cached = (second, prefix);
+        }
+        let millis = now.timestamp_subsec_millis().min(999);
+        format!("{}{millis:03}Z", cached.1)
     })
 }
 
@@ -541,11 +564,8 @@ impl std::error::Error for Dropped {}
 /// when it works again, not once per request.
 async fn save(shared: &Shared, id: u64, line: &str) -> Result<(), Response<Full<Bytes>>> {
     let Some(store) = &shared.store else { return Ok(()) };
-    let mut bytes = Vec::with_capacity(line.len() + 1);
-    bytes.extend_from_slice(line.as_bytes());
-    bytes.push(b'\n');
     let style = shared.settings.printer.err;
-    match store.writer.write_durable(&bytes).await {
+    match store.writer.write_durable(&[line.as_bytes(), b"\n"]).await {
         Ok(()) => {
             if store.failing.swap(false, Ordering::SeqCst) {
                 let unsaved = shared.tally.lock().unwrap_or_else(|e| e.into_inner()).unsaved;
@@ -600,6 +620,9 @@ fn display(
 /// keeps their results in the record and says each failure on stderr; returns the failures.
 fn check_assertions(shared: &Shared, arrived: &Arrived, examined: &mut super::examine::Examined) -> Vec<String> {
     use crate::assertion::{Query, Subject};
+    if shared.settings.assertions.is_empty() {
+        return Vec::new();
+    }
     let event = examined.findings.event.clone();
     let body = match &examined.kind {
         capture::BodyKind::Json(value) => Some(value),
@@ -642,14 +665,14 @@ fn count(
     let id = arrived.id;
     let broken_json = findings.broken_json();
     let label = match &findings.event {
-        Some(event) => event.clone(),
-        None if broken_json => "a body that is not valid JSON".to_string(),
-        None => "an unrecognised request".to_string(),
+        Some(event) => event.as_str(),
+        None if broken_json => "a body that is not valid JSON",
+        None => "an unrecognised request",
     };
     let settings = &shared.settings;
     let outcome = Outcome {
-        event: findings.event.clone(),
-        shape: findings.shape.clone(),
+        event: findings.event.as_deref(),
+        shape: findings.shape.as_deref(),
         label,
         valid: findings.valid,
         signature_ok,
@@ -671,11 +694,8 @@ fn count(
 }
 
 fn answer(answer: &Answer, status: StatusCode, id: u64) -> Response<Full<Bytes>> {
-    let body = if answer.body.is_empty() {
-        Bytes::from(json!({"ok": true, "id": id}).to_string())
-    } else {
-        answer.body.clone()
-    };
+    let body =
+        if answer.body.is_empty() { Bytes::from(format!("{{\"ok\":true,\"id\":{id}}}")) } else { answer.body.clone() };
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -712,6 +732,26 @@ async fn relay(
         Err(message) => {
             shared.settings.printer.failure("forward failed:", &format!("#{}: {message}; answered 502", arrived.id));
             json_response(StatusCode::BAD_GATEWAY, json!({"ok": false, "error": message}))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_at_is_rfc3339_utc_with_milliseconds_as_chrono_writes_it() {
+        for _ in 0..3 {
+            let before = chrono::Utc::now();
+            let stamp = received_at();
+            let after = chrono::Utc::now();
+            assert_eq!(stamp.len(), "2026-12-01T10:00:00.123Z".len(), "{stamp}");
+            let parsed = chrono::DateTime::parse_from_rfc3339(&stamp).unwrap();
+            assert_eq!(parsed.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), stamp);
+            let millis = |t: chrono::DateTime<chrono::Utc>| t.timestamp_millis();
+            assert!(millis(before) <= parsed.timestamp_millis() && parsed.timestamp_millis() <= millis(after));
+            std::thread::sleep(std::time::Duration::from_millis(400));
         }
     }
 }

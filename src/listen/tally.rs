@@ -35,11 +35,11 @@ impl Expectation {
 
 /// What one request amounted to, for the tally.
 #[derive(Debug, Clone)]
-pub struct Outcome {
-    pub event: Option<String>,
-    pub shape: Option<String>,
+pub struct Outcome<'a> {
+    pub event: Option<&'a str>,
+    pub shape: Option<&'a str>,
     /// How to name the request in a failure line (the event, or what is wrong with it).
-    pub label: String,
+    pub label: &'a str,
     pub valid: Option<bool>,
     /// `Some(false)` when a signature was checked and failed.
     pub signature_ok: Option<bool>,
@@ -98,9 +98,9 @@ impl Tally {
         let failed_before = self.failed;
         let mut messages: Vec<String> = Vec::new();
         self.received += 1;
-        match self.events.iter_mut().find(|(e, _)| *e == outcome.event) {
+        match self.events.iter_mut().find(|(e, _)| e.as_deref() == outcome.event) {
             Some((_, n)) => *n += 1,
-            None => self.events.push((outcome.event.clone(), 1)),
+            None => self.events.push((outcome.event.map(String::from), 1)),
         }
         match outcome.valid {
             Some(true) => self.valid += 1,
@@ -110,7 +110,7 @@ impl Tally {
         if outcome.signature_ok == Some(false) {
             self.badly_signed += 1;
         }
-        let name = &outcome.label;
+        let name = outcome.label;
         if outcome.valid == Some(false) {
             self.fail(|| format!("#{id} {name} is invalid"));
             messages.push(format!("{name} is invalid"));
@@ -119,11 +119,11 @@ impl Tally {
             self.fail(|| format!("#{id} assertion failed: {failed}"));
             messages.push(format!("assertion failed: {failed}"));
         }
-        let (event, shape) = (outcome.event.as_deref(), outcome.shape.as_deref());
+        let (event, shape) = (outcome.event, outcome.shape);
         if !expect.is_empty() && !expect.iter().any(|e| e.accepts(event, shape)) {
             let what = match (event, shape) {
                 (Some(_), Some(shape)) => format!("{name} ({shape} shape)"),
-                _ => name.clone(),
+                _ => name.to_string(),
             };
             self.fail(|| {
                 let names: Vec<&str> = expect.iter().map(|e| e.name.as_str()).collect();
@@ -237,11 +237,11 @@ impl Tally {
 mod tests {
     use super::*;
 
-    fn outcome(event: Option<&str>, valid: Option<bool>) -> Outcome {
+    fn outcome(event: Option<&str>, valid: Option<bool>) -> Outcome<'_> {
         Outcome {
-            event: event.map(String::from),
+            event,
             shape: None,
-            label: event.unwrap_or("request").into(),
+            label: event.unwrap_or("request"),
             valid,
             signature_ok: None,
             failed_assertions: Vec::new(),
@@ -299,9 +299,9 @@ mod tests {
             shape: Some("docs-example".into()),
         }];
         let mut example = outcome(Some("ebriza.configuration.changed"), Some(true));
-        example.shape = Some("docs-example".into());
+        example.shape = Some("docs-example");
         let mut typed = example.clone();
-        typed.shape = Some("typed".into());
+        typed.shape = Some("typed");
         for expectation in [&event, &shaped] {
             let mut tally = Tally::default();
             tally.add(1, &example, expectation, false);
