@@ -212,6 +212,10 @@ enum Body<'a> {
 /// `null`. (It parsed already: it is not parsed again.)
 fn verbatim(body: &[u8]) -> Option<&str> {
     let (first, last) = (body.first()?, body.last()?);
+    if crate::output::printable_ascii(body) && *first != b' ' && *last != b' ' {
+        // One pass decides the usual compact body: no control character, nothing to escape, plain UTF-8.
+        return std::str::from_utf8(body).ok().filter(|text| *text != "null");
+    }
     if matches!(first, b' ' | b'\t') || matches!(last, b' ' | b'\t') || body.contains(&b'\n') || body.contains(&b'\r') {
         return None;
     }

@@ -33,7 +33,29 @@ fn escape_char(out: &mut String, c: char) {
     }
 }
 
+/// Whether every byte is printable ASCII (space to `~`): nothing in such text needs escaping, anywhere.
+/// Checked eight bytes at a time (most webhook text is exactly this).
+pub fn printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // A byte below 0x20 borrows when 0x20 is taken from it; a byte of 0x7f or more sets its high bit
+        // when 1 is added (or had it set already).
+        let below_space = word.wrapping_sub(0x20 * ONES) & !word & HIGH;
+        let del_or_above = (word.wrapping_add(ONES) | word) & HIGH;
+        if below_space | del_or_above != 0 {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|b| (0x20..0x7f).contains(b))
+}
+
 fn sanitize_with(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if printable_ascii(text.as_bytes()) {
+        return Cow::Borrowed(text);
+    }
     if !text.chars().any(|c| is_dangerous(c) && !keep(c)) {
         return Cow::Borrowed(text);
     }
@@ -292,6 +314,21 @@ mod tests {
         let clean = sanitize(evil);
         assert!(!clean.chars().any(is_dangerous), "{clean}");
         assert_eq!(clean, "a\\x1b[2J\\x1b]0;pwned\\x07b\\u{9b}c\\u{202e}d\\x7f");
+    }
+
+    #[test]
+    fn printable_ascii_agrees_with_a_byte_by_byte_check_at_every_position() {
+        for len in 0..20 {
+            let base = vec![b'a'; len];
+            assert!(printable_ascii(&base));
+            for at in 0..len {
+                for b in [0u8, 0x09, 0x0a, 0x1f, 0x20, 0x41, 0x7e, 0x7f, 0x80, 0x9b, 0xe4, 0xff] {
+                    let mut bytes = base.clone();
+                    bytes[at] = b;
+                    assert_eq!(printable_ascii(&bytes), (0x20..0x7f).contains(&b), "{bytes:?}");
+                }
+            }
+        }
     }
 
     #[test]
