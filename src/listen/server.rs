@@ -428,7 +428,11 @@ async fn receive(
         headers: parts
             .headers
             .iter()
-            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                let value =
+                    v.to_str().map_or_else(|_| String::from_utf8_lossy(v.as_bytes()).into_owned(), String::from);
+                (n.as_str().to_string(), value)
+            })
             .collect(),
         body,
     })
