@@ -261,21 +261,23 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
         answered: findings.answered,
         assertions: &findings.assertions,
     };
-    // Serialising these borrowed fields cannot fail: every map key is a string. Strings throughout, so
-    // nothing is checked for UTF-8 again.
-    let mut line = serde_json::to_string(&head).unwrap_or_default();
-    line.reserve(arrived.body.len() + 256);
+    let mut line = Vec::with_capacity(arrived.body.len() + 512);
+    // Serialising these borrowed fields into memory cannot fail: every map key is a string.
+    let _ = serde_json::to_writer(&mut line, &head);
     line.pop(); // the head's closing brace
-    line.push_str(",\"body\":");
+    line.extend_from_slice(b",\"body\":");
     match body {
-        Body::Exact(text) => line.push_str(text),
-        Body::Value(value) => line.push_str(&serde_json::to_string(value).unwrap_or_default()),
-        Body::Null => line.push_str("null"),
+        Body::Exact(text) => line.extend_from_slice(text.as_bytes()),
+        Body::Value(value) => {
+            let _ = serde_json::to_writer(&mut line, value);
+        }
+        Body::Null => line.extend_from_slice(b"null"),
     }
-    let tail = serde_json::to_string(&tail).unwrap_or_default();
-    line.push(',');
-    line.push_str(tail.strip_prefix('{').unwrap_or(&tail));
-    crate::output::json_safe(line)
+    let tail_at = line.len();
+    let _ = serde_json::to_writer(&mut line, &tail);
+    line[tail_at] = b','; // the tail's opening brace
+    let text = String::from_utf8(line).unwrap_or_default();
+    crate::output::json_safe(text)
 }
 
 /// A capture record read back: every field but the body (whose exact bytes are [`Captured::body`]).
