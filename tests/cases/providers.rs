@@ -164,3 +164,54 @@ fn a_broken_provider_file_or_match_rule_is_skipped_with_a_warning_naming_it() {
     let listed = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(listed.contains("acme.order.created") && !listed.contains("acme.refund"), "{listed}");
 }
+
+/// Provider knowledge lives in `fixtures/<provider>/`: outside tests, comments, the help text's examples and the
+/// named placeholder aliases (`{{now:pgyer}}` is a time format with a zone), no source line names a provider.
+#[test]
+fn no_source_line_outside_tests_and_comments_names_a_provider() {
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let aliases = [
+        "{{now:pgyer}}",
+        "{{now:ebriza-example}}",
+        "{{obniz-id}}",
+        "\"pgyer\" =>",
+        "\"ebriza-example\" =>",
+        "\"obniz-id\" =>",
+    ];
+    let mut found = Vec::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+        // The help pages' examples are the user's documentation (`hookctl send pgyer.crashlog …`); the property
+        // tests are tests.
+        if relative == "cli/help.rs" || relative == "properties.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            let code = line.trim_start();
+            if code.starts_with("//") || aliases.iter().any(|a| code.contains(a)) {
+                continue;
+            }
+            let lower = code.to_lowercase();
+            if ["obniz", "pgyer", "ebriza"].iter().any(|p| lower.contains(p)) {
+                found.push(format!("src/{relative}:{}: {code}", number + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "provider knowledge outside fixtures/:\n{}", found.join("\n"));
+}
