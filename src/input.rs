@@ -62,8 +62,10 @@ fn looks_like_capture(path: &Path) -> bool {
 
 /// Says on stderr which lines of a capture file were skipped (a torn last record, a corrupt line).
 pub fn warn_skipped(captured: &capture::Captured) {
+    // Said without colour: reading input happens before (and apart from) any command's printer.
+    let printer = crate::output::Printer::new(false, false);
     for warning in &captured.warnings {
-        crate::output::errln(&format!("warning: {}", sanitize(warning)));
+        printer.warn(warning);
     }
 }
 

@@ -117,11 +117,8 @@ fn push_verdict(out: &mut String, kind: &BodyKind, findings: &Findings, style: &
     };
     push_styled(out, style, paint, mark);
     out.push(' ');
-    let named_event = matches!(
-        (kind, &findings.event),
-        (BodyKind::Json(_) | BodyKind::Text { json_error: None, .. } | BodyKind::Empty | BodyKind::Binary, Some(_))
-    );
-    if named_event {
+    let broken_json = matches!(kind, BodyKind::Text { json_error: Some(_), .. });
+    if findings.event.is_some() && !broken_json {
         out.push_str(&sanitize(text));
         if findings.valid.is_none() {
             out.push_str(" (no schema to check)");

@@ -156,6 +156,12 @@ fn without_a_terminal_a_missing_name_or_url_is_a_usage_error_not_a_hang() {
         hookctl().args(["send", "ebriza.install", "--interactive", "--to", "http://127.0.0.1:9/"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_text(&output).contains("needs a terminal"));
+    // Prompts come from the provider's file: a provider without them says which ones have them.
+    let output =
+        hookctl().args(["send", "pgyer.crashlog", "--interactive", "--to", "http://127.0.0.1:9/"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let said = stderr_text(&output);
+    assert!(said.contains("`pgyer.crashlog`'s provider describes none") && said.contains("ebriza.*"), "{said}");
 }
 
 #[test]
