@@ -25,6 +25,9 @@ pub struct Arrived {
     pub path: String,
     pub query: Option<String>,
     pub headers: Headers,
+    /// Header values that are not UTF-8, as their exact bytes (`headers` holds them with U+FFFD); the
+    /// record keeps them as `header_bytes` (base64) so that exports send the bytes that came.
+    pub header_bytes: Vec<(String, Vec<u8>)>,
     /// The body as received (shared, never copied: forwarding hands the same buffer on).
     pub body: bytes::Bytes,
 }
@@ -172,6 +175,8 @@ struct RecordBack<'a> {
     answered: Option<u16>,
     #[serde(skip_serializing_if = "<[Value]>::is_empty")]
     assertions: &'a [Value],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    header_bytes: Option<serde_json::Map<String, Value>>,
 }
 
 /// Header names lower-cased, repeated headers joined with ", " (as HTTP allows).
@@ -260,6 +265,10 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
         signature: findings.signature.as_ref(),
         answered: findings.answered,
         assertions: &findings.assertions,
+        header_bytes: (!arrived.header_bytes.is_empty()).then(|| {
+            let encode = |bytes: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
+            arrived.header_bytes.iter().map(|(name, bytes)| (name.to_ascii_lowercase(), encode(bytes))).collect()
+        }),
     };
     let mut line = Vec::with_capacity(arrived.body.len() + 512);
     // Serialising these borrowed fields into memory cannot fail: every map key is a string.
@@ -305,9 +314,19 @@ pub struct Record {
     pub answered: Option<u16>,
     /// `--assert` results: `{assertion, ok, found}`.
     pub assertions: Vec<Value>,
+    /// Header values that were not UTF-8: their exact bytes.
+    pub header_bytes: Vec<(String, Vec<u8>)>,
 }
 
 impl Record {
+    /// A header's exact bytes: as captured when they were not UTF-8, else its text.
+    pub fn header_value_bytes(&self, name: &str, text: &str) -> Vec<u8> {
+        match self.header_bytes.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some((_, bytes)) => bytes.clone(),
+            None => text.as_bytes().to_vec(),
+        }
+    }
+
     /// The signature check's status (`valid`, `invalid`, `missing`, …), when there was one.
     pub fn signature_status(&self) -> Option<&str> {
         self.signature.as_ref()?.get("status")?.as_str()
@@ -334,6 +353,7 @@ struct WireRecord {
     signature: Option<Value>,
     answered: Option<u16>,
     assertions: Option<Vec<Value>>,
+    header_bytes: Option<serde_json::Map<String, Value>>,
     #[serde(rename = "body")]
     _body: Present,
     #[serde(rename = "body_raw")]
@@ -349,6 +369,9 @@ impl From<WireRecord> for Record {
         let (broken, violations): (Vec<Violation>, Vec<Violation>) =
             wire.errors.unwrap_or_default().into_iter().partition(|v| v.keyword == JsonProblem::KEYWORD);
         let headers = wire.headers.unwrap_or_default();
+        let mut headers: Headers =
+            headers.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect();
+        headers.scrub_own_cookie();
         Record {
             id: wire.id.unwrap_or_default(),
             received_at: wire.received_at.unwrap_or_default(),
@@ -356,7 +379,7 @@ impl From<WireRecord> for Record {
             method: wire.method.unwrap_or_default(),
             path: wire.path.unwrap_or_default(),
             query: wire.query,
-            headers: headers.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect(),
+            headers,
             body_bytes: wire.body_bytes.unwrap_or_default(),
             event: wire.event,
             shape: wire.shape,
@@ -366,8 +389,37 @@ impl From<WireRecord> for Record {
             signature: wire.signature,
             answered: wire.answered,
             assertions: wire.assertions.unwrap_or_default(),
+            header_bytes: wire
+                .header_bytes
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(name, v)| {
+                    let bytes = base64::engine::general_purpose::STANDARD.decode(v.as_str()?).ok()?;
+                    Some((name, bytes))
+                })
+                .collect(),
         }
     }
+}
+
+/// A record line without the inspector's own token cookie in its `Cookie` header (records written before
+/// `listen` dropped it at capture time may hold one); borrowed as it is when there is none.
+pub fn scrub_line(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains(crate::headers::OWN_COOKIE) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let Ok(mut value) = serde_json::from_str::<Value>(line) else { return std::borrow::Cow::Borrowed(line) };
+    if let Some(cookie) = value.pointer_mut("/headers/cookie") {
+        let kept = crate::headers::without_own_cookie(cookie.as_str().unwrap_or_default());
+        if kept.is_empty() {
+            if let Some(headers) = value["headers"].as_object_mut() {
+                headers.remove("cookie");
+            }
+        } else {
+            *cookie = Value::String(kept);
+        }
+    }
+    std::borrow::Cow::Owned(crate::output::json_safe(value.to_string()))
 }
 
 /// A record read back: its fields, and the exact body bytes it describes.
@@ -558,6 +610,7 @@ pub fn arrived(captured: &Captured) -> Arrived {
         path: record.path.clone(),
         query: record.query.clone(),
         headers: record.headers.clone(),
+        header_bytes: captured.record.header_bytes.clone(),
         body: bytes::Bytes::from(captured.body.clone()),
     }
 }
@@ -629,6 +682,7 @@ mod tests {
                 ("x-a".into(), "2".into()),
             ]
             .into(),
+            header_bytes: Vec::new(),
             body: bytes::Bytes::copy_from_slice(body),
         }
     }

@@ -3,6 +3,19 @@
 //! are all this type; it reads as a slice of `(name, value)` pairs wherever one is wanted.
 use std::ops::Deref;
 
+/// The prefix of the inspector's token cookie's name, never kept in a capture or an export.
+pub const OWN_COOKIE: &str = "hookctl_token";
+
+/// A `Cookie` header's value without the inspector's token cookies.
+pub fn without_own_cookie(value: &str) -> String {
+    value
+        .split(';')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty() && !pair.starts_with(OWN_COOKIE))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(String, String)>);
 
@@ -31,6 +44,23 @@ impl Headers {
     /// Adds a header, keeping any of the same name (HTTP allows repeats).
     pub fn append(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.0.push((name.into(), value.into()));
+    }
+
+    /// Drops the inspector's own token cookie (`hookctl_token…`) from every `Cookie` header (a browser
+    /// that opened the inspector sends it to every port on 127.0.0.1, the capture port included); a
+    /// `Cookie` header left empty goes. Returns whether anything was dropped.
+    pub fn scrub_own_cookie(&mut self) -> bool {
+        let mut changed = false;
+        for (name, value) in self.0.iter_mut() {
+            if name.eq_ignore_ascii_case("cookie") && value.contains(OWN_COOKIE) {
+                *value = without_own_cookie(value);
+                changed = true;
+            }
+        }
+        if changed {
+            self.0.retain(|(n, v)| !(n.eq_ignore_ascii_case("cookie") && v.is_empty()));
+        }
+        changed
     }
 
     /// Removes every header of that name.
@@ -128,5 +158,8 @@ mod tests {
         assert_eq!(headers.merged(), [("content-type".into(), "a".into()), ("x-a".into(), "3, 4".into())]);
         headers.remove("X-A");
         assert_eq!(headers.len(), 1);
+        let mut cookies = pairs(&[("Cookie", "a=1; hookctl_token_4000=abc; b=2"), ("cookie", "hookctl_token=x")]);
+        assert!(cookies.scrub_own_cookie());
+        assert_eq!(&*cookies, &pairs(&[("Cookie", "a=1; b=2")])[..]);
     }
 }

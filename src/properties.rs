@@ -97,6 +97,7 @@ fn arrived(body: Vec<u8>, headers: Vec<(String, String)>) -> Arrived {
         path: "/hooks".into(),
         query: None,
         headers: headers.into(),
+        header_bytes: Vec::new(),
         body: bytes::Bytes::from(body),
     }
 }

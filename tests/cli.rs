@@ -1,6 +1,8 @@
 //! Integration tests: the built binary against real HTTP servers and clients on 127.0.0.1.
 mod support;
 
+#[path = "cases/attacks.rs"]
+mod attacks;
 #[path = "cases/captures.rs"]
 mod captures;
 #[path = "cases/ci_contracts.rs"]

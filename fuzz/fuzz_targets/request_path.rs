@@ -39,6 +39,7 @@ fuzz_target!(|data: &[u8]| {
         path: "/hooks".into(),
         query: None,
         headers: vec![("webhook-signature".into(), header.clone()), ("x-note".into(), header)].into(),
+        header_bytes: Vec::new(),
         body: bytes::Bytes::copy_from_slice(body),
     };
     let examined = examiner().examine(&arrived);

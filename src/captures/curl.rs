@@ -59,17 +59,58 @@ fn printf_format(bytes: &[u8]) -> String {
 
 /// A shell word that expands to `text`, even when it holds characters that must not be pasted raw.
 fn word(text: &str) -> String {
-    if plain(text, false) {
-        shell::quote(text)
-    } else {
-        format!("\"$(printf {})\"", printf_format(text.as_bytes()))
+    bytes_word(text.as_bytes())
+}
+
+/// A shell word that expands to exactly `bytes` (not UTF-8 too: a header's captured bytes).
+fn bytes_word(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if plain(text, false) => shell::quote(text),
+        _ => format!("\"$(printf {})\"", printf_format(bytes)),
     }
 }
 
-pub fn command(captured: &Captured, base: Option<&Url>) -> String {
+/// A Host header that can stand in a URL as it is: a host name, an IPv4 address or a bracketed IPv6
+/// address, and an optional port. Anything else (`a/b`, `x@y`, spaces, `[1-9]`) is refused: the URL would
+/// not go where the capture came.
+pub fn host_ok(host: &str) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(':') && !port.contains(']') => (name, Some(port)),
+        _ => (host, None),
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let name_ok = if let Some(inner) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        inner.parse::<std::net::Ipv6Addr>().is_ok()
+    } else {
+        !name.is_empty()
+            && name.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !label.starts_with('-')
+            })
+    };
+    port_ok && name_ok
+}
+
+/// The curl command (with a comment line naming the capture); refused when it would have to take its host
+/// from a Host header that is not a host name and port (`--to` names one instead).
+pub fn command(captured: &Captured, base: Option<&Url>) -> Result<String, UserError> {
     let record = &captured.record;
     let method = if record.method.is_empty() { "POST" } else { record.method.as_str() };
     let headers = &record.headers;
+    let mut notes = vec![format!("# capture #{}", record.id)];
+    if base.is_none() {
+        let host = headers.get("host").unwrap_or("localhost");
+        if !host_ok(host) {
+            return Err(UserError::with_hint(
+                format!("capture #{}: its Host header {} is not a host name and port", record.id, sanitize(host)),
+                "say where to send it with --to http://HOST:PORT",
+            ));
+        }
+        notes.push("# to the host in its Host header (--to URL sends it elsewhere)".to_string());
+    }
     let mut parts: Vec<String> = Vec::new();
     if !captured.body.is_empty() {
         let body = &captured.body;
@@ -79,7 +120,8 @@ pub fn command(captured: &Captured, base: Option<&Url>) -> String {
         };
         parts.push(format!("{feed} |"));
     }
-    parts.push("curl --silent --show-error --http1.1".to_string());
+    // --globoff: the URL is the capture's, and curl must not expand `[1-9]` or `{a,b}` in it into many.
+    parts.push("curl --silent --show-error --http1.1 --globoff".to_string());
     parts.push(format!("--request {}", word(method)));
     parts.push(word(&target(captured, base)));
     for (name, value) in headers {
@@ -87,8 +129,14 @@ pub fn command(captured: &Captured, base: Option<&Url>) -> String {
             continue;
         }
         // `Name;` is curl's way to send a header with an empty value.
-        let header = if value.is_empty() { format!("{name};") } else { format!("{name}: {value}") };
-        parts.push(format!("-H {}", word(&header)));
+        let mut header = name.as_bytes().to_vec();
+        if value.is_empty() {
+            header.push(b';');
+        } else {
+            header.extend_from_slice(b": ");
+            header.extend_from_slice(&record.header_value_bytes(name, value));
+        }
+        parts.push(format!("-H {}", bytes_word(&header)));
     }
     for name in CURL_ADDS {
         if !headers.iter().any(|(n, _)| n == name) {
@@ -98,8 +146,7 @@ pub fn command(captured: &Captured, base: Option<&Url>) -> String {
     if !captured.body.is_empty() {
         parts.push("--data-binary @-".to_string());
     }
-    let id = record.id;
-    format!("# capture #{id}\n{}", parts.join(" \\\n  "))
+    Ok(format!("{}\n{}", notes.join("\n"), parts.join(" \\\n  ")))
 }
 
 #[cfg(test)]
@@ -113,5 +160,15 @@ mod tests {
         assert!(format.bytes().all(|b| (0x20..0x7f).contains(&b)), "{format}");
         let output = std::process::Command::new("sh").arg("-c").arg(format!("printf {format}")).output().unwrap();
         assert_eq!(output.stdout, bytes);
+    }
+
+    #[test]
+    fn only_host_names_and_ports_make_a_url() {
+        for good in ["localhost", "localhost:8080", "127.0.0.1:80", "[::1]:3000", "api.example.com", "a-b.c"] {
+            assert!(host_ok(good), "{good}");
+        }
+        for bad in ["", "a/b", "x@y", "a b", "h:[1-9]", "{a,b}", "h:99999x", "-a.com", "[zz]:1", "h:"] {
+            assert!(!host_ok(bad), "{bad}");
+        }
     }
 }

@@ -85,6 +85,7 @@ fn walk(value: &Value, pointer: &str, bodies: &[Value], varying: &mut Vec<String
 /// `match` rules: the stable values that name the event, else (at most three) stable short top-level strings.
 fn match_rules(template: &Value, varying: &[String]) -> Map<String, Value> {
     let Some(object) = template.as_object() else { return Map::new() };
+    let varying: std::collections::HashSet<&str> = varying.iter().map(String::as_str).collect();
     let stable = |key: &str, value: &Value| {
         let pointer = format!("/{}", pointer::escape(key));
         let fixed = match value {
@@ -92,7 +93,7 @@ fn match_rules(template: &Value, varying: &[String]) -> Map<String, Value> {
             Value::Number(_) | Value::Bool(_) => true,
             _ => false,
         };
-        (fixed && !varying.contains(&pointer)).then_some(pointer)
+        (fixed && !varying.contains(pointer.as_str())).then_some(pointer)
     };
     let mut rules = Map::new();
     for key in NAMING_KEYS {
@@ -149,17 +150,55 @@ fn find_value(value: &Value, wanted: &Value, pointer: &str) -> Option<String> {
     }
 }
 
-/// Writes `NAME.json` and `NAME.schema.json` into `out`; returns their paths.
-pub fn export(captures: &[Captured], name: Option<&str>, out: &Path, catalog: &Catalog) -> Result<Vec<PathBuf>> {
+/// A file the export wrote, and whether it replaced one that was there.
+pub struct Written {
+    pub path: PathBuf,
+    pub replaced: bool,
+}
+
+/// Writes `NAME.json` and `NAME.schema.json` into `out`; returns what it wrote. Each file is written under a
+/// fresh temporary name (created new: never through a link someone left there) and renamed into place, so
+/// a symbolic link at the target is replaced, not followed.
+pub fn export(captures: &[Captured], name: Option<&str>, out: &Path, catalog: &Catalog) -> Result<Vec<Written>> {
     let (name, fixture, schema) = build(captures, name, catalog)?;
     std::fs::create_dir_all(out).map_err(|e| UserError::new(format!("cannot create --out {}: {e}", out.display())))?;
     let fixture_path = out.join(format!("{name}.json"));
     let schema_path = out.join(format!("{name}.schema.json"));
-    for (path, value) in [(&fixture_path, &fixture), (&schema_path, &schema)] {
+    let mut written = Vec::new();
+    for (path, value) in [(fixture_path, &fixture), (schema_path, &schema)] {
         let text = crate::output::json_safe(serde_json::to_string_pretty(value)?) + "\n";
-        std::fs::write(path, text).map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
+        let replaced = std::fs::symlink_metadata(&path).is_ok();
+        write_new_then_rename(&path, text.as_bytes())
+            .map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
+        written.push(Written { path, replaced });
     }
-    Ok(vec![fixture_path, schema_path])
+    Ok(written)
+}
+
+fn write_new_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// A fixture name is `provider.event`: parts of letters, digits, `_` and `-`, joined by dots (it becomes
+/// a file name, so nothing that could climb out of `--out` or mean something to a shell).
+pub fn check_name(name: &str) -> Result<(), UserError> {
+    let part_ok =
+        |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if name.contains('.') && name.split('.').all(part_ok) {
+        return Ok(());
+    }
+    Err(UserError::with_hint(
+        format!("fixture name {}: not provider.event", sanitize(name)),
+        "name it with letters, digits, `_` and `-` in dot-separated parts (--name acme.order.created)",
+    ))
 }
 
 /// The fixture and its inferred schema, with the fixture's name.
@@ -179,9 +218,7 @@ pub fn build(captures: &[Captured], name: Option<&str>, catalog: &Catalog) -> Re
         .into());
     }
     let name = name.or(events.first().copied()).unwrap_or("custom.webhook").to_string();
-    if !name.contains('.') || name.starts_with('.') || name.contains('/') {
-        return Err(UserError::new(format!("--name {}: write it provider.event", sanitize(&name))).into());
-    }
+    check_name(&name)?;
     let mut bodies = Vec::new();
     for captured in captures {
         let id = captured.record.id;

@@ -23,20 +23,32 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn entry(captured: &Captured, base: Option<&Url>) -> Value {
+/// One entry, its body cut to `body_limit` bytes (the entry says so when it is).
+pub fn entry_capped(captured: &Captured, base: Option<&Url>, body_limit: usize) -> Value {
     let record = &captured.record;
     let headers = &record.headers;
     let mime = headers.iter().find(|(n, _)| n == "content-type").map(|(_, v)| v.clone()).unwrap_or_default();
-    let post_data = match std::str::from_utf8(&captured.body) {
+    let whole = captured.body.len();
+    let mut kept = &captured.body[..whole.min(body_limit)];
+    if let Err(e) = std::str::from_utf8(kept) {
+        if kept.len() < whole && e.error_len().is_none() {
+            kept = &kept[..e.valid_up_to()]; // cut inside a character: end before it
+        }
+    }
+    let mut post_data = match std::str::from_utf8(kept) {
         _ if captured.body.is_empty() => None,
         Ok(body) => Some(json!({"mimeType": mime, "text": body})),
         Err(_) => Some(json!({
             "mimeType": mime,
-            "text": base64::engine::general_purpose::STANDARD.encode(&captured.body),
+            "text": base64::engine::general_purpose::STANDARD.encode(kept),
             "_encoding": "base64",
             "comment": "the body is not UTF-8: text is its base64",
         })),
     };
+    if let Some(data) = post_data.as_mut().filter(|_| kept.len() < whole) {
+        data["_truncated"] = json!(true);
+        data["comment"] = json!(format!("body cut to its first {} of {whole} bytes", kept.len()));
+    }
     let status = record.answered.map(u64::from);
     let reason = status
         .and_then(|s| reqwest::StatusCode::from_u16(s as u16).ok())
@@ -87,7 +99,7 @@ pub fn document(captures: &[Captured], base: Option<&Url>) -> Value {
         "log": {
             "version": "1.2",
             "creator": {"name": "hookctl", "version": env!("CARGO_PKG_VERSION")},
-            "entries": captures.iter().map(|c| entry(c, base)).collect::<Vec<_>>(),
+            "entries": captures.iter().map(|c| entry_capped(c, base, usize::MAX)).collect::<Vec<_>>(),
         }
     })
 }

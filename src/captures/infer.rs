@@ -93,13 +93,11 @@ fn infer(values: &[&Value], samples: usize) -> Value {
     }
     let objects: Vec<&Map<String, Value>> = values.iter().filter_map(|v| v.as_object()).collect();
     if !objects.is_empty() {
+        // Every key once, in the order first seen: one pass (linear in the keys, however many a sender sends).
+        let mut seen = std::collections::HashSet::new();
         let mut keys: Vec<&String> = Vec::new();
         for object in &objects {
-            for key in object.keys() {
-                if !keys.contains(&key) {
-                    keys.push(key);
-                }
-            }
+            keys.extend(object.keys().filter(|key| seen.insert(*key)));
         }
         let mut properties = Map::new();
         let mut required = Vec::new();

@@ -203,7 +203,7 @@ fn export(args: &CaptureExportArgs, dir: Option<&Path>, ctx: &Context) -> Result
         }
         ExportFormat::Curl => {
             for captured in collect(&selection, &filter, args.filter.last, ctx.stderr_color)? {
-                outln(&curl::command(&captured, base.as_ref()))?;
+                outln(&curl::command(&captured, base.as_ref())?)?;
             }
         }
         ExportFormat::Har => {
@@ -217,8 +217,9 @@ fn export(args: &CaptureExportArgs, dir: Option<&Path>, ctx: &Context) -> Result
             })?;
             let catalog = crate::catalog::load(dir, &ctx.printer())?;
             let written = fixture::export(&captures, args.name.as_deref(), out_dir, &catalog)?;
-            for path in written {
-                errln(&format!("wrote {}", path.display()));
+            for file in written {
+                let verb = if file.replaced { "replaced" } else { "wrote" };
+                errln(&format!("{verb} {}", file.path.display()));
             }
         }
     }

@@ -3,7 +3,8 @@
 //! rebinding), and replaying needs the per-run token the page keeps in a `SameSite=Strict` cookie.
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
@@ -13,7 +14,7 @@ use hyper::body::{Frame, Incoming};
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc, Semaphore};
 
 use super::store::{Query, Store};
 use crate::capture::{self, Captured};
@@ -32,6 +33,20 @@ const APP_CSS: &str = include_str!("assets/app.css");
 const FAVICON: &str =
     "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><circle cx='8' cy='8' r='7' fill='#0b63c9'/></svg>";
 
+/// Page work that costs CPU in proportion to a record (fixture, diff, HAR, exports) running at once; more
+/// are answered 503 (the page says to try again).
+pub const JOBS_AT_ONCE: usize = 2;
+/// The largest body the page builds a fixture, diff or HAR of (the command line has no such cap).
+pub const JOB_BODY_LIMIT: usize = 16 << 20;
+/// Open live streams (`/api/stream`) at once; more are answered 503.
+pub const STREAMS_AT_ONCE: usize = 64;
+/// Records one export carries at most (`limit` is clamped to it).
+pub const EXPORT_RECORDS: usize = 10_000;
+/// Body bytes one export entry carries at most (a longer one is cut, and the entry says so).
+pub const EXPORT_BODY_BYTES: usize = 1 << 20;
+/// Bytes one export carries at most (past it the export ends, and says so).
+pub const EXPORT_BYTES: usize = 256 << 20;
+
 /// Everything the API needs, shared by its connections.
 pub struct Inspector {
     pub store: Arc<Store>,
@@ -39,12 +54,76 @@ pub struct Inspector {
     pub schemas: SchemaSet,
     pub token: String,
     /// Set once the port is bound: the Host a request must carry.
-    pub port: std::sync::OnceLock<u16>,
+    pub port: OnceLock<u16>,
     /// Where replays go by default: `--forward-to`, then the last URL used.
     pub default_url: Mutex<Option<String>>,
     pub signing: Option<(Scheme, Secret)>,
     /// Where the captures come from, for the page's header.
     pub source: String,
+    /// Where webhooks are sent to be captured (`listen --ui`), for the page to show.
+    pub capture_url: Option<String>,
+    /// CPU-heavy page work running now (at most [`JOBS_AT_ONCE`]).
+    jobs: Arc<Semaphore>,
+    /// Live streams open now (at most [`STREAMS_AT_ONCE`]).
+    streams: Arc<AtomicUsize>,
+    /// One summary per new capture, made once and fanned out to every open stream.
+    summaries: broadcast::Sender<Bytes>,
+}
+
+/// What an inspector is made of (the rest it makes itself).
+pub struct Parts {
+    pub store: Arc<Store>,
+    pub catalog: Catalog,
+    pub schemas: SchemaSet,
+    pub default_url: Option<String>,
+    pub signing: Option<(Scheme, Secret)>,
+    pub source: String,
+    pub capture_url: Option<String>,
+}
+
+impl Inspector {
+    pub fn new(parts: Parts) -> Inspector {
+        Inspector {
+            store: parts.store,
+            catalog: parts.catalog,
+            schemas: parts.schemas,
+            token: super::new_token(),
+            port: OnceLock::new(),
+            default_url: Mutex::new(parts.default_url),
+            signing: parts.signing,
+            source: parts.source,
+            capture_url: parts.capture_url,
+            jobs: Arc::new(Semaphore::new(JOBS_AT_ONCE)),
+            streams: Arc::new(AtomicUsize::new(0)),
+            summaries: broadcast::channel(1024).0,
+        }
+    }
+
+    /// The name of the token cookie: one per inspector port, so that another inspector (or anything else
+    /// on 127.0.0.1, where cookies are not port-scoped) never receives it by name.
+    pub fn cookie_name(&self) -> String {
+        format!("hookctl_token_{}", self.port.get().copied().unwrap_or_default())
+    }
+
+    /// Turns each new record into its list row once, for every open stream (runs on the inspector's own
+    /// runtime, never on the capture path).
+    pub async fn fan_out(self: Arc<Self>) {
+        let mut news = self.store.subscribe();
+        loop {
+            match news.recv().await {
+                Ok(line) => {
+                    if self.summaries.receiver_count() > 0 {
+                        let row = summary(&line);
+                        let _ = self.summaries.send(Bytes::from(format!("event: capture\ndata: {row}\n\n")));
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    let _ = self.summaries.send(Bytes::from(format!("event: lagged\ndata: {n}\n\n")));
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
 }
 
 fn full(body: impl Into<Bytes>) -> Body {
@@ -83,6 +162,14 @@ fn download(value: String, content_type: &'static str, name: &str) -> Response<B
         response.headers_mut().insert("content-disposition", header);
     }
     response
+}
+
+/// `host` (a Host header, or an Origin without its scheme) names this inspector: 127.0.0.1, localhost or
+/// [::1] at `port`. Host names are case-insensitive.
+fn ours(host: &str, port: u16) -> bool {
+    let Some((name, at)) = host.rsplit_once(':') else { return false };
+    at.parse::<u16>().ok() == Some(port)
+        && (name == "127.0.0.1" || name == "[::1]" || name.eq_ignore_ascii_case("localhost"))
 }
 
 /// `a=1&b=x%20y` as pairs, percent-decoded.
@@ -176,23 +263,37 @@ pub fn summary(line: &str) -> Value {
 }
 
 impl Inspector {
+    /// The Host header names this server: 127.0.0.1, localhost or [::1] at its port (any case).
     fn host_ok(&self, request: &Request<Incoming>) -> bool {
         let Some(port) = self.port.get() else { return false };
         let host = request.headers().get(HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-        [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")].iter().any(|h| h == host)
+        ours(host, *port)
     }
 
-    fn token_ok(&self, request: &Request<Incoming>) -> bool {
+    /// A state-changing request comes from this page or from no page at all: an `Origin` must be this
+    /// server's, and a browser's `Sec-Fetch-Site` must say same-origin.
+    fn origin_ok(&self, request: &Request<Incoming>) -> bool {
         let port = self.port.get().copied().unwrap_or_default();
-        if let Some(origin) = request.headers().get(ORIGIN).and_then(|o| o.to_str().ok()) {
-            let ours = [format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")];
-            if !ours.iter().any(|o| o == origin) {
-                return false;
-            }
+        let origin = request.headers().get(ORIGIN).map(|o| o.to_str().unwrap_or("?"));
+        let origin_ok = origin.is_none_or(|o| {
+            o.strip_prefix("http://").or_else(|| o.strip_prefix("HTTP://")).is_some_and(|host| ours(host, port))
+        });
+        let site = request.headers().get("sec-fetch-site").and_then(|s| s.to_str().ok());
+        origin_ok && site.is_none_or(|s| s == "same-origin" || s == "none")
+    }
+
+    /// Replaying needs the token: in this inspector's cookie from this page (an `Origin` of ours is then
+    /// required, as every browser sends it on a POST), or in `X-Hookctl-Token` (a script).
+    fn token_ok(&self, request: &Request<Incoming>) -> bool {
+        if !self.origin_ok(request) {
+            return false;
         }
-        let cookie =
-            request.headers().get_all(COOKIE).iter().filter_map(|c| c.to_str().ok()).any(|c| {
-                c.split(';').any(|pair| pair.trim().strip_prefix("hookctl_token=") == Some(self.token.as_str()))
+        let name = self.cookie_name();
+        let from_page = request.headers().contains_key(ORIGIN);
+        let cookie = from_page
+            && request.headers().get_all(COOKIE).iter().filter_map(|c| c.to_str().ok()).any(|c| {
+                c.split(';')
+                    .any(|pair| pair.trim().split_once('=').is_some_and(|(n, v)| n == name && v == self.token.as_str()))
             });
         let header =
             request.headers().get("x-hookctl-token").and_then(|t| t.to_str().ok()) == Some(self.token.as_str());
@@ -206,6 +307,43 @@ impl Inspector {
         Ok((line, captured))
     }
 
+    /// A capture for CPU-heavy page work: no larger than [`JOB_BODY_LIMIT`].
+    fn captured_for_job(&self, id: u64) -> Result<Captured, Box<Response<Body>>> {
+        let (_, captured) = self.captured(id)?;
+        if captured.body.len() > JOB_BODY_LIMIT {
+            return Err(Box::new(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "capture {id}'s body is {} bytes; the page works on bodies up to {} MiB: use `hookctl captures export FILE:{id}` or `hookctl diff FILE:{id}`",
+                    captured.body.len(),
+                    JOB_BODY_LIMIT >> 20
+                ),
+            )));
+        }
+        Ok(captured)
+    }
+
+    /// Runs CPU-heavy page work on a blocking thread of the inspector's own runtime, at most
+    /// [`JOBS_AT_ONCE`] at a time (more: 503, try again).
+    async fn job(self: &Arc<Self>, work: impl FnOnce(&Inspector) -> Response<Body> + Send + 'static) -> Response<Body> {
+        let Ok(permit) = self.jobs.clone().try_acquire_owned() else {
+            let mut busy = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the inspector is busy with {JOBS_AT_ONCE} exports or diffs; try again in a moment"),
+            );
+            busy.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+            return busy;
+        };
+        let inspector = self.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let response = work(&inspector);
+            drop(permit);
+            response
+        })
+        .await;
+        done.unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "the job failed"))
+    }
+
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
         if !self.host_ok(&request) {
             return Ok(error(
@@ -216,6 +354,9 @@ impl Inspector {
         let path = request.uri().path().to_string();
         let pairs = query_pairs(request.uri().query());
         let method = request.method().clone();
+        if method != Method::GET && method != Method::HEAD && !self.origin_ok(&request) {
+            return Ok(error(StatusCode::FORBIDDEN, "this request comes from another site (its Origin)"));
+        }
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let response = match (&method, segments.as_slice()) {
             (&Method::GET, [""]) => self.page(&pairs),
@@ -223,7 +364,10 @@ impl Inspector {
             (&Method::GET, ["app.css"]) => respond(StatusCode::OK, "text/css; charset=utf-8", APP_CSS),
             (&Method::GET, ["favicon.svg" | "favicon.ico"]) => respond(StatusCode::OK, "image/svg+xml", FAVICON),
             (&Method::GET, ["api", "info"]) => self.info(),
-            (&Method::GET, ["api", "captures"]) => self.list(&pairs),
+            (&Method::GET, ["api", "captures"]) => {
+                let pairs = pairs.clone();
+                self.job(move |inspector| inspector.list(&pairs)).await
+            }
             (&Method::GET, ["api", "captures.har"]) => self.export(&pairs, true),
             (&Method::GET, ["api", "captures.ndjson"]) => self.export(&pairs, false),
             (&Method::GET, ["api", "stream"]) => self.stream(),
@@ -232,10 +376,10 @@ impl Inspector {
                 Err(_) => error(StatusCode::BAD_REQUEST, format!("{id:?} is not a capture id")),
                 Ok(id) => match (&method, rest) {
                     (&Method::GET, []) => self.record(id),
-                    (&Method::GET, ["diff"]) => self.diff(id),
-                    (&Method::GET, ["curl"]) => self.curl(id),
-                    (&Method::GET, ["har"]) => self.one_har(id),
-                    (&Method::GET, ["fixture"]) => self.fixture(id),
+                    (&Method::GET, ["diff"]) => self.job(move |inspector| inspector.diff(id)).await,
+                    (&Method::GET, ["curl"]) => self.job(move |inspector| inspector.curl(id)).await,
+                    (&Method::GET, ["har"]) => self.job(move |inspector| inspector.one_har(id)).await,
+                    (&Method::GET, ["fixture"]) => self.job(move |inspector| inspector.fixture(id)).await,
                     (&Method::POST, ["replay"]) if !self.token_ok(&request) => error(
                         StatusCode::FORBIDDEN,
                         "replaying needs the token from the URL hookctl printed; open that URL",
@@ -264,7 +408,7 @@ impl Inspector {
                 response.headers_mut().insert(LOCATION, value);
             }
             if token == &self.token {
-                let cookie = format!("hookctl_token={}; Path=/; SameSite=Strict; HttpOnly", self.token);
+                let cookie = format!("{}={}; Path=/; SameSite=Strict; HttpOnly", self.cookie_name(), self.token);
                 if let Ok(value) = HeaderValue::from_str(&cookie) {
                     response.headers_mut().insert(SET_COOKIE, value);
                 }
@@ -281,6 +425,7 @@ impl Inspector {
                 "source": self.source,
                 "version": env!("CARGO_PKG_VERSION"),
                 "default_url": *self.default_url.lock().unwrap_or_else(|e| e.into_inner()),
+                "capture_url": self.capture_url,
                 "signing": self.signing.as_ref().map(|(scheme, _)| signing::scheme_name(*scheme)),
                 "events": self.catalog.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
             }),
@@ -307,33 +452,53 @@ impl Inspector {
         )
     }
 
-    fn export(&self, pairs: &[(String, String)], as_har: bool) -> Response<Body> {
+    /// The filtered captures as one HAR document or NDJSON, streamed record by record from a blocking
+    /// thread (memory stays one record deep, whatever the file's size): at most [`EXPORT_RECORDS`]
+    /// records, [`EXPORT_BODY_BYTES`] of each body in HAR and [`EXPORT_BYTES`] in all; what is cut is said
+    /// (in the entry, and in the log's comment).
+    fn export(self: &Arc<Self>, pairs: &[(String, String)], as_har: bool) -> Response<Body> {
         let mut query = match list_query(pairs) {
             Ok(query) => query,
             Err(message) => return error(StatusCode::BAD_REQUEST, message),
         };
-        query.limit = pairs.iter().find(|(k, _)| k == "limit").and_then(|(_, v)| v.parse().ok()).unwrap_or(10_000);
-        let mut lines = self.store.query(&query).lines;
-        lines.reverse(); // capture order
-        if as_har {
-            let captures: Vec<Captured> = lines.iter().filter_map(|l| capture::from_line(l).ok()).collect();
-            let text = crate::output::json_safe(har::document(&captures, None).to_string());
-            download(text, "application/json", "captures.har")
-        } else {
-            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-            download(text, "application/x-ndjson", "captures.ndjson")
+        query.limit = match pairs.iter().find(|(k, _)| k == "limit") {
+            Some((_, v)) => match v.parse::<usize>() {
+                Ok(n) => n.clamp(1, EXPORT_RECORDS),
+                Err(_) => return error(StatusCode::BAD_REQUEST, format!("limit={v}: not a number")),
+            },
+            None => EXPORT_RECORDS,
+        };
+        let Ok(permit) = self.jobs.clone().try_acquire_owned() else {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "the inspector is busy with other exports; try again");
+        };
+        let (sender, receiver) = mpsc::channel::<Bytes>(4);
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            export_records(&store, &query, as_har, &sender);
+        });
+        let mut response = Response::new(BodyExt::boxed(EventStream(receiver)));
+        let (content_type, name) =
+            if as_har { ("application/json", "captures.har") } else { ("application/x-ndjson", "captures.ndjson") };
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            headers.insert("content-disposition", value);
         }
+        response
     }
 
     fn record(&self, id: u64) -> Response<Body> {
         match self.captured(id) {
-            Ok((line, _)) => respond(StatusCode::OK, "application/json", line.to_string()),
+            Ok((line, _)) => respond(StatusCode::OK, "application/json", capture::scrub_line(&line).into_owned()),
             Err(response) => *response,
         }
     }
 
     fn diff(&self, id: u64) -> Response<Body> {
-        let (_, captured) = match self.captured(id) {
+        let captured = match self.captured_for_job(id) {
             Ok(found) => found,
             Err(response) => return *response,
         };
@@ -349,16 +514,17 @@ impl Inspector {
 
     fn curl(&self, id: u64) -> Response<Body> {
         match self.captured(id) {
-            Ok((_, captured)) => {
-                respond(StatusCode::OK, "text/plain; charset=utf-8", curl::command(&captured, None) + "\n")
-            }
+            Ok((_, captured)) => match curl::command(&captured, None) {
+                Ok(command) => respond(StatusCode::OK, "text/plain; charset=utf-8", command + "\n"),
+                Err(err) => error(StatusCode::UNPROCESSABLE_ENTITY, err.to_string()),
+            },
             Err(response) => *response,
         }
     }
 
     fn one_har(&self, id: u64) -> Response<Body> {
-        match self.captured(id) {
-            Ok((_, captured)) => {
+        match self.captured_for_job(id) {
+            Ok(captured) => {
                 let text = crate::output::json_safe(har::document(&[captured], None).to_string());
                 download(text, "application/json", &format!("capture-{id}.har"))
             }
@@ -367,7 +533,7 @@ impl Inspector {
     }
 
     fn fixture(&self, id: u64) -> Response<Body> {
-        let (_, captured) = match self.captured(id) {
+        let captured = match self.captured_for_job(id) {
             Ok(found) => found,
             Err(response) => return *response,
         };
@@ -470,22 +636,31 @@ impl Inspector {
         }
     }
 
-    /// Server-sent events: one `capture` event (the row) per new capture.
+    /// Server-sent events: one `capture` event (the row) per new capture, the same bytes for every open
+    /// stream (made once by [`Inspector::fan_out`]); at most [`STREAMS_AT_ONCE`] streams (more: 503).
     fn stream(&self) -> Response<Body> {
+        let open = self.streams.fetch_add(1, Ordering::SeqCst);
+        let guard = StreamGuard(self.streams.clone());
+        if open >= STREAMS_AT_ONCE {
+            drop(guard);
+            let mut full = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("{STREAMS_AT_ONCE} pages are already following this inspector live; close one"),
+            );
+            full.headers_mut().insert("retry-after", HeaderValue::from_static("10"));
+            return full;
+        }
         let (sender, receiver) = mpsc::channel::<Bytes>(256);
-        let mut news = self.store.subscribe();
-        let store = self.store.clone();
+        let mut news = self.summaries.subscribe();
         tokio::spawn(async move {
+            let _guard = guard;
             let _ = sender.send(Bytes::from_static(b": hookctl\n\n")).await;
             loop {
                 let event = tokio::time::timeout(std::time::Duration::from_secs(15), news.recv()).await;
                 let message = match event {
                     Err(_) => Bytes::from_static(b": keep-alive\n\n"),
-                    Ok(Ok(id)) => match store.get(id) {
-                        Some(line) => Bytes::from(format!("event: capture\ndata: {}\n\n", summary(&line))),
-                        None => continue,
-                    },
-                    Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))) => {
+                    Ok(Ok(bytes)) => bytes,
+                    Ok(Err(broadcast::error::RecvError::Lagged(n))) => {
                         Bytes::from(format!("event: lagged\ndata: {n}\n\n"))
                     }
                     Ok(Err(_)) => return,
@@ -500,6 +675,64 @@ impl Inspector {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
+    }
+}
+
+/// Counts an open stream down when it ends.
+struct StreamGuard(Arc<AtomicUsize>);
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Writes the export into `sender` one record at a time (see [`Inspector::export`]).
+fn export_records(store: &Store, query: &Query, as_har: bool, sender: &mpsc::Sender<Bytes>) {
+    let mut sent = 0usize;
+    let mut cut_short = None;
+    let mut first = true;
+    if as_har {
+        let head = format!(
+            "{{\"log\":{{\"version\":\"1.2\",\"creator\":{{\"name\":\"hookctl\",\"version\":\"{}\"}},\"entries\":[",
+            env!("CARGO_PKG_VERSION")
+        );
+        if sender.blocking_send(Bytes::from(head)).is_err() {
+            return;
+        }
+    }
+    let mut records = 0usize;
+    store.scan_in_order(query, |line| {
+        let chunk = if as_har {
+            let Ok(captured) = capture::from_line(&line) else { return true };
+            let entry = har::entry_capped(&captured, None, EXPORT_BODY_BYTES);
+            let text = crate::output::json_safe(entry.to_string());
+            if first {
+                text
+            } else {
+                format!(",{text}")
+            }
+        } else {
+            format!("{}\n", capture::scrub_line(&line))
+        };
+        if sent + chunk.len() > EXPORT_BYTES {
+            cut_short = Some(format!("export cut at {records} records: it reached {} MiB", EXPORT_BYTES >> 20));
+            return false;
+        }
+        first = false;
+        sent += chunk.len();
+        records += 1;
+        sender.blocking_send(Bytes::from(chunk)).is_ok()
+    });
+    if records == query.limit && cut_short.is_none() {
+        cut_short = Some(format!("export limited to {} records (limit=…, at most {EXPORT_RECORDS})", query.limit));
+    }
+    if as_har {
+        let tail = match cut_short {
+            Some(note) => format!("],\"comment\":{}}}}}", Value::String(note)),
+            None => "]}}".to_string(),
+        };
+        let _ = sender.blocking_send(Bytes::from(tail));
     }
 }
 

@@ -6,7 +6,7 @@ pub mod store;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -80,6 +80,46 @@ pub async fn serve(
     }
 }
 
+/// Runs the inspector (its page, API, live streams and file following) on a runtime of its own, on threads
+/// that the scheduler ranks below the capture port's: nothing the page asks for competes with capture on
+/// equal terms, and CPU-heavy page work runs on that runtime's blocking threads, a few at a time.
+pub fn spawn(
+    inspector: Arc<Inspector>,
+    listener: TcpListener,
+    follow_file: bool,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(api::JOBS_AT_ONCE + 1)
+        .thread_name("hookctl-inspector")
+        .on_thread_start(lower_priority)
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new().name("hookctl-inspector".into()).spawn(move || {
+        lower_priority();
+        runtime.block_on(async {
+            tokio::spawn(inspector.clone().fan_out());
+            if follow_file {
+                tokio::spawn(follow(inspector.store.clone(), shutdown.clone()));
+            }
+            let _ = serve(inspector, listener, shutdown).await;
+        });
+        runtime.shutdown_timeout(Duration::from_millis(200));
+    })
+}
+
+/// The calling thread yields to the capture server's: the lowest priority, nice 19 (Linux schedules threads one
+/// by one, so this leaves the rest of the process as it was).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take no pointers; a failure leaves the priority as it was.
+    unsafe {
+        let thread = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, thread, 19);
+    }
+}
+
 /// Picks up what is appended to a capture file, every 50 ms, until `shutdown`.
 pub async fn follow(store: Arc<Store>, mut shutdown: watch::Receiver<bool>) {
     loop {
@@ -142,31 +182,27 @@ pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), keys.scheme)?.map(|s| (keys.scheme, s));
     let store =
         Store::file(&args.file).map_err(|e| UserError::new(format!("cannot read {}: {e}", args.file.display())))?;
-    let inspector = Arc::new(Inspector {
-        store: store.clone(),
+    let inspector = Arc::new(Inspector::new(api::Parts {
+        store,
         catalog,
         schemas,
-        token: new_token(),
-        port: OnceLock::new(),
-        default_url: Mutex::new(args.replay_to.clone()),
+        default_url: args.replay_to.clone(),
         signing,
         source: args.file.display().to_string(),
-    });
+        capture_url: None,
+    }));
     let listener = bind(args.port)?;
     let port = listener.local_addr()?.port();
+    let _ = inspector.port.set(port);
     announce(&inspector, port);
     if args.open && !open_browser(&format!("http://127.0.0.1:{port}/?token={}", inspector.token)) {
-        errln("no browser to open here: open the URL above");
+        errln("no browser to open here (no DISPLAY, or no xdg-open): open the URL above yourself");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let (stop, shutdown) = watch::channel(false);
-        tokio::spawn(follow(store, shutdown.clone()));
-        let server = tokio::spawn(serve(inspector, listener, shutdown));
-        interrupted().await;
-        let _ = stop.send(true);
-        let _ = server.await;
-    });
-    runtime.shutdown_timeout(Duration::from_millis(200));
+    let (stop, shutdown) = watch::channel(false);
+    let server = spawn(inspector, listener, true, shutdown)?;
+    let waiter = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    waiter.block_on(interrupted());
+    let _ = stop.send(true);
+    let _ = server.join();
     Ok(exit(EXIT_INTERRUPTED))
 }

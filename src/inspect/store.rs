@@ -66,7 +66,10 @@ pub struct Store {
     /// File: indexed up to here (forwards, following growth).
     followed_to: AtomicU64,
     pub complete: AtomicBool,
-    news: broadcast::Sender<u64>,
+    /// File: how far `follow` has looked for the end of an unterminated tail (not read again).
+    looked_to: AtomicU64,
+    /// Each new record's line, once (the inspector turns it into one summary for every page).
+    news: broadcast::Sender<Arc<str>>,
 }
 
 /// What a page of results says besides its records.
@@ -90,6 +93,7 @@ impl Store {
             pending_before: AtomicU64::new(0),
             followed_to: AtomicU64::new(0),
             complete: AtomicBool::new(true),
+            looked_to: AtomicU64::new(0),
             news,
         })
     }
@@ -121,7 +125,7 @@ impl Store {
         Ok(store)
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<u64> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
         self.news.subscribe()
     }
 
@@ -151,7 +155,7 @@ impl Store {
     /// Memory: a new record (the line `listen` saved or would have).
     pub fn push(&self, line: &str) {
         let Some(head) = Head::of(line) else { return };
-        let id = head.id;
+        let shared: Arc<str> = Arc::from(line);
         {
             let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
             let keep = index.keep;
@@ -163,7 +167,7 @@ impl Store {
             index.metas.push_back(meta);
             let mut dropped = 0;
             if let Lines::Memory { lines, first } = &mut index.lines {
-                lines.push_back(Arc::from(line));
+                lines.push_back(shared.clone());
                 while lines.len() > keep {
                     lines.pop_front();
                     *first += 1;
@@ -175,7 +179,9 @@ impl Store {
             }
             self.dropped.fetch_add(dropped, Ordering::Relaxed);
         }
-        let _ = self.news.send(id);
+        if self.news.receiver_count() > 0 {
+            let _ = self.news.send(shared);
+        }
     }
 
     /// Reads `[0, end)` of the file from its end in chunks, adding each record in front of the index.
@@ -215,6 +221,8 @@ impl Store {
     }
 
     /// File: indexes what was appended since last time (complete lines only) and announces each record.
+    /// An unterminated tail is not read again: only what was appended since the last look is searched for
+    /// the newline that completes it.
     pub fn follow(&self) -> std::io::Result<()> {
         let path = match &self.index.read().unwrap_or_else(|e| e.into_inner()).lines {
             Lines::File(path) => path.clone(),
@@ -225,28 +233,47 @@ impl Store {
         if length <= from {
             return Ok(());
         }
+        let looked = self.looked_to.load(Ordering::SeqCst).clamp(from, length);
         let mut file = File::open(&path)?;
-        file.seek(SeekFrom::Start(from))?;
-        let mut added = Vec::new();
-        file.take(length - from).read_to_end(&mut added)?;
-        let Some(last) = added.iter().rposition(|b| *b == b'\n') else { return Ok(()) };
-        let mut ids = Vec::new();
+        file.seek(SeekFrom::Start(looked))?;
+        let mut fresh = Vec::new();
+        (&mut file).take(length - looked).read_to_end(&mut fresh)?;
+        let Some(last_in_fresh) = fresh.iter().rposition(|b| *b == b'\n') else {
+            self.looked_to.store(looked + fresh.len() as u64, Ordering::SeqCst);
+            return Ok(());
+        };
+        let end = looked + last_in_fresh as u64 + 1;
+        let added = if looked == from {
+            fresh.truncate(last_in_fresh + 1);
+            fresh
+        } else {
+            let mut whole = vec![0; (end - from) as usize];
+            read_at(&file, &mut whole, from)?;
+            whole
+        };
+        let mut news = Vec::new();
+        let announce = self.news.receiver_count() > 0;
         {
             let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
             let mut at = 0;
-            while at <= last {
+            while at < added.len() {
                 let stop = added[at..].iter().position(|b| *b == b'\n').map_or(added.len(), |i| at + i);
-                if let Some(head) = std::str::from_utf8(&added[at..stop]).ok().and_then(Head::of) {
+                if let Some((line, head)) =
+                    std::str::from_utf8(&added[at..stop]).ok().and_then(|l| Some((l, Head::of(l)?)))
+                {
                     let meta = Store::meta(&mut index, &head, from + at as u64, stop - at);
-                    ids.push(meta.id);
                     index.metas.push_back(meta);
+                    if announce {
+                        news.push(Arc::<str>::from(line));
+                    }
                 }
                 at = stop + 1;
             }
         }
-        self.followed_to.store(from + last as u64 + 1, Ordering::SeqCst);
-        for id in ids {
-            let _ = self.news.send(id);
+        self.followed_to.store(end, Ordering::SeqCst);
+        self.looked_to.store(end, Ordering::SeqCst);
+        for line in news {
+            let _ = self.news.send(line);
         }
         Ok(())
     }
@@ -275,13 +302,14 @@ impl Store {
         found.and_then(|meta| Store::line(&index, &meta))
     }
 
-    /// A page of records, newest first.
-    pub fn query(&self, query: &Query) -> Page {
+    /// The records that pass the filters the index can decide alone (event, verdict, status, time, id),
+    /// newest first; taken under the lock, which is then let go: the lines are read outside it.
+    fn candidates(&self, query: &Query) -> (Vec<Candidate>, Reader, usize) {
         let index = self.index.read().unwrap_or_else(|e| e.into_inner());
-        let needle = query.q.as_deref().map(Filter::grep_for);
-        let mut lines = Vec::new();
+        let wants_text = query.q.is_some() || query.method.is_some() || query.path.is_some();
+        let mut found = Vec::new();
         for meta in index.metas.iter().rev() {
-            if lines.len() >= query.limit {
+            if !wants_text && found.len() >= query.limit {
                 break;
             }
             if query.before_id.is_some_and(|b| meta.id >= b) {
@@ -300,25 +328,124 @@ impl Store {
             {
                 continue;
             }
-            let Some(line) = Store::line(&index, meta) else { continue };
-            if needle.as_deref().is_some_and(|n| !line.contains(n)) {
+            let line = match &index.lines {
+                Lines::Memory { lines, first } => {
+                    match meta.offset.checked_sub(*first).and_then(|i| lines.get(i as usize)) {
+                        Some(line) => Some(line.clone()),
+                        None => continue,
+                    }
+                }
+                Lines::File(_) => None,
+            };
+            found.push(Candidate { meta: *meta, line });
+        }
+        let reader = match &index.lines {
+            Lines::File(path) => Reader::File(File::open(path).ok()),
+            Lines::Memory { .. } => Reader::Memory,
+        };
+        (found, reader, index.metas.len())
+    }
+
+    /// Calls `each` with every record that passes the query, newest first, until it has had `query.limit`
+    /// of them or returns false. Lines are read one at a time, outside the index's lock, through one open
+    /// file; returns how many records the index holds.
+    pub fn scan(&self, query: &Query, mut each: impl FnMut(Arc<str>) -> bool) -> usize {
+        let (candidates, reader, total) = self.candidates(query);
+        let needle = query.q.as_deref().map(Filter::grep_for);
+        let mut taken = 0;
+        for candidate in candidates {
+            if taken >= query.limit {
+                break;
+            }
+            let Some(line) = reader.line(&candidate).filter(|line| text_matches(query, needle.as_deref(), line)) else {
+                continue;
+            };
+            taken += 1;
+            if !each(line) {
+                break;
+            }
+        }
+        total
+    }
+
+    /// As [`Store::scan`], oldest first (the newest `query.limit` that match, in the order they came): the
+    /// matches are found first, newest first, keeping only where they are; then read again in order.
+    pub fn scan_in_order(&self, query: &Query, mut each: impl FnMut(Arc<str>) -> bool) {
+        let (candidates, reader, _) = self.candidates(query);
+        let needle = query.q.as_deref().map(Filter::grep_for);
+        let mut matched = Vec::new();
+        for candidate in candidates {
+            if matched.len() >= query.limit {
+                break;
+            }
+            let wants_text = query.q.is_some() || query.method.is_some() || query.path.is_some();
+            if wants_text && !reader.line(&candidate).is_some_and(|line| text_matches(query, needle.as_deref(), &line))
+            {
                 continue;
             }
-            if query.method.is_some() || query.path.is_some() {
-                let Some(head) = Head::of(&line) else { continue };
-                if query.method.as_deref().is_some_and(|m| !m.eq_ignore_ascii_case(&head.method))
-                    || query.path.as_deref().is_some_and(|p| !glob_matches(p, &head.path))
-                {
-                    continue;
-                }
-            }
-            lines.push(line);
+            matched.push(candidate);
         }
+        for candidate in matched.iter().rev() {
+            let Some(line) = reader.line(candidate) else { continue };
+            if !each(line) {
+                return;
+            }
+        }
+    }
+
+    /// A page of records, newest first.
+    pub fn query(&self, query: &Query) -> Page {
+        let mut lines = Vec::new();
+        let total = self.scan(query, |line| {
+            lines.push(line);
+            true
+        });
         Page {
             lines,
-            total: index.metas.len(),
+            total,
             complete: self.complete.load(Ordering::SeqCst),
             dropped: self.dropped.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Whether a record's line passes the filters the index cannot decide: free text, method, path.
+fn text_matches(query: &Query, needle: Option<&str>, line: &str) -> bool {
+    if needle.is_some_and(|n| !line.contains(n)) {
+        return false;
+    }
+    if query.method.is_some() || query.path.is_some() {
+        let Some(head) = Head::of(line) else { return false };
+        if query.method.as_deref().is_some_and(|m| !m.eq_ignore_ascii_case(&head.method))
+            || query.path.as_deref().is_some_and(|p| !glob_matches(p, &head.path))
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// A record the index's filters let through; its line is read later (memory: already at hand).
+struct Candidate {
+    meta: Meta,
+    line: Option<Arc<str>>,
+}
+
+/// Where candidates' lines are read from: one open capture file, or memory.
+enum Reader {
+    File(Option<File>),
+    Memory,
+}
+
+impl Reader {
+    fn line(&self, candidate: &Candidate) -> Option<Arc<str>> {
+        match self {
+            Reader::Memory => candidate.line.clone(),
+            Reader::File(file) => {
+                let mut bytes = vec![0; candidate.meta.len as usize];
+                read_at(file.as_ref()?, &mut bytes, candidate.meta.offset).ok()?;
+                Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
+            }
         }
     }
 }
@@ -411,7 +538,7 @@ mod tests {
         std::io::Write::write_all(&mut file, b"\n").unwrap(); // the torn line is fenced, as listen does
         std::io::Write::write_all(&mut file, format!("{}\n", line(20_002, None, None)).as_bytes()).unwrap();
         store.follow().unwrap();
-        assert_eq!(news.try_recv().unwrap(), 20_002);
+        assert_eq!(Head::of(&news.try_recv().unwrap()).unwrap().id, 20_002);
         assert_eq!(ids(&store.query(&Query { limit: 1, ..Query::default() })), [20_002]);
     }
 

@@ -96,6 +96,7 @@ mod tests {
             path: "/".into(),
             query: None,
             headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            header_bytes: Vec::new(),
             body: bytes::Bytes::copy_from_slice(body),
         }
     }

@@ -63,9 +63,10 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         write_port_file(path, address.port())?;
     }
     // The first line on stderr, for scripts to read; with --ui the inspector's address is the second.
-    errln(&format!("Listening on http://{}", display_addr(address)));
+    let capture_url = format!("http://{}", display_addr(address));
+    errln(&format!("Listening on {capture_url}"));
     let ui = match args.ui {
-        true => Some(inspector(&args, &catalog, signing.clone())?),
+        true => Some(inspector(&args, &catalog, signing.clone(), &capture_url)?),
         false => None,
     };
     let printer = ctx.printer();
@@ -88,18 +89,19 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     let memory = ui.as_ref().filter(|_| args.save.is_none()).map(|ui| ui.0.store.clone());
     let shared = Shared::new(settings, examiner, save, first_id, memory);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let stop = runtime.block_on(async {
-        if let Some((inspector, ui_listener)) = ui {
-            let shutdown = shared.shutdown_signal();
-            if args.save.is_some() {
-                tokio::spawn(crate::inspect::follow(inspector.store.clone(), shutdown.clone()));
-            }
-            tokio::spawn(crate::inspect::serve(inspector, ui_listener, shutdown));
+    // The inspector runs on a runtime (and threads) of its own: the capture port never waits on the page.
+    let page = match ui {
+        Some((inspector, ui_listener)) => {
+            Some(crate::inspect::spawn(inspector, ui_listener, args.save.is_some(), shared.shutdown_signal())?)
         }
-        server::serve(shared.clone(), listener).await
-    })?;
+        None => None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let stop = runtime.block_on(server::serve(shared.clone(), listener))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    if let Some(page) = page {
+        let _ = page.join();
+    }
 
     // What stdout has not taken by now (a reader that stopped reading) is dropped, not waited for.
     shared.display.finish(std::time::Duration::from_secs(2));
@@ -117,6 +119,7 @@ fn inspector(
     args: &ListenArgs,
     catalog: &Catalog,
     signing: Option<(crate::signing::Scheme, signing::Secret)>,
+    capture_url: &str,
 ) -> Result<(std::sync::Arc<crate::inspect::api::Inspector>, TcpListener)> {
     use crate::inspect::{self, store::Store};
     let store = match &args.save {
@@ -126,19 +129,19 @@ fn inspector(
     let listener = inspect::bind(args.ui_port.unwrap_or(0))?;
     let (schemas, _) = SchemaSet::compile(catalog);
     let default_url = args.forward_to.iter().find(|r| r.starts_with("http")).cloned();
-    let inspector = std::sync::Arc::new(inspect::api::Inspector {
+    let inspector = std::sync::Arc::new(inspect::api::Inspector::new(inspect::api::Parts {
         store,
         catalog: catalog.clone(),
         schemas,
-        token: inspect::new_token(),
-        port: std::sync::OnceLock::new(),
-        default_url: std::sync::Mutex::new(default_url),
+        default_url,
         signing,
         source: match &args.save {
             Some(path) => path.display().to_string(),
             None => format!("memory (the last {})", args.keep),
         },
-    });
+        capture_url: Some(capture_url.to_string()),
+    }));
+    let _ = inspector.port.set(listener.local_addr()?.port());
     inspect::announce(&inspector, listener.local_addr()?.port());
     Ok((inspector, listener))
 }

@@ -418,6 +418,26 @@ async fn receive(
     remote: SocketAddr,
 ) -> Result<Arrived, Response<Full<Bytes>>> {
     let (parts, body) = read_body(shared, request, remote).await?;
+    let mut header_bytes = Vec::new();
+    let mut headers: crate::headers::Headers = parts
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            let value = v.to_str().map_or_else(
+                |_| {
+                    header_bytes.push((n.as_str().to_string(), v.as_bytes().to_vec()));
+                    String::from_utf8_lossy(v.as_bytes()).into_owned()
+                },
+                String::from,
+            );
+            (n.as_str().to_string(), value)
+        })
+        .collect();
+    if parts.headers.contains_key(hyper::header::COOKIE) {
+        // The inspector's token cookie, sent here by a browser that opened it, is never kept.
+        headers.scrub_own_cookie();
+        header_bytes.retain(|(name, _)| name != "cookie");
+    }
     Ok(Arrived {
         id: shared.next_id.fetch_add(1, Ordering::SeqCst),
         received_at: received_at(),
@@ -425,15 +445,8 @@ async fn receive(
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().map(String::from),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                let value =
-                    v.to_str().map_or_else(|_| String::from_utf8_lossy(v.as_bytes()).into_owned(), String::from);
-                (n.as_str().to_string(), value)
-            })
-            .collect(),
+        headers,
+        header_bytes,
         body,
     })
 }

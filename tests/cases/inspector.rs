@@ -41,7 +41,12 @@ fn http(port: u16, method: &str, path: &str, extra: &[(&str, &str)], body: &str)
     let text = String::from_utf8_lossy(&response).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, head.to_string(), body.to_string())
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        String::from_utf8_lossy(&crate::attacks::dechunk(body.as_bytes())).into_owned()
+    } else {
+        body.to_string()
+    };
+    (status, head.to_string(), body)
 }
 
 fn get_json(port: u16, path: &str) -> Value {
@@ -116,8 +121,10 @@ fn the_api_pages_filters_exports_and_replays_and_guards_itself() {
     let (status, _, body) =
         http(port, "POST", "/api/captures/1/replay", &[("Cookie", "hookctl_token=wrong")], &request);
     assert_eq!(status, 403, "{body}");
-    let cookie = format!("hookctl_token={token}");
-    let (status, _, body) = http(port, "POST", "/api/captures/1/replay", &[("Cookie", &cookie)], &request);
+    let cookie = format!("hookctl_token_{port}={token}");
+    let origin = format!("http://127.0.0.1:{port}");
+    let (status, _, body) =
+        http(port, "POST", "/api/captures/1/replay", &[("Cookie", &cookie), ("Origin", &origin)], &request);
     assert_eq!(status, 200, "{body}");
     let delivery: Value = serde_json::from_str(&body).unwrap();
     assert_eq!((delivery["status"].as_u64(), delivery["ok"].as_bool()), (Some(200), Some(true)));
@@ -156,7 +163,7 @@ fn the_api_pages_filters_exports_and_replays_and_guards_itself() {
         ("POST", "/api/captures/1/replay", "{not json", 400),
         ("GET", "/api/nothing", "", 404),
     ] {
-        let (status, _, answer) = http(port, method, path, &[("Cookie", &cookie)], body);
+        let (status, _, answer) = http(port, method, path, &[("Cookie", &cookie), ("Origin", &origin)], body);
         assert_eq!(status, expected, "{method} {path}: {answer}");
         let error: Value = serde_json::from_str(&answer).unwrap_or_else(|_| panic!("{path}: not JSON: {answer}"));
         assert!(error["error"].as_str().is_some_and(|m| !m.is_empty()));
