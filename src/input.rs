@@ -21,19 +21,23 @@ pub struct Input {
     pub label: String,
 }
 
+/// The most a payload read from stdin or a file may be unless `--max-body` says otherwise.
+pub const DEFAULT_MAX_INPUT: u64 = 64 << 20;
+
 /// Reads `-` (stdin), `FILE:ID` (a capture record), or `FILE`, which is a capture file when its lines are
-/// capture records (its last one is used) and a payload otherwise.
-pub fn read(spec: &str) -> Result<Input> {
+/// capture records (its last one is used) and a payload otherwise. A payload over `limit` bytes is refused
+/// (after reading no more than that).
+pub fn read(spec: &str, limit: u64) -> Result<Input> {
     if spec == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| UserError::new(format!("cannot read stdin: {e}")))?;
+        let bytes = read_capped(std::io::stdin().lock(), limit, "stdin")?;
         return Ok(Input { bytes, record: None, label: "stdin".into() });
     }
     let Some(selection) = Selection::parse(spec)? else {
-        return Err(UserError::with_hint(
-            format!("cannot read {}: no such file", sanitize(spec)),
-            "give a JSON file, - for stdin, or a capture file from `listen --save` (FILE, FILE:ID or FILE:-1)",
-        )
+        let hint = "give a JSON file, - for stdin, or a capture file from `listen --save` (FILE, FILE:ID or FILE:-1)";
+        return Err(match captures::select::not_a_file(spec) {
+            Some(kind) => UserError::with_hint(format!("cannot read {}: it is {kind}", sanitize(spec)), hint),
+            None => UserError::with_hint(format!("cannot read {}: no such file", sanitize(spec)), hint),
+        }
         .into());
     };
     let path = selection.path.clone();
@@ -48,7 +52,7 @@ pub fn read(spec: &str) -> Result<Input> {
             return Ok(from_record(captured, label));
         }
     }
-    let bytes = read_file(&path)?;
+    let bytes = read_file(&path, limit)?;
     Ok(Input { bytes, record: None, label: path.display().to_string() })
 }
 
@@ -74,8 +78,27 @@ fn from_record(captured: capture::Captured, label: String) -> Input {
     Input { bytes: captured.body, record: Some(captured.record), label }
 }
 
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| UserError::new(format!("cannot read {}: {e}", path.display())).into())
+/// A whole file, refused when it is over `limit` bytes (a device like /dev/zero never ends: it is cut there).
+pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).map_err(|e| UserError::new(format!("cannot read {}: {e}", path.display())))?;
+    read_capped(file, limit, &path.display().to_string())
+}
+
+/// Everything `reader` gives, up to `limit` bytes; more is an input error that names the cap.
+fn read_capped(reader: impl Read, limit: u64, label: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| UserError::new(format!("cannot read {}: {e}", sanitize(label))))?;
+    if bytes.len() as u64 > limit {
+        return Err(UserError::with_hint(
+            format!("{} is over {} bytes: not read further", sanitize(label), limit),
+            "raise the cap with --max-body SIZE (e.g. --max-body 256MiB)",
+        )
+        .into());
+    }
+    Ok(bytes)
 }
 
 /// Parses JSON, or fails with the line, the column and the offending line shown.

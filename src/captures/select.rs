@@ -55,10 +55,13 @@ impl Selection {
     /// Like [`parse`](Self::parse), but a missing file is an error naming `what` (e.g. `--capture`).
     pub fn require(spec: &str, what: &str) -> Result<Selection, UserError> {
         Selection::parse(spec)?.ok_or_else(|| {
-            UserError::with_hint(
-                format!("{what} {}: no such capture file", sanitize(spec)),
-                "give the file `hookctl listen --save FILE` wrote, optionally with :ID, :A..B, :A,B or :-1",
-            )
+            let hint = "give the file `hookctl listen --save FILE` wrote, optionally with :ID, :A..B, :A,B or :-1";
+            match not_a_file(spec) {
+                Some(kind) => {
+                    UserError::with_hint(format!("{what} {}: {kind}, not a capture file", sanitize(spec)), hint)
+                }
+                None => UserError::with_hint(format!("{what} {}: no such capture file", sanitize(spec)), hint),
+            }
         })
     }
 
@@ -70,6 +73,29 @@ impl Selection {
             _ => None,
         }
     }
+}
+
+/// What a path that exists but is not a regular file is (`a directory`, `a named pipe (FIFO)`, …), or
+/// `None` when it is a file or is not there at all: for messages that say what was given.
+pub fn not_a_file(path: impl AsRef<Path>) -> Option<&'static str> {
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return Some("a device");
+        }
+    }
+    if kind.is_dir() {
+        return Some("a directory");
+    }
+    None
 }
 
 fn parse_items(text: &str) -> Result<Vec<Item>, String> {

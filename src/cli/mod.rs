@@ -326,6 +326,10 @@ pub struct SendArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "capture")]
     pub body: Option<String>,
 
+    /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_body: u64,
+
     /// Replay requests saved by `listen --save`: FILE (its last record), FILE:ID, FILE:3..9, FILE:3,5,8, FILE:-1;
     /// several are sent in capture order, each with its exact original bytes
     #[arg(long, value_name = "FILE[:IDS]", conflicts_with = "name")]
@@ -588,6 +592,10 @@ pub struct DiffArgs {
     /// A JSON file, - for stdin, or a `listen --save` capture file (FILE = last record, FILE:ID)
     pub input: String,
 
+    /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_body: u64,
+
     /// Event to compare against (default: detected from the payload)
     #[arg(long, value_name = "NAME", conflicts_with = "schema", add = ArgValueCandidates::new(crate::complete::fixture_names))]
     pub against: Option<String>,
@@ -632,6 +640,10 @@ pub struct SignArgs {
     /// The payload file (- for stdin); its exact bytes are signed
     pub file: String,
 
+    /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_body: u64,
+
     #[command(flatten)]
     pub secret: SigningArgs,
 
@@ -668,6 +680,10 @@ pub enum SignFormat {
 pub struct VerifyArgs {
     /// The payload file (- for stdin), or a `listen --save` capture FILE[:ID] (its headers are used too)
     pub file: String,
+
+    /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_body: u64,
 
     #[command(flatten)]
     pub secret: SigningArgs,

@@ -28,11 +28,11 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
     let reports = crate::report::Target::parse_all(&args.report)?;
     let started = std::time::Instant::now();
     let assertions = crate::listen::assertions(&crate::cli::positions("diff", "assert", &args.assert), &[])?;
-    let input::Input { bytes, record, label } = input::read(&args.input)?;
+    let input::Input { bytes, record, label } = input::read(&args.input, args.max_body)?;
     let doc = input::parse_doc(&bytes, &label)?;
     drop(bytes); // the document is all that is needed from here on
     let user_schema = match &args.schema {
-        Some(path) => Some(input::parse_json(&input::read_file(path)?, &path.display().to_string())?),
+        Some(path) => Some(input::parse_json(&input::read_file(path, args.max_body)?, &path.display().to_string())?),
         None => None,
     };
     let options = Options {

@@ -169,8 +169,9 @@ async fn interrupted() {
 /// `hookctl inspect FILE`: the page over a saved capture file, followed as it grows.
 pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     if !args.file.is_file() {
+        let what = crate::captures::select::not_a_file(&args.file).unwrap_or("no such capture file");
         return Err(UserError::with_hint(
-            format!("{}: no such capture file", args.file.display()),
+            format!("{}: {what}", args.file.display()),
             "give the file `hookctl listen --save FILE` wrote",
         )
         .into());

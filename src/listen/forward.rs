@@ -42,6 +42,57 @@ impl Route {
 pub struct Routes {
     pub client: Client,
     pub routes: Vec<Route>,
+    /// This listener's name in [`LOOP_HEADER`]: a request that already carries it has come round again.
+    pub self_id: String,
+}
+
+/// The header each forwarding `listen` adds its id to (`a1b2c3, d4e5f6`): one that finds its own id there
+/// is in a loop and answers 508 instead of forwarding again. Chains of listeners still work.
+pub const LOOP_HEADER: &str = "x-hookctl-forwarded-by";
+
+/// Whether this request has already passed through this listener.
+pub fn looped(headers: &Headers, self_id: &str) -> bool {
+    headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(LOOP_HEADER))
+        .any(|(_, v)| v.split(',').any(|id| id.trim() == self_id))
+}
+
+/// Whether a request path, joined onto a forward URL's path, stays under it: no `..` segment, whether
+/// written plainly, percent-encoded (`%2e%2e`) or with backslashes (which URL parsers read as `/`).
+pub fn stays_under_base(path: &str) -> bool {
+    let mut decoded = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(at) = rest.find('%') {
+        decoded.push_str(&rest[..at]);
+        let code = rest.get(at + 1..at + 3).unwrap_or_default();
+        match code.to_ascii_lowercase().as_str() {
+            "2e" => decoded.push('.'),
+            "2f" | "5c" => decoded.push('/'),
+            _ => {
+                decoded.push('%');
+                rest = &rest[at + 1..];
+                continue;
+            }
+        }
+        rest = &rest[at + 3..];
+    }
+    decoded.push_str(rest);
+    !decoded.split(['/', '\\']).any(|segment| segment == "..")
+}
+
+/// Whether a forward URL points back at this listener (its own address and port): every request would
+/// come round again.
+pub fn points_at(url: &Url, bound: std::net::SocketAddr) -> bool {
+    if url.port_or_known_default() != Some(bound.port()) {
+        return false;
+    }
+    let Some(host) = url.host_str() else { return false };
+    if host.eq_ignore_ascii_case("localhost") {
+        return bound.ip().is_loopback() || bound.ip().is_unspecified();
+    }
+    let Ok(ip) = host.trim_matches(|c| c == '[' || c == ']').parse::<std::net::IpAddr>() else { return false };
+    ip == bound.ip() || bound.ip().is_unspecified()
 }
 
 impl Routes {
@@ -96,13 +147,20 @@ pub fn target(base: &Url, path: &str, query: Option<&str>) -> Url {
     url
 }
 
-pub async fn relay(client: &Client, base: &Url, arrived: &Arrived) -> Result<Answer, String> {
+pub async fn relay(client: &Client, base: &Url, arrived: &Arrived, self_id: &str) -> Result<Answer, String> {
     let url = target(base, &arrived.path, arrived.query.as_deref());
     let method = Method::from_bytes(arrived.method.as_bytes()).map_err(|e| e.to_string())?;
     let mut request = client.request(method, url.clone()).body(arrived.body.clone());
+    let mut passed = Vec::new();
     for (name, value) in arrived.headers.iter().filter(|(n, _)| !is_hop_by_hop(n)) {
+        if name.eq_ignore_ascii_case(LOOP_HEADER) {
+            passed.push(value.as_str());
+            continue;
+        }
         request = request.header(name, value);
     }
+    passed.push(self_id);
+    request = request.header(LOOP_HEADER, passed.join(", "));
     let start = Instant::now();
     let response = request.send().await.map_err(|e| describe(&e, &url))?;
     let status = response.status().as_u16();
@@ -141,6 +199,7 @@ mod tests {
         let routes = Routes {
             client: crate::http_client::builder().build().unwrap(),
             routes: routes.iter().map(|r| Route::parse(r).unwrap()).collect(),
+            self_id: "me".into(),
         };
         let port =
             |event: Option<&str>| routes.for_event(event).iter().map(|r| r.url.port().unwrap()).collect::<Vec<_>>();
@@ -157,5 +216,30 @@ mod tests {
         assert_eq!(target(&base, "/hooks/x", Some("a=1")).as_str(), "http://127.0.0.1:3000/app/hooks/x?a=1");
         let root = Url::parse("http://127.0.0.1:3000").unwrap();
         assert_eq!(target(&root, "/hooks", None).as_str(), "http://127.0.0.1:3000/hooks");
+    }
+
+    #[test]
+    fn paths_that_climb_out_of_the_base_are_caught_however_written() {
+        for bad in ["/../../admin", "/a/%2e%2e/%2E%2e/x", "/..%2fadmin", "/..\\..\\admin", "/a/..", "/%2e%2e%5cx"] {
+            assert!(!stays_under_base(bad), "{bad}");
+        }
+        for good in ["/hooks", "/a..b/c", "/.well-known/x", "/%41%2", "/x/...", "/"] {
+            assert!(stays_under_base(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn a_forward_to_this_listener_is_seen() {
+        let bound: std::net::SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        for me in ["http://localhost:8080", "http://127.0.0.1:8080/x", "http://LOCALHOST:8080"] {
+            assert!(points_at(&Url::parse(me).unwrap(), bound), "{me}");
+        }
+        for other in ["http://localhost:8081", "http://example.com:8080", "https://127.0.0.1", "http://127.0.0.2:8080"]
+        {
+            assert!(!points_at(&Url::parse(other).unwrap(), bound), "{other}");
+        }
+        let mut headers = Headers::new();
+        headers.append(LOOP_HEADER, "ab, me");
+        assert!(looped(&headers, "me") && !looped(&headers, "m"));
     }
 }

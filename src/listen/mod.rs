@@ -57,6 +57,19 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     };
     let listener = bind(&args.host, args.port)?;
     let address = listener.local_addr()?;
+    for route in settings.forward.iter().flat_map(|f| &f.routes) {
+        if forward::points_at(&route.url, address) {
+            return Err(UserError::with_hint(
+                format!(
+                    "--forward-to {}: that is this listener ({}); every request would come round again",
+                    sanitize(route.url.as_str()),
+                    display_addr(address)
+                ),
+                "forward to your app's port, not listen's own",
+            )
+            .into());
+        }
+    }
     // The socket is listening (the kernel queues connections from here on), so the port can be announced:
     // first in --port-file, written whole under a temporary name and renamed, then as the ready line.
     if let Some(path) = &args.port_file {
@@ -204,6 +217,10 @@ fn write_port_file(path: &Path, port: u16) -> Result<()> {
         .map_err(|e| UserError::new(format!("cannot write --port-file {}: {e}", path.display())).into())
 }
 
+/// Headers that frame an answer on its connection (or belong to one hop): `--response-header` may not set them.
+const FRAMING_HEADERS: [&str; 8] =
+    ["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-connection"];
+
 fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Result<Settings> {
     let display = match (args.json, args.quiet) {
         (true, _) => Display::Json,
@@ -212,8 +229,8 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
     };
     let body = match &args.response_body {
         Some(path) => Bytes::from(
-            std::fs::read(path)
-                .map_err(|e| UserError::new(format!("cannot read --response-body file {}: {e}", path.display())))?,
+            crate::input::read_file(path, crate::input::DEFAULT_MAX_INPUT)
+                .map_err(|e| UserError::new(format!("--response-body: {e:#}")))?,
         ),
         None => Bytes::new(),
     };
@@ -223,6 +240,13 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
     }
     for text in &args.response_header {
         let (name, value) = signing::parse_header(text)?;
+        if FRAMING_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+            return Err(UserError::with_hint(
+                format!("--response-header {}: listen sets this header itself", sanitize(&name)),
+                "it frames the answer on the connection; a wrong one corrupts the next response",
+            )
+            .into());
+        }
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| UserError::new(format!("--response-header {}: not a valid header name", sanitize(&name))))?;
         let value = HeaderValue::from_str(&value)
@@ -234,7 +258,7 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
     } else {
         let routes = args.forward_to.iter().map(|text| forward::Route::parse(text)).collect::<Result<Vec<_>, _>>()?;
         let client = crate::http_client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
-        Some(forward::Routes { client, routes })
+        Some(forward::Routes { client, routes, self_id: format!("{:012x}", fastrand::u64(..) >> 16) })
     };
     Ok(Settings {
         max_body: args.max_body,

@@ -35,9 +35,10 @@ impl StatusScript {
             let status = code
                 .parse::<u16>()
                 .ok()
-                .filter(|c| (100..=599).contains(c))
+                // 1xx are not final answers (hyper cannot send one in their place), so they are not offered.
+                .filter(|c| (200..=599).contains(c))
                 .and_then(|c| StatusCode::from_u16(c).ok())
-                .ok_or_else(|| format!("{code:?} is not an HTTP status (100-599)"))?;
+                .ok_or_else(|| format!("{code:?} is not a final HTTP status (200-599)"))?;
             steps.push((status, times));
         }
         Ok(StatusScript { steps, cycle, served: AtomicU64::new(0) })

@@ -394,7 +394,7 @@ async fn handle(
         Err(refused) => return Ok(refused),
     };
     let mut examined = shared.examiner.examine(&arrived);
-    let decision = decide(&shared, &examined);
+    let decision = decide(&shared, &arrived, &examined);
     if let show::Answering::Status(status) = decision.answering {
         examined.findings.answered = Some(status);
     }
@@ -485,19 +485,37 @@ struct Decision<'a> {
     status: StatusCode,
     /// `--drop`: no answer at all.
     dropped: bool,
+    /// Not forwarded, and why: a path that climbs out of the forward URL's (400), or a request that has
+    /// come round through this listener before (508).
+    unforwardable: Option<(StatusCode, &'static str)>,
     /// `--delay`: wait this long before answering.
     delay: Option<Duration>,
     answering: show::Answering,
 }
 
-fn decide<'a>(shared: &'a Shared, examined: &super::examine::Examined) -> Decision<'a> {
+fn decide<'a>(shared: &'a Shared, arrived: &Arrived, examined: &super::examine::Examined) -> Decision<'a> {
     let settings = &shared.settings;
     let signature_ok = examined.signature.as_ref().map(|c| c.is_valid());
     let refused = settings.require_signature && signature_ok != Some(true);
-    let routes = match &settings.forward {
+    let mut routes = match &settings.forward {
         Some(forward) if !refused => forward.for_event(examined.findings.event.as_deref()),
         _ => Vec::new(),
     };
+    let mut unforwardable = None;
+    if let (Some(forward), false) = (&settings.forward, routes.is_empty()) {
+        if forward::looped(&arrived.headers, &forward.self_id) {
+            unforwardable = Some((
+                StatusCode::LOOP_DETECTED,
+                "this request has been forwarded by this listener before (a forwarding loop)",
+            ));
+        } else if !forward::stays_under_base(&arrived.path) {
+            unforwardable =
+                Some((StatusCode::BAD_REQUEST, "the path climbs out of the forward URL's path (`..`), not forwarded"));
+        }
+        if unforwardable.is_some() {
+            routes.clear();
+        }
+    }
     let status = settings.answer.status.next();
     let (dropped, delay) = match &settings.chance {
         Some(chance) => chance.draw(settings.answer.delay),
@@ -506,10 +524,11 @@ fn decide<'a>(shared: &'a Shared, examined: &super::examine::Examined) -> Decisi
     let answering = match (routes.is_empty(), refused) {
         _ if dropped => show::Answering::Dropped,
         (_, true) => show::Answering::Status(StatusCode::UNAUTHORIZED.as_u16()),
+        _ if unforwardable.is_some() => show::Answering::Status(unforwardable.map_or(0, |(s, _)| s.as_u16())),
         (false, false) => show::Answering::Forwarded,
         (true, false) => show::Answering::Status(status.as_u16()),
     };
-    Decision { signature_ok, refused, routes, status, dropped, delay, answering }
+    Decision { signature_ok, refused, routes, status, dropped, delay, unforwardable, answering }
 }
 
 /// The record saved (before any answer, so nothing acknowledged is lost) and handed to the inspector.
@@ -542,6 +561,13 @@ async fn respond(
             StatusCode::UNAUTHORIZED,
             json!({"ok": false, "error": format!("signature {reason}")}),
         ));
+    }
+    if let Some((status, why)) = decision.unforwardable {
+        shared
+            .settings
+            .printer
+            .failure("not forwarded:", &format!("#{}: {why}; answered {}", arrived.id, status.as_u16()));
+        return Ok(json_response(status, json!({"ok": false, "error": why})));
     }
     if let (Some(forward), Some((first, copies))) = (&shared.settings.forward, decision.routes.split_first()) {
         let arrived = Arc::new(arrived);
@@ -729,7 +755,8 @@ async fn relay(
     arrived: &Arrived,
     shown: bool,
 ) -> Response<Full<Bytes>> {
-    match forward::relay(client, base, arrived).await {
+    let self_id = shared.settings.forward.as_ref().map_or("", |f| f.self_id.as_str());
+    match forward::relay(client, base, arrived, self_id).await {
         Ok(app) => {
             if shown && shared.settings.display != Display::Json {
                 let target = forward::target(base, &arrived.path, arrived.query.as_deref());

@@ -114,7 +114,7 @@ fn source(args: &mut SendArgs, catalog: &Catalog, ctx: &Context) -> Result<Optio
         return Ok(Some(plan::from_capture(captured)));
     }
     if let Some(spec) = &args.body {
-        let payload = input::read(spec)?;
+        let payload = input::read(spec, args.max_body)?;
         let body = input::parse_json(&payload.bytes, &payload.label)?;
         let headers_from = args.name.as_deref().map(|n| catalog.require(n).cloned()).transpose()?;
         return Ok(Some(Source::Json { body, headers_from }));

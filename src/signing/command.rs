@@ -19,7 +19,7 @@ fn secret_from(args: &SigningArgs) -> Result<Secret> {
 
 pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
     let secret = secret_from(&args.secret)?;
-    let payload = input::read(&args.file)?;
+    let payload = input::read(&args.file, args.max_body)?;
     let id = args.id.clone().unwrap_or_else(new_message_id);
     let timestamp = args.timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let headers = sign(args.secret.scheme, &secret, &payload.bytes, &id, timestamp);
@@ -50,7 +50,7 @@ pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
 
 /// `verify --headers FILE`: `Name: value` lines (blank lines and `#` comments skipped), or one JSON object.
 fn headers_file(path: &std::path::Path) -> Result<Headers> {
-    let bytes = input::read_file(path)?;
+    let bytes = input::read_file(path, input::DEFAULT_MAX_INPUT)?;
     let text = String::from_utf8_lossy(&bytes);
     if text.trim_start().starts_with('{') {
         let object: Map<String, Value> = serde_json::from_str(&text)
@@ -69,7 +69,7 @@ fn headers_file(path: &std::path::Path) -> Result<Headers> {
 
 pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
     let secret = secret_from(&args.secret)?;
-    let payload = input::read(&args.file)?;
+    let payload = input::read(&args.file, args.max_body)?;
     let mut headers = payload.record.as_ref().map(|r| r.headers.clone()).unwrap_or_default();
     let from_file = match &args.headers {
         Some(path) => headers_file(path)?,

@@ -446,3 +446,127 @@ fn item5_a_fixture_export_replaces_links_never_writes_through_them_and_refuses_o
         assert!(stderr_text(&refused).contains("not provider.event"), "{bad}: {}", stderr_text(&refused));
     }
 }
+
+#[test]
+fn item6_forwarded_paths_stay_under_the_forward_base() {
+    let app = receiver(200, Duration::ZERO);
+    let base = app.url.replace("/hooks", "/app/");
+    let server = listen(&["-q", "--forward-to", &base]);
+    for path in ["/../../admin/delete", "/%2e%2e/%2E%2E/admin/delete", "/a/..%2f..%2fadmin", "/..%5c..%5cadmin"] {
+        let request = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}");
+        assert_eq!(raw(server.port, request.as_bytes()), 400, "{path}");
+    }
+    assert!(app.drain(Duration::from_millis(300)).is_empty(), "nothing escaped to the app");
+    assert_eq!(post(&format!("{}/hooks/x", server.url), &[], b"{}"), 200);
+    assert_eq!(app.next().url, "/app/hooks/x");
+}
+
+#[test]
+fn item7_forwarding_to_itself_is_refused_and_loops_end_in_508() {
+    let port = crate::support::closed_port();
+    let own = hookctl()
+        .args(["listen", &port.to_string(), "--forward-to", &format!("http://localhost:{port}/x")])
+        .output()
+        .unwrap();
+    assert_eq!(own.status.code(), Some(2));
+    assert!(stderr_text(&own).contains("that is this listener"), "{}", stderr_text(&own));
+
+    // Two listeners forwarding to each other: the request comes back once and is answered 508.
+    let dir = tempfile::tempdir().unwrap();
+    let (a_port, b_port) = (crate::support::closed_port(), crate::support::closed_port());
+    let (a_save, b_save) = (dir.path().join("a.ndjson"), dir.path().join("b.ndjson"));
+    let a = crate::support::listen_in_shell(&format!(
+        "exec \"$HOOKCTL\" listen {a_port} -q --save {} --forward-to http://127.0.0.1:{b_port}",
+        a_save.display()
+    ));
+    let b = crate::support::listen_in_shell(&format!(
+        "exec \"$HOOKCTL\" listen {b_port} -q --save {} --forward-to http://127.0.0.1:{a_port}",
+        b_save.display()
+    ));
+    assert_eq!(post(&a.url, &[], b"{}"), 508);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!((records(&a_save).len(), records(&b_save).len()), (2, 1), "once round, then stopped");
+    assert_eq!(post(&format!("{}/again", a.url), &[], b"{}"), 508, "and the port still answers");
+    drop((a, b));
+}
+
+#[test]
+fn item8_framing_response_headers_and_1xx_statuses_are_refused() {
+    for header in ["Content-Length: 5", "transfer-encoding: chunked", "Connection: close"] {
+        let out = hookctl().args(["listen", "0", "--response-header", header]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{header}");
+        assert!(stderr_text(&out).contains("listen sets this header itself"), "{}", stderr_text(&out));
+    }
+    for status in ["100", "101", "199", "200x2,103"] {
+        let out = hookctl().args(["listen", "0", "--status", status]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "--status {status}");
+        assert!(stderr_text(&out).contains("200-599"), "{}", stderr_text(&out));
+    }
+    // What is allowed still frames right: two answers on one keep-alive connection.
+    let server = listen(&["-q", "--response-header", "X-Extra: 1", "--status", "202"]);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let one = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}";
+    stream.write_all(&[&one[..], &one[..]].concat()).unwrap();
+    let mut reader = BufReader::new(stream);
+    for _ in 0..2 {
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(status.starts_with("HTTP/1.1 202"), "{status}");
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn item9_stdin_and_files_are_read_up_to_a_cap_and_odd_files_say_what_they_are() {
+    for args in [
+        vec!["diff", "-"],
+        vec!["diff", "-", "--max-body", "1MiB"],
+        vec!["sign", "-", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        vec!["verify", "-", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        vec!["send", "--body", "-", "--to", "http://127.0.0.1:9/", "--max-body", "1MiB"],
+    ] {
+        let started = Instant::now();
+        let out = std::process::Command::new(crate::support::BIN)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdin(std::fs::File::open("/dev/zero").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr_text(&out));
+        assert!(stderr_text(&out).contains("--max-body"), "{args:?}: {}", stderr_text(&out));
+        assert!(started.elapsed() < Duration::from_secs(20), "{args:?}");
+    }
+    let out = hookctl().args(["listen", "0", "--response-body", "/dev/zero"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_text(&out));
+    assert!(stderr_text(&out).contains("--response-body"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for (args, kind) in [
+        (vec!["captures", dir.path().to_str().unwrap()], "a directory"),
+        (vec!["captures", fifo.to_str().unwrap()], "a named pipe"),
+        (vec!["diff", dir.path().to_str().unwrap()], "a directory"),
+        (vec!["inspect", dir.path().to_str().unwrap()], "a directory"),
+        (vec!["send", "--capture", fifo.to_str().unwrap(), "--to", "http://127.0.0.1:9/"], "a named pipe"),
+    ] {
+        let out = hookctl().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let message = stderr_text(&out);
+        assert!(message.contains(kind) && !message.contains("no such"), "{args:?}: {message}");
+    }
+}
