@@ -91,19 +91,29 @@ impl std::fmt::Display for JsonProblem {
 }
 
 pub fn classify(body: &[u8]) -> BodyKind {
+    classify_checked(body).0
+}
+
+/// What the body is, and (for JSON) the pointers of keys it holds more than once in one object.
+pub fn classify_checked(body: &[u8]) -> (BodyKind, Vec<String>) {
     if body.is_empty() {
-        return BodyKind::Empty;
+        return (BodyKind::Empty, Vec::new());
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value) => BodyKind::Json(value),
-        Err(err) => match std::str::from_utf8(body) {
-            Ok(text) => {
-                let looks_json = text.trim_start().starts_with(['{', '[']);
-                let json_error = looks_json.then(|| JsonProblem::new(&err, text));
-                BodyKind::Text { text: text.to_string(), json_error }
-            }
-            Err(_) => BodyKind::Binary,
-        },
+    match crate::json_checked::parse(body) {
+        Ok((value, duplicates)) => (BodyKind::Json(value), duplicates),
+        Err(err) => (classify_failed(body, &err), Vec::new()),
+    }
+}
+
+/// A body that did not parse as JSON: text (with where it broke, when it looked like JSON) or binary.
+fn classify_failed(body: &[u8], err: &serde_json::Error) -> BodyKind {
+    match std::str::from_utf8(body) {
+        Ok(text) => {
+            let looks_json = text.trim_start().starts_with(['{', '[']);
+            let json_error = looks_json.then(|| JsonProblem::new(err, text));
+            BodyKind::Text { text: text.to_string(), json_error }
+        }
+        Err(_) => BodyKind::Binary,
     }
 }
 
@@ -122,6 +132,9 @@ pub struct Findings {
     pub answered: Option<u16>,
     /// `--assert` results: `{assertion, ok, found}`.
     pub assertions: Vec<Value>,
+    /// `--forward-to`: where it went and what the app answered, `{url, status, ms}` or `{url, status: 502,
+    /// error}` when it could not be reached.
+    pub forward: Option<Value>,
 }
 
 impl Findings {
@@ -177,6 +190,8 @@ struct RecordBack<'a> {
     assertions: &'a [Value],
     #[serde(skip_serializing_if = "Option::is_none")]
     header_bytes: Option<serde_json::Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forward: Option<&'a Value>,
 }
 
 /// Header names lower-cased, repeated headers joined with ", " (as HTTP allows).
@@ -265,6 +280,7 @@ pub fn record_line(arrived: &Arrived, kind: &BodyKind, findings: &Findings) -> S
         signature: findings.signature.as_ref(),
         answered: findings.answered,
         assertions: &findings.assertions,
+        forward: findings.forward.as_ref(),
         header_bytes: (!arrived.header_bytes.is_empty()).then(|| {
             let encode = |bytes: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
             arrived.header_bytes.iter().map(|(name, bytes)| (name.to_ascii_lowercase(), encode(bytes))).collect()
@@ -316,6 +332,8 @@ pub struct Record {
     pub assertions: Vec<Value>,
     /// Header values that were not UTF-8: their exact bytes.
     pub header_bytes: Vec<(String, Vec<u8>)>,
+    /// `--forward-to`: `{url, status, ms}` (or `error`), what the app answered.
+    pub forward: Option<Value>,
 }
 
 impl Record {
@@ -354,6 +372,7 @@ struct WireRecord {
     answered: Option<u16>,
     assertions: Option<Vec<Value>>,
     header_bytes: Option<serde_json::Map<String, Value>>,
+    forward: Option<Value>,
     #[serde(rename = "body")]
     _body: Present,
     #[serde(rename = "body_raw")]
@@ -389,6 +408,7 @@ impl From<WireRecord> for Record {
             signature: wire.signature,
             answered: wire.answered,
             assertions: wire.assertions.unwrap_or_default(),
+            forward: wire.forward,
             header_bytes: wire
                 .header_bytes
                 .unwrap_or_default()
@@ -720,12 +740,14 @@ mod tests {
             signature: Some(serde_json::json!({"status": "invalid", "reason": "mismatch", "scheme": "standard"})),
             answered: Some(418),
             assertions: vec![serde_json::json!({"assertion": "method == \"PUT\"", "ok": false, "found": "POST"})],
+            forward: Some(serde_json::json!({"url": "http://127.0.0.1:3000/hook", "status": 201, "ms": 1.5})),
         };
         let line = record_line(&arrived(body), &kind, &findings);
         let written: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(written["errors"].as_array().map(Vec::len), Some(2), "one list on the wire: {line}");
         assert_eq!(written["errors"][1]["keyword"], "json");
         let record = from_line(&line).unwrap().record;
+        assert_eq!(record.forward.as_ref().unwrap()["status"], 201, "what the app answered, read back");
         assert_eq!((record.id, record.method.as_str(), record.path.as_str()), (7, "POST", "/hook"));
         assert_eq!((record.query.as_deref(), record.body_bytes), (Some("a=1"), body.len()));
         assert_eq!(

@@ -80,8 +80,14 @@ fn from_record(captured: capture::Captured, label: String) -> Input {
 
 /// A whole file, refused when it is over `limit` bytes (a device like /dev/zero never ends: it is cut there).
 pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let file = std::fs::File::open(path).map_err(|e| UserError::new(format!("cannot read {}: {e}", path.display())))?;
-    read_capped(file, limit, &path.display().to_string())
+    read_named(path, limit, "")
+}
+
+/// [`read_file`], its messages naming the file as `what PATH` (`--response-body file answer.json`).
+pub fn read_named(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
+    let label = if what.is_empty() { path.display().to_string() } else { format!("{what} {}", path.display()) };
+    let file = std::fs::File::open(path).map_err(|e| UserError::new(format!("cannot read {label}: {e}")))?;
+    read_capped(file, limit, &label)
 }
 
 /// Everything `reader` gives, up to `limit` bytes; more is an input error that names the cap.

@@ -16,6 +16,7 @@ pub mod headers;
 pub mod http_client;
 pub mod input;
 pub mod inspect;
+pub mod json_checked;
 pub mod listen;
 pub mod manual;
 pub mod output;

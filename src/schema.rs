@@ -28,6 +28,21 @@ pub struct Violation {
     pub keyword: String,
 }
 
+impl Violation {
+    /// The keyword of a key written twice in one object.
+    pub const REPEATED_KEY: &'static str = "repeated_key";
+
+    /// A key written twice in one object: parsers differ on which value counts.
+    pub fn repeated_key(pointer: &str) -> Violation {
+        Violation {
+            pointer: pointer.to_string(),
+            expected: "each key once".into(),
+            found: "the key more than once: hookctl took the last value, some parsers take the first".into(),
+            keyword: Self::REPEATED_KEY.into(),
+        }
+    }
+}
+
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let at = if self.pointer.is_empty() { "/" } else { &self.pointer };

@@ -124,9 +124,10 @@ fn list_line(record: &Record, style: &Style) -> String {
         Verdict::Invalid | Verdict::BrokenJson => style.bad(&format!("✗ {}", verdict.label())),
         other => style.dim(&format!("· {}", other.label())),
     };
-    let answered = match head.answered {
-        Some(status) => format!("→ {status}"),
-        None => "→ forwarded".to_string(),
+    let answered = match (head.answered, head.forward.is_some()) {
+        (Some(status), true) => format!("→ app {status}"),
+        (Some(status), false) => format!("→ {status}"),
+        (None, _) => "→ forwarded".to_string(),
     };
     format!(
         "#{:<5} {time}  {:<6} {:<24} {:<34} {mark:<12}  {answered}  {} B",

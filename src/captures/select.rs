@@ -106,9 +106,25 @@ fn parse_items(text: &str) -> Result<Vec<Item>, String> {
     for piece in text.split(',') {
         let piece = piece.trim();
         let item = if let Some(back) = piece.strip_prefix('-') {
-            match number(back)? {
-                0 => return Err("-0 is no record: -1 is the last".into()),
-                k => Item::FromEnd(k),
+            if let Some((a, b)) = back.split_once("..") {
+                // -A..-B: from the A-th last to the B-th last record.
+                let (a, b) = (number(a)?, number(b.trim().strip_prefix('-').ok_or("write -A..-B (e.g. -3..-1)")?)?);
+                if a == 0 || b == 0 {
+                    return Err("-0 is no record: -1 is the last".into());
+                }
+                if a < b {
+                    return Err(format!("-{a}..-{b} runs backwards (write -{b}..-{a})"));
+                }
+                if a - b >= 100_000 {
+                    return Err(format!("-{a}..-{b} is over 100,000 records: use --last N"));
+                }
+                items.extend((b + 1..=a).rev().map(Item::FromEnd));
+                Item::FromEnd(b)
+            } else {
+                match number(back)? {
+                    0 => return Err("-0 is no record: -1 is the last".into()),
+                    k => Item::FromEnd(k),
+                }
             }
         } else if let Some((a, b)) = piece.split_once("..") {
             let (a, b) = (number(a)?, number(b)?);
@@ -183,6 +199,9 @@ pub struct Head<'a> {
     pub valid: Option<bool>,
     #[serde(default)]
     pub answered: Option<u16>,
+    /// Relayed to `--forward-to`: then `answered` is the app's status.
+    #[serde(default)]
+    pub forward: Option<IgnoredAny>,
 }
 
 impl<'a> Head<'a> {
@@ -226,6 +245,8 @@ impl<'a> Head<'a> {
             valid: Option<bool>,
             #[serde(default)]
             answered: Option<u16>,
+            #[serde(default)]
+            forward: Option<IgnoredAny>,
         }
         let tail: Tail = serde_json::from_str(&format!("{{{}", &line[event_at + 1..])).ok()?;
         Some(Head {
@@ -240,6 +261,7 @@ impl<'a> Head<'a> {
             event: tail.event.map(Cow::Owned),
             valid: tail.valid,
             answered: tail.answered,
+            forward: tail.forward,
         })
     }
 
@@ -629,12 +651,42 @@ fn resolve(selection: &Selection) -> anyhow::Result<(Option<Vec<Item>>, Vec<Stri
         UserError::with_hint(format!("{file}: no record with id {id} ({span})"), "`hookctl captures FILE` lists them")
     };
     let within = |id: u64| first.is_some_and(|a| id >= a) && last.last().is_some_and(|b| id <= *b);
+    // Ids outside first..last may still be there in a file whose ids start over (files joined with cat):
+    // then the whole file is read once, and the error names the true range.
+    let mut every: Option<AllIds> = None;
+    let mut present = |id: u64| -> anyhow::Result<Result<(), UserError>> {
+        if within(id) {
+            return Ok(Ok(()));
+        }
+        if every.is_none() {
+            every = Some(all_ids(path)?);
+        }
+        let (range, ids) = every.as_ref().expect("just read");
+        if ids.contains(&id) {
+            return Ok(Ok(()));
+        }
+        let span = match range {
+            Some((a, b)) => format!("its ids run {a}..{b}"),
+            None => "it holds no records".to_string(),
+        };
+        Ok(Err(UserError::with_hint(
+            format!("{file}: no record with id {id} ({span})"),
+            "`hookctl captures FILE` lists them",
+        )))
+    };
     let mut resolved = Vec::new();
     for item in items {
         match *item {
-            Item::Id(id) if !within(id) => return Err(missing(id).into()),
+            Item::Id(id) if !within(id) => {
+                present(id)??;
+                resolved.push(*item);
+            }
             Item::Range(a, b) if first.is_none_or(|f| b < f) || last.last().is_none_or(|l| a > *l) => {
-                return Err(missing(a).into())
+                // Some id of the range must be somewhere in the file.
+                if (a..=b.min(a.saturating_add(10_000))).all(|id| present(id).ok().is_none_or(|found| found.is_err())) {
+                    return Err(present(a)?.err().unwrap_or_else(|| missing(a)).into());
+                }
+                resolved.push(*item);
             }
             Item::FromEnd(k) => match last.len().checked_sub(k as usize) {
                 Some(i) if last.len() >= k as usize => resolved.push(Item::Id(last[i])),
@@ -651,6 +703,23 @@ fn resolve(selection: &Selection) -> anyhow::Result<(Option<Vec<Item>>, Vec<Stri
         }
     }
     Ok((Some(resolved), tail_warnings))
+}
+
+/// The lowest and highest id of a file, and every id it holds.
+type AllIds = (Option<(u64, u64)>, std::collections::HashSet<u64>);
+
+/// Every id a file holds, and the lowest and highest (a file whose ids start over holds some twice).
+fn all_ids(path: &Path) -> anyhow::Result<AllIds> {
+    let mut ids = std::collections::HashSet::new();
+    let mut range: Option<(u64, u64)> = None;
+    lines(path, |_, text| {
+        if let Some(head) = Head::of(text) {
+            ids.insert(head.id);
+            range = Some(range.map_or((head.id, head.id), |(a, b)| (a.min(head.id), b.max(head.id))));
+        }
+        Ok(())
+    })?;
+    Ok((range, ids))
 }
 
 /// The id of the first record of a file (read from its start).
@@ -680,45 +749,59 @@ type IdLine = (u64, String);
 /// passed over on the way (a torn tail), numbered.
 fn last_records(path: &Path, k: usize) -> anyhow::Result<(Vec<IdLine>, Vec<String>)> {
     use std::io::{Read, Seek, SeekFrom};
+    const CHUNK: u64 = 1 << 20;
     let cannot = |e: std::io::Error| UserError::new(format!("cannot read capture file {}: {e}", path.display()));
     let mut file = File::open(path).map_err(cannot)?;
-    let mut end = file.metadata().map_err(cannot)?.len();
-    let mut carry: Vec<u8> = Vec::new();
+    let length = file.metadata().map_err(cannot)?.len();
     let mut ids: Vec<(u64, String)> = Vec::new();
     // Lines passed over on the way (a torn tail), by their place from the end (0: the last line).
     let mut passed: Vec<(u64, &'static str)> = Vec::new();
     let mut from_end = 0u64;
+    // Each byte is looked at once, going backwards for newlines; each line is read once, when both its ends
+    // are known (a long last line costs its length, not its length squared).
+    let mut line_end = length;
     let mut seen_last = false;
-    while end > 0 && ids.len() < k {
-        let start = end.saturating_sub(1 << 20);
-        let mut chunk = vec![0; (end - start) as usize];
+    let mut chunk_end = length;
+    let mut take_line = |start: u64, end: u64, ids: &mut Vec<IdLine>| -> anyhow::Result<()> {
+        if !seen_last && start == end {
+            // The file ends with a newline: no line after it.
+            seen_last = true;
+            return Ok(());
+        }
+        seen_last = true;
+        let mut line = vec![0; (end - start) as usize];
         file.seek(SeekFrom::Start(start)).map_err(cannot)?;
-        file.read_exact(&mut chunk).map_err(cannot)?;
-        chunk.extend_from_slice(&carry);
-        let first_line =
-            if start == 0 { 0 } else { chunk.iter().position(|b| *b == b'\n').map_or(chunk.len(), |i| i + 1) };
-        for line in chunk[first_line..].split(|b| *b == b'\n').rev() {
+        file.read_exact(&mut line).map_err(cannot)?;
+        match std::str::from_utf8(&line).ok().and_then(Head::of) {
+            Some(head) => ids.push((head.id, String::from_utf8_lossy(&line).into_owned())),
+            None => {
+                if let Some(why) = crate::capture::unreadable(&line) {
+                    passed.push((from_end, why));
+                }
+            }
+        }
+        from_end += 1;
+        Ok(())
+    };
+    let mut scanner = File::open(path).map_err(cannot)?;
+    let mut chunk = Vec::with_capacity(CHUNK as usize);
+    while chunk_end > 0 && ids.len() < k {
+        let start = chunk_end.saturating_sub(CHUNK);
+        chunk.resize((chunk_end - start) as usize, 0);
+        scanner.seek(SeekFrom::Start(start)).map_err(cannot)?;
+        scanner.read_exact(&mut chunk).map_err(cannot)?;
+        for at in (0..chunk.len()).rev().filter(|i| chunk[*i] == b'\n') {
+            let newline = start + at as u64;
+            take_line(newline + 1, line_end, &mut ids)?;
+            line_end = newline;
             if ids.len() == k {
                 break;
             }
-            if !seen_last && line.is_empty() {
-                // The file ends with a newline: no line after it.
-                seen_last = true;
-                continue;
-            }
-            seen_last = true;
-            match std::str::from_utf8(line).ok().and_then(Head::of) {
-                Some(head) => ids.push((head.id, String::from_utf8_lossy(line).into_owned())),
-                None => {
-                    if let Some(why) = crate::capture::unreadable(line) {
-                        passed.push((from_end, why));
-                    }
-                }
-            }
-            from_end += 1;
         }
-        carry = chunk[..first_line].to_vec();
-        end = start;
+        chunk_end = start;
+    }
+    if chunk_end == 0 && ids.len() < k && (line_end > 0 || length > 0) {
+        take_line(0, line_end, &mut ids)?;
     }
     ids.reverse();
     let mut warnings = Vec::new();

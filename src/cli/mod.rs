@@ -499,6 +499,11 @@ pub struct ListenArgs {
     #[arg(long, value_name = "[EVENT=]URL")]
     pub forward_to: Vec<String>,
 
+    /// A forward that fails (the app unreachable, too slow or answering 5xx) fails the run (exit 1). On by
+    /// default with --count, --expect or --assert; the summary counts them either way
+    #[arg(long)]
+    pub fail_on_forward_error: bool,
+
     /// Serve the inspector (a local web page over the captures) on a second port, 127.0.0.1 only
     #[arg(long)]
     pub ui: bool,

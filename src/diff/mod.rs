@@ -141,7 +141,13 @@ fn analyse(
         })?;
         (Some(name), compiled)
     };
-    let verdict = compiled.check(body);
+    let mut verdict = compiled.check(body);
+    // A key written twice is read differently by different parsers: a finding whatever the schema says.
+    let repeated = doc.duplicate_keys();
+    if !repeated.is_empty() {
+        verdict.valid = false;
+        verdict.errors.extend(repeated.iter().map(|p| crate::schema::Violation::repeated_key(p)));
+    }
     // A shape fixture's name stands for its event in that shape; the masked diff is against the fixture of
     // the shape the payload followed, so Ebriza's docs example is compared with the docs example.
     let (event, fixture) = match &event {

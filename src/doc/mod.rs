@@ -54,6 +54,47 @@ impl Doc {
     pub fn root(&self) -> DocNode<'_> {
         DocNode { buf: &self.buf, at: 0 }
     }
+
+    /// The pointers of keys that appear more than once in their object (the last one counts here; other
+    /// parsers take the first), in document order, each once.
+    pub fn duplicate_keys(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut pointer = String::new();
+        duplicates_under(&self.buf, 0, &mut pointer, &mut found);
+        found
+    }
+}
+
+fn duplicates_under(buf: &[u8], at: usize, pointer: &mut String, found: &mut Vec<String>) {
+    let end = end_of(buf, at);
+    let (mut next, stop) = match buf[at] {
+        // A large object's key index follows its members.
+        OBJECT if read_u32(buf, at + 1) >= INDEXED => (at + 9, end - 4 * read_u32(buf, at + 1)),
+        OBJECT => (at + 9, end),
+        ARRAY => (at + 9, end),
+        _ => return,
+    };
+    let mut index = 0usize;
+    while next < stop {
+        let depth = pointer.len();
+        let value = if buf[at] == OBJECT {
+            let key = text_at(buf, next);
+            pointer.push('/');
+            pointer.push_str(&crate::pointer::escape(key));
+            if buf[next] == SHADOWED_KEY && !found.iter().any(|f| f == pointer) {
+                found.push(pointer.clone());
+            }
+            end_of(buf, next)
+        } else {
+            pointer.push('/');
+            pointer.push_str(&index.to_string());
+            index += 1;
+            next
+        };
+        duplicates_under(buf, value, pointer, found);
+        pointer.truncate(depth);
+        next = end_of(buf, value);
+    }
 }
 
 /// One value inside a [`Doc`]: a position in its buffer. `Copy`, and reading it never allocates.

@@ -107,6 +107,8 @@ impl Store {
         let store = Store::new(Lines::File(path.to_path_buf()), usize::MAX);
         store.pending_before.store(end, Ordering::SeqCst);
         store.followed_to.store(end, Ordering::SeqCst);
+        // Nothing after `end` ends a line (that is how `end` was found): no need to look there again.
+        store.looked_to.store(length, Ordering::SeqCst);
         store.complete.store(end == 0, Ordering::SeqCst);
         // The newest chunk is indexed before the page is served; the rest, backwards, on a thread of its own.
         let (upto, carry) = if end > 0 { store.index_chunk(path, end, Vec::new())? } else { (0, Vec::new()) };

@@ -35,13 +35,21 @@ impl Examiner {
     }
 
     pub fn examine(&self, arrived: &Arrived) -> Examined {
-        let mut kind = capture::classify(&arrived.body);
+        let (mut kind, repeated) = capture::classify_checked(&arrived.body);
         if let BodyKind::Text { json_error: Some(problem), .. } = &mut kind {
             self.catalog.explain(problem);
         }
         let mut findings = Findings::default();
         match &kind {
-            BodyKind::Json(body) => self.check_json(arrived, body, &mut findings),
+            BodyKind::Json(body) => {
+                self.check_json(arrived, body, &mut findings);
+                if !repeated.is_empty() {
+                    findings.violations.extend(repeated.iter().map(|p| schema::Violation::repeated_key(p)));
+                    if findings.valid.is_some() {
+                        findings.valid = Some(false);
+                    }
+                }
+            }
             BodyKind::Text { json_error: Some(problem), .. } => {
                 findings.valid = Some(false);
                 findings.json_problem = Some(problem.clone());

@@ -201,11 +201,48 @@ fn open_save_file(path: &Path) -> Result<(std::fs::File, u64, bool)> {
         // A device or a pipe (/dev/null, /dev/full): nothing to read back, nothing to continue.
         return Ok((file, 1, false));
     }
+    lock_save_file(&file, path)?;
     let state = crate::capture::save_file_state(&mut file).map_err(cannot)?;
     if state.torn_tail {
         file.write_all(b"\n").and_then(|()| file.flush()).map_err(cannot)?;
     }
     Ok((file, state.next_id, state.torn_tail))
+}
+
+/// One listener per save file: two would number their records alike. The lock is the kernel's (`flock`),
+/// so it goes when the process does, however it ends.
+#[cfg(unix)]
+fn lock_save_file(file: &std::fs::File, path: &Path) -> Result<()> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock takes a descriptor this process owns (the file outlives the call) and no pointers.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(());
+    }
+    let holder = holder_of(path).map(|pid| format!(" (pid {pid})")).unwrap_or_default();
+    Err(UserError::with_hint(
+        format!("--save {}: another hookctl listen{holder} is saving to it", path.display()),
+        "two listeners would write the same ids: stop that one, or save to another file",
+    )
+    .into())
+}
+
+#[cfg(not(unix))]
+fn lock_save_file(_file: &std::fs::File, _path: &Path) -> Result<()> {
+    Ok(())
+}
+
+/// Which other process has this file open (Linux: read from /proc), to name it.
+fn holder_of(path: &Path) -> Option<u32> {
+    let wanted = std::fs::canonicalize(path).ok()?;
+    let me = std::process::id();
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+        if pid == me {
+            return None;
+        }
+        let fds = std::fs::read_dir(entry.path().join("fd")).ok()?;
+        fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == wanted)).then_some(pid)
+    })
 }
 
 fn write_port_file(path: &Path, port: u16) -> Result<()> {
@@ -228,10 +265,9 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         _ => Display::Full,
     };
     let body = match &args.response_body {
-        Some(path) => Bytes::from(
-            crate::input::read_file(path, crate::input::DEFAULT_MAX_INPUT)
-                .map_err(|e| UserError::new(format!("--response-body: {e:#}")))?,
-        ),
+        Some(path) => {
+            Bytes::from(crate::input::read_named(path, crate::input::DEFAULT_MAX_INPUT, "--response-body file")?)
+        }
         None => Bytes::new(),
     };
     let mut headers = Vec::new();
@@ -297,6 +333,10 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         in_order: args.in_order,
         chance: chance(args),
         keep_cases: !args.report.is_empty(),
+        judge_forward: args.fail_on_forward_error
+            || args.count.is_some()
+            || !args.expect.is_empty()
+            || !args.assert.is_empty(),
     })
 }
 

@@ -70,6 +70,9 @@ pub struct Settings {
     pub chance: Option<super::script::Chance>,
     /// `--report`: keep a test case per request.
     pub keep_cases: bool,
+    /// A forward that failed (the app unreachable, too slow, or answering 5xx) fails the run:
+    /// `--fail-on-forward-error`, and by default in CI mode (`--count`, `--expect`, `--assert`).
+    pub judge_forward: bool,
 }
 
 impl Settings {
@@ -394,9 +397,20 @@ async fn handle(
         Err(refused) => return Ok(refused),
     };
     let mut examined = shared.examiner.examine(&arrived);
-    let decision = decide(&shared, &arrived, &examined);
+    let mut decision = decide(&shared, &arrived, &examined);
     if let show::Answering::Status(status) = decision.answering {
         examined.findings.answered = Some(status);
+    }
+    // A forwarded request is relayed before it is recorded, so that its record says what the app answered
+    // (it is still saved before the sender gets that answer).
+    let relayed = match decision.answering {
+        show::Answering::Forwarded => Some(relay_first(&shared, &decision, &arrived).await),
+        _ => None,
+    };
+    if let Some(relayed) = &relayed {
+        examined.findings.answered = Some(relayed.status());
+        examined.findings.forward = Some(relayed.to_json());
+        decision.answering = show::Answering::Relayed(relayed.status());
     }
     let failed_assertions = check_assertions(&shared, &arrived, &mut examined);
     let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
@@ -407,8 +421,9 @@ async fn handle(
     if shown {
         display(&shared, &arrived, &examined, &line, decision.answering);
     }
-    count(&shared, &arrived, &examined.findings, decision.signature_ok, failed_assertions);
-    respond(&shared, arrived, &examined, decision, shown).await
+    let forward_error = relayed.as_ref().and_then(Relayed::failure);
+    count(&shared, &arrived, &examined.findings, decision.signature_ok, failed_assertions, forward_error);
+    respond(&shared, arrived, &examined, decision, relayed, shown).await
 }
 
 /// Reads the request whole (or answers it with why not) and stamps it with its id and time.
@@ -540,12 +555,57 @@ async fn keep(shared: &Shared, id: u64, line: &str) -> Result<(), Response<Full<
     Ok(())
 }
 
+/// What the first `--forward-to` route's app answered (or why it could not be asked).
+pub struct Relayed {
+    url: reqwest::Url,
+    answer: Result<forward::Answer, String>,
+}
+
+impl Relayed {
+    /// The status the sender gets: the app's, or 502 when it could not be reached.
+    fn status(&self) -> u16 {
+        self.answer.as_ref().map_or(502, |a| a.status)
+    }
+
+    /// Why this delivery to the app failed: unreachable, too slow, too large, or a 5xx answer.
+    fn failure(&self) -> Option<String> {
+        match &self.answer {
+            Err(message) => Some(message.clone()),
+            Ok(answer) if answer.status >= 500 => Some(format!("{} answered {}", self.url, answer.status)),
+            Ok(_) => None,
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        match &self.answer {
+            Ok(answer) => json!({
+                "url": self.url.as_str(),
+                "status": answer.status,
+                "ms": (answer.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+            }),
+            Err(message) => json!({"url": self.url.as_str(), "status": 502, "error": message}),
+        }
+    }
+}
+
+/// Relays to the first route (the others get copies once the record is kept).
+async fn relay_first(shared: &Shared, decision: &Decision<'_>, arrived: &Arrived) -> Relayed {
+    let (forward, first) = match (&shared.settings.forward, decision.routes.first()) {
+        (Some(forward), Some(first)) => (forward, first),
+        _ => unreachable!("Answering::Forwarded comes only with a route"),
+    };
+    let url = forward::target(&first.url, &arrived.path, arrived.query.as_deref());
+    let answer = forward::relay(&forward.client, &first.url, arrived, &forward.self_id).await;
+    Relayed { url, answer }
+}
+
 /// The answer the decision calls for: dropped, 401, relayed to the app(s), or the scripted status.
 async fn respond(
     shared: &Arc<Shared>,
     arrived: Arrived,
     examined: &super::examine::Examined,
     decision: Decision<'_>,
+    relayed: Option<Relayed>,
     shown: bool,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     if let Some(delay) = decision.delay {
@@ -569,16 +629,18 @@ async fn respond(
             .failure("not forwarded:", &format!("#{}: {why}; answered {}", arrived.id, status.as_u16()));
         return Ok(json_response(status, json!({"ok": false, "error": why})));
     }
-    if let (Some(forward), Some((first, copies))) = (&shared.settings.forward, decision.routes.split_first()) {
+    if let Some(relayed) = relayed {
         let arrived = Arc::new(arrived);
-        for copy in copies {
+        for copy in decision.routes.iter().skip(1) {
             let (shared, arrived, url) = (shared.clone(), arrived.clone(), copy.url.clone());
             tokio::spawn(async move {
-                let client = &shared.settings.forward.as_ref().expect("routes come from --forward-to").client;
-                relay(&shared, client, &url, &arrived, shown).await
+                let forward = shared.settings.forward.as_ref().expect("routes come from --forward-to");
+                let answer = forward::relay(&forward.client, &url, &arrived, &forward.self_id).await;
+                let relayed = Relayed { url: forward::target(&url, &arrived.path, arrived.query.as_deref()), answer };
+                relay_answer(&shared, &arrived, relayed, shown)
             });
         }
-        return Ok(relay(shared, &forward.client, &first.url, &arrived, shown).await);
+        return Ok(relay_answer(shared, &arrived, relayed, shown));
     }
     Ok(answer(&shared.settings.answer, decision.status, arrived.id))
 }
@@ -704,6 +766,7 @@ fn count(
     findings: &capture::Findings,
     signature_ok: Option<bool>,
     failed_assertions: Vec<String>,
+    forward_error: Option<String>,
 ) {
     let id = arrived.id;
     let broken_json = findings.broken_json();
@@ -720,6 +783,10 @@ fn count(
         valid: findings.valid,
         signature_ok,
         failed_assertions,
+        problems: &findings.violations,
+        json_problem: findings.json_problem.as_ref().map(|p| p.to_string()),
+        forward_error,
+        judge_forward: settings.judge_forward,
         // Named for a --report only: no string per request otherwise.
         case: if settings.keep_cases {
             format!("{} {} {}", arrived.method, arrived.path, findings.event.as_deref().unwrap_or("(unrecognised)"))
@@ -748,21 +815,14 @@ fn answer(answer: &Answer, status: StatusCode, id: u64) -> Response<Full<Bytes>>
     response
 }
 
-async fn relay(
-    shared: &Shared,
-    client: &reqwest::Client,
-    base: &reqwest::Url,
-    arrived: &Arrived,
-    shown: bool,
-) -> Response<Full<Bytes>> {
-    let self_id = shared.settings.forward.as_ref().map_or("", |f| f.self_id.as_str());
-    match forward::relay(client, base, arrived, self_id).await {
+/// Says what the app answered (or why it could not be reached) and hands its answer back to the sender.
+fn relay_answer(shared: &Shared, arrived: &Arrived, relayed: Relayed, shown: bool) -> Response<Full<Bytes>> {
+    match relayed.answer {
         Ok(app) => {
             if shown && shared.settings.display != Display::Json {
-                let target = forward::target(base, &arrived.path, arrived.query.as_deref());
                 let ms = app.elapsed.as_secs_f64() * 1000.0;
                 let color = shared.settings.printer.out.color;
-                show_text(shared, show::forwarded(arrived.id, target.as_str(), app.status, ms, &app.body, color));
+                show_text(shared, show::forwarded(arrived.id, relayed.url.as_str(), app.status, ms, &app.body, color));
             }
             let mut response = Response::new(Full::new(app.body));
             *response.status_mut() = StatusCode::from_u16(app.status).unwrap_or(StatusCode::BAD_GATEWAY);

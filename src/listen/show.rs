@@ -72,6 +72,8 @@ pub enum Answering {
     Status(u16),
     /// Relayed to `--forward-to`; the app's answer is shown when it comes.
     Forwarded,
+    /// Relayed to `--forward-to`, and the app answered this (502: it could not be reached).
+    Relayed(u16),
     /// `--drop`: the connection is closed without an answer.
     Dropped,
 }
@@ -91,6 +93,16 @@ fn push_answer_label(out: &mut String, answering: Answering, style: &Style) {
         Answering::Status(code) if (200..300).contains(&code) => out.push_str(&style.ok(&code.to_string())),
         Answering::Status(code) => out.push_str(&style.bad(&code.to_string())),
         Answering::Forwarded => out.push_str("forwarded"),
+        Answering::Relayed(code) => {
+            out.push_str("app ");
+            match code {
+                _ if !style.color => {
+                    let _ = write!(out, "{code}");
+                }
+                200..=299 => out.push_str(&style.ok(&code.to_string())),
+                _ => out.push_str(&style.bad(&code.to_string())),
+            }
+        }
         Answering::Dropped => push_styled(out, style, Style::bad, "dropped"),
     }
 }
@@ -230,7 +242,14 @@ pub fn quiet(arrived: &Arrived, examined: &Examined, answering: Answering, color
     let problems = examined.findings.violations.len()
         + usize::from(matches!(examined.kind, BodyKind::Text { json_error: Some(_), .. }));
     if problems > 0 {
-        line.push_str(&format!(" ({problems} problem{})", if problems == 1 { "" } else { "s" }));
+        line.push_str(&format!(" ({problems} problem{}", if problems == 1 { "" } else { "s" }));
+        let json_problem = match &examined.kind {
+            BodyKind::Text { json_error: Some(problem), .. } => Some(format!("not JSON: {problem}")),
+            _ => None,
+        };
+        let texts = examined.findings.violations.iter().map(ToString::to_string).chain(json_problem);
+        push_problem_list(&mut line, texts);
+        line.push(')');
     }
     if let Some(check) = &examined.signature {
         line.push_str("  ");
@@ -240,6 +259,27 @@ pub fn quiet(arrived: &Arrived, examined: &Examined, answering: Answering, color
     push_answer_label(&mut line, answering, &style);
     line.push('\n');
     line
+}
+
+/// The problems' pointers and messages after `N problems`, as many as fit in about 100 characters.
+fn push_problem_list(line: &mut String, problems: impl Iterator<Item = String>) {
+    const ROOM: usize = 100;
+    let mut used = 0;
+    for (i, text) in problems.enumerate() {
+        let text = sanitize(&text);
+        let separator = if i == 0 { ": " } else { "; " };
+        if used + separator.len() + text.chars().count() > ROOM {
+            line.push_str(if i == 0 { ": " } else { "; …" });
+            if i == 0 {
+                line.extend(text.chars().take(ROOM));
+                line.push('…');
+            }
+            return;
+        }
+        line.push_str(separator);
+        line.push_str(&text);
+        used += separator.len() + text.chars().count();
+    }
 }
 
 /// What the app answered to a forwarded request.

@@ -45,6 +45,14 @@ pub struct Outcome<'a> {
     pub signature_ok: Option<bool>,
     /// `--assert` checks that failed on this request: `ASSERTION (found …)`.
     pub failed_assertions: Vec<String>,
+    /// Where the schema's expectations were not met (said with the failure).
+    pub problems: &'a [crate::schema::Violation],
+    /// A body that looked like JSON and was not: where it broke.
+    pub json_problem: Option<String>,
+    /// `--forward-to`: why the app did not take it (unreachable, too slow, 5xx).
+    pub forward_error: Option<String>,
+    /// Whether a failed forward fails the run.
+    pub judge_forward: bool,
     /// How the request is named in a report (`POST /hooks pgyer.crashlog`).
     pub case: String,
 }
@@ -66,6 +74,8 @@ pub struct Tally {
     pub turned_away: u64,
     /// Captured but not saved (answered 500): a full disk, a removed mount.
     pub unsaved: u64,
+    /// Forwarded, and the app could not be reached, was too slow, or answered 5xx.
+    pub forward_failures: u64,
     /// The first [`FAILURES_KEPT`] lines about requests that fail CI mode (invalid, unexpected, badly signed).
     pub failures: Vec<String>,
     /// How many such lines there were in all.
@@ -112,8 +122,18 @@ impl Tally {
         }
         let name = outcome.label;
         if outcome.valid == Some(false) {
-            self.fail(|| format!("#{id} {name} is invalid"));
+            let why = why_invalid(outcome);
+            self.fail(|| format!("#{id} {name} is invalid: {why}"));
             messages.push(format!("{name} is invalid"));
+            messages.extend(outcome.problems.iter().map(ToString::to_string));
+            messages.extend(outcome.json_problem.iter().map(|p| format!("not JSON: {p}")));
+        }
+        if let Some(error) = &outcome.forward_error {
+            self.forward_failures += 1;
+            if outcome.judge_forward {
+                self.fail(|| format!("#{id} forward failed: {error}"));
+                messages.push(format!("forward failed: {error}"));
+            }
         }
         for failed in &outcome.failed_assertions {
             self.fail(|| format!("#{id} assertion failed: {failed}"));
@@ -226,11 +246,25 @@ impl Tally {
         if self.unsaved > 0 {
             extra.push_str(&format!(", {} NOT SAVED (answered 500)", self.unsaved));
         }
+        if self.forward_failures > 0 {
+            extra.push_str(&format!(", {} forward failed", self.forward_failures));
+        }
         format!(
             "received {} ({} schema-valid, {} invalid, {} unrecognised{extra})",
             self.received, self.valid, self.invalid, self.unrecognised
         )
     }
+}
+
+/// The problems of an invalid request, for its failure line: the first three, then how many more.
+fn why_invalid(outcome: &Outcome) -> String {
+    const SHOWN: usize = 3;
+    let mut parts: Vec<String> = outcome.problems.iter().take(SHOWN).map(ToString::to_string).collect();
+    parts.extend(outcome.json_problem.iter().map(|p| format!("not JSON: {p}")));
+    if outcome.problems.len() > SHOWN {
+        parts.push(format!("and {} more", outcome.problems.len() - SHOWN));
+    }
+    crate::output::sanitize(&parts.join("; ")).into_owned()
 }
 
 #[cfg(test)]
@@ -245,6 +279,10 @@ mod tests {
             valid,
             signature_ok: None,
             failed_assertions: Vec::new(),
+            problems: &[],
+            json_problem: None,
+            forward_error: None,
+            judge_forward: false,
             case: event.unwrap_or("request").into(),
         }
     }

@@ -254,19 +254,35 @@ fn the_readmes_ci_recipes_run_as_written() {
         .collect();
     let bin_dir = std::path::Path::new(BIN).parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
-    for (name, script) in [("github", script), ("gitlab", script_lines)] {
+    let run = |script: &str| {
         let dir = tempfile::tempdir().unwrap();
         let run = std::process::Command::new("sh")
             .arg("-ec")
-            .arg(&script)
+            .arg(script)
             .current_dir(dir.path())
             .env("PATH", &path)
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
-        assert!(run.status.success(), "{name} recipe:\n{script}\n{}", String::from_utf8_lossy(&run.stderr));
-        let (tests, failures, _, _) = junit(&dir.path().join("webhooks.xml"));
+        let report = dir.path().join("webhooks.xml");
+        (run, report.exists().then(|| junit(&report)))
+    };
+    // The webhook the recipe checks, sent wrong: the job must fail (a bare `wait` would pass it).
+    let broken = [
+        ("obniz.install.create --to", "obniz.install.create --set data.id=5 --to"),
+        ("pgyer.crashlog --to", "pgyer.crashlog --set device_type=5 --to"),
+    ];
+    for (name, script) in [("github", script), ("gitlab", script_lines)] {
+        let (passed, report) = run(&script);
+        assert!(passed.status.success(), "{name} recipe:\n{script}\n{}", String::from_utf8_lossy(&passed.stderr));
+        let (tests, failures, _, _) = report.expect("a report");
         assert!(tests >= 1 && failures == 0, "{name}: {tests} tests, {failures} failures");
+        let failing = broken.iter().fold(script.clone(), |s, (from, to)| s.replacen(from, to, 1));
+        assert_ne!(failing, script);
+        let (failed, report) = run(&failing);
+        assert!(!failed.status.success(), "{name} recipe passed a failing webhook:\n{failing}");
+        let (_, failures, _, _) = report.expect("a report, on failure too");
+        assert!(failures >= 1, "{name}: the report names the failure");
     }
 }
 

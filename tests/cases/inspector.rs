@@ -42,7 +42,7 @@ fn http(port: u16, method: &str, path: &str, extra: &[(&str, &str)], body: &str)
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        String::from_utf8_lossy(&crate::attacks::dechunk(body.as_bytes())).into_owned()
+        String::from_utf8_lossy(&crate::support::dechunk(body.as_bytes())).into_owned()
     } else {
         body.to_string()
     };

@@ -5,12 +5,40 @@ use crate::support::{hookctl, stdout_json};
 
 const MAN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/man");
 
+/// A page for hookctl and one for every subcommand `hookctl --help` lists (but `help`): a new command
+/// without its page fails the drift test.
 fn page_names() -> Vec<String> {
+    let help = hookctl().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let commands = help.split("Commands:").nth(1).expect("a Commands section");
     let mut names = vec!["hookctl.1".to_string()];
-    for sub in ["fixtures", "schema", "send", "listen", "diff", "sign", "verify", "completions", "man"] {
-        names.push(format!("hookctl-{sub}.1"));
+    for line in commands.lines().skip(1).take_while(|l| !l.trim().is_empty()) {
+        // A command's line starts two spaces in; wrapped descriptions start further in.
+        if line.starts_with("  ") && !line.starts_with("   ") {
+            let command = line.split_whitespace().next().unwrap();
+            if command != "help" {
+                names.push(format!("hookctl-{command}.1"));
+            }
+        }
     }
+    assert!(names.len() >= 12, "every subcommand is found: {names:?}");
     names
+}
+
+#[test]
+fn every_page_hookctl_1_names_is_committed_and_no_other() {
+    let names = page_names();
+    let mut committed: Vec<String> =
+        std::fs::read_dir(MAN_DIR).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    committed.sort();
+    let mut expected = names.clone();
+    expected.sort();
+    assert_eq!(committed, expected, "man/ holds exactly one page per command");
+    let main_page = std::fs::read_to_string(format!("{MAN_DIR}/hookctl.1")).unwrap();
+    for name in &names[1..] {
+        let command = name.trim_start_matches("hookctl-").trim_end_matches(".1");
+        assert!(main_page.contains(&format!("hookctl\\-{command}")), "hookctl.1 lists {command}");
+    }
 }
 
 #[test]

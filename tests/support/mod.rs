@@ -2,10 +2,13 @@
 #![allow(dead_code)]
 pub mod browser;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::net::TcpStream;
 use std::process::{Child, Command as StdCommand, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -374,4 +377,143 @@ pub fn python_module(name: &str) -> bool {
 pub fn shared_doc(name: &str) -> String {
     let manifest = env!("CARGO_MANIFEST_DIR");
     std::fs::read_to_string(format!("{manifest}/tests/data/{name}")).expect("test data file")
+}
+
+// The inspector, raw HTTP, and capture throughput (shared by the attack and load tests).
+
+/// `listen --ui ARGS…`: the server, the inspector's port and its token.
+pub fn listen_ui(args: &[&str]) -> (Listener, u16, String) {
+    let mut all = vec!["--ui"];
+    all.extend_from_slice(args);
+    let server = listen(&all);
+    let line = server.next_stderr_line(Duration::from_secs(10)).expect("the inspector line");
+    let url = line.strip_prefix("Inspector on ").unwrap_or_else(|| panic!("second stderr line: {line}"));
+    let (address, token) = url.split_once("/?token=").expect("a token in the URL");
+    let port = address.rsplit(':').next().unwrap().parse().unwrap();
+    (server, port, token.to_string())
+}
+
+/// One exchange with a server on 127.0.0.1: (status, head, body).
+pub fn http(port: u16, method: &str, path: &str, extra: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in extra {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream.write_all(&bytes).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(response.len());
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let body = response.get(split + 4..).unwrap_or_default().to_vec();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head, body)
+}
+
+/// A chunked body's bytes.
+pub fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else { return out };
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+}
+
+/// A body of `keys` distinct keys (about 18 bytes each).
+pub fn wide_body(keys: usize) -> Vec<u8> {
+    let mut text = String::with_capacity(keys * 20);
+    text.push('{');
+    for i in 0..keys {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!("\"key{i:07}\":{i}"));
+    }
+    text.push('}');
+    text.into_bytes()
+}
+
+/// Requests `listen` answered in `span`, from `clients` threads each posting one small webhook after
+/// another (one keep-alive connection each).
+pub fn throughput(port: u16, clients: usize, span: Duration) -> u64 {
+    let answered = Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let answered = answered.clone();
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let body = br#"{"type":"crashlog","id":1}"#;
+                let request = format!(
+                    "POST /load HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                let mut bytes = request.into_bytes();
+                bytes.extend_from_slice(body);
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let end = Instant::now() + span;
+                while Instant::now() < end {
+                    if stream.write_all(&bytes).is_err() {
+                        return;
+                    }
+                    let mut length = 0;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let mut answer = vec![0; length];
+                    if reader.read_exact(&mut answer).is_err() {
+                        return;
+                    }
+                    answered.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        let _ = thread.join();
+    }
+    answered.load(Ordering::Relaxed)
+}
+
+/// Capture throughput under `load` against without it: the median of three rounds quiet, then of three
+/// rounds while `load` runs over and over (it may outlast a round: page jobs are not cancelled).
+pub fn ratio_under(port: u16, load: impl Fn() + Send + 'static) -> f64 {
+    let median = |mut rounds: Vec<u64>| {
+        rounds.sort_unstable();
+        rounds[1] as f64
+    };
+    let quiet = median((0..3).map(|_| throughput(port, 2, Duration::from_millis(600))).collect());
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let busy = std::thread::spawn(move || {
+        while !flag.load(Ordering::SeqCst) {
+            load();
+        }
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let loaded = median((0..3).map(|_| throughput(port, 2, Duration::from_millis(600))).collect());
+    stop.store(true, Ordering::SeqCst);
+    let _ = busy.join();
+    loaded / quiet.max(1.0)
 }

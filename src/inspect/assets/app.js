@@ -7,10 +7,23 @@ const FILTERS = ["event", "verdict", "method", "path", "status", "since", "until
 const PAGE = 100;
 const state = { rows: [], selected: null, nextBefore: null, info: {}, record: null, refreshTimer: null };
 
+// Control characters and bidirectional overrides (U+202E and friends) a sender put in its webhook are
+// shown escaped, as the terminal shows them (\u{202e}), never acted on: text could otherwise be made to
+// read backwards or hide what follows. Newlines and tabs are kept.
+const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visible(text) {
+  if (text === undefined || text === null) return "";
+  return String(text).replace(HIDDEN, (c) => {
+    const code = c.codePointAt(0);
+    if (c === "\r") return "\\r";
+    return code < 0x80 ? "\\x" + code.toString(16).padStart(2, "0") : "\\u{" + code.toString(16) + "}";
+  });
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (text !== undefined && text !== null) node.textContent = visible(text);
   return node;
 }
 
@@ -95,12 +108,12 @@ async function load(older) {
     state.rows = older ? state.rows.concat(page.captures) : page.captures;
     state.nextBefore = page.next_before_id;
     const counts = page.total.toLocaleString() + " captured" + (page.indexing ? " (indexing…)" : "");
-    $("counts").textContent = counts;
+    $("counts").textContent = visible(counts);
     const notice = $("notice");
     notice.hidden = !page.dropped;
-    notice.textContent = page.dropped
+    notice.textContent = visible(page.dropped
       ? page.dropped.toLocaleString() + " older captures were dropped from memory (--keep); use listen --save to keep them all"
-      : "";
+      : "");
     if (page.indexing && !older) setTimeout(() => load(false), 1000);
     render();
   } catch (error) {
@@ -111,7 +124,7 @@ async function load(older) {
 function showNotice(text) {
   const notice = $("notice");
   notice.hidden = false;
-  notice.textContent = text;
+  notice.textContent = visible(text);
 }
 
 function scheduleRefresh() {
@@ -122,11 +135,11 @@ function scheduleRefresh() {
 function connect() {
   const stream = new EventSource("/api/stream");
   stream.onopen = () => {
-    $("status").textContent = "live";
+    $("status").textContent = visible("live");
     $("status").className = "badge ok";
   };
   stream.onerror = () => {
-    $("status").textContent = "reconnecting…";
+    $("status").textContent = visible("reconnecting…");
     $("status").className = "badge warn";
   };
   stream.addEventListener("capture", (event) => {
@@ -141,7 +154,7 @@ function connect() {
     render();
     capture.fresh = false;
     const total = parseInt(($("counts").textContent || "0").replace(/[^0-9]/g, ""), 10) || 0;
-    $("counts").textContent = (total + 1).toLocaleString() + " captured";
+    $("counts").textContent = visible((total + 1).toLocaleString() + " captured");
   });
   stream.addEventListener("lagged", scheduleRefresh);
 }
@@ -205,16 +218,16 @@ function renderBody(record) {
   const body = $("body");
   clear(body);
   if (record.body !== null && record.body !== undefined) {
-    $("body-kind").textContent = "JSON";
+    $("body-kind").textContent = visible("JSON");
     body.appendChild(jsonNode(record.body, "", 0));
   } else if (record.body_text !== null && record.body_text !== undefined) {
-    $("body-kind").textContent = "text, not JSON";
-    body.textContent = record.body_text;
+    $("body-kind").textContent = visible("text, not JSON");
+    body.textContent = visible(record.body_text);
   } else if (record.body_base64) {
-    $("body-kind").textContent = "binary (hex)";
-    body.textContent = hexDump(record.body_base64);
+    $("body-kind").textContent = visible("binary (hex)");
+    body.textContent = visible(hexDump(record.body_base64));
   } else {
-    $("body-kind").textContent = "empty";
+    $("body-kind").textContent = visible("empty");
   }
   for (const problem of record.errors || []) {
     const node = document.querySelector('#body [data-pointer="' + CSS.escape(problem.pointer || "") + '"]');
@@ -244,9 +257,9 @@ function renderDiff(report) {
   clear(pre);
   const text = report.diff || "";
   if (!text) {
-    pre.textContent = report.note
+    pre.textContent = visible(report.note
       ? report.note
-      : report.matches ? "no differences beyond the masked values" : "(no fixture to compare with)";
+      : report.matches ? "no differences beyond the masked values" : "(no fixture to compare with)");
     return;
   }
   for (const line of text.split("\n")) {
@@ -270,14 +283,14 @@ async function select(id) {
   }
   state.record = record;
   $("detail").hidden = false;
-  $("request-line").textContent = record.method + " " + record.path + (record.query ? "?" + record.query : "");
+  $("request-line").textContent = visible(record.method + " " + record.path + (record.query ? "?" + record.query : ""));
   const verdict = state.rows.find((r) => r.id === id);
   const label = verdict ? verdict.verdict : record.valid === true ? "valid" : record.valid === false ? "invalid" : "unrecognised";
-  $("detail-verdict").textContent = (record.event || "no event") + " · " + label;
+  $("detail-verdict").textContent = visible((record.event || "no event") + " · " + label);
   $("detail-verdict").className = "badge " + verdictClass(label);
   const answer = record.answered === null || record.answered === undefined ? "relayed to --forward-to" : "answered " + record.answered;
-  $("detail-meta").textContent = "#" + record.id + " · " + record.received_at + " · from " + record.remote_addr +
-    " · " + record.body_bytes + " B · " + answer;
+  $("detail-meta").textContent = visible("#" + record.id + " · " + record.received_at + " · from " + record.remote_addr +
+    " · " + record.body_bytes + " B · " + answer);
   const headers = $("headers").tBodies[0];
   clear(headers);
   for (const [name, value] of Object.entries(record.headers || {})) {
@@ -289,20 +302,20 @@ async function select(id) {
   renderBody(record);
   renderProblems(record);
   const signature = record.signature;
-  $("signature").textContent = signature
+  $("signature").textContent = visible(signature
     ? signature.status + (signature.reason ? ": " + signature.reason : "") + " (" + signature.scheme + ")"
-    : "not checked (start with --secret to check signatures)";
+    : "not checked (start with --secret to check signatures)");
   $("download-har").href = "/api/captures/" + id + "/har";
   $("download-record").href = "/api/captures/" + id;
   $("download-record").setAttribute("download", "capture-" + id + ".json");
   $("download-fixture").href = "/api/captures/" + id + "/fixture";
   $("replay-result").hidden = true;
   $("editor").hidden = true;
-  $("diff").textContent = "…";
+  $("diff").textContent = visible("…");
   try {
     renderDiff(await api("/api/captures/" + id + "/diff"));
   } catch (error) {
-    $("diff").textContent = error.message;
+    $("diff").textContent = visible(error.message);
   }
 }
 
@@ -318,7 +331,7 @@ async function replay(extra) {
   const result = $("replay-result");
   result.hidden = false;
   result.className = "result dim";
-  result.textContent = "sending…";
+  result.textContent = visible("sending…");
   try {
     const delivery = await api("/api/captures/" + state.selected + "/replay", {
       method: "POST",
@@ -326,12 +339,12 @@ async function replay(extra) {
       body: JSON.stringify(request),
     });
     result.className = "result " + (delivery.ok ? "ok" : "bad");
-    result.textContent = delivery.error
+    result.textContent = visible(delivery.error
       ? "ERR " + delivery.error
-      : delivery.status + " in " + delivery.elapsed_ms + " ms from " + delivery.url;
+      : delivery.status + " in " + delivery.elapsed_ms + " ms from " + delivery.url);
   } catch (error) {
     result.className = "result bad";
-    result.textContent = error.message;
+    result.textContent = visible(error.message);
   }
 }
 
@@ -348,19 +361,19 @@ function validateEdit() {
       });
       if (!verdict.json) {
         check.className = "bad";
-        check.textContent = "not JSON: line " + verdict.line + ", column " + verdict.column + ": " + verdict.error;
+        check.textContent = visible("not JSON: line " + verdict.line + ", column " + verdict.column + ": " + verdict.error);
       } else if (verdict.valid === null) {
         check.className = "dim";
-        check.textContent = "no schema to check " + (verdict.event || "this body") + " against";
+        check.textContent = visible("no schema to check " + (verdict.event || "this body") + " against");
       } else if (verdict.valid) {
         check.className = "ok";
-        check.textContent = "valid " + verdict.event;
+        check.textContent = visible("valid " + verdict.event);
       } else {
         check.className = "bad";
-        check.textContent = verdict.errors.map((e) => (e.pointer || "(root)") + ": expected " + e.expected + ", found " + e.found).join("\n");
+        check.textContent = visible(verdict.errors.map((e) => (e.pointer || "(root)") + ": expected " + e.expected + ", found " + e.found).join("\n"));
       }
     } catch (error) {
-      check.textContent = error.message;
+      check.textContent = visible(error.message);
     }
   }, 200);
 }
@@ -384,7 +397,7 @@ async function start() {
   const selected = restore();
   try {
     state.info = await api("/api/info");
-    $("source").textContent = state.info.source;
+    $("source").textContent = visible(state.info.source);
     const events = $("events");
     for (const name of state.info.events || []) {
       const option = el("option");
@@ -421,11 +434,11 @@ async function start() {
     const text = await api("/api/captures/" + state.selected + "/curl");
     try {
       await navigator.clipboard.writeText(text);
-      $("copied").textContent = "copied";
+      $("copied").textContent = visible("copied");
     } catch (error) {
-      $("copied").textContent = "copy failed: the curl command is under Record → curl";
+      $("copied").textContent = visible("copy failed: the curl command is under Record → curl");
     }
-    setTimeout(() => ($("copied").textContent = ""), 2000);
+    setTimeout(() => ($("copied").textContent = visible("")), 2000);
   });
   $("replay").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -446,7 +459,7 @@ async function start() {
     try {
       headers = JSON.parse($("edit-headers").value || "{}");
     } catch (error) {
-      $("edit-check").textContent = "headers: " + error.message;
+      $("edit-check").textContent = visible("headers: " + error.message);
       return;
     }
     replay({ body: $("edit-body").value, headers: headers, sign: $("replay-sign").checked });
