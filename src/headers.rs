@@ -63,6 +63,11 @@ impl Headers {
         changed
     }
 
+    /// As a JSON object, names lower-cased and repeats joined (the record's form).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.merged().into_iter().map(|(n, v)| (n, serde_json::Value::String(v))).collect())
+    }
+
     /// Removes every header of that name.
     pub fn remove(&mut self, name: &str) {
         self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));

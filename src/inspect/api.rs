@@ -257,6 +257,7 @@ pub fn summary(line: &str) -> Value {
         "shape": record.shape,
         "verdict": verdict,
         "answered": record.answered,
+        "forward": record.forward.as_ref().map(|f| json!({"url": f["url"], "status": f["status"], "error": f.get("error")})),
         "body_bytes": record.body_bytes,
         "signature": record.signature_status(),
     })
@@ -617,8 +618,19 @@ impl Inspector {
             if let Some(text) = input["body"].as_str() {
                 *body = text.as_bytes().to_vec();
             }
-            if let Some(map) = input["headers"].as_object() {
-                *headers = map.iter().map(|(n, v)| (n.clone(), v.as_str().unwrap_or_default().to_string())).collect();
+            match &input["headers"] {
+                Value::Null => {}
+                Value::Object(map) => {
+                    let mut edited = crate::headers::Headers::new();
+                    for (name, value) in map {
+                        let Some(value) = value.as_str() else {
+                            return error(StatusCode::BAD_REQUEST, format!("headers: {name}'s value is not a string"));
+                        };
+                        edited.append(name.clone(), value.to_string());
+                    }
+                    *headers = edited;
+                }
+                _ => return error(StatusCode::BAD_REQUEST, "headers: write them as a JSON object of strings"),
             }
         }
         let plan = crate::send::plan::Plan {
@@ -628,7 +640,7 @@ impl Inspector {
             signing: if sign { self.signing.clone() } else { None },
             message_id: None,
         };
-        let result = crate::send::deliver_once(&plan, &url).await;
+        let result = crate::send::deliver_once_with_answer(&plan, &url).await;
         *self.default_url.lock().unwrap_or_else(|e| e.into_inner()) = Some(url.to_string());
         match result {
             Ok(value) => json_response(StatusCode::OK, &value),

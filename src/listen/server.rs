@@ -555,6 +555,9 @@ async fn keep(shared: &Shared, id: u64, line: &str) -> Result<(), Response<Full<
     Ok(())
 }
 
+/// How much of the app's answer a record keeps (the sender gets all of it).
+const FORWARD_BODY_KEPT: usize = 4096;
+
 /// What the first `--forward-to` route's app answered (or why it could not be asked).
 pub struct Relayed {
     url: reqwest::Url,
@@ -578,11 +581,17 @@ impl Relayed {
 
     fn to_json(&self) -> serde_json::Value {
         match &self.answer {
-            Ok(answer) => json!({
-                "url": self.url.as_str(),
-                "status": answer.status,
-                "ms": (answer.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
-            }),
+            Ok(answer) => {
+                let kept = &answer.body[..answer.body.len().min(FORWARD_BODY_KEPT)];
+                json!({
+                    "url": self.url.as_str(),
+                    "status": answer.status,
+                    "ms": (answer.elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+                    "headers": answer.headers.to_json(),
+                    "body": String::from_utf8_lossy(kept),
+                    "body_bytes": answer.body.len(),
+                })
+            }
             Err(message) => json!({"url": self.url.as_str(), "status": 502, "error": message}),
         }
     }

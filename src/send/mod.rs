@@ -346,15 +346,35 @@ pub fn deliver_url(text: &str) -> Result<Url> {
     deliver::parse_url(text)
 }
 
+/// [`deliver_once`], with what the receiver answered: `response: {headers, body, truncated}` (64 KiB of
+/// body at most), for the inspector's replay.
+pub async fn deliver_once_with_answer(plan: &Plan, url: &Url) -> Result<Value> {
+    const SHOWN: usize = 64 << 10;
+    let (mut value, delivery) = deliver_once_full(plan, url, true).await?;
+    if delivery.status.is_some() {
+        let body = &delivery.response_body[..delivery.response_body.len().min(SHOWN)];
+        value["response"] = json!({
+            "headers": delivery.response_headers.to_json(),
+            "body": String::from_utf8_lossy(body),
+            "truncated": delivery.response_body.len() > SHOWN || delivery.response_truncated,
+        });
+    }
+    Ok(value)
+}
+
 /// Sends one request built from `plan` (never following a redirect) and returns what `send --json` says.
 pub async fn deliver_once(plan: &Plan, url: &Url) -> Result<Value> {
+    Ok(deliver_once_full(plan, url, false).await?.0)
+}
+
+async fn deliver_once_full(plan: &Plan, url: &Url, keep_body: bool) -> Result<(Value, Delivery)> {
     let prepared = plan.build()?;
     let method = deliver::method(&prepared.method)?;
     let headers = deliver::header_map(&prepared.headers)?;
     let timeout = std::time::Duration::from_secs(10);
     let client = deliver::client(timeout, 1)?;
-    let delivery = deliver::deliver(&client, url, method, headers, prepared, timeout, false).await;
-    Ok(delivery_json(&delivery, plan))
+    let delivery = deliver::deliver(&client, url, method, headers, prepared, timeout, keep_body).await;
+    Ok((delivery_json(&delivery, plan), delivery))
 }
 
 pub(crate) fn report_attempt(

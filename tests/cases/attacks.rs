@@ -589,3 +589,104 @@ fn item15_reports_and_quiet_lines_name_the_fields_that_failed() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("/device_type: expected"), "{xml}");
 }
+
+#[test]
+fn item16_the_page_shows_answers_the_capture_url_history_and_says_bad_headers_plainly() {
+    let Some(browser) = Browser::start() else { return };
+    let app = crate::support::receiver_with_body(201, Duration::ZERO, "{\"made\":\"yes\"}");
+    let (server, ui, token) = listen_ui(&["-q", "--forward-to", &app.url]);
+    assert_eq!(post(&server.url, &[("Content-Type", "application/json")], br#"{"n":1}"#), 201);
+    assert_eq!(post(&server.url, &[("Content-Type", "application/json")], br#"{"n":2}"#), 201);
+    let _ = app.drain(Duration::from_millis(200));
+
+    // A link to one capture opens it.
+    browser.open(&format!("http://127.0.0.1:{ui}/?token={token}#id=1"));
+    assert!(
+        browser.wait_for("return document.querySelector('#detail').hidden === false", Duration::from_secs(10)),
+        "#id=1 opens capture 1 on load"
+    );
+    assert!(browser.wait_for(
+        "return document.querySelector('#detail-meta').textContent.startsWith('#1 ')",
+        Duration::from_secs(5)
+    ));
+    // Where to send webhooks, and the zone times are in.
+    assert_eq!(browser.script("return document.querySelector('#capture-url').textContent"), server.url.as_str());
+    assert!(browser
+        .script("return document.querySelector('#time-head').textContent")
+        .as_str()
+        .unwrap()
+        .starts_with("time ("));
+    // The app's answer to a forwarded capture.
+    assert!(browser.wait_for("return document.querySelector('#forwarded').hidden === false", Duration::from_secs(5)));
+    let line = browser.script("return document.querySelector('#forward-line').textContent");
+    assert!(line.as_str().unwrap().contains("answered 201"), "{line}");
+    assert!(browser
+        .script("return document.querySelector('#forward-body').textContent")
+        .as_str()
+        .unwrap()
+        .contains("made"));
+    assert!(browser
+        .script("return document.querySelector('#rows tr[data-id=\"1\"]').textContent")
+        .as_str()
+        .unwrap()
+        .contains("app 201"));
+
+    // Row clicks are history entries: Back returns to the capture before.
+    browser.click("#rows tr[data-id='2']");
+    assert!(browser.wait_for("return location.hash === '#id=2'", Duration::from_secs(5)));
+    browser.script("history.back(); return true");
+    assert!(
+        browser.wait_for(
+            "return location.hash === '#id=1' && document.querySelector('#detail-meta').textContent.startsWith('#1 ')",
+            Duration::from_secs(5)
+        ),
+        "Back goes to #1"
+    );
+
+    // The replay field holds the --forward-to URL; a replay shows what came back.
+    assert_eq!(browser.script("return document.querySelector('#replay-url').value"), app.url.as_str());
+    browser.click("#replay button[type=submit]");
+    assert!(browser.wait_for(
+        "return document.querySelector('#replay-status').textContent.startsWith('201')",
+        Duration::from_secs(10)
+    ));
+    assert!(
+        browser.wait_for("return document.querySelector('#replay-response').hidden === false", Duration::from_secs(5))
+    );
+    assert!(browser
+        .script("return document.querySelector('#replay-body').textContent")
+        .as_str()
+        .unwrap()
+        .contains("made"));
+    let _ = app.next();
+
+    // Headers that are not an object of strings: said in red where the edit is; nothing is sent.
+    browser.click("#edit-toggle");
+    browser.type_into("#edit-headers", "[1,2]");
+    browser.click("#edit-send");
+    assert!(
+        browser.wait_for("return document.querySelector('#edit-check').className === 'bad'", Duration::from_secs(5))
+    );
+    let check = browser.script("return document.querySelector('#edit-check').textContent");
+    assert!(check.as_str().unwrap().contains("headers:"), "{check}");
+    assert_eq!(browser.script("return document.querySelector('#replay-result').hidden"), true);
+    assert!(app.drain(Duration::from_millis(300)).is_empty(), "nothing sent with the original headers");
+    // The API refuses them too.
+    let origin = format!("http://127.0.0.1:{ui}");
+    let (status, _, _) = http(
+        ui,
+        "POST",
+        "/api/captures/1/replay",
+        &[("X-Hookctl-Token", &token), ("Origin", &origin)],
+        format!(r#"{{"url":"{}","headers":[1,2]}}"#, app.url).as_bytes(),
+    );
+    assert_eq!(status, 400);
+
+    // With the detail open, every column of the list is whole (the pane scrolls instead).
+    let cut = browser.script(
+        "return [...document.querySelectorAll('#rows td')].filter((td) => td.scrollWidth > td.clientWidth + 1 && !td.classList.contains('path') && !td.classList.contains('event')).length",
+    );
+    assert_eq!(cut, 0, "no column but path and event is cut");
+    browser.screenshot(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("inspector-forwarded.png"));
+    assert!(browser.console_errors().is_empty(), "{:?}", browser.console_errors());
+}

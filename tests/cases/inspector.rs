@@ -273,7 +273,7 @@ fn the_page_works_in_headless_chromium() {
     browser.type_into("#replay-url", &rx.url);
     browser.click("#replay button[type=submit]");
     assert!(browser.wait_for(
-        "return document.querySelector('#replay-result').textContent.startsWith('200')",
+        "return document.querySelector('#replay-status').textContent.startsWith('200')",
         Duration::from_secs(10)
     ));
     assert_eq!(rx.next().json()["data"]["id"], 5);
@@ -295,7 +295,7 @@ fn the_page_works_in_headless_chromium() {
     assert!(valid, "{}", browser.script("return document.querySelector('#edit-check').textContent"));
     browser.click("#edit-send");
     assert!(browser.wait_for(
-        "return document.querySelector('#replay-result').textContent.startsWith('200')",
+        "return document.querySelector('#replay-status').textContent.startsWith('200')",
         Duration::from_secs(10)
     ));
     assert_eq!(rx.next().json()["data"]["id"], "1234-5678");

@@ -20,6 +20,32 @@ function visible(text) {
   });
 }
 
+// Times are shown in the browser's local time, its zone named (in the list's heading and in the detail);
+// files and the API keep UTC.
+const ZONE = (() => {
+  try {
+    const parts = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" }).formatToParts(new Date());
+    return parts.find((p) => p.type === "timeZoneName").value;
+  } catch (error) {
+    return "local time";
+  }
+})();
+
+function localTime(iso, withDate) {
+  const date = new Date(iso);
+  if (!iso || isNaN(date.getTime())) return iso || "";
+  const pad = (n, width) => String(n).padStart(width || 2, "0");
+  const time = pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds()) + "." +
+    pad(date.getMilliseconds(), 3);
+  if (!withDate) return time;
+  return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " + time + " " + ZONE;
+}
+
+function answerLabel(capture) {
+  if (capture.answered === null || capture.answered === undefined) return "forwarded";
+  return (capture.forward ? "app " : "") + capture.answered;
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -45,11 +71,16 @@ function filtersActive() {
   return [...filterParams().keys()].length > 0;
 }
 
-function syncUrl() {
+function syncUrl(push) {
   const params = filterParams();
   const query = params.toString();
   const hash = state.selected ? "#id=" + state.selected : "";
-  history.replaceState(null, "", (query ? "?" + query : location.pathname) + hash);
+  const url = (query ? "?" + query : location.pathname) + hash;
+  if (push && url !== location.search + location.hash && url !== location.pathname + location.hash) {
+    history.pushState({ id: state.selected }, "", url);
+  } else {
+    history.replaceState({ id: state.selected }, "", url);
+  }
   $("export-har").href = "/api/captures.har" + (query ? "?" + query : "");
   $("export-ndjson").href = "/api/captures.ndjson" + (query ? "?" + query : "");
 }
@@ -71,18 +102,18 @@ function verdictClass(verdict) {
 function row(capture) {
   const tr = el("tr");
   tr.dataset.id = capture.id;
-  const time = (capture.received_at || "").replace("T", " ").replace("Z", "");
   const path = capture.path + (capture.query ? "?" + capture.query : "");
   const sig = capture.signature || "";
-  const answer = capture.answered === null || capture.answered === undefined ? "forwarded" : capture.answered;
+  const answer = answerLabel(capture);
+  const answerClass = capture.answered >= 500 ? "bad" : "";
   const cells = [
-    ["", capture.id], ["dim", time.slice(11, 23)], ["", capture.method], ["", path],
-    ["", capture.event || "—"], [verdictClass(capture.verdict), capture.verdict],
-    [sig === "valid" ? "ok" : sig ? "bad" : "dim", sig || ""], ["", answer], ["dim", capture.body_bytes + " B"],
+    ["", capture.id], ["dim", localTime(capture.received_at, false)], ["", capture.method], ["path", path],
+    ["event", capture.event || "—"], [verdictClass(capture.verdict), capture.verdict],
+    [sig === "valid" ? "ok" : sig ? "bad" : "dim", sig || ""], [answerClass, answer], ["dim", capture.body_bytes + " B"],
   ];
   for (const [className, text] of cells) tr.appendChild(el("td", className, text));
-  tr.title = capture.received_at || "";
-  tr.addEventListener("click", () => select(capture.id));
+  tr.title = localTime(capture.received_at, true) + " (" + (capture.received_at || "") + ")";
+  tr.addEventListener("click", () => select(capture.id, "push"));
   return tr;
 }
 
@@ -268,9 +299,11 @@ function renderDiff(report) {
   }
 }
 
-async function select(id) {
+// `how`: "push" (a click: a history entry, so Back returns to the previous capture), else the URL is
+// only brought up to date (loading it, or going back).
+async function select(id, how) {
   state.selected = id;
-  syncUrl();
+  syncUrl(how === "push");
   document.querySelectorAll("#rows tr").forEach((tr) => tr.classList.toggle("selected", Number(tr.dataset.id) === id));
   const selectedRow = document.querySelector('#rows tr[data-id="' + id + '"]');
   if (selectedRow) selectedRow.scrollIntoView({ block: "nearest" });
@@ -288,17 +321,14 @@ async function select(id) {
   const label = verdict ? verdict.verdict : record.valid === true ? "valid" : record.valid === false ? "invalid" : "unrecognised";
   $("detail-verdict").textContent = visible((record.event || "no event") + " · " + label);
   $("detail-verdict").className = "badge " + verdictClass(label);
-  const answer = record.answered === null || record.answered === undefined ? "relayed to --forward-to" : "answered " + record.answered;
-  $("detail-meta").textContent = visible("#" + record.id + " · " + record.received_at + " · from " + record.remote_addr +
-    " · " + record.body_bytes + " B · " + answer);
-  const headers = $("headers").tBodies[0];
-  clear(headers);
-  for (const [name, value] of Object.entries(record.headers || {})) {
-    const tr = el("tr");
-    tr.appendChild(el("td", "", name));
-    tr.appendChild(el("td", "", value));
-    headers.appendChild(tr);
-  }
+  const answer = record.answered === null || record.answered === undefined
+    ? "relayed to --forward-to"
+    : (record.forward ? "your app answered " : "answered ") + record.answered;
+  $("detail-meta").textContent = visible("#" + record.id + " · " + localTime(record.received_at, true) + " · from " +
+    record.remote_addr + " · " + record.body_bytes + " B · " + answer);
+  $("detail-meta").title = record.received_at;
+  renderForward(record.forward);
+  fillHeaders($("headers"), record.headers);
   renderBody(record);
   renderProblems(record);
   const signature = record.signature;
@@ -325,26 +355,60 @@ function bodyText(record) {
   return record.body_text || "";
 }
 
+function fillHeaders(table, headers) {
+  const rows = table.tBodies[0];
+  clear(rows);
+  for (const [name, value] of Object.entries(headers || {})) {
+    const tr = el("tr");
+    tr.appendChild(el("td", "", name));
+    tr.appendChild(el("td", "", value));
+    rows.appendChild(tr);
+  }
+}
+
+// What the app answered a forwarded capture (kept in its record).
+function renderForward(forward) {
+  $("forwarded").hidden = !forward;
+  if (!forward) return;
+  const line = $("forward-line");
+  line.className = forward.error || forward.status >= 500 ? "bad" : forward.status < 300 ? "ok" : "warn";
+  line.textContent = visible(forward.error
+    ? "not delivered to " + forward.url + ": " + forward.error + " (the sender got 502)"
+    : forward.url + " answered " + forward.status + " in " + forward.ms + " ms");
+  fillHeaders($("forward-headers"), forward.headers);
+  const body = $("forward-body");
+  body.hidden = !forward.body;
+  body.textContent = visible(forward.body || "");
+}
+
 async function replay(extra) {
   const url = $("replay-url").value.trim();
   const request = Object.assign({ url: url, sign: $("replay-sign").checked }, extra || {});
   const result = $("replay-result");
+  const status = $("replay-status");
   result.hidden = false;
-  result.className = "result dim";
-  result.textContent = visible("sending…");
+  $("replay-response").hidden = true;
+  status.className = "dim";
+  status.textContent = visible("sending…");
   try {
     const delivery = await api("/api/captures/" + state.selected + "/replay", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(request),
     });
-    result.className = "result " + (delivery.ok ? "ok" : "bad");
-    result.textContent = visible(delivery.error
+    status.className = delivery.ok ? "ok" : "bad";
+    status.textContent = visible(delivery.error
       ? "ERR " + delivery.error
       : delivery.status + " in " + delivery.elapsed_ms + " ms from " + delivery.url);
+    const response = delivery.response;
+    if (response) {
+      $("replay-response").hidden = false;
+      fillHeaders($("replay-headers"), response.headers);
+      $("replay-body").textContent = visible(response.body + (response.truncated ? "\n… (cut)" : ""));
+    }
   } catch (error) {
-    result.className = "result bad";
-    result.textContent = visible(error.message);
+    status.className = "bad";
+    status.textContent = visible(error.message);
   }
 }
 
@@ -405,6 +469,11 @@ async function start() {
       events.appendChild(option);
     }
     if (state.info.default_url) $("replay-url").value = state.info.default_url;
+    if (state.info.capture_url) {
+      $("capture-url").textContent = visible(state.info.capture_url);
+      $("send-to").hidden = false;
+    }
+    $("time-head").textContent = visible("time (" + ZONE + ")");
     $("sign-label").hidden = !state.info.signing;
   } catch (error) {
     showNotice(error.message);
@@ -413,6 +482,10 @@ async function start() {
   await load(false);
   connect();
   if (selected) select(selected);
+  window.addEventListener("popstate", () => {
+    const id = restore();
+    if (id && id !== state.selected) select(id);
+  });
 
   let typing = null;
   const refilter = () => {
@@ -455,11 +528,19 @@ async function start() {
   });
   $("edit-body").addEventListener("input", validateEdit);
   $("edit-send").addEventListener("click", () => {
+    const check = $("edit-check");
     let headers;
     try {
       headers = JSON.parse($("edit-headers").value || "{}");
+      const isObject = headers !== null && typeof headers === "object" && !Array.isArray(headers);
+      if (!isObject) throw new Error("write them as a JSON object: {\"name\": \"value\"}");
+      const bad = Object.entries(headers).find(([, value]) => typeof value !== "string");
+      if (bad) throw new Error(bad[0] + ": a header's value is a string");
     } catch (error) {
-      $("edit-check").textContent = visible("headers: " + error.message);
+      // Said where the edit is, in red; the previous replay's result is not left to look like this one's.
+      check.className = "bad";
+      check.textContent = visible("headers: " + error.message + " (nothing sent)");
+      $("replay-result").hidden = true;
       return;
     }
     replay({ body: $("edit-body").value, headers: headers, sign: $("replay-sign").checked });
