@@ -288,7 +288,7 @@ impl Assertion {
     pub fn applies_to(&self, event: Option<&str>) -> bool {
         match &self.on {
             None => true,
-            Some(glob) => event.is_some_and(|e| crate::captures::select::glob_matches(glob, e)),
+            Some(glob) => event.is_some_and(|e| crate::glob::glob_matches(glob, e)),
         }
     }
 
@@ -369,6 +369,14 @@ pub fn parse_all(asserts: &[(usize, String)], scopes: &[(usize, String)]) -> Res
             Assertion::parse(text, on)
         })
         .collect()
+}
+
+/// `--assert` flags with their `--assert-on` scopes; a parse error is a usage error with a caret.
+pub fn from_flags(asserts: &[(usize, String)], scopes: &[(usize, String)]) -> anyhow::Result<Vec<Assertion>> {
+    parse_all(asserts, scopes).map_err(|message| {
+        let (first, rest) = message.split_once('\n').unwrap_or((&message, ""));
+        crate::error::UserError::with_hint(first.to_string(), format!("the bad token is marked:\n{rest}")).into()
+    })
 }
 
 #[cfg(test)]

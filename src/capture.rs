@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::UserError;
 use crate::headers::Headers;
-use crate::schema::Violation;
+use crate::problem::Violation;
 
 /// A request as it arrived, before it becomes a record.
 #[derive(Debug, Clone)]
@@ -45,50 +45,7 @@ pub enum BodyKind {
     Binary,
 }
 
-/// Where and why a body that looks like JSON is not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonProblem {
-    pub line: usize,
-    pub column: usize,
-    /// serde_json's message without its trailing position (said once, by `line` and `column`).
-    pub message: String,
-    /// Context for a well-known breakage (a single-quoted string); providers add what they know of it
-    /// (see [`crate::catalog::Catalog::explain`]).
-    pub note: Option<String>,
-    pub single_quoted: bool,
-}
-
-impl JsonProblem {
-    pub fn new(err: &serde_json::Error, text: &str) -> JsonProblem {
-        let full = err.to_string();
-        let suffix = format!(" at line {} column {}", err.line(), err.column());
-        let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
-        let offending =
-            text.lines().nth(err.line().saturating_sub(1)).and_then(|l| l.chars().nth(err.column().saturating_sub(1)));
-        let single_quoted = offending == Some('\'');
-        let note = single_quoted.then(|| "single-quoted strings are not JSON".to_string());
-        JsonProblem { line: err.line(), column: err.column(), message, note, single_quoted }
-    }
-
-    /// The keyword of its entry in a record's `errors` list.
-    const KEYWORD: &'static str = "json";
-
-    /// How a record's `errors` list names it (the wire format keeps one list; the model does not).
-    fn record_entry(&self) -> Violation {
-        Violation {
-            pointer: String::new(),
-            expected: "valid JSON".into(),
-            found: format!("invalid JSON at {self}"),
-            keyword: Self::KEYWORD.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for JsonProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {} column {}: {}", self.line, self.column, self.message)
-    }
-}
+pub use crate::problem::JsonProblem;
 
 pub fn classify(body: &[u8]) -> BodyKind {
     classify_checked(body).0

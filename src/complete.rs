@@ -1,17 +1,13 @@
 //! Shell completions: the scripts `hookctl completions SHELL` prints register hookctl as its own completer
 //! (clap_complete's dynamic engine), so a TAB asks hookctl, which knows every fixture name — built-in, and
 //! the user's from `--fixtures DIR` on the line being completed or `HOOKCTL_FIXTURES`.
-use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::Shells;
 use clap_complete::CompleteEnv;
 
-use crate::catalog::Catalog;
 use crate::error::{exit, UserError, EXIT_OK};
 
 /// The environment variable a registered shell sets when it asks hookctl to complete a line.
@@ -33,19 +29,4 @@ pub fn registration(shell: clap_complete::Shell) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&script).and_then(|()| stdout.flush()).map_err(crate::error::closed_or)?;
     Ok(exit(EXIT_OK))
-}
-
-/// Fixture names with their descriptions, for `send NAME`, `schema NAME`, `--against`, `--expect`.
-pub fn fixture_names() -> Vec<CompletionCandidate> {
-    let catalog = Catalog::load(fixtures_dir().as_deref()).unwrap_or_else(|_| Catalog::builtin());
-    catalog.iter().map(|f| CompletionCandidate::new(f.name.clone()).help(Some(f.description.clone().into()))).collect()
-}
-
-/// `--fixtures DIR` from the command line being completed (it is in this process's arguments, after
-/// `--`), else `HOOKCTL_FIXTURES`.
-fn fixtures_dir() -> Option<PathBuf> {
-    let args: Vec<OsString> = std::env::args_os().collect();
-    let from_line = args.windows(2).rev().find_map(|pair| (pair[0] == "--fixtures").then(|| PathBuf::from(&pair[1])));
-    let joined = args.iter().rev().find_map(|a| a.to_str()?.strip_prefix("--fixtures=").map(PathBuf::from));
-    from_line.or(joined).or_else(|| std::env::var_os("HOOKCTL_FIXTURES").map(PathBuf::from))
 }

@@ -12,6 +12,7 @@ pub mod context;
 pub mod diff;
 pub mod doc;
 pub mod error;
+pub mod glob;
 pub mod headers;
 pub mod http_client;
 pub mod input;
@@ -21,6 +22,7 @@ pub mod listen;
 pub mod manual;
 pub mod output;
 pub mod pointer;
+pub mod problem;
 #[cfg(test)]
 mod properties;
 pub mod render;

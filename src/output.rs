@@ -262,6 +262,19 @@ pub fn outln(text: &str) -> Result<(), OutputClosed> {
     out(&format!("{text}\n"))
 }
 
+/// A record's `received_at` (UTC, RFC 3339) as every command shows a time: local, with the zone's offset
+/// (`2026-12-01 11:22:01.123 +01:00`). Files and the API keep UTC.
+pub fn local_time(received_at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(received_at)
+        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S%.3f %:z").to_string())
+        .unwrap_or_else(|_| sanitize(received_at).into_owned())
+}
+
+/// This machine's offset from UTC now, as `UTC+01:00`.
+pub fn local_zone() -> String {
+    format!("UTC{}", chrono::Local::now().format("%:z"))
+}
+
 /// Writes a line to stderr; errors writing diagnostics are ignored.
 pub fn errln(text: &str) {
     let mut stderr = io::stderr().lock();

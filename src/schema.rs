@@ -10,7 +10,6 @@ use anyhow::Result;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::json::{Array as _, Json, JsonNumber as _, Node, Object as _, SerdeJson};
 use jsonschema::{JsonType, ValidationError, Validator};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::Catalog;
@@ -19,36 +18,7 @@ use crate::headers::Headers;
 use crate::output::short_json;
 use crate::pointer;
 
-/// One schema violation: where, what the schema wants, what came.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Violation {
-    pub pointer: String,
-    pub expected: String,
-    pub found: String,
-    pub keyword: String,
-}
-
-impl Violation {
-    /// The keyword of a key written twice in one object.
-    pub const REPEATED_KEY: &'static str = "repeated_key";
-
-    /// A key written twice in one object: parsers differ on which value counts.
-    pub fn repeated_key(pointer: &str) -> Violation {
-        Violation {
-            pointer: pointer.to_string(),
-            expected: "each key once".into(),
-            found: "the key more than once: hookctl took the last value, some parsers take the first".into(),
-            keyword: Self::REPEATED_KEY.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = if self.pointer.is_empty() { "/" } else { &self.pointer };
-        write!(f, "{at}: expected {}, found {}", self.expected, self.found)
-    }
-}
+pub use crate::problem::Violation;
 
 #[derive(Debug, Clone)]
 pub struct Verdict {

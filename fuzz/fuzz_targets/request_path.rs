@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
         header_bytes: Vec::new(),
         body: bytes::Bytes::copy_from_slice(body),
     };
-    let examined = examiner().examine(&arrived);
+    let examined = { let examiner = examiner(); examiner.with_hint(examiner.examine(&arrived)) };
     let line = capture::record_line(&arrived, &examined.kind, &examined.findings);
     assert!(!line.contains('\n'));
     let captured = capture::read_from(format!("{line}\n").as_bytes(), Some(1)).expect("the record reads back");

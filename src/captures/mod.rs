@@ -74,6 +74,17 @@ fn warn(scan: &select::Scan, path: &Path, color: bool) {
     }
 }
 
+/// `--event pgyer` names no event (events are `provider.name`): when nothing matched, say the glob meant.
+fn hint_event_globs(events: &[String], printer: &crate::output::Printer) {
+    for event in events.iter().filter(|e| !e.contains(['.', '*', '?'])) {
+        printer.hint(&format!(
+            "--event {} matched no event name exactly; for all of that provider's: --event '{}.*'",
+            sanitize(event),
+            sanitize(event)
+        ));
+    }
+}
+
 fn list(selection: &Selection, args: &CapturesArgs, ctx: &Context) -> Result<ExitCode> {
     let filter = filter(&args.filter)?;
     if args.count && filter.is_empty() && selection.items.is_none() && args.filter.last.is_none() {
@@ -105,15 +116,16 @@ fn list(selection: &Selection, args: &CapturesArgs, ctx: &Context) -> Result<Exi
         outln(&count.to_string())?;
     }
     warn(&scan, &selection.path, ctx.stderr_color);
+    if count == 0 {
+        hint_event_globs(&args.filter.event, &ctx.printer());
+    }
     Ok(exit(EXIT_OK))
 }
 
-/// `#3  2026-12-01 10:22:01.123  POST /hooks  pgyer.crashlog  ✓ valid  → 200  585 B`
+/// `#3  2026-12-01 11:22:01.123 +01:00  POST /hooks  pgyer.crashlog  ✓ valid  → 200  585 B` (local time)
 fn list_line(record: &Record, style: &Style) -> String {
     let head = &record.head;
-    let time = head
-        .time()
-        .map_or_else(|| sanitize(&head.received_at).into_owned(), |t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
+    let time = crate::output::local_time(&head.received_at);
     let path = match &head.query {
         Some(query) => format!("{}?{query}", head.path),
         None => head.path.to_string(),
@@ -130,7 +142,7 @@ fn list_line(record: &Record, style: &Style) -> String {
         (None, _) => "→ forwarded".to_string(),
     };
     format!(
-        "#{:<5} {time}  {:<6} {:<24} {:<34} {mark:<12}  {answered}  {} B",
+        "#{:<5} {time}  {:<6} {:<24} {:<34} {mark:<15}  {answered}  {} B",
         head.id,
         sanitize(&head.method),
         sanitize(&path),
@@ -171,14 +183,12 @@ fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result
     let examiner = Examiner { catalog, schemas, signing: None, tolerance: crate::signing::DEFAULT_TOLERANCE };
     {
         let arrived = capture::arrived(&captured);
-        let examined = examiner.examine(&arrived);
+        let examined = examiner.with_hint(examiner.examine(&arrived));
         let answering = match captured.record.answered {
             Some(status) => Answering::Status(status),
             None => Answering::Forwarded,
         };
-        let time = chrono::DateTime::parse_from_rfc3339(&arrived.received_at)
-            .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S%.3f").to_string())
-            .unwrap_or_else(|_| sanitize(&arrived.received_at).into_owned());
+        let time = crate::output::local_time(&arrived.received_at);
         out(&show::full_at(&arrived, &examined, answering, ctx.stdout_color, &time))?;
     }
     Ok(exit(EXIT_OK))

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCandidates;
 
+mod candidates;
 pub mod help;
 
 /// hookctl's clap command with each command's examples, notes and exit codes put in (see `help.rs`).
@@ -276,7 +277,7 @@ pub enum FixturesAction {
     /// Show the request a fixture renders to: method, headers, body (fresh placeholders)
     Show {
         /// Fixture name, e.g. pgyer.crashlog
-        #[arg(add = ArgValueCandidates::new(crate::complete::fixture_names))]
+        #[arg(add = ArgValueCandidates::new(candidates::fixture_names))]
         name: String,
     },
 }
@@ -284,7 +285,7 @@ pub enum FixturesAction {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Fixture / event name, e.g. ebriza.configuration.changed
-    #[arg(add = ArgValueCandidates::new(crate::complete::fixture_names))]
+    #[arg(add = ArgValueCandidates::new(candidates::fixture_names))]
     pub name: String,
 }
 
@@ -303,7 +304,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// Fixture to send (omit on a terminal to pick one interactively)
-    #[arg(add = ArgValueCandidates::new(crate::complete::fixture_names))]
+    #[arg(add = ArgValueCandidates::new(candidates::fixture_names))]
     pub name: Option<String>,
 
     /// Receiver URL; repeat to fan out (one delivery per URL)
@@ -317,6 +318,10 @@ pub struct SendArgs {
     /// Like --set, but VALUE is always a string
     #[arg(long = "set-str", value_name = "PATH=VALUE")]
     pub set_str: Vec<String>,
+
+    /// Like --set, for a field the fixture does not have (--set warns when it adds one: a typo, often)
+    #[arg(long = "set-new", value_name = "PATH=VALUE")]
+    pub set_new: Vec<String>,
 
     /// Add or replace a request header
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
@@ -562,7 +567,7 @@ pub struct ListenArgs {
     pub port_file: Option<PathBuf>,
 
     /// Require every captured event to be one of these, and each of these to arrive (repeatable)
-    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(crate::complete::fixture_names))]
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(candidates::fixture_names))]
     pub expect: Vec<String>,
 
     /// Verify signatures with --secret / --secret-env, under --scheme
@@ -602,7 +607,7 @@ pub struct DiffArgs {
     pub max_body: u64,
 
     /// Event to compare against (default: detected from the payload)
-    #[arg(long, value_name = "NAME", conflicts_with = "schema", add = ArgValueCandidates::new(crate::complete::fixture_names))]
+    #[arg(long, value_name = "NAME", conflicts_with = "schema", add = ArgValueCandidates::new(candidates::fixture_names))]
     pub against: Option<String>,
 
     /// Validate against this JSON Schema file instead of a built-in event

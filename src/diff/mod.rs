@@ -27,7 +27,7 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
     let ignore: Vec<String> = args.ignore.iter().map(|p| normalise_pointer(p)).collect::<Result<_>>()?;
     let reports = crate::report::Target::parse_all(&args.report)?;
     let started = std::time::Instant::now();
-    let assertions = crate::listen::assertions(&crate::cli::positions("diff", "assert", &args.assert), &[])?;
+    let assertions = crate::assertion::from_flags(&crate::cli::positions("diff", "assert", &args.assert), &[])?;
     let input::Input { bytes, record, label } = input::read(&args.input, args.max_body)?;
     let doc = input::parse_doc(&bytes, &label)?;
     drop(bytes); // the document is all that is needed from here on

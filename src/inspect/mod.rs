@@ -109,7 +109,7 @@ pub fn spawn(
     })
 }
 
-/// The calling thread yields to the capture server's: the lowest priority, nice 19 (Linux schedules threads one
+/// The calling thread yields to the capture server's: SCHED_IDLE and nice 19 (Linux schedules threads one
 /// by one, so this leaves the rest of the process as it was).
 fn lower_priority() {
     #[cfg(target_os = "linux")]
@@ -117,6 +117,9 @@ fn lower_priority() {
     unsafe {
         let thread = libc::syscall(libc::SYS_gettid) as libc::id_t;
         libc::setpriority(libc::PRIO_PROCESS, thread, 19);
+        // SCHED_IDLE: run only when a CPU has nothing else to run (the capture port always comes first).
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
     }
 }
 
@@ -139,6 +142,13 @@ fn open_browser(url: &str) -> bool {
     } else {
         &["xdg-open", "sensible-browser"]
     };
+    // Without a display (an SSH session, a container) xdg-open has nothing to open a browser on.
+    let headless = cfg!(all(unix, not(target_os = "macos")))
+        && std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty())
+        && std::env::var_os("WAYLAND_DISPLAY").is_none_or(|d| d.is_empty());
+    if headless {
+        return false;
+    }
     candidates.iter().any(|program| {
         std::process::Command::new(program)
             .arg(url)
@@ -197,7 +207,7 @@ pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     let _ = inspector.port.set(port);
     announce(&inspector, port);
     if args.open && !open_browser(&format!("http://127.0.0.1:{port}/?token={}", inspector.token)) {
-        errln("no browser to open here (no DISPLAY, or no xdg-open): open the URL above yourself");
+        errln("--open: no display here to open a browser on (no DISPLAY or WAYLAND_DISPLAY): open the URL above in your browser");
     }
     let (stop, shutdown) = watch::channel(false);
     let server = spawn(inspector, listener, true, shutdown)?;

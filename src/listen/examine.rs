@@ -63,11 +63,16 @@ impl Examiner {
         if let (Some(check), Some((scheme, _))) = (&signature, &self.signing) {
             findings.signature = Some(check.to_json(*scheme));
         }
-        let hint = match &kind {
-            BodyKind::Json(body) if findings.event.is_none() => schema::near_miss(&self.catalog, body),
-            _ => None,
-        };
-        Examined { kind, findings, signature, hint }
+        // The near-miss hint costs a walk over the catalog: made only where it is shown (`with_hint`).
+        Examined { kind, findings, signature, hint: None }
+    }
+
+    /// The event an unrecognised JSON body comes closest to, and why, for the full view that shows it.
+    pub fn with_hint(&self, mut examined: Examined) -> Examined {
+        if let (BodyKind::Json(body), None) = (&examined.kind, &examined.findings.event) {
+            examined.hint = schema::near_miss(&self.catalog, body);
+        }
+        examined
     }
 
     fn check_json(&self, arrived: &Arrived, body: &Value, findings: &mut Findings) {
@@ -133,9 +138,11 @@ mod tests {
 
     #[test]
     fn an_unrecognised_body_near_an_event_gets_a_suggestion() {
-        let examined = examiner().examine(&arrived(&[], br#"{"type":"install.crate","data":{}}"#));
+        let examiner = examiner();
+        let examined = examiner.examine(&arrived(&[], br#"{"type":"install.crate","data":{}}"#));
         assert_eq!(examined.findings.event, None);
-        let hint = examined.hint.unwrap();
+        assert!(examined.hint.is_none(), "not made where it is not shown");
+        let hint = examiner.with_hint(examined).hint.unwrap();
         assert!(hint.contains("obniz.install.create"), "{hint}");
     }
 }

@@ -5,8 +5,8 @@ use bytes::Bytes;
 use reqwest::{Client, Method, Url};
 
 use crate::capture::Arrived;
-use crate::captures::select::glob_matches;
 use crate::error::UserError;
+use crate::glob::glob_matches;
 use crate::headers::Headers;
 use crate::output::sanitize;
 

@@ -98,6 +98,9 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     for problem in problems {
         printer.warn(&problem);
     }
+    if !args.json {
+        errln(&format!("Times are local ({}); saved records keep UTC", crate::output::local_zone()));
+    }
     let examiner = Examiner { catalog, schemas, signing, tolerance: signing::DEFAULT_TOLERANCE };
     let memory = ui.as_ref().filter(|_| args.save.is_none()).map(|ui| ui.0.store.clone());
     let shared = Shared::new(settings, examiner, save, first_id, memory);
@@ -326,7 +329,7 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         idle_timeout: args.idle_timeout,
         body_timeout: args.body_timeout,
         max_connections: connection_limit(args.max_connections),
-        assertions: assertions(
+        assertions: crate::assertion::from_flags(
             &crate::cli::positions("listen", "assert", &args.assert),
             &crate::cli::positions("listen", "assert_on", &args.assert_on),
         )?,
@@ -351,14 +354,6 @@ fn chance(args: &ListenArgs) -> Option<script::Chance> {
         errln(&format!("random choices with --seed {seed} (pass it again to repeat this run)"));
     }
     Some(script::Chance::new(seed, args.drop.unwrap_or(0.0)))
-}
-
-/// `--assert` flags with their `--assert-on` scopes; a parse error is a usage error with a caret.
-pub fn assertions(asserts: &[(usize, String)], scopes: &[(usize, String)]) -> Result<Vec<crate::assertion::Assertion>> {
-    crate::assertion::parse_all(asserts, scopes).map_err(|message| {
-        let (first, rest) = message.split_once('\n').unwrap_or((&message, ""));
-        UserError::with_hint(first.to_string(), format!("the bad token is marked:\n{rest}")).into()
-    })
 }
 
 /// --max-connections, lowered to leave room under the open-files limit (`ulimit -n`) for the save file,

@@ -24,7 +24,7 @@ use super::forward;
 use super::show;
 use super::tally::{Expectation, Outcome, Stop, Tally};
 use crate::capture::{self, Arrived};
-use crate::captures::select::glob_matches;
+use crate::glob::glob_matches;
 use crate::output::{errln, Printer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -419,6 +419,9 @@ async fn handle(
     }
     let shown = shared.settings.shows(examined.findings.event.as_deref());
     if shown {
+        if shared.settings.display == Display::Full {
+            examined = shared.examiner.with_hint(examined);
+        }
         display(&shared, &arrived, &examined, &line, decision.answering);
     }
     let forward_error = relayed.as_ref().and_then(Relayed::failure);
@@ -692,7 +695,12 @@ async fn save(shared: &Shared, id: u64, line: &str) -> Result<(), Response<Full<
             Ok(())
         }
         Err(err) => {
-            shared.tally.lock().unwrap_or_else(|e| e.into_inner()).unsaved += 1;
+            {
+                // Received (and answered 500): the summary's count of what arrived includes it.
+                let mut tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner());
+                tally.unsaved += 1;
+                tally.received += 1;
+            }
             if !store.failing.swap(true, Ordering::SeqCst) {
                 errln(&format!(
                     "{} cannot save to {} (#{id}): {err}; answering 500 until saving works again",

@@ -16,30 +16,36 @@ fn path_with_query(arrived: &Arrived) -> String {
 }
 
 thread_local! {
-    /// (Unix second, "HH:MM:SS" in local time): formatted once a second, not once a request.
-    static CLOCK: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    /// (The UTC second of a `received_at`, "HH:MM:SS" in local time): formatted once a second, not once a
+    /// request.
+    static CLOCK: std::cell::RefCell<(String, String)> = const { std::cell::RefCell::new((String::new(), String::new())) };
 }
 
-/// The local wall-clock time, `HH:MM:SS` or `HH:MM:SS.mmm`.
-fn local_clock(millis: bool) -> String {
+/// A record's `received_at` as the live view shows it: local `HH:MM:SS` (or `HH:MM:SS.mmm`), the very same
+/// instant the record keeps in UTC (listen says the zone when it starts).
+fn local_clock(received_at: &str, millis: bool) -> String {
     let mut text = String::with_capacity(12);
-    push_local_clock(&mut text, millis);
+    push_local_clock(&mut text, received_at, millis);
     text
 }
 
 /// [`local_clock`], appended to `out`.
-fn push_local_clock(out: &mut String, millis: bool) {
-    let now = chrono::Utc::now();
-    let second = now.timestamp();
+fn push_local_clock(out: &mut String, received_at: &str, millis: bool) {
+    // `2026-12-01T10:00:00.123Z`: the second is the first 19 characters, the milliseconds follow the dot.
+    let second = received_at.get(..19).unwrap_or(received_at);
     CLOCK.with(|clock| {
         let mut clock = clock.borrow_mut();
         if clock.0 != second {
-            *clock = (second, now.with_timezone(&chrono::Local).format("%H:%M:%S").to_string());
+            let local = chrono::DateTime::parse_from_rfc3339(received_at)
+                .map(|t| t.with_timezone(&chrono::Local).format("%H:%M:%S").to_string())
+                .unwrap_or_else(|_| sanitize(second).into_owned());
+            *clock = (second.to_string(), local);
         }
         out.push_str(&clock.1);
     });
     if millis {
-        let _ = write!(out, ".{:03}", now.timestamp_subsec_millis());
+        out.push('.');
+        out.push_str(received_at.get(20..23).unwrap_or("000"));
     }
 }
 
@@ -183,7 +189,7 @@ fn signature_line(check: &Check, style: &Style) -> String {
 /// The full view of one request: a header line with the verdict and the answer (so a long body need not
 /// be scrolled past to see them), headers, body, then the verdict again with its details.
 pub fn full(arrived: &Arrived, examined: &Examined, answering: Answering, color: bool) -> String {
-    full_at(arrived, examined, answering, color, &local_clock(true))
+    full_at(arrived, examined, answering, color, &local_clock(&arrived.received_at, true))
 }
 
 /// [`full`], with the time given (a saved capture's, shown again later).
@@ -224,7 +230,7 @@ pub fn quiet(arrived: &Arrived, examined: &Examined, answering: Answering, color
     let style = Style { color };
     let mut line = String::with_capacity(160);
     let _ = write!(line, "#{} ", arrived.id);
-    push_local_clock(&mut line, false);
+    push_local_clock(&mut line, &arrived.received_at, false);
     line.push(' ');
     line.push_str(&sanitize(&arrived.method));
     line.push(' ');

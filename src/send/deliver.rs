@@ -48,6 +48,34 @@ impl Delivery {
     }
 }
 
+/// The User-Agent every client sends unless the request names its own.
+pub const USER_AGENT: &str = concat!("hookctl/", env!("CARGO_PKG_VERSION"));
+
+/// The headers that go on the wire: the request's, then what the HTTP client adds when the request has
+/// none of its own (`User-Agent`, `Accept`) and, with a URL, `Host` and `Content-Length` (`--dry-run`
+/// shows them all).
+pub fn wire_headers(headers: &Headers, body_len: usize, url: Option<&Url>) -> Headers {
+    let mut all = headers.clone();
+    if !all.has("user-agent") {
+        all.append("User-Agent", USER_AGENT);
+    }
+    if !all.has("accept") {
+        all.append("Accept", "*/*");
+    }
+    if let Some(url) = url {
+        if !all.has("host") {
+            let host = url.host_str().unwrap_or_default();
+            let host = match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            };
+            all.append("Host", host);
+        }
+        all.set("Content-Length", body_len.to_string());
+    }
+    all
+}
+
 pub fn client(timeout: Duration, pool: usize) -> Result<Client> {
     client_following(timeout, pool, false)
 }
@@ -83,7 +111,7 @@ pub fn client_following(timeout: Duration, pool: usize, follow: bool) -> Result<
         .connect_timeout(timeout)
         .pool_max_idle_per_host(pool)
         .tcp_nodelay(true)
-        .user_agent(concat!("hookctl/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .build()
         .map_err(|e| UserError::new(format!("cannot start the HTTP client: {e}")).into())
 }

@@ -64,6 +64,7 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     }
     let urls: Vec<Url> = args.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
     let settings = Settings::from_args(&args)?;
+    warn_new_fields(&source, &settings.sets, &ctx.printer());
     let mut plan = plan_for(source, &settings);
     if let (true, Some(spec)) = (args.keep_id, &args.capture) {
         let captured = crate::captures::one(Selection::require(spec, "--capture")?, "--capture", false)?;
@@ -173,7 +174,8 @@ fn interactive_source(fixture: Fixture, catalog: &Catalog, ctx: &Context) -> Res
 pub(crate) fn dry_run(plan: &Plan, first: Prepared, urls: &[Url], settings: &Settings, ctx: &Context) -> Result<()> {
     let targets: Vec<Option<&Url>> = if urls.is_empty() { vec![None] } else { urls.iter().map(Some).collect() };
     for (i, url) in targets.into_iter().enumerate() {
-        let prepared = if i == 0 { first.clone() } else { plan.build()? };
+        let mut prepared = if i == 0 { first.clone() } else { plan.build()? };
+        prepared.headers = deliver::wire_headers(&prepared.headers, prepared.body.len(), url);
         if settings.json {
             json_line(&request_json(&prepared, url))?;
         } else if settings.pretty {
@@ -283,6 +285,7 @@ async fn deliver_with_retries(
             copy: (settings.duplicate > 1).then_some(copy),
             attempt: retrying.then_some(attempt),
             delay: waited.filter(|_| retrying),
+            capture: None,
         };
         report_attempt(&delivery, plan, settings, ctx, &extra)?;
         let Some(policy) = retry.filter(|_| !delivery.ok()) else { return Ok(delivery) };
@@ -319,6 +322,8 @@ pub(crate) struct Attempt {
     pub attempt: Option<usize>,
     /// The wait before this attempt (as scheduled, before --time-scale).
     pub delay: Option<std::time::Duration>,
+    /// A replayed capture's id (`send --capture FILE:7..11`).
+    pub capture: Option<u64>,
 }
 
 fn prefixed(mark: char, text: &str) -> String {
@@ -339,6 +344,34 @@ pub fn delivery_json(delivery: &Delivery, plan: &Plan) -> Value {
         "error": delivery.failure.as_ref().map(|(_, message)| message),
         "error_kind": delivery.failure.as_ref().map(|(kind, _)| kind),
     })
+}
+
+/// `--set` on a field the fixture's body does not have adds it: said once, with the nearest existing
+/// name, since it is usually a typo (`devicetype` for `device_type`). `--set-new` means it.
+fn warn_new_fields(source: &Source, sets: &[crate::catalog::set_path::Assignment], printer: &crate::output::Printer) {
+    let body = match source {
+        Source::Fixture(fixture) => fixture.render().body,
+        Source::Json { body, .. } => body.clone(),
+        Source::Capture { body, .. } => match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(_) => return,
+        },
+    };
+    for set in sets.iter().filter(|s| !s.adds) {
+        let Some((key, siblings)) = set.new_key(&body) else { continue };
+        let nearest = siblings
+            .iter()
+            .map(|s| (strsim::jaro_winkler(&key.to_lowercase(), &s.to_lowercase()), s))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, s)| format!(" (did you mean {}?)", sanitize(s)))
+            .unwrap_or_default();
+        printer.warn(&format!(
+            "--set {}: the body has no field {}{nearest}; it is added (--set-new adds one without this warning)",
+            sanitize(set.path_text()),
+            sanitize(&key)
+        ));
+    }
 }
 
 /// Checks a receiver URL as `--to` does.
@@ -395,12 +428,19 @@ pub(crate) fn report_attempt(
             line["attempt"] = json!(attempt);
             line["delay_ms"] = json!(extra.delay.map_or(0, |d| d.as_millis() as u64));
         }
+        if let Some(id) = extra.capture {
+            line["capture"] = json!(id);
+        }
         json_line(&line)?;
     } else {
         let out_style = ctx.printer().out;
         let url = match plan.label() {
             Some(label) => format!("{} → {}", sanitize(label), sanitize(&delivery.url)),
             None => sanitize(&delivery.url).into_owned(),
+        };
+        let url = match extra.capture {
+            Some(id) => format!("#{id} {url}"),
+            None => url,
         };
         let line = match (&delivery.failure, delivery.status) {
             (Some((_, message)), _) => {
@@ -441,7 +481,9 @@ pub(crate) fn report_attempt(
         }
         errln(&prefixed('<', &text));
     }
-    if let Some(note) = deliver::provider_note(provider, delivery) {
+    // What the provider would do after a failure: not said between the attempts of a --retry the user
+    // asked for (they are what a retrying provider does).
+    if let Some(note) = deliver::provider_note(provider, delivery).filter(|_| extra.attempt.is_none()) {
         ctx.printer().note(&note);
     }
     if matches!(delivery.failure, Some((FailKind::Refused, _))) && !settings.json {

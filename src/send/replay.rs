@@ -93,7 +93,11 @@ pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<E
                     settings.verbose,
                 ));
                 all_ok &= delivery.ok();
-                let extra = super::Attempt { copy: (settings.duplicate > 1).then_some(copy), ..Default::default() };
+                let extra = super::Attempt {
+                    copy: (settings.duplicate > 1).then_some(copy),
+                    capture: Some(captured.record.id),
+                    ..Default::default()
+                };
                 super::report_attempt(&delivery, &plan, settings, ctx, &extra)?;
                 cases.push(crate::report::Case::new(
                     format!("#{} {} → {url}", captured.record.id, plan.label().unwrap_or("request")),

@@ -45,6 +45,11 @@ impl Settings {
         let parse = |text: &String, force| Assignment::parse(text, force).map_err(|e| UserError::new(e).into());
         let mut sets: Vec<Assignment> = args.set.iter().map(|t| parse(t, false)).collect::<Result<_>>()?;
         sets.extend(args.set_str.iter().map(|t| parse(t, true)).collect::<Result<Vec<_>>>()?);
+        for text in &args.set_new {
+            let mut assignment: Assignment = parse(text, false)?;
+            assignment.adds = true;
+            sets.push(assignment);
+        }
         let scheme = args.signing.scheme;
         Ok(Settings {
             to: args.to.clone(),

@@ -690,3 +690,174 @@ fn item16_the_page_shows_answers_the_capture_url_history_and_says_bad_headers_pl
     browser.screenshot(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("inspector-forwarded.png"));
     assert!(browser.console_errors().is_empty(), "{:?}", browser.console_errors());
 }
+
+#[test]
+fn item17_every_time_is_local_with_its_zone_and_the_live_line_is_the_records_instant() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    // Tokyo: nine hours from UTC, no daylight saving, so the expected local time is known.
+    let server = crate::support::listen_env(&["--save", save.to_str().unwrap()], &[("TZ", "Asia/Tokyo")]);
+    for _ in 0..3 {
+        assert_eq!(post(&server.url, &[], b"{}"), 200);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, stdout, stderr) = server.stop();
+    assert!(stderr.contains("Times are local (UTC+09:00); saved records keep UTC"), "{stderr}");
+    let tokyo = |utc: &str| {
+        let t = chrono::DateTime::parse_from_rfc3339(utc).unwrap() + chrono::Duration::hours(9);
+        t.format("%H:%M:%S%.3f").to_string()
+    };
+    for record in records(&save) {
+        let shown = tokyo(record["received_at"].as_str().unwrap());
+        assert!(stdout.contains(&shown), "the live view shows {shown} for #{}: {stdout:.600}", record["id"]);
+    }
+    let list = hookctl().args(["captures", save.to_str().unwrap()]).env("TZ", "Asia/Tokyo").output().unwrap();
+    let first = records(&save)[0]["received_at"].as_str().unwrap().to_string();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(text.contains(&format!("{} +09:00", tokyo(&first))), "{text}");
+    let show = hookctl()
+        .args(["captures", "show", &format!("{}:1", save.display())])
+        .env("TZ", "Asia/Tokyo")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&show.stdout).contains(&format!("{} +09:00", tokyo(&first))));
+}
+
+#[test]
+fn item19_the_readme_set_up_leaves_hookctl_on_path_before_terminal_2_uses_it() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let setup = readme.split("## Set-up on a fresh machine").nth(1).unwrap();
+    let block = setup.split("```sh").nth(1).unwrap().split("```").next().unwrap();
+    let commands: Vec<&str> = block.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(commands.len(), 2, "two set-up commands: {commands:?}");
+    assert!(commands[0].contains("cargo install") && commands[0].contains("hookctl listen"), "{}", commands[0]);
+    assert!(commands[1].trim_start().starts_with("cargo test"), "{}", commands[1]);
+    // Every `$ hookctl` in the walkthrough runs what the set-up installed.
+    let walkthrough = readme.split("## In 60 seconds").nth(1).unwrap().split("\n## ").next().unwrap();
+    assert!(walkthrough.contains("$ hookctl send"), "terminal 2 runs hookctl");
+}
+
+#[test]
+fn item20_rough_edges_are_smoothed() {
+    let rx = receiver(200, Duration::ZERO);
+    // A --set that adds a field warns, with the name it probably meant; --set-new means it.
+    let typo =
+        hookctl().args(["send", "pgyer.crashlog", "--set", "devicetype=Android", "--to", &rx.url]).output().unwrap();
+    assert!(typo.status.success());
+    let warning = stderr_text(&typo);
+    assert!(warning.contains("no field devicetype") && warning.contains("did you mean device_type?"), "{warning}");
+    assert!(rx.next().json()["devicetype"] == "Android", "still sent as asked");
+    let meant = hookctl().args(["send", "pgyer.crashlog", "--set-new", "extra=1", "--to", &rx.url]).output().unwrap();
+    assert!(meant.status.success() && !stderr_text(&meant).contains("warning"), "{}", stderr_text(&meant));
+    assert_eq!(rx.next().json()["extra"], 1);
+
+    // --dry-run shows every header that goes on the wire.
+    let dry = hookctl().args(["send", "pgyer.crashlog", "--dry-run", "--to", "http://localhost:9/x"]).output().unwrap();
+    let text = String::from_utf8_lossy(&dry.stdout);
+    for header in ["User-Agent: hookctl/", "Accept: */*", "Host: localhost:9", "Content-Length: "] {
+        assert!(text.contains(header), "{header} in {text}");
+    }
+
+    // Replayed captures are named, in text and JSON; --event without a glob hints one.
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let server = listen(&["-q", "--save", save.to_str().unwrap()]);
+    for _ in 0..3 {
+        assert!(hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).output().unwrap().status.success());
+    }
+    assert_eq!(post(&server.url, &[], b"{\"broken\":"), 200);
+    std::thread::sleep(Duration::from_millis(300));
+    let range = format!("{}:2..3", save.display());
+    let replay = hookctl().args(["send", "--capture", &range, "--to", &rx.url]).output().unwrap();
+    let lines = String::from_utf8_lossy(&replay.stdout);
+    assert!(lines.contains("#2 ") && lines.contains("#3 "), "{lines}");
+    let replay = hookctl().args(["send", "--capture", &range, "--to", &rx.url, "--json"]).output().unwrap();
+    let ids: Vec<u64> =
+        crate::support::stdout_json_lines(&replay).iter().map(|l| l["capture"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [2, 3]);
+    let nothing = hookctl().args(["captures", save.to_str().unwrap(), "--event", "pgyer"]).output().unwrap();
+    assert!(stderr_text(&nothing).contains("--event 'pgyer.*'"), "{}", stderr_text(&nothing));
+    // The verdict column fits its longest word.
+    let list = hookctl().args(["captures", save.to_str().unwrap()]).output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    let column = |line: &str| line.find("→").unwrap();
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[3].contains("✗ broken JSON"), "{list}");
+    assert_eq!(column(lines[0]), column(lines[3]), "the answer column lines up:\n{list}");
+
+    // --open without a display says so.
+    let mut inspect = std::process::Command::new(crate::support::BIN)
+        .args(["inspect", save.to_str().unwrap(), "--open"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(inspect.stderr.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    reader.read_line(&mut first).unwrap();
+    reader.read_line(&mut second).unwrap();
+    let _ = inspect.kill();
+    let _ = inspect.wait();
+    assert!(second.contains("no display here"), "{second}");
+
+    // A provider's "no retries" note is not said between the attempts of a --retry the user asked for.
+    let failing = receiver(500, Duration::ZERO);
+    let retried =
+        hookctl().args(["send", "obniz.install.create", "--to", &failing.url, "--retry", "0,0"]).output().unwrap();
+    let notes = stderr_text(&retried);
+    assert!(!notes.contains("note:"), "{notes}");
+    let once = hookctl().args(["send", "obniz.install.create", "--to", &failing.url]).output().unwrap();
+    assert!(stderr_text(&once).contains("note: obniz does not retry"), "without --retry the note is said");
+}
+
+/// Which of hookctl's top-level modules each module names (`crate::X`), outside its unit tests.
+fn module_uses() -> std::collections::HashMap<String, std::collections::HashSet<String>> {
+    let mut uses: std::collections::HashMap<String, std::collections::HashSet<String>> = Default::default();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let relative = path.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+            let module = relative.split('/').next().unwrap().trim_end_matches(".rs").to_string();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+            for (at, _) in code.match_indices("crate::") {
+                let name: String = code[at + 7..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                if name != module && !name.is_empty() {
+                    uses.entry(module.clone()).or_default().insert(name);
+                }
+            }
+        }
+    }
+    uses
+}
+
+#[test]
+fn item21_the_import_circles_are_gone() {
+    let uses = module_uses();
+    let uses_of = |m: &str| uses.get(m).cloned().unwrap_or_default();
+    // capture ↔ catalog ↔ schema: capture and catalog share only the problem types, below both.
+    assert!(
+        !uses_of("capture").contains("catalog") && !uses_of("capture").contains("schema"),
+        "{:?}",
+        uses_of("capture")
+    );
+    assert!(!uses_of("catalog").contains("capture"), "{:?}", uses_of("catalog"));
+    // cli ↔ complete.
+    assert!(!uses_of("cli").contains("complete"), "{:?}", uses_of("cli"));
+    // diff → listen (for assertions) → inspect → diff.
+    assert!(!uses_of("diff").contains("listen"), "{:?}", uses_of("diff"));
+    assert!(uses_of("assertion")
+        .iter()
+        .all(|m| ["output", "headers", "glob", "error", "pointer"].contains(&m.as_str())));
+}

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::support::{hookctl, listen, raw_request};
+use crate::support::{hookctl, raw_request};
 
 fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -112,7 +112,8 @@ fn listen_output(args: &[&str]) -> (String, String) {
     let count = inputs().len().to_string();
     let mut all = vec!["--count", &count, "--timeout", "60s"];
     all.extend_from_slice(args);
-    let listener = listen(&all);
+    // Times are said in the local zone: UTC here, so the files are the same on every machine.
+    let listener = crate::support::listen_env(&all, &[("TZ", "UTC")]);
     post_all(listener.port);
     let (code, stdout, stderr) = listener.finish(Duration::from_secs(30));
     assert_eq!(code, Some(1), "some inputs are invalid on purpose: {stderr}");

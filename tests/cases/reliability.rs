@@ -228,6 +228,7 @@ fn a_full_disk_answers_500_says_so_once_and_recovers_when_space_returns() {
     assert_eq!(stderr.matches("cannot save to").count(), 1, "said once: {stderr}");
     assert!(stderr.contains("saving to") && stderr.contains("again"), "{stderr}");
     assert!(stderr.contains(&format!("{unsaved} NOT SAVED (answered 500)")), "{stderr}");
+    assert!(stderr.contains("received 45 ("), "every request received is counted: {stderr}");
     assert_eq!(code, Some(1), "captures were lost: the exit code says so");
     let text = std::fs::read_to_string(&save).unwrap();
     assert_eq!(text.lines().count(), saved_ok + 5);

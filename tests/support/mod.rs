@@ -496,24 +496,23 @@ pub fn throughput(port: u16, clients: usize, span: Duration) -> u64 {
     answered.load(Ordering::Relaxed)
 }
 
-/// Capture throughput under `load` against without it: the median of three rounds quiet, then of three
-/// rounds while `load` runs over and over (it may outlast a round: page jobs are not cancelled).
-pub fn ratio_under(port: u16, load: impl Fn() + Send + 'static) -> f64 {
-    let median = |mut rounds: Vec<u64>| {
-        rounds.sort_unstable();
-        rounds[1] as f64
-    };
-    let quiet = median((0..3).map(|_| throughput(port, 2, Duration::from_millis(600))).collect());
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let busy = std::thread::spawn(move || {
-        while !flag.load(Ordering::SeqCst) {
-            load();
+/// Capture throughput under load against without it: five rounds, each a quiet half-second, then `start`
+/// (which begins the load on threads of its own and returns them), a half-second under it, then the load
+/// is let finish. The median of the five rounds' ratios: neighbours in time are compared, so whatever
+/// else the machine does weighs on both sides.
+pub fn ratio_under(port: u16, start: impl Fn() -> Vec<thread::JoinHandle<()>>) -> f64 {
+    let mut ratios = Vec::new();
+    for _ in 0..5 {
+        let quiet = throughput(port, 2, Duration::from_millis(500));
+        let load = start();
+        thread::sleep(Duration::from_millis(100));
+        let loaded = throughput(port, 2, Duration::from_millis(500));
+        for worker in load {
+            worker.join().expect("the load's thread");
         }
-    });
-    std::thread::sleep(Duration::from_millis(200));
-    let loaded = median((0..3).map(|_| throughput(port, 2, Duration::from_millis(600))).collect());
-    stop.store(true, Ordering::SeqCst);
-    let _ = busy.join();
-    loaded / quiet.max(1.0)
+        eprintln!("round: quiet {quiet}, loaded {loaded}");
+        ratios.push(loaded as f64 / quiet.max(1) as f64);
+    }
+    ratios.sort_by(f64::total_cmp);
+    ratios[2]
 }
