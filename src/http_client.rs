@@ -15,6 +15,20 @@ pub fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder().no_proxy().http1_only().redirect(reqwest::redirect::Policy::none())
 }
 
+/// [`builder`] with the trust the user asked for (`--cacert`, `--insecure`, `--cert`/`--key`); `--insecure` is
+/// said once on stderr.
+pub fn builder_with(tls: &crate::tls::ClientTls) -> anyhow::Result<reqwest::ClientBuilder> {
+    static SAID: Once = Once::new();
+    let builder = builder();
+    let Some(config) = tls.config()? else { return Ok(builder) };
+    if tls.insecure {
+        SAID.call_once(|| {
+            crate::output::errln("warning: --insecure: receivers' TLS certificates are not verified");
+        });
+    }
+    Ok(builder.tls_backend_preconfigured(config))
+}
+
 /// The most of an answer `send` reads (a receiver answering 1 GiB costs 1 MiB, not 1 GiB); the rest is
 /// left unread and the connection closed.
 pub const ANSWER_LIMIT: usize = 1 << 20;

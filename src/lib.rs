@@ -31,5 +31,6 @@ pub mod schema;
 pub mod send;
 pub mod shell;
 pub mod signing;
+pub mod tls;
 pub mod units;
 pub mod version;

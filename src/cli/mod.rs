@@ -139,6 +139,10 @@ pub struct InspectArgs {
     /// Re-sign replays with --secret / --secret-env under --scheme (the page asks each time)
     #[command(flatten)]
     pub signing: SigningArgs,
+
+    /// For replays to an https receiver
+    #[command(flatten)]
+    pub client_tls: ClientTlsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -418,6 +422,9 @@ pub struct SendArgs {
 
     #[command(flatten)]
     pub signing: SigningArgs,
+
+    #[command(flatten)]
+    pub client_tls: ClientTlsArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -508,6 +515,31 @@ pub struct ListenArgs {
     /// default with --count, --expect or --assert; the summary counts them either way
     #[arg(long)]
     pub fail_on_forward_error: bool,
+
+    /// Trust this CA or certificate (PEM) for an https --forward-to app
+    #[arg(long, value_name = "FILE")]
+    pub forward_cacert: Option<PathBuf>,
+
+    /// Do not verify an https --forward-to app's certificate
+    #[arg(long)]
+    pub forward_insecure: bool,
+
+    /// Serve HTTPS (TLS 1.2 and 1.3) with a certificate generated now for localhost, 127.0.0.1 and ::1; its PEM is
+    /// written to a file named on stderr (trust it with `curl --cacert` or `send --cacert`)
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Serve HTTPS with this certificate (PEM, a chain; mkcert's output works) instead of a generated one
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The --tls-cert certificate's private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// For replays from the --ui page to an https receiver
+    #[command(flatten)]
+    pub client_tls: ClientTlsArgs,
 
     /// Serve the inspector (a local web page over the captures) on a second port, 127.0.0.1 only
     #[arg(long)]
@@ -643,6 +675,36 @@ pub struct DiffArgs {
     /// written even when the run fails or times out
     #[arg(long, value_name = "KIND=FILE")]
     pub report: Vec<String>,
+}
+
+/// How a client trusts a receiver's TLS certificate (send, replays, load, fuzz).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClientTlsArgs {
+    /// Also trust this CA or self-signed certificate (PEM), e.g. the one `listen --tls` wrote or mkcert's root
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Do not verify the receiver's TLS certificate (said once on stderr)
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// A client certificate (PEM) for a receiver that asks for one (mutual TLS); needs --key
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// The client certificate's private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+}
+
+impl ClientTlsArgs {
+    pub fn settings(&self) -> crate::tls::ClientTls {
+        crate::tls::ClientTls {
+            cacert: self.cacert.clone(),
+            insecure: self.insecure,
+            identity: self.cert.clone().zip(self.key.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

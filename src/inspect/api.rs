@@ -62,6 +62,8 @@ pub struct Inspector {
     pub source: String,
     /// Where webhooks are sent to be captured (`listen --ui`), for the page to show.
     pub capture_url: Option<String>,
+    /// How replays trust an https receiver.
+    pub client_tls: crate::tls::ClientTls,
     /// CPU-heavy page work running now (at most [`JOBS_AT_ONCE`]).
     jobs: Arc<Semaphore>,
     /// Live streams open now (at most [`STREAMS_AT_ONCE`]).
@@ -79,6 +81,7 @@ pub struct Parts {
     pub signing: Option<(Scheme, Secret)>,
     pub source: String,
     pub capture_url: Option<String>,
+    pub client_tls: crate::tls::ClientTls,
 }
 
 impl Inspector {
@@ -93,6 +96,7 @@ impl Inspector {
             signing: parts.signing,
             source: parts.source,
             capture_url: parts.capture_url,
+            client_tls: parts.client_tls,
             jobs: Arc::new(Semaphore::new(JOBS_AT_ONCE)),
             streams: Arc::new(AtomicUsize::new(0)),
             summaries: broadcast::channel(1024).0,
@@ -640,7 +644,7 @@ impl Inspector {
             signing: if sign { self.signing.clone() } else { None },
             message_id: None,
         };
-        let result = crate::send::deliver_once_with_answer(&plan, &url).await;
+        let result = crate::send::deliver_once_with_answer(&plan, &url, &self.client_tls).await;
         *self.default_url.lock().unwrap_or_else(|e| e.into_inner()) = Some(url.to_string());
         match result {
             Ok(value) => json_response(StatusCode::OK, &value),

@@ -201,6 +201,7 @@ pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         signing,
         source: args.file.display().to_string(),
         capture_url: None,
+        client_tls: args.client_tls.settings(),
     }));
     let listener = bind(args.port)?;
     let port = listener.local_addr()?.port();

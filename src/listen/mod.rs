@@ -76,12 +76,18 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         write_port_file(path, address.port())?;
     }
     // The first line on stderr, for scripts to read; with --ui the inspector's address is the second.
-    let capture_url = format!("http://{}", display_addr(address));
+    let tls = server_tls(&args, address.port())?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let capture_url = format!("{scheme}://{}", display_addr(address));
     errln(&format!("Listening on {capture_url}"));
     let ui = match args.ui {
         true => Some(inspector(&args, &catalog, signing.clone(), &capture_url)?),
         false => None,
     };
+    if let Some(tls) = &tls {
+        errln(&format!("TLS certificate: {} (SHA-256 {})", tls.cert_path.display(), tls.fingerprint));
+    }
+    let acceptor = tls.map(|tls| tokio_rustls::TlsAcceptor::from(tls.config));
     let printer = ctx.printer();
     if !address.ip().is_loopback() {
         printer.warn(&format!("bound to {}: anyone who can reach this machine can send to it", address.ip()));
@@ -113,7 +119,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         None => None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let stop = runtime.block_on(server::serve(shared.clone(), listener))?;
+    let stop = runtime.block_on(server::serve(shared.clone(), listener, acceptor))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     if let Some(page) = page {
         let _ = page.join();
@@ -156,10 +162,24 @@ fn inspector(
             None => format!("memory (the last {})", args.keep),
         },
         capture_url: Some(capture_url.to_string()),
+        client_tls: args.client_tls.settings(),
     }));
     let _ = inspector.port.set(listener.local_addr()?.port());
     inspect::announce(&inspector, listener.local_addr()?.port());
     Ok((inspector, listener))
+}
+
+/// `--tls` (a certificate generated now, its PEM written beside the other temporary files, named for the
+/// port) or `--tls-cert`/`--tls-key`.
+fn server_tls(args: &ListenArgs, port: u16) -> Result<Option<crate::tls::ServerTls>> {
+    match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Ok(Some(crate::tls::from_files(cert, key)?)),
+        _ if args.tls => {
+            let path = std::env::temp_dir().join(format!("hookctl-listen-{port}.pem"));
+            Ok(Some(crate::tls::generated(&path)?))
+        }
+        _ => Ok(None),
+    }
 }
 
 fn display_addr(address: SocketAddr) -> String {
@@ -296,7 +316,12 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         None
     } else {
         let routes = args.forward_to.iter().map(|text| forward::Route::parse(text)).collect::<Result<Vec<_>, _>>()?;
-        let client = crate::http_client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
+        let trust = crate::tls::ClientTls {
+            cacert: args.forward_cacert.clone(),
+            insecure: args.forward_insecure,
+            identity: None,
+        };
+        let client = crate::http_client::builder_with(&trust)?.timeout(std::time::Duration::from_secs(30)).build()?;
         Some(forward::Routes { client, routes, self_id: format!("{:012x}", fastrand::u64(..) >> 16) })
     };
     Ok(Settings {

@@ -177,7 +177,11 @@ impl Drop for Live {
 }
 
 /// Serves until `--count` is reached, `--timeout` runs out, or SIGINT/SIGTERM arrives.
-pub async fn serve(shared: Arc<Shared>, listener: std::net::TcpListener) -> std::io::Result<Stop> {
+pub async fn serve(
+    shared: Arc<Shared>,
+    listener: std::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<Stop> {
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let live = Arc::new(AtomicUsize::new(0));
@@ -207,7 +211,10 @@ pub async fn serve(shared: Arc<Shared>, listener: std::net::TcpListener) -> std:
                 }
                 live.fetch_add(1, Ordering::SeqCst);
                 let guard = Live(live.clone());
-                tokio::spawn(connection(shared.clone(), stream, remote, guard));
+                match &tls {
+                    Some(acceptor) => tokio::spawn(tls_connection(shared.clone(), acceptor.clone(), stream, remote, guard)),
+                    None => tokio::spawn(connection(shared.clone(), stream, remote, guard)),
+                };
             }
             _ = shutdown.changed() => break,
         }
@@ -296,7 +303,25 @@ async fn turn_away(shared: Arc<Shared>, mut stream: tokio::net::TcpStream) {
     .await;
 }
 
-async fn connection(shared: Arc<Shared>, stream: tokio::net::TcpStream, remote: SocketAddr, _live: Live) {
+/// `--tls`: the handshake, within --idle-timeout, then the connection as any other. A client that does not
+/// speak TLS (plain HTTP to the TLS port) is dropped at the handshake: nothing it sent is captured.
+async fn tls_connection(
+    shared: Arc<Shared>,
+    acceptor: tokio_rustls::TlsAcceptor,
+    stream: tokio::net::TcpStream,
+    remote: SocketAddr,
+    live: Live,
+) {
+    let limit = shared.settings.idle_timeout;
+    if let Ok(Ok(stream)) = tokio::time::timeout(limit, acceptor.accept(stream)).await {
+        connection(shared, stream, remote, live).await;
+    }
+}
+
+async fn connection<S>(shared: Arc<Shared>, stream: S, remote: SocketAddr, _live: Live)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let mut shutdown = shared.signal.shutdown.subscribe();
     let service = {
         let shared = shared.clone();

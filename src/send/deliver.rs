@@ -76,14 +76,14 @@ pub fn wire_headers(headers: &Headers, body_len: usize, url: Option<&Url>) -> He
     all
 }
 
-pub fn client(timeout: Duration, pool: usize) -> Result<Client> {
-    client_following(timeout, pool, false)
+pub fn client(timeout: Duration, pool: usize, tls: &crate::tls::ClientTls) -> Result<Client> {
+    client_following(timeout, pool, false, tls)
 }
 
 /// A client that, with `follow`, takes redirects to the same origin (at most 10), printing each hop on
 /// stderr, and stops at a redirect to anywhere else (its 3xx is then the answer).
-pub fn client_following(timeout: Duration, pool: usize, follow: bool) -> Result<Client> {
-    let mut builder = crate::http_client::builder();
+pub fn client_following(timeout: Duration, pool: usize, follow: bool, tls: &crate::tls::ClientTls) -> Result<Client> {
+    let mut builder = crate::http_client::builder_with(tls)?;
     if follow {
         builder = builder.redirect(reqwest::redirect::Policy::custom(|attempt| {
             let origin = |url: &Url| (url.scheme().to_string(), url.host_str().map(str::to_string), url.port_or_known_default());
@@ -215,6 +215,9 @@ fn classify(err: &reqwest::Error, url: &Url, timeout: Duration) -> (FailKind, St
     let chain = error_chain(err);
     if err.is_timeout() || chain.contains("timed out") {
         return failure::timeout(timeout);
+    }
+    if let Some(message) = crate::tls::certificate_failure(err) {
+        return (FailKind::Tls, message);
     }
     let mut source = err.source();
     while let Some(cause) = source {

@@ -13,6 +13,8 @@ pub enum FailKind {
     Dns,
     Timeout,
     Connect,
+    /// The receiver's TLS certificate was refused (or it wanted one from us).
+    Tls,
     Other,
 }
 
@@ -23,6 +25,7 @@ impl FailKind {
             FailKind::Dns => "DNS failure",
             FailKind::Timeout => "timeout",
             FailKind::Connect => "connection failed",
+            FailKind::Tls => "TLS certificate refused",
             FailKind::Other => "request failed",
         }
     }

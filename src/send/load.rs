@@ -156,7 +156,12 @@ pub enum Transport {
 impl Transport {
     /// hyper connections when every URL is plain http; otherwise a TLS-capable reqwest client (built only
     /// then: loading the platform's certificates is the most expensive thing hookctl does at start-up).
-    pub async fn for_urls(urls: &[Url], timeout: Duration, pool: usize) -> anyhow::Result<Transport> {
+    pub async fn for_urls(
+        urls: &[Url],
+        timeout: Duration,
+        pool: usize,
+        tls: &crate::tls::ClientTls,
+    ) -> anyhow::Result<Transport> {
         if urls.iter().all(|u| u.scheme() == "http") {
             let mut targets = Vec::new();
             for url in urls {
@@ -164,7 +169,7 @@ impl Transport {
             }
             Ok(Transport::Plain(Arc::new(targets)))
         } else {
-            Ok(Transport::Client(super::deliver::client(timeout, pool)?))
+            Ok(Transport::Client(super::deliver::client(timeout, pool, tls)?))
         }
     }
 }

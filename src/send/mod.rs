@@ -222,7 +222,7 @@ async fn send_each(
     settings: &Settings,
     ctx: &Context,
 ) -> Result<ExitCode> {
-    let client = deliver::client_following(settings.timeout, 1, settings.follow)?;
+    let client = deliver::client_following(settings.timeout, 1, settings.follow, &settings.tls)?;
     let retry = settings.retry.as_deref().map(scenario::RetryPolicy::parse).transpose()?;
     let mut tasks = Vec::new();
     for (i, url) in urls.iter().enumerate() {
@@ -381,9 +381,9 @@ pub fn deliver_url(text: &str) -> Result<Url> {
 
 /// [`deliver_once`], with what the receiver answered: `response: {headers, body, truncated}` (64 KiB of
 /// body at most), for the inspector's replay.
-pub async fn deliver_once_with_answer(plan: &Plan, url: &Url) -> Result<Value> {
+pub async fn deliver_once_with_answer(plan: &Plan, url: &Url, tls: &crate::tls::ClientTls) -> Result<Value> {
     const SHOWN: usize = 64 << 10;
-    let (mut value, delivery) = deliver_once_full(plan, url, true).await?;
+    let (mut value, delivery) = deliver_once_full(plan, url, true, tls).await?;
     if delivery.status.is_some() {
         let body = &delivery.response_body[..delivery.response_body.len().min(SHOWN)];
         value["response"] = json!({
@@ -397,15 +397,20 @@ pub async fn deliver_once_with_answer(plan: &Plan, url: &Url) -> Result<Value> {
 
 /// Sends one request built from `plan` (never following a redirect) and returns what `send --json` says.
 pub async fn deliver_once(plan: &Plan, url: &Url) -> Result<Value> {
-    Ok(deliver_once_full(plan, url, false).await?.0)
+    Ok(deliver_once_full(plan, url, false, &crate::tls::ClientTls::default()).await?.0)
 }
 
-async fn deliver_once_full(plan: &Plan, url: &Url, keep_body: bool) -> Result<(Value, Delivery)> {
+async fn deliver_once_full(
+    plan: &Plan,
+    url: &Url,
+    keep_body: bool,
+    tls: &crate::tls::ClientTls,
+) -> Result<(Value, Delivery)> {
     let prepared = plan.build()?;
     let method = deliver::method(&prepared.method)?;
     let headers = deliver::header_map(&prepared.headers)?;
     let timeout = std::time::Duration::from_secs(10);
-    let client = deliver::client(timeout, 1)?;
+    let client = deliver::client(timeout, 1, tls)?;
     let delivery = deliver::deliver(&client, url, method, headers, prepared, timeout, keep_body).await;
     Ok((delivery_json(&delivery, plan), delivery))
 }
@@ -501,7 +506,8 @@ async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, settings: &Settings,
         progress: ctx.stderr_tty && !settings.verbose,
         timeout: settings.timeout,
     };
-    let transport = load::Transport::for_urls(&urls, settings.timeout, settings.concurrency as usize).await?;
+    let transport =
+        load::Transport::for_urls(&urls, settings.timeout, settings.concurrency as usize, &settings.tls).await?;
     let urls = Arc::new(urls);
     let summary = load::run(Arc::new(plan), urls.clone(), transport, &options).await;
     if settings.json {

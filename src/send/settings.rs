@@ -37,6 +37,8 @@ pub struct Settings {
     pub headers: Headers,
     /// The scheme and secret to sign with, when asked to.
     pub signing: Option<(Scheme, Secret)>,
+    /// `--cacert`, `--insecure`, `--cert`/`--key`.
+    pub tls: crate::tls::ClientTls,
 }
 
 impl Settings {
@@ -72,6 +74,7 @@ impl Settings {
             report: args.report.clone(),
             sets,
             headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
+            tls: args.client_tls.settings(),
             signing: signing::resolve(args.signing.secret.as_deref(), args.signing.secret_env.as_deref(), scheme)?
                 .map(|secret| (scheme, secret)),
         })

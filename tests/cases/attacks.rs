@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::browser::Browser;
-use crate::support::{dechunk, hookctl, http, listen, listen_ui, post, receiver, stderr_text};
+use crate::support::{hookctl, http, listen, listen_ui, post, receiver, stderr_text};
 
 #[test]
 fn item2_the_token_cookie_never_lands_in_captures_or_exports_and_origin_guards_every_post() {
@@ -87,17 +87,8 @@ fn item3_exports_are_clamped_streamed_and_cut_bodies_say_so() {
             writeln!(file, "{record}").unwrap();
         }
     }
-    let mut inspect = std::process::Command::new(crate::support::BIN)
-        .args(["inspect", save.to_str().unwrap()])
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(inspect.stderr.take().unwrap()).read_line(&mut line).unwrap();
-    let port: u16 = line.split("127.0.0.1:").nth(1).unwrap().split('/').next().unwrap().parse().unwrap();
-    let pid = inspect.id();
+    let inspect = crate::support::inspect(&save, &[]);
+    let (port, pid) = (inspect.port, inspect.child.id());
     let rss = move || -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap_or("VmHWM: 0 kB").to_string();
@@ -113,13 +104,13 @@ fn item3_exports_are_clamped_streamed_and_cut_bodies_say_so() {
     let (status, head, body) = http(port, "GET", "/api/captures.har?limit=100000000", &[], b"");
     assert_eq!(status, 200, "{head}");
     assert!(head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "streamed: {head}");
-    let har: Value = serde_json::from_slice(&dechunk(&body)).unwrap();
+    let har: Value = serde_json::from_slice(&body).unwrap();
     let entries = har["log"]["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 40);
     assert_eq!(entries[0]["request"]["postData"]["_truncated"], true);
     assert!(entries[0]["request"]["postData"]["comment"].as_str().unwrap().contains("of 3145728 bytes"));
     let (status, _, ndjson) = http(port, "GET", "/api/captures.ndjson?limit=5", &[], b"");
-    assert_eq!((status, dechunk(&ndjson).iter().filter(|b| **b == b'\n').count()), (200, 5), "limit honoured");
+    assert_eq!((status, ndjson.iter().filter(|b| **b == b'\n').count()), (200, 5), "limit honoured");
     let (status, _, _) = http(port, "GET", "/api/captures.ndjson?limit=lots", &[], b"");
     assert_eq!(status, 400);
     // A text search with no match reads the file once, outside the lock: the list still answers.
@@ -128,8 +119,7 @@ fn item3_exports_are_clamped_streamed_and_cut_bodies_say_so() {
     assert_eq!(status, 200);
     assert!(started.elapsed() < Duration::from_secs(10));
     let peak = rss();
-    let _ = inspect.kill();
-    let _ = inspect.wait();
+    drop(inspect);
     assert!(peak < 200, "inspect peaked at {peak} MiB exporting a 120 MB file");
 }
 
@@ -391,20 +381,13 @@ fn item10_the_last_record_is_found_in_linear_time_and_inspect_does_not_reread_a_
         writeln!(file, "{}", record_line(1, 10)).unwrap();
         write!(file, "{}", &record_line(2, 50 << 20)[..(50 << 20)]).unwrap();
     }
-    let mut inspect = std::process::Command::new(crate::support::BIN)
-        .args(["inspect", torn.to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(inspect.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    let inspect = crate::support::inspect(&torn, &[]);
     std::thread::sleep(Duration::from_millis(500));
-    let before = cpu_seconds(inspect.id());
+    let before = cpu_seconds(inspect.child.id());
     std::thread::sleep(Duration::from_secs(2));
-    let spent = cpu_seconds(inspect.id()) - before;
+    let spent = cpu_seconds(inspect.child.id()) - before;
     // The tail completes: it is picked up.
-    let port: u16 = line.split("127.0.0.1:").nth(1).unwrap().split('/').next().unwrap().parse().unwrap();
+    let port = inspect.port;
     std::fs::OpenOptions::new().append(true).open(&torn).unwrap().write_all(b"\n").unwrap();
     let mut fenced = false;
     for _ in 0..100 {
@@ -415,8 +398,7 @@ fn item10_the_last_record_is_found_in_linear_time_and_inspect_does_not_reread_a_
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = inspect.kill();
-    let _ = inspect.wait();
+    drop(inspect);
     assert!(spent < 0.3, "inspect spent {spent:.2} s of CPU in 2 s watching a torn tail");
     assert!(fenced, "the first record is still there and the torn line is skipped");
 }
@@ -786,20 +768,10 @@ fn item20_rough_edges_are_smoothed() {
     assert_eq!(column(lines[0]), column(lines[3]), "the answer column lines up:\n{list}");
 
     // --open without a display says so.
-    let mut inspect = std::process::Command::new(crate::support::BIN)
-        .args(["inspect", save.to_str().unwrap(), "--open"])
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(inspect.stderr.take().unwrap());
-    let (mut first, mut second) = (String::new(), String::new());
-    reader.read_line(&mut first).unwrap();
-    reader.read_line(&mut second).unwrap();
-    let _ = inspect.kill();
-    let _ = inspect.wait();
+    let mut inspect = crate::support::inspect(&save, &["--open"]);
+    let mut second = String::new();
+    inspect.stderr.read_line(&mut second).unwrap();
+    drop(inspect);
     assert!(second.contains("no display here"), "{second}");
 
     // A provider's "no retries" note is not said between the attempts of a --retry the user asked for.

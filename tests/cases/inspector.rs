@@ -6,47 +6,14 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::browser::Browser;
-use crate::support::{hookctl, listen, post, receiver, stderr_text, Listener};
+use crate::support::{hookctl, listen, listen_ui, post, receiver, stderr_text};
 
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
-/// `listen --ui` and the inspector's port and token (from its second stderr line).
-fn listen_ui(args: &[&str]) -> (Listener, u16, String) {
-    let mut all = vec!["--ui"];
-    all.extend_from_slice(args);
-    let server = listen(&all);
-    let line = server.next_stderr_line(Duration::from_secs(10)).expect("the inspector line");
-    let url = line.strip_prefix("Inspector on ").unwrap_or_else(|| panic!("second stderr line: {line}"));
-    let (address, token) = url.split_once("/?token=").expect("a token in the URL");
-    let port = address.rsplit(':').next().unwrap().parse().unwrap();
-    (server, port, token.to_string())
-}
-
-/// One HTTP exchange with the inspector: (status, headers, body).
+/// One HTTP exchange with the inspector: (status, headers, body as text).
 fn http(port: u16, method: &str, path: &str, extra: &[(&str, &str)], body: &str) -> (u16, String, String) {
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in extra {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        String::from_utf8_lossy(&crate::support::dechunk(body.as_bytes())).into_owned()
-    } else {
-        body.to_string()
-    };
-    (status, head.to_string(), body)
+    let (status, head, body) = crate::support::http(port, method, path, extra, body.as_bytes());
+    (status, head, String::from_utf8_lossy(&body).into_owned())
 }
 
 fn get_json(port: u16, path: &str) -> Value {
@@ -181,16 +148,8 @@ fn inspect_opens_a_saved_file_and_follows_it_as_it_grows() {
     let save = dir.path().join("caps.ndjson");
     let server = listen(&["-q", "--save", save.to_str().unwrap()]);
     assert!(hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).output().unwrap().status.success());
-    let mut inspect = std::process::Command::new(crate::support::BIN)
-        .args(["inspect", save.to_str().unwrap()])
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(inspect.stderr.take().unwrap()), &mut line).unwrap();
-    let port: u16 = line.split("127.0.0.1:").nth(1).unwrap().split('/').next().unwrap().parse().unwrap();
+    let inspect = crate::support::inspect(&save, &[]);
+    let port = inspect.port;
     assert_eq!(ids(&get_json(port, "/api/captures")), [1]);
     // Another listen appending to the same file shows up live.
     assert!(hookctl().args(["send", "obniz.oauth.create", "--to", &server.url]).output().unwrap().status.success());
@@ -203,8 +162,7 @@ fn inspect_opens_a_saved_file_and_follows_it_as_it_grows() {
         std::thread::sleep(Duration::from_millis(25));
     }
     assert_eq!(seen, [2, 1], "followed within a second");
-    let _ = inspect.kill();
-    let _ = inspect.wait();
+    drop(inspect);
     let missing = hookctl().args(["inspect", "/nonexistent/caps.ndjson"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr_text(&missing).contains("no such capture file"));

@@ -381,6 +381,41 @@ pub fn shared_doc(name: &str) -> String {
 
 // The inspector, raw HTTP, and capture throughput (shared by the attack and load tests).
 
+/// `hookctl inspect FILE ARGS…` as a child process (killed when dropped) and the port it serves on.
+pub struct Inspect {
+    pub child: Child,
+    pub port: u16,
+    /// Its stderr after the first line.
+    pub stderr: BufReader<std::process::ChildStderr>,
+}
+
+pub fn inspect(file: &std::path::Path, args: &[&str]) -> Inspect {
+    let mut child = StdCommand::new(BIN)
+        .arg("inspect")
+        .arg(file)
+        .args(args)
+        .env("NO_COLOR", "1")
+        // A test never opens a real browser window (`--open` is tested as "no display here").
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn inspect");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let port = line.split("127.0.0.1:").nth(1).unwrap_or_else(|| panic!("{line}")).split('/').next().unwrap();
+    Inspect { child, port: port.parse().unwrap(), stderr }
+}
+
+impl Drop for Inspect {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// `listen --ui ARGS…`: the server, the inspector's port and its token.
 pub fn listen_ui(args: &[&str]) -> (Listener, u16, String) {
     let mut all = vec!["--ui"];
@@ -393,7 +428,7 @@ pub fn listen_ui(args: &[&str]) -> (Listener, u16, String) {
     (server, port, token.to_string())
 }
 
-/// One exchange with a server on 127.0.0.1: (status, head, body).
+/// One exchange with a server on 127.0.0.1: (status, head, body; a chunked body put back together).
 pub fn http(port: u16, method: &str, path: &str, extra: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -414,6 +449,7 @@ pub fn http(port: u16, method: &str, path: &str, extra: &[(&str, &str)], body: &
     let head = String::from_utf8_lossy(&response[..split]).into_owned();
     let body = response.get(split + 4..).unwrap_or_default().to_vec();
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(&body) } else { body };
     (status, head, body)
 }
 
