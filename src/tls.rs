@@ -204,6 +204,8 @@ fn worded_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
         "it is signed by an issuer this machine does not trust (self-signed or a dev CA)"
     } else if text.contains("notvalidforname") || text.contains("not valid for name") {
         "it is not valid for this host name"
+    } else if text.contains("badsignature") || text.contains("bad signature") {
+        "it is not signed by the certificate or CA you trust (is --cacert the receiver's own?)"
     } else if text.contains("expired") {
         "it has expired"
     } else if text.contains("certificaterequired") || text.contains("certificate required") {
@@ -230,7 +232,9 @@ fn typed_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
                 C::NotValidForName | C::NotValidForNameContext { .. } => "it is not valid for this host name",
                 C::Expired | C::ExpiredContext { .. } => "it has expired",
                 C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet",
-                C::BadSignature => "its signature does not verify",
+                C::BadSignature => {
+                    "it is not signed by the certificate or CA you trust (is --cacert the receiver's own?)"
+                }
                 other => return Some(format!("the receiver's TLS certificate was refused ({other:?}); {FIX}")),
             };
             return Some(format!("the receiver's TLS certificate was refused: {what}; {FIX}"));

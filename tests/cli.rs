@@ -31,3 +31,5 @@ mod send;
 mod shipping;
 #[path = "cases/signing.rs"]
 mod signing;
+#[path = "cases/tls.rs"]
+mod tls;
