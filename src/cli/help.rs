@@ -159,6 +159,8 @@ API are described in the README.",
                 "hookctl send pgyer.crashlog --to http://localhost:3000/hook --duplicate 3    # at-least-once delivery",
                 "hookctl send obniz.install.create --to http://localhost:3000/hook --retry standard --time-scale 0.001",
                 "hookctl send pgyer.crashlog --to http://localhost:3000/hook --report junit=webhooks.xml",
+                "hookctl send pgyer.crashlog --to https://localhost:8443/hook --cacert \"$(mkcert -CAROOT)/rootCA.pem\"",
+                "hookctl send pgyer.crashlog --to https://gateway.local/hook --cert client.pem --key client-key.pem",
             ],
             notes: "Output: one line per delivery on stdout (status, elapsed, response size, event, URL); warnings, \
                     provider notes, the progress bar and -v request/response dumps on stderr. --json: one object per \
@@ -187,6 +189,8 @@ API are described in the README.",
                 "hookctl listen 8080 --count 1 --assert 'body /data/id isString' --report junit=webhooks.xml",
                 "hookctl listen 8080 --status 500x3,200          # fail three times, then succeed",
                 "hookctl listen 8080 --forward-to 'pgyer.*=http://localhost:4000' --forward-to http://localhost:3000",
+                "hookctl listen 8443 --tls                        # HTTPS; the certificate's PEM is named on stderr",
+                "hookctl listen 8443 --tls-cert localhost.pem --tls-key localhost-key.pem   # mkcert's certificate",
             ],
             notes: "The first line on stderr is `Listening on http://HOST:PORT`; it is printed once the port is bound \
                     and the server answers (with --port-file, the port is written to that file first). Captured \
