@@ -306,3 +306,26 @@ fn forwarding_to_an_https_app_relays_its_answer_and_captures_match_plain_http() 
         assert_eq!(over_tls[field], over_http[field], "{field}");
     }
 }
+
+#[test]
+fn inspector_replays_reach_an_https_receiver_it_was_told_to_trust() {
+    let (receiver, pem) = listen_tls(&["-q"]);
+    let target = format!("https://localhost:{}/replayed", receiver.port);
+    let (front, ui, token) = crate::support::listen_ui(&["-q", "--cacert", pem.to_str().unwrap()]);
+    assert_eq!(crate::support::post(&front.url, &[], b"{}"), 200);
+    std::thread::sleep(Duration::from_millis(200));
+    let request = format!(r#"{{"url":"{target}"}}"#);
+    let (status, _, body) =
+        crate::support::http(ui, "POST", "/api/captures/1/replay", &[("X-Hookctl-Token", &token)], request.as_bytes());
+    let delivery: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((status, delivery["status"].as_u64()), (200, Some(200)), "{delivery}");
+    // Without the trust: the same one-line reason, in the page's answer.
+    let (untrusting, ui, token) = crate::support::listen_ui(&["-q"]);
+    assert_eq!(crate::support::post(&untrusting.url, &[], b"{}"), 200);
+    std::thread::sleep(Duration::from_millis(200));
+    let (_, _, body) =
+        crate::support::http(ui, "POST", "/api/captures/1/replay", &[("X-Hookctl-Token", &token)], request.as_bytes());
+    let delivery: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(delivery["error_kind"], "tls", "{delivery}");
+    assert!(delivery["error"].as_str().unwrap().contains("--cacert"), "{delivery}");
+}
