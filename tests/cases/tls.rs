@@ -263,6 +263,34 @@ for _ in range(6): server.handle_request()
     assert_eq!(cert_only.status.code(), Some(2), "--cert needs --key");
     let _ = python.kill();
     let _ = python.wait();
+
+    // The same CA's server certificate served by listen itself (--tls-cert/--tls-key, as mkcert's would be).
+    let server = listen(&[
+        "-q",
+        "--tls-cert",
+        d.join("server.pem").to_str().unwrap(),
+        "--tls-key",
+        d.join("server.key").to_str().unwrap(),
+    ]);
+    let line = server.next_stderr_line(Duration::from_secs(10)).unwrap();
+    assert!(line.starts_with(&format!("TLS certificate: {}", d.join("server.pem").display())), "{line}");
+    let url = format!("https://localhost:{}/hooks", server.port);
+    let sent =
+        hookctl().args(["send", "pgyer.crashlog", "--to", &url, "--cacert", ca.to_str().unwrap()]).output().unwrap();
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stdout));
+    let mismatched = hookctl()
+        .args([
+            "listen",
+            "0",
+            "--tls-cert",
+            d.join("server.pem").to_str().unwrap(),
+            "--tls-key",
+            d.join("client.key").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(mismatched.status.code(), Some(2), "{}", stderr_text(&mismatched));
+    assert!(stderr_text(&mismatched).contains("do not go together"), "{}", stderr_text(&mismatched));
 }
 
 #[test]
