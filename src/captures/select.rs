@@ -548,20 +548,52 @@ impl Scan {
 /// starts with `{"id":` and ends with `}`, which a torn or corrupt line never does whole; anything else is
 /// read in full before it is counted or skipped.
 pub fn count_all(path: &Path) -> anyhow::Result<Scan> {
+    use std::io::Read;
+    const BLOCK: usize = 4 << 20;
+    let cannot = |e: std::io::Error| UserError::new(format!("cannot read capture file {}: {e}", path.display()));
+    let mut file = File::open(path).map_err(cannot)?;
     let mut scan = Scan::default();
     let mut skipped = 0u64;
-    lines(path, |number, text| {
-        let record = if text.starts_with("{\"id\":") && text.ends_with('}') { true } else { Head::of(text).is_some() };
+    let mut number = 0u64;
+    // Lines are found with memchr over large reads; a line that looks like a record (`{"id":` … `}`) is
+    // counted without parsing, anything else is looked at closely.
+    let mut block = vec![0u8; BLOCK];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut judge = |line: &[u8], number: u64, scan: &mut Scan| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let record = (line.starts_with(b"{\"id\":") && line.ends_with(b"}"))
+            || std::str::from_utf8(line).ok().and_then(Head::of).is_some();
         if record {
             scan.records += 1;
-        } else if let Some(why) = crate::capture::unreadable(text.as_bytes()) {
+        } else if let Some(why) = crate::capture::unreadable(line) {
             skipped += 1;
             if scan.warnings.len() < 5 {
                 scan.warnings.push(format!("line {number}: {why}, skipped"));
             }
         }
-        Ok(())
-    })?;
+    };
+    loop {
+        let read = file.read(&mut block).map_err(cannot)?;
+        if read == 0 {
+            break;
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', &block[..read]) {
+            number += 1;
+            if carry.is_empty() {
+                judge(&block[start..end], number, &mut scan);
+            } else {
+                carry.extend_from_slice(&block[start..end]);
+                judge(&carry, number, &mut scan);
+                carry.clear();
+            }
+            start = end + 1;
+        }
+        carry.extend_from_slice(&block[start..read]);
+    }
+    if !carry.is_empty() {
+        judge(&carry, number + 1, &mut scan);
+    }
     if skipped > 5 {
         scan.warnings.push(format!("{} more lines skipped", skipped - 5));
     }
@@ -821,6 +853,32 @@ fn selected(items: &[Item], id: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counting_reads_blocks_and_still_names_skipped_lines_and_records_across_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caps.ndjson");
+        let record = |id: u64, size: usize| {
+            serde_json::json!({"id": id, "received_at": "2026-12-01T10:00:00.000Z", "method": "POST", "path": "/",
+                "headers": {}, "body": {"t": "x".repeat(size)}})
+            .to_string()
+        };
+        let mut text = String::new();
+        text.push_str(&(record(1, 10) + "\n"));
+        text.push_str("not a record\n\n");
+        text.push_str(&(record(2, 5 << 20) + "\r\n")); // longer than a block: it spans two reads
+        text.push_str(&(record(3, 10) + "\n"));
+        text.push_str("{\"id\":4,\"torn");
+        std::fs::write(&path, text).unwrap();
+        let scan = count_all(&path).unwrap();
+        assert_eq!(scan.records, 3);
+        assert_eq!(scan.warnings.len(), 2, "{:?}", scan.warnings);
+        assert!(
+            scan.warnings[0].starts_with("line 2:") && scan.warnings[1].starts_with("line 6:"),
+            "{:?}",
+            scan.warnings
+        );
+    }
 
     #[test]
     fn items_parse_and_bad_ones_say_why() {
