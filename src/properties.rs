@@ -103,8 +103,28 @@ fn arrived(body: Vec<u8>, headers: Vec<(String, String)>) -> Arrived {
 }
 
 fn same_outcome(bytes: &[u8]) -> Result<(), TestCaseError> {
-    let ours = Doc::parse(bytes);
+    // listen's parser (a Value, noting repeated keys) is serde_json's, value and errors alike.
+    let checked = crate::json_checked::parse(bytes);
     let theirs = serde_json::from_slice::<Value>(bytes);
+    match (&checked, &theirs) {
+        (Ok((value, _)), Ok(expected)) => prop_assert_eq!(value, expected),
+        (Err(ours), Err(theirs)) => {
+            prop_assert_eq!(
+                (ours.line(), ours.column(), ours.to_string()),
+                (theirs.line(), theirs.column(), theirs.to_string())
+            )
+        }
+        _ => prop_assert!(false, "disagree: checked {:?}, serde_json {:?}", checked.as_ref().map(|_| ()), theirs),
+    }
+    // And the document `diff` reads names the same repeated keys.
+    if let (Ok((_, repeated)), Ok(doc)) = (&checked, Doc::parse(bytes)) {
+        let mut ours = doc.duplicate_keys();
+        let mut theirs = repeated.clone();
+        ours.sort();
+        theirs.sort();
+        prop_assert_eq!(ours, theirs);
+    }
+    let ours = Doc::parse(bytes);
     match (ours, theirs) {
         (Ok(doc), Ok(value)) => prop_assert_eq!(doc.root().to_value(), value),
         (Err(ours), Err(theirs)) => {
@@ -113,6 +133,14 @@ fn same_outcome(bytes: &[u8]) -> Result<(), TestCaseError> {
         (ours, theirs) => prop_assert!(false, "disagree: doc {:?}, serde_json {:?}", ours.map(|_| ()), theirs),
     }
     Ok(())
+}
+
+/// `"key":value` of the object whose text starts `text` (`{"key":value,…}`), found by parsing.
+fn first_member_of(text: &str) -> Option<String> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    let Some(Ok(Value::Object(map))) = stream.next() else { return None };
+    let (key, value) = map.into_iter().next()?;
+    Some(format!("{}:{}", serde_json::to_string(&key).ok()?, serde_json::to_string(&value).ok()?))
 }
 
 /// The terminal views of a request: nothing a terminal would act on but newlines and tabs (which a text
@@ -180,6 +208,22 @@ proptest! {
     #[test]
     fn the_compact_document_parses_exactly_what_serde_json_parses(bytes in almost_json()) {
         same_outcome(&bytes)?;
+    }
+
+    #[test]
+    fn repeated_keys_are_found_wherever_they_are(value in json_value(), at in any::<prop::sample::Index>()) {
+        // Repeat one member of one object (found by position in the text) right after itself.
+        let text = serde_json::to_string(&serde_json::json!({"inner": value, "n": 1})).unwrap();
+        let openings: Vec<usize> = text.match_indices("{\"").map(|(i, _)| i).collect();
+        let open = openings[at.index(openings.len())];
+        let Some(first_member) = first_member_of(&text[open..]) else { return Ok(()) };
+        let doubled = format!("{}{},{}", &text[..open + 1], first_member, &text[open + 1..]);
+        if serde_json::from_str::<Value>(&doubled).is_err() {
+            return Ok(()); // `{"` inside a string, not an object's start
+        }
+        same_outcome(doubled.as_bytes())?;
+        let (_, repeated) = crate::json_checked::parse(doubled.as_bytes()).unwrap();
+        prop_assert!(!repeated.is_empty(), "{}", doubled);
     }
 
     #[test]
