@@ -99,16 +99,21 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let at = Path::Key(self.at, &key);
-            let value = map.next_value_seed(Seed { at: &at, repeated: self.repeated })?;
-            if object.contains_key(&key) {
-                let pointer = at.pointer();
-                if !self.repeated.contains(&pointer) {
-                    self.repeated.push(pointer);
+            let value = map.next_value_seed(Seed { at: &Path::Key(self.at, &key), repeated: self.repeated })?;
+            // One lookup: a new key is inserted; a repeated one keeps its place and takes the last value, as
+            // serde_json does, and is noted.
+            match object.entry(key) {
+                serde_json::map::Entry::Vacant(vacant) => {
+                    vacant.insert(value);
+                }
+                serde_json::map::Entry::Occupied(mut occupied) => {
+                    let pointer = Path::Key(self.at, occupied.key()).pointer();
+                    if !self.repeated.contains(&pointer) {
+                        self.repeated.push(pointer);
+                    }
+                    occupied.insert(value);
                 }
             }
-            // As serde_json does: a repeated key's last value, at the place of its first.
-            object.insert(key, value);
         }
         Ok(Value::Object(object))
     }
