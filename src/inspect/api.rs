@@ -644,7 +644,7 @@ impl Inspector {
             signing: if sign { self.signing.clone() } else { None },
             message_id: None,
         };
-        let result = crate::send::deliver_once_with_answer(&plan, &url, &self.client_tls).await;
+        let result = crate::send::replay_once(&plan, &url, &self.client_tls).await;
         *self.default_url.lock().unwrap_or_else(|e| e.into_inner()) = Some(url.to_string());
         match result {
             Ok(value) => json_response(StatusCode::OK, &value),

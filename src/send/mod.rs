@@ -379,11 +379,17 @@ pub fn deliver_url(text: &str) -> Result<Url> {
     deliver::parse_url(text)
 }
 
-/// [`deliver_once`], with what the receiver answered: `response: {headers, body, truncated}` (64 KiB of
-/// body at most), for the inspector's replay.
-pub async fn deliver_once_with_answer(plan: &Plan, url: &Url, tls: &crate::tls::ClientTls) -> Result<Value> {
+/// One request built from `plan` (never following a redirect), as `send --json` says it, with what the
+/// receiver answered: `response: {headers, body, truncated}` (64 KiB of body at most): the inspector's replay.
+pub async fn replay_once(plan: &Plan, url: &Url, tls: &crate::tls::ClientTls) -> Result<Value> {
     const SHOWN: usize = 64 << 10;
-    let (mut value, delivery) = deliver_once_full(plan, url, true, tls).await?;
+    let prepared = plan.build()?;
+    let method = deliver::method(&prepared.method)?;
+    let headers = deliver::header_map(&prepared.headers)?;
+    let timeout = std::time::Duration::from_secs(10);
+    let client = deliver::client(timeout, 1, tls)?;
+    let delivery = deliver::deliver(&client, url, method, headers, prepared, timeout, true).await;
+    let mut value = delivery_json(&delivery, plan);
     if delivery.status.is_some() {
         let body = &delivery.response_body[..delivery.response_body.len().min(SHOWN)];
         value["response"] = json!({
@@ -393,26 +399,6 @@ pub async fn deliver_once_with_answer(plan: &Plan, url: &Url, tls: &crate::tls::
         });
     }
     Ok(value)
-}
-
-/// Sends one request built from `plan` (never following a redirect) and returns what `send --json` says.
-pub async fn deliver_once(plan: &Plan, url: &Url) -> Result<Value> {
-    Ok(deliver_once_full(plan, url, false, &crate::tls::ClientTls::default()).await?.0)
-}
-
-async fn deliver_once_full(
-    plan: &Plan,
-    url: &Url,
-    keep_body: bool,
-    tls: &crate::tls::ClientTls,
-) -> Result<(Value, Delivery)> {
-    let prepared = plan.build()?;
-    let method = deliver::method(&prepared.method)?;
-    let headers = deliver::header_map(&prepared.headers)?;
-    let timeout = std::time::Duration::from_secs(10);
-    let client = deliver::client(timeout, 1, tls)?;
-    let delivery = deliver::deliver(&client, url, method, headers, prepared, timeout, keep_body).await;
-    Ok((delivery_json(&delivery, plan), delivery))
 }
 
 pub(crate) fn report_attempt(
