@@ -527,8 +527,10 @@ async function start() {
     }
   });
   $("edit-body").addEventListener("input", validateEdit);
+  // A headers problem is said under the headers (the body's live check below says the body's).
+  $("edit-headers").addEventListener("input", () => ($("edit-headers-check").hidden = true));
   $("edit-send").addEventListener("click", () => {
-    const check = $("edit-check");
+    const check = $("edit-headers-check");
     let headers;
     try {
       headers = JSON.parse($("edit-headers").value || "{}");
@@ -538,11 +540,12 @@ async function start() {
       if (bad) throw new Error(bad[0] + ": a header's value is a string");
     } catch (error) {
       // Said where the edit is, in red; the previous replay's result is not left to look like this one's.
-      check.className = "bad";
+      check.hidden = false;
       check.textContent = visible("headers: " + error.message + " (nothing sent)");
       $("replay-result").hidden = true;
       return;
     }
+    check.hidden = true;
     replay({ body: $("edit-body").value, headers: headers, sign: $("replay-sign").checked });
   });
   document.addEventListener("keydown", (event) => {
