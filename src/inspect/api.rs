@@ -476,7 +476,8 @@ impl Inspector {
         let Ok(permit) = self.jobs.clone().try_acquire_owned() else {
             return error(StatusCode::SERVICE_UNAVAILABLE, "the inspector is busy with other exports; try again");
         };
-        let (sender, receiver) = mpsc::channel::<Bytes>(4);
+        // One chunk waits while the next is made: a record of tens of MB is in memory two or three times at most.
+        let (sender, receiver) = mpsc::channel::<Bytes>(1);
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;

@@ -359,7 +359,7 @@ impl Store {
             if taken >= query.limit {
                 break;
             }
-            let Some(line) = reader.line(&candidate).filter(|line| text_matches(query, needle.as_deref(), line)) else {
+            let Some(line) = reader.line_if(&candidate, |line| text_matches(query, needle.as_deref(), line)) else {
                 continue;
             };
             taken += 1;
@@ -381,8 +381,7 @@ impl Store {
                 break;
             }
             let wants_text = query.q.is_some() || query.method.is_some() || query.path.is_some();
-            if wants_text && !reader.line(&candidate).is_some_and(|line| text_matches(query, needle.as_deref(), &line))
-            {
+            if wants_text && reader.line_if(&candidate, |line| text_matches(query, needle.as_deref(), line)).is_none() {
                 continue;
             }
             matched.push(candidate);
@@ -441,12 +440,19 @@ enum Reader {
 
 impl Reader {
     fn line(&self, candidate: &Candidate) -> Option<Arc<str>> {
+        self.line_if(candidate, |_| true)
+    }
+
+    /// The candidate's line when `keep` takes it: the text is looked at where it was read (no copy), and
+    /// only a line that is kept is copied out (a search over large records holds one of them at a time).
+    fn line_if(&self, candidate: &Candidate, keep: impl Fn(&str) -> bool) -> Option<Arc<str>> {
         match self {
-            Reader::Memory => candidate.line.clone(),
+            Reader::Memory => candidate.line.clone().filter(|line| keep(line)),
             Reader::File(file) => {
                 let mut bytes = vec![0; candidate.meta.len as usize];
                 read_at(file.as_ref()?, &mut bytes, candidate.meta.offset).ok()?;
-                Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
+                let text = String::from_utf8_lossy(&bytes);
+                keep(&text).then(|| Arc::from(text.as_ref()))
             }
         }
     }
