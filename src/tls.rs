@@ -177,6 +177,18 @@ impl rustls::client::danger::ServerCertVerifier for NoVerification {
     }
 }
 
+/// An error and every cause under it, `: `-joined and lower-cased (for matching words, never shown).
+pub fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    text.to_lowercase()
+}
+
 /// The advice that goes with a refused certificate.
 const FIX: &str = "trust it with --cacert FILE (its certificate or CA, PEM), or skip the check with --insecure";
 
@@ -189,15 +201,8 @@ pub fn certificate_failure(err: &(dyn std::error::Error + 'static)) -> Option<St
 /// The same, read from the chain's words: some layers (the platform verifier behind the default client)
 /// pass the rustls error on as text only.
 fn worded_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(error) = cause {
-        text.push_str(": ");
-        text.push_str(&error.to_string());
-        cause = error.source();
-    }
-    let text = text.to_lowercase();
-    if !text.contains("invalid peer certificate") && !text.contains("certificate") {
+    let text = chain_text(err);
+    if !text.contains("certificate") {
         return None;
     }
     let what = if text.contains("unknownissuer") || text.contains("unknown issuer") {

@@ -212,7 +212,7 @@ pub async fn deliver(
 fn classify(err: &reqwest::Error, url: &Url, timeout: Duration) -> (FailKind, String) {
     let host = url.host_str().unwrap_or("?");
     let port = url.port_or_known_default().unwrap_or(0);
-    let chain = error_chain(err);
+    let chain = crate::tls::chain_text(err);
     if err.is_timeout() || chain.contains("timed out") {
         return failure::timeout(timeout);
     }
@@ -235,17 +235,6 @@ fn classify(err: &reqwest::Error, url: &Url, timeout: Duration) -> (FailKind, St
         return failure::connect(format!("{host}:{port}"), last_cause(err));
     }
     failure::other(last_cause(err))
-}
-
-fn error_chain(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text.to_lowercase()
 }
 
 fn last_cause(err: &reqwest::Error) -> String {
