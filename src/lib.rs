@@ -12,6 +12,7 @@ pub mod context;
 pub mod diff;
 pub mod doc;
 pub mod error;
+pub mod generate;
 pub mod glob;
 pub mod headers;
 pub mod http_client;

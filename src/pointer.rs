@@ -23,6 +23,14 @@ pub fn child(at: &str, key: &str) -> String {
     format!("{at}/{}", escape(key))
 }
 
+/// The parent's pointer and the last segment (unescaped): `/a/b~1c` → (`/a`, `b/c`).
+pub fn split_last(pointer: &str) -> (String, String) {
+    match pointer.rsplit_once('/') {
+        Some((parent, last)) => (parent.to_string(), unescape(last).into_owned()),
+        None => (String::new(), String::new()),
+    }
+}
+
 /// The node at `pointer` below `root` (`""` is the root itself).
 pub fn find<'a, F: Json>(root: &F::Node<'a>, pointer: &str) -> Option<F::Node<'a>> {
     let mut node = root.clone();
