@@ -4,7 +4,7 @@
 mod alloc;
 
 use hookctl::{
-    browse, captures, cli, complete, context, diff, error, inspect, listen, manual, output, send, signing, version,
+    browse, captures, cli, complete, context, diff, error, fuzz, import, inspect, listen, manual, output, send, signing, version,
 };
 use std::process::ExitCode;
 
@@ -44,6 +44,8 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
         }
         Command::Captures(args) => captures::run(*args, fixtures_dir, &ctx),
         Command::Inspect(args) => inspect::run(&args, fixtures_dir, &ctx),
+        Command::Fuzz(args) => fuzz::run(*args, fixtures_dir, &ctx),
+        Command::Import(args) => import::run(&args, &ctx),
         Command::Sign(args) => signing::command::sign_command(&args),
         Command::Verify(args) => signing::command::verify_command(&args, &ctx),
         Command::Listen(args) => listen::run(*args, fixtures_dir, &ctx),

@@ -27,6 +27,13 @@ pub struct Provider {
     /// How `send --interactive` fills in this provider's configuration, when it has one.
     #[serde(default)]
     pub interactive: Option<Interactive>,
+    /// How long the provider waits for an answer before it counts the delivery as failed (`30s`, `5s`):
+    /// `fuzz`'s default `--timeout`.
+    #[serde(default)]
+    pub delivery_timeout: Option<String>,
+    /// Where the provider's description came from (`import` writes it): the spec's file and version.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -75,7 +82,16 @@ impl Provider {
                 return Err("`on_failure` must say {answer} where the failed answer goes".into());
             }
         }
+        if let Some(timeout) = &provider.delivery_timeout {
+            crate::units::parse_duration(timeout)
+                .map_err(|e| format!("`delivery_timeout` {timeout:?} is not a duration like 30s: {e}"))?;
+        }
         Ok(provider)
+    }
+
+    /// The provider's delivery timeout, when its file gives one.
+    pub fn delivery_timeout(&self) -> Option<std::time::Duration> {
+        self.delivery_timeout.as_deref().and_then(|t| crate::units::parse_duration(t).ok())
     }
 
     /// How messages name the provider.

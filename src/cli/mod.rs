@@ -105,6 +105,12 @@ pub enum Command {
     /// Open the inspector (a local web page: live list, search, detail, diff, replay) over a capture file
     Inspect(Box<InspectArgs>),
 
+    /// Test a receiver with everything an event's schema allows, and what it must refuse: shrunk, reproducible
+    Fuzz(Box<FuzzArgs>),
+
+    /// Turn a provider's OpenAPI description (3.1 webhooks, 3.0 callbacks) into fixtures, schemas and rules
+    Import(ImportArgs),
+
     /// Print the signature headers for a payload (Standard Webhooks, Svix, GitHub, Stripe)
     Sign(SignArgs),
 
@@ -291,6 +297,95 @@ pub struct SchemaArgs {
     /// Fixture / event name, e.g. ebriza.configuration.changed
     #[arg(add = ArgValueCandidates::new(candidates::fixture_names))]
     pub name: String,
+}
+
+/// What `fuzz` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum FuzzCheck {
+    /// Every selected fixture as it is
+    Examples,
+    /// Schema-valid variants: edge cases, then random bodies from the event's JSON Schema
+    Generated,
+    /// Schema-invalid bodies: a receiver may refuse them, not fail on them
+    Negative,
+    /// The same webhook twice, two copies at once, a retry after a 5xx
+    Delivery,
+    /// Unsigned, forged, stale and replayed signatures (needs --secret or --secret-env)
+    Signatures,
+}
+
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// Events or globs (`obniz.*`); none: every event of the catalog, your fixtures included
+    #[arg(value_name = "EVENT|GLOB", add = ArgValueCandidates::new(candidates::fixture_names))]
+    pub events: Vec<String>,
+
+    /// The receiver under test
+    #[arg(long = "to", value_name = "URL")]
+    pub to: String,
+
+    /// Checks to run, comma-separated (default: every one that applies)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub checks: Vec<FuzzCheck>,
+
+    /// Seed of the generated cases (printed on every run: the same seed sends the same requests)
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Generated cases per event: the edge cases first, then random bodies
+    #[arg(long, value_name = "N", default_value_t = 150, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub budget: u64,
+
+    /// Requests in flight at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub concurrency: u64,
+
+    /// A request with no answer after this long is a `timeout` finding (default: the provider's delivery
+    /// timeout when its provider file gives one, else 10s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Add or replace a request header on every request
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub header: Vec<String>,
+
+    /// Write each finding as a fixture (its smallest body and headers) into DIR, for `--fixtures DIR send`
+    /// (default: ./hookctl-fuzz when there are findings)
+    #[arg(long, value_name = "DIR")]
+    pub save_failures: Option<PathBuf>,
+
+    /// One JSON document on stdout: {"seed", "requests", "findings": [...]}
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write a test report KIND=FILE: junit=report.xml or json=report.json, one test case per event and check
+    #[arg(long, value_name = "KIND=FILE")]
+    pub report: Vec<String>,
+
+    #[command(flatten)]
+    pub signing: SigningArgs,
+
+    #[command(flatten)]
+    pub client_tls: ClientTlsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OpenAPI description: a JSON or YAML file, or - for stdin
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+
+    /// The provider's name: the first part of every fixture name (`acme` → acme.order.created)
+    #[arg(long, value_name = "NAME")]
+    pub provider: String,
+
+    /// Where the provider folder is written (DIR/NAME/), to use with --fixtures DIR
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// One JSON document on stdout: fixtures, examples, invalid examples, generated bodies, match rules
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

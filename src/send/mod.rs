@@ -1,5 +1,5 @@
 //! `hookctl send`: fire provider-accurate webhooks at a receiver, once per `--to` or under load.
-mod deliver;
+pub mod deliver;
 mod failure;
 mod interactive;
 mod load;

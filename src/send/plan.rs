@@ -83,6 +83,13 @@ impl Plan {
                 }
                 return Ok(self.finish(rendered.method, rendered.headers, body));
             }
+            Source::Fixture(fixture) if fixture.raw_body.is_some() => {
+                return Err(UserError::new(format!(
+                    "{} has a raw_body (not JSON): --set cannot change it; edit the fixture file instead",
+                    fixture.name
+                ))
+                .into());
+            }
             Source::Fixture(fixture) => {
                 let mut body = fixture.render_body(&clock);
                 self.apply_sets(&mut body)?;

@@ -1,0 +1,547 @@
+//! `hookctl fuzz`: sends a receiver every event's fixture, the edge cases and random bodies its schema
+//! allows, invalid bodies, duplicate deliveries and broken signatures; reports what it fails on, each
+//! finding shrunk to its smallest body and saved as a fixture with the command that sends it again.
+pub mod cases;
+pub mod finding;
+pub mod judge;
+mod shrinking;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use reqwest::{Client, Url};
+use serde_json::{json, Value};
+
+use crate::catalog::{self, Catalog, Fixture};
+use crate::cli::{FuzzArgs, FuzzCheck};
+use crate::context::Context;
+use crate::error::{self, UserError};
+use crate::generate::Generator;
+use crate::output::{self, sanitize};
+use crate::report::{self, Suite};
+use crate::signing::{self, Scheme, Secret};
+use cases::{Body, Case, Dress, Origin};
+use finding::{check_name, Finding};
+use judge::{Expect, Kind, Outcome, Request};
+
+/// The delivery timeout when neither `--timeout` nor the provider's file gives one.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Where findings are saved when `--save-failures` is not given.
+const DEFAULT_SAVE_DIR: &str = "hookctl-fuzz";
+
+pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+    let printer = ctx.printer();
+    let catalog = catalog::load(dir, &printer)?;
+    let fixtures = select(&catalog, &args.events)?;
+    let url = crate::send::deliver_url(&args.to)?;
+    let scheme = args.signing.scheme;
+    let signing = signing::resolve(args.signing.secret.as_deref(), args.signing.secret_env.as_deref(), scheme)?;
+    let checks = checks(&args.checks, signing.is_some())?;
+    let user_headers = args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?;
+    let report_targets = report::Target::parse_all(&args.report)?;
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
+    let save_dir = args.save_failures.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE_DIR));
+    let signing_flags = signing.as_ref().map(|_| match &args.signing.secret_env {
+        Some(var) => format!("--secret-env {} --scheme {}", crate::shell::quote(var), scheme.name()),
+        None => format!("--secret \"$HOOKCTL_SECRET\" --scheme {}", scheme.name()),
+    });
+    let tls = args.client_tls.settings();
+
+    output::errln(&format!(
+        "fuzz: seed {seed} (--seed {seed} sends the same bodies) · {} event{} · {} · {}",
+        fixtures.len(),
+        if fixtures.len() == 1 { "" } else { "s" },
+        checks.iter().map(|c| check_name(*c)).collect::<Vec<_>>().join(", "),
+        sanitize(url.as_str())
+    ));
+    if args.checks.is_empty() && signing.is_none() {
+        printer.note("signatures not checked: pass --secret-env VAR (and --scheme) to check them");
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let client = crate::send::deliver::client(Duration::from_secs(3600), args.concurrency as usize, &tls)?;
+    runtime.block_on(reachable(&url))?;
+
+    let progress = (ctx.stderr_tty && !args.json)
+        .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 10)));
+    let started = Instant::now();
+    let mut runner = Runner {
+        runtime,
+        client,
+        url,
+        dress: Arc::new(Dress { user_headers, signing: signing.map(|secret| (scheme, secret)) }),
+        concurrency: args.concurrency as usize,
+        budget: args.budget as usize,
+        seed,
+        checks,
+        save_dir: save_dir.clone(),
+        signing_flags,
+        requests: 0,
+        progress,
+    };
+    let mut findings = Vec::new();
+    let mut suite_cases = Vec::new();
+    for fixture in &fixtures {
+        fastrand::seed(seed ^ hash(&fixture.name));
+        let timeout = args.timeout.or_else(|| fixture.provider_data.as_ref().and_then(|p| p.delivery_timeout())).unwrap_or(DEFAULT_TIMEOUT);
+        let (found, ran) = runner.event(fixture, timeout);
+        for check in ran {
+            let mine: Vec<&Finding> = found.iter().filter(|f| f.check == check).collect();
+            let messages = mine.iter().map(|f| format!("{}: {} ({})", f.kind.name(), f.answer, f.case)).collect();
+            suite_cases.push(report::Case::new(format!("{} {}", fixture.name, check_name(check)), mine.is_empty(), messages));
+        }
+        findings.extend(found);
+    }
+    let elapsed = started.elapsed();
+    if let Some(progress) = &runner.progress {
+        let _ = progress.clear();
+    }
+
+    let saved = if findings.is_empty() { Vec::new() } else { finding::save(&save_dir, &findings)? };
+    let code = if findings.is_empty() { error::EXIT_OK } else { error::EXIT_FAILED };
+    if args.json {
+        output::json_line(&json!({
+            "seed": seed,
+            "requests": runner.requests,
+            "events": fixtures.len(),
+            "checks": runner.checks.iter().map(|c| check_name(*c)).collect::<Vec<_>>(),
+            "seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            "findings": findings.iter().map(Finding::to_json).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        print_text(&fixtures, &findings, &printer)?;
+    }
+    output::errln(&format!(
+        "fuzz: {} request{} in {:.1}s · {} finding{}{}",
+        output::thousands(runner.requests),
+        if runner.requests == 1 { "" } else { "s" },
+        elapsed.as_secs_f64(),
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        if saved.is_empty() { String::new() } else { format!(" · saved as fixtures in {}", save_dir.display()) }
+    ));
+    Suite { command: "fuzz".into(), cases: suite_cases, exit_code: code, seconds: elapsed.as_secs_f64() }.write(&report_targets);
+    Ok(error::exit(code))
+}
+
+fn hash(text: &str) -> u64 {
+    // FNV-1a: a stable per-event seed (std's hasher may change between releases).
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// The fixtures named (exact names or globs), or every one.
+fn select<'c>(catalog: &'c Catalog, patterns: &[String]) -> Result<Vec<&'c Fixture>> {
+    if patterns.is_empty() {
+        return Ok(catalog.iter().collect());
+    }
+    let mut chosen: Vec<&Fixture> = Vec::new();
+    for pattern in patterns {
+        if pattern.contains(['*', '?']) {
+            let matched: Vec<&Fixture> =
+                catalog.iter().filter(|f| crate::glob::glob_matches(pattern, &f.name)).collect();
+            if matched.is_empty() {
+                return Err(UserError::with_hint(
+                    format!("no fixture matches {}", sanitize(pattern)),
+                    "run `hookctl fixtures` to list every name",
+                )
+                .into());
+            }
+            chosen.extend(matched);
+        } else {
+            chosen.push(catalog.require(pattern)?);
+        }
+    }
+    chosen.sort_by(|a, b| a.name.cmp(&b.name));
+    chosen.dedup_by(|a, b| a.name == b.name);
+    Ok(chosen)
+}
+
+fn checks(asked: &[FuzzCheck], signing: bool) -> Result<Vec<FuzzCheck>> {
+    if asked.contains(&FuzzCheck::Signatures) && !signing {
+        return Err(UserError::with_hint(
+            "--checks signatures needs the receiver's signing secret",
+            "pass --secret-env VAR (or --secret) and --scheme standard|svix|github|stripe",
+        )
+        .into());
+    }
+    let mut list: Vec<FuzzCheck> = if asked.is_empty() {
+        let mut all = vec![FuzzCheck::Examples, FuzzCheck::Generated, FuzzCheck::Negative, FuzzCheck::Delivery];
+        if signing {
+            all.push(FuzzCheck::Signatures);
+        }
+        all
+    } else {
+        asked.to_vec()
+    };
+    list.sort();
+    list.dedup();
+    Ok(list)
+}
+
+/// Nothing to fuzz when nothing listens: one clear error before any case is made.
+async fn reachable(url: &Url) -> Result<()> {
+    let host = url.host_str().unwrap_or("localhost").trim_start_matches('[').trim_end_matches(']').to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(Duration::from_secs(5), connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(anyhow::anyhow!(
+            "nothing answers at {}:{port} ({err}): start the receiver first, then run fuzz against it",
+            sanitize(&host)
+        )),
+        Err(_) => Err(anyhow::anyhow!("{}:{port} did not accept a connection within 5s", sanitize(&host))),
+    }
+}
+
+struct Runner {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+    url: Url,
+    dress: Arc<Dress>,
+    concurrency: usize,
+    budget: usize,
+    seed: u64,
+    checks: Vec<FuzzCheck>,
+    save_dir: PathBuf,
+    signing_flags: Option<String>,
+    requests: u64,
+    progress: Option<MultiProgress>,
+}
+
+/// Failing cases of one check, by what they found.
+type Failures = BTreeMap<(FuzzCheck, Kind), Vec<(usize, Outcome)>>;
+
+impl Runner {
+    fn wants(&self, check: FuzzCheck) -> bool {
+        self.checks.contains(&check)
+    }
+
+    /// Every selected check on one event: its findings, and the checks that ran.
+    fn event(&mut self, fixture: &Fixture, timeout: Duration) -> (Vec<Finding>, Vec<FuzzCheck>) {
+        let generator = fixture.schema.as_ref().map(Generator::new);
+        let mut ran = Vec::new();
+        let mut cases: Vec<Case> = Vec::new();
+        let mut trees: Vec<Box<dyn ValueTree<Value = Value>>> = Vec::new();
+        let example = match &fixture.raw_body {
+            Some(raw) => Body::Raw(raw.as_bytes().to_vec()),
+            None => Body::Json(fixture.render().body),
+        };
+        // The base of the edge cases: the fixture when its schema takes it, else the schema's typical body.
+        let base = match (&example, &generator) {
+            (Body::Json(v), Some(g)) if g.is_valid(v) => Some(v.clone()),
+            (_, Some(g)) => Some(g.typical()),
+            (Body::Json(v), None) => Some(v.clone()),
+            (Body::Raw(_), None) => None,
+        };
+        if self.wants(FuzzCheck::Examples) {
+            ran.push(FuzzCheck::Examples);
+            let mut example_cases = cases::examples(&Value::Null);
+            example_cases[0].body = example.clone();
+            cases.extend(example_cases);
+        }
+        if let (true, Some(generator), Some(base)) = (self.wants(FuzzCheck::Generated), &generator, &base) {
+            ran.push(FuzzCheck::Generated);
+            let wanted = cases::random_count(generator, base, self.budget);
+            let mut values = Vec::new();
+            if wanted > 0 {
+                let strategy = generator.strategy();
+                let mut rng_seed = [0u8; 32];
+                rng_seed[..8].copy_from_slice(&self.seed.to_le_bytes());
+                rng_seed[8..16].copy_from_slice(&hash(&fixture.name).to_le_bytes());
+                let mut rng = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &rng_seed));
+                let mut attempts = 0;
+                while values.len() < wanted && attempts < wanted * 4 {
+                    attempts += 1;
+                    let Ok(tree) = strategy.new_tree(&mut rng) else { continue };
+                    let value = tree.current();
+                    if generator.is_valid(&value) {
+                        values.push(value);
+                        trees.push(tree);
+                    }
+                }
+            }
+            cases.extend(cases::generated(generator, base, self.budget, &values));
+        }
+        if let (true, Some(base)) = (self.wants(FuzzCheck::Negative), &base) {
+            ran.push(FuzzCheck::Negative);
+            cases.extend(cases::negative(generator.as_ref(), base));
+        }
+        let bar = self.bar(&fixture.name, cases.len() as u64 + 8);
+        let outcomes = self.send_all(fixture, &cases, timeout, bar.as_ref());
+        let mut failures: Failures = BTreeMap::new();
+        for (i, outcome) in outcomes.into_iter().enumerate() {
+            if let Some(kind) = judge::judge(cases[i].expect, &outcome) {
+                failures.entry((cases[i].check, kind)).or_default().push((i, outcome));
+            }
+        }
+        let mut findings = Vec::new();
+        let mut retried = None;
+        for ((check, kind), failed) in &failures {
+            // The smallest failing body is where shrinking starts.
+            let (index, outcome) = failed.iter().min_by_key(|(i, _)| cases[*i].body.bytes().len()).expect("one");
+            if *kind == Kind::ServerError && cases[*index].expect == Expect::Accept && retried.is_none() {
+                retried = Some(*index);
+            }
+            let finding = self.found(fixture, &cases[*index], *check, *kind, outcome.clone(), failed.len(), generator.as_ref(), &mut trees, timeout);
+            findings.push(finding);
+        }
+        if let (true, Some(Body::Json(body))) = (self.wants(FuzzCheck::Delivery), Some(&example)) {
+            ran.push(FuzzCheck::Delivery);
+            let retry = retried.map(|i| cases[i].body.clone());
+            findings.extend(self.delivery(fixture, body, retry, timeout));
+        }
+        if let (true, Body::Json(body)) = (self.wants(FuzzCheck::Signatures), &example) {
+            ran.push(FuzzCheck::Signatures);
+            findings.extend(self.signatures(fixture, body, timeout));
+        }
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        (findings, ran)
+    }
+
+    fn bar(&self, name: &str, len: u64) -> Option<ProgressBar> {
+        let progress = self.progress.as_ref()?;
+        let bar = progress.add(ProgressBar::new(len));
+        if let Ok(style) = ProgressStyle::with_template("{prefix:40} {bar:30} {pos}/{len}") {
+            bar.set_style(style);
+        }
+        bar.set_prefix(name.to_string());
+        Some(bar)
+    }
+
+    /// Sends every case, `--concurrency` at a time; outcomes in the cases' order.
+    fn send_all(&mut self, fixture: &Fixture, cases: &[Case], timeout: Duration, bar: Option<&ProgressBar>) -> Vec<Outcome> {
+        let requests: Vec<Request> = cases.iter().map(|c| self.dress.request(fixture, &c.body)).collect();
+        self.requests += requests.len() as u64;
+        let client = self.client.clone();
+        let url = self.url.clone();
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
+        let bar = bar.cloned();
+        self.runtime.block_on(async move {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (i, request) in requests.into_iter().enumerate() {
+                let (client, url, limit, bar) = (client.clone(), url.clone(), limit.clone(), bar.clone());
+                tasks.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    let outcome = judge::send(&client, &url, &request, timeout).await;
+                    if let Some(bar) = bar {
+                        bar.inc(1);
+                    }
+                    (i, outcome)
+                });
+            }
+            let mut outcomes: Vec<Option<Outcome>> = vec![None; tasks.len()];
+            while let Some(joined) = tasks.join_next().await {
+                if let Ok((i, outcome)) = joined {
+                    outcomes[i] = Some(outcome);
+                }
+            }
+            outcomes
+                .into_iter()
+                .map(|o| o.unwrap_or(Outcome { status: None, timed_out: false, failure: Some("not sent".into()), answer: String::new(), elapsed: Duration::ZERO }))
+                .collect()
+        })
+    }
+
+    fn send_one(&mut self, request: &Request, timeout: Duration) -> Outcome {
+        self.requests += 1;
+        self.runtime.block_on(judge::send(&self.client, &self.url, request, timeout))
+    }
+
+    /// A finding from its first failing case, shrunk when it is a generated body.
+    #[allow(clippy::too_many_arguments)]
+    fn found(
+        &mut self,
+        fixture: &Fixture,
+        case: &Case,
+        check: FuzzCheck,
+        kind: Kind,
+        outcome: Outcome,
+        count: usize,
+        generator: Option<&Generator>,
+        trees: &mut [Box<dyn ValueTree<Value = Value>>],
+        timeout: Duration,
+    ) -> Finding {
+        let original_bytes = case.body.bytes().len();
+        let (body, outcome, shrink_requests) = match (&case.body, case.origin, generator) {
+            (Body::Json(value), Origin::Edge | Origin::Random(_), Some(generator)) => {
+                let tree = match case.origin {
+                    Origin::Random(i) => trees.get_mut(i),
+                    _ => None,
+                };
+                let shrunk = shrinking::shrink(self, fixture, generator, value.clone(), tree, kind, outcome, timeout);
+                (Body::Json(shrunk.value), shrunk.outcome, shrunk.requests)
+            }
+            _ => (case.body.clone(), outcome, 0),
+        };
+        let request = self.dress.request(fixture, &body);
+        self.finding(fixture, check, kind, &outcome, &case.label, count, body, &request, original_bytes, shrink_requests, false, false)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        &self,
+        fixture: &Fixture,
+        check: FuzzCheck,
+        kind: Kind,
+        outcome: &Outcome,
+        label: &str,
+        count: usize,
+        body: Body,
+        request: &Request,
+        original_bytes: usize,
+        shrink_requests: usize,
+        twice: bool,
+        keeps_signature: bool,
+    ) -> Finding {
+        let fixture_name = finding::fixture_name(&fixture.name, check, kind);
+        let signing = if keeps_signature { None } else { self.signing_flags.as_deref() };
+        let reproduce = finding::reproduce(&self.save_dir, &fixture_name, self.url.as_str(), twice, signing);
+        Finding {
+            event: fixture.name.clone(),
+            check,
+            kind,
+            status: outcome.status,
+            answer: outcome.describe(),
+            answer_body: outcome.answer.clone(),
+            case: label.to_string(),
+            cases: count,
+            method: request.method.clone(),
+            body,
+            headers: finding::saved_headers(request, keeps_signature),
+            original_bytes,
+            shrink_requests,
+            twice,
+            keeps_signature,
+            fixture_name,
+            reproduce,
+        }
+    }
+
+    /// The same webhook twice in a row, two copies at once, and a retry of a delivery that got a 5xx: each
+    /// must get a 2xx (signed copies share the webhook id, each with its own timestamp, as a provider's
+    /// retries do).
+    fn delivery(&mut self, fixture: &Fixture, body: &Value, retry: Option<Body>, timeout: Duration) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let body = Body::Json(body.clone());
+        let now = chrono::Utc::now().timestamp();
+        let copy = |dress: &Dress, id: &str, t: i64| match dress.signing {
+            Some(_) => dress.signed_at(fixture, &body, id, t, None),
+            None => dress.unsigned(fixture, &body),
+        };
+        // Twice in a row.
+        let id = signing::new_message_id();
+        let first = copy(&self.dress, &id, now);
+        let second = copy(&self.dress, &id, now + 1);
+        let answer = self.send_one(&first, timeout);
+        if judge::judge(Expect::Accept, &answer).is_none() {
+            let again = self.send_one(&second, timeout);
+            if let Some(kind) = judge::judge(Expect::Accept, &again) {
+                findings.push(self.finding(fixture, FuzzCheck::Delivery, kind, &again, "the same webhook twice in a row (the second failed)", 1, body.clone(), &second, 0, 0, true, false));
+            }
+        }
+        // Two copies at once.
+        let id = signing::new_message_id();
+        let pair = [copy(&self.dress, &id, now + 2), copy(&self.dress, &id, now + 3)];
+        self.requests += 2;
+        let (client, url) = (self.client.clone(), self.url.clone());
+        let answers = self.runtime.block_on(async {
+            let (a, b) = tokio::join!(judge::send(&client, &url, &pair[0], timeout), judge::send(&client, &url, &pair[1], timeout));
+            [a, b]
+        });
+        if let Some((answer, kind)) = answers.iter().find_map(|a| judge::judge(Expect::Accept, a).map(|k| (a, k))) {
+            findings.push(self.finding(fixture, FuzzCheck::Delivery, kind, answer, "two copies at once (same webhook id)", 1, body.clone(), &pair[0], 0, 0, true, false));
+        }
+        // A provider retries what got a 5xx: the retry must go through.
+        if let Some(failed) = retry {
+            std::thread::sleep(Duration::from_millis(500));
+            let request = self.dress.request(fixture, &failed);
+            let answer = self.send_one(&request, timeout);
+            if let Some(kind) = judge::judge(Expect::Accept, &answer) {
+                findings.push(self.finding(fixture, FuzzCheck::Delivery, kind, &answer, "a retry after a 5xx (the retry failed too)", 1, failed, &request, 0, 0, false, false));
+            }
+        }
+        findings
+    }
+
+    /// No signature, another secret's, a changed body, stale and future timestamps, a replay: none may get
+    /// a 2xx.
+    fn signatures(&mut self, fixture: &Fixture, body: &Value, timeout: Duration) -> Vec<Finding> {
+        let Some((scheme, _)) = &self.dress.signing else { return Vec::new() };
+        let scheme: Scheme = *scheme;
+        let json_body = Body::Json(body.clone());
+        let now = chrono::Utc::now().timestamp();
+        let wrong = Secret::for_scheme("hookctl-fuzz-not-the-secret", Scheme::Github).expect("a non-empty secret");
+        let mut by_kind: BTreeMap<Kind, (Outcome, &'static str, Request, usize)> = BTreeMap::new();
+        for case in cases::signature_cases(scheme) {
+            let id = signing::new_message_id();
+            let request = match case.label {
+                "no signature" => self.dress.unsigned(fixture, &json_body),
+                "a signature made with another secret" => self.dress.signed_at(fixture, &json_body, &id, now, Some(&wrong)),
+                "the body changed after signing" => {
+                    let mut signed = self.dress.signed_at(fixture, &json_body, &id, now, None);
+                    signed.body = serde_json::to_vec(&cases::tampered(body)).unwrap_or_default();
+                    signed
+                }
+                "a timestamp 10 minutes old" => self.dress.signed_at(fixture, &json_body, &id, now - 600, None),
+                "a timestamp 10 minutes in the future" => self.dress.signed_at(fixture, &json_body, &id, now + 600, None),
+                _ => {
+                    // A replay: an accepted request, sent again byte for byte.
+                    let original = self.dress.signed_at(fixture, &json_body, &id, now, None);
+                    let first = self.send_one(&original, timeout);
+                    if judge::judge(Expect::Accept, &first).is_some() {
+                        continue;
+                    }
+                    original
+                }
+            };
+            let answer = self.send_one(&request, timeout);
+            if let Some(kind) = judge::judge(Expect::Refuse(case.kind), &answer) {
+                let entry = by_kind.entry(kind).or_insert((answer, case.label, request, 0));
+                entry.3 += 1;
+            }
+        }
+        by_kind
+            .into_iter()
+            .map(|(kind, (answer, label, request, count))| {
+                let twice = kind == Kind::AcceptedReplayed;
+                let body = Body::Raw(request.body.clone());
+                let body = match serde_json::from_slice::<Value>(&request.body) {
+                    Ok(v) if request.body == serde_json::to_vec(&v).unwrap_or_default() => Body::Json(v),
+                    _ => body,
+                };
+                self.finding(fixture, FuzzCheck::Signatures, kind, &answer, label, count, body, &request, 0, 0, twice, true)
+            })
+            .collect()
+    }
+}
+
+fn print_text(fixtures: &[&Fixture], findings: &[Finding], printer: &output::Printer) -> Result<()> {
+    let style = printer.out;
+    for fixture in fixtures {
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.event == fixture.name).collect();
+        if mine.is_empty() {
+            output::outln(&format!("{} {}", style.ok("✓"), sanitize(&fixture.name)))?;
+            continue;
+        }
+        output::outln(&format!(
+            "{} {}: {} finding{}",
+            style.bad("✗"),
+            style.bold(&sanitize(&fixture.name)),
+            mine.len(),
+            if mine.len() == 1 { "" } else { "s" }
+        ))?;
+        for finding in mine {
+            output::out(&finding.to_text(printer))?;
+        }
+    }
+    Ok(())
+}
