@@ -4,7 +4,8 @@
 mod alloc;
 
 use hookctl::{
-    browse, captures, cli, complete, context, diff, error, fuzz, import, inspect, listen, manual, output, send, signing, version,
+    browse, captures, cli, complete, context, diff, error, fuzz, import, inspect, listen, manual, output, send,
+    signing, version,
 };
 use std::process::ExitCode;
 

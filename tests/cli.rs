@@ -13,6 +13,8 @@ mod diff;
 mod first_minutes;
 #[path = "cases/fixtures.rs"]
 mod fixtures;
+#[path = "cases/fuzz.rs"]
+mod fuzz;
 #[path = "cases/golden.rs"]
 mod golden;
 #[path = "cases/hostile.rs"]

@@ -332,8 +332,8 @@ pub struct FuzzArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
-    /// Generated cases per event: the edge cases first, then random bodies
-    #[arg(long, value_name = "N", default_value_t = 150, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// Generated cases per event: the edge cases first (up to 183 for a built-in event), then random bodies
+    #[arg(long, value_name = "N", default_value_t = 250, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub budget: u64,
 
     /// Requests in flight at once

@@ -100,7 +100,10 @@ impl Finding {
             ));
         }
         if !self.answer_body.trim().is_empty() {
-            text.push_str(&format!("    answer: {}\n", sanitize(&crate::output::truncate(self.answer_body.trim(), 200))));
+            text.push_str(&format!(
+                "    answer: {}\n",
+                sanitize(&crate::output::truncate(self.answer_body.trim(), 200))
+            ));
         }
         let shown = match &self.body {
             Body::Json(value) => crate::output::pretty_json(value, false),
@@ -165,7 +168,8 @@ pub fn fixture_name(event: &str, check: FuzzCheck, kind: Kind) -> String {
 /// The command that sends the finding again.
 pub fn reproduce(dir: &Path, name: &str, url: &str, twice: bool, signing: Option<&str>) -> String {
     let dir = crate::shell::quote(&dir.display().to_string());
-    let mut command = format!("hookctl --fixtures {dir} send {} --to {}", crate::shell::quote(name), crate::shell::quote(url));
+    let mut command =
+        format!("hookctl --fixtures {dir} send {} --to {}", crate::shell::quote(name), crate::shell::quote(url));
     if let Some(signing) = signing {
         command.push(' ');
         command.push_str(signing);
@@ -194,7 +198,16 @@ pub fn save(dir: &Path, findings: &[Finding]) -> Result<Vec<PathBuf>> {
 pub fn saved_headers(request: &Request, keep_signature: bool) -> Headers {
     let mut headers = request.headers.clone();
     if !keep_signature {
-        for name in ["webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature", "x-hub-signature-256", "stripe-signature"] {
+        for name in [
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature",
+            "svix-id",
+            "svix-timestamp",
+            "svix-signature",
+            "x-hub-signature-256",
+            "stripe-signature",
+        ] {
             headers.remove(name);
         }
     }

@@ -103,12 +103,15 @@ pub async fn send(client: &Client, url: &Url, request: &Request, timeout: Durati
     for (name, value) in request.headers.iter() {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    let mut outcome = Outcome { status: None, timed_out: false, failure: None, answer: String::new(), elapsed: Duration::ZERO };
+    let mut outcome =
+        Outcome { status: None, timed_out: false, failure: None, answer: String::new(), elapsed: Duration::ZERO };
     match builder.send().await {
         Ok(response) => {
             outcome.status = Some(response.status().as_u16());
             match crate::http_client::read_limited(response, 4096).await {
-                Ok(answer) => outcome.answer = String::from_utf8_lossy(&answer.bytes[..answer.bytes.len().min(300)]).into_owned(),
+                Ok(answer) => {
+                    outcome.answer = String::from_utf8_lossy(&answer.bytes[..answer.bytes.len().min(300)]).into_owned()
+                }
                 Err(err) if err.is_timeout() => outcome.timed_out = true,
                 Err(_) => {}
             }
@@ -186,7 +189,13 @@ mod tests {
     use super::*;
 
     fn answered(status: u16) -> Outcome {
-        Outcome { status: Some(status), timed_out: false, failure: None, answer: String::new(), elapsed: Duration::ZERO }
+        Outcome {
+            status: Some(status),
+            timed_out: false,
+            failure: None,
+            answer: String::new(),
+            elapsed: Duration::ZERO,
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use reqwest::{Client, Url};
 use serde_json::{json, Value};
 
+use crate::catalog::placeholder::RenderClock;
 use crate::catalog::{self, Catalog, Fixture};
 use crate::cli::{FuzzArgs, FuzzCheck};
 use crate::context::Context;
@@ -69,8 +70,9 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
     let client = crate::send::deliver::client(Duration::from_secs(3600), args.concurrency as usize, &tls)?;
     runtime.block_on(reachable(&url))?;
 
-    let progress = (ctx.stderr_tty && !args.json)
-        .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 10)));
+    let progress = (ctx.stderr_tty && !args.json).then(|| {
+        MultiProgress::with_draw_target(ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 10))
+    });
     let started = Instant::now();
     let mut runner = Runner {
         runtime,
@@ -90,12 +92,19 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
     let mut suite_cases = Vec::new();
     for fixture in &fixtures {
         fastrand::seed(seed ^ hash(&fixture.name));
-        let timeout = args.timeout.or_else(|| fixture.provider_data.as_ref().and_then(|p| p.delivery_timeout())).unwrap_or(DEFAULT_TIMEOUT);
+        let timeout = args
+            .timeout
+            .or_else(|| fixture.provider_data.as_ref().and_then(|p| p.delivery_timeout()))
+            .unwrap_or(DEFAULT_TIMEOUT);
         let (found, ran) = runner.event(fixture, timeout);
         for check in ran {
             let mine: Vec<&Finding> = found.iter().filter(|f| f.check == check).collect();
             let messages = mine.iter().map(|f| format!("{}: {} ({})", f.kind.name(), f.answer, f.case)).collect();
-            suite_cases.push(report::Case::new(format!("{} {}", fixture.name, check_name(check)), mine.is_empty(), messages));
+            suite_cases.push(report::Case::new(
+                format!("{} {}", fixture.name, check_name(check)),
+                mine.is_empty(),
+                messages,
+            ));
         }
         findings.extend(found);
     }
@@ -127,7 +136,8 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
         if findings.len() == 1 { "" } else { "s" },
         if saved.is_empty() { String::new() } else { format!(" · saved as fixtures in {}", save_dir.display()) }
     ));
-    Suite { command: "fuzz".into(), cases: suite_cases, exit_code: code, seconds: elapsed.as_secs_f64() }.write(&report_targets);
+    Suite { command: "fuzz".into(), cases: suite_cases, exit_code: code, seconds: elapsed.as_secs_f64() }
+        .write(&report_targets);
     Ok(error::exit(code))
 }
 
@@ -255,7 +265,8 @@ impl Runner {
                 let mut rng_seed = [0u8; 32];
                 rng_seed[..8].copy_from_slice(&self.seed.to_le_bytes());
                 rng_seed[8..16].copy_from_slice(&hash(&fixture.name).to_le_bytes());
-                let mut rng = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &rng_seed));
+                let mut rng =
+                    TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &rng_seed));
                 let mut attempts = 0;
                 while values.len() < wanted && attempts < wanted * 4 {
                     attempts += 1;
@@ -289,13 +300,23 @@ impl Runner {
             if *kind == Kind::ServerError && cases[*index].expect == Expect::Accept && retried.is_none() {
                 retried = Some(*index);
             }
-            let finding = self.found(fixture, &cases[*index], *check, *kind, outcome.clone(), failed.len(), generator.as_ref(), &mut trees, timeout);
+            let finding = self.found(
+                fixture,
+                &cases[*index],
+                *check,
+                *kind,
+                outcome.clone(),
+                failed.len(),
+                generator.as_ref(),
+                &mut trees,
+                timeout,
+            );
             findings.push(finding);
         }
-        if let (true, Some(Body::Json(body))) = (self.wants(FuzzCheck::Delivery), Some(&example)) {
+        if let (true, Body::Json(_)) = (self.wants(FuzzCheck::Delivery), &example) {
             ran.push(FuzzCheck::Delivery);
             let retry = retried.map(|i| cases[i].body.clone());
-            findings.extend(self.delivery(fixture, body, retry, timeout));
+            findings.extend(self.delivery(fixture, retry, timeout));
         }
         if let (true, Body::Json(body)) = (self.wants(FuzzCheck::Signatures), &example) {
             ran.push(FuzzCheck::Signatures);
@@ -318,7 +339,13 @@ impl Runner {
     }
 
     /// Sends every case, `--concurrency` at a time; outcomes in the cases' order.
-    fn send_all(&mut self, fixture: &Fixture, cases: &[Case], timeout: Duration, bar: Option<&ProgressBar>) -> Vec<Outcome> {
+    fn send_all(
+        &mut self,
+        fixture: &Fixture,
+        cases: &[Case],
+        timeout: Duration,
+        bar: Option<&ProgressBar>,
+    ) -> Vec<Outcome> {
         let requests: Vec<Request> = cases.iter().map(|c| self.dress.request(fixture, &c.body)).collect();
         self.requests += requests.len() as u64;
         let client = self.client.clone();
@@ -346,7 +373,15 @@ impl Runner {
             }
             outcomes
                 .into_iter()
-                .map(|o| o.unwrap_or(Outcome { status: None, timed_out: false, failure: Some("not sent".into()), answer: String::new(), elapsed: Duration::ZERO }))
+                .map(|o| {
+                    o.unwrap_or(Outcome {
+                        status: None,
+                        timed_out: false,
+                        failure: Some("not sent".into()),
+                        answer: String::new(),
+                        elapsed: Duration::ZERO,
+                    })
+                })
                 .collect()
         })
     }
@@ -383,7 +418,20 @@ impl Runner {
             _ => (case.body.clone(), outcome, 0),
         };
         let request = self.dress.request(fixture, &body);
-        self.finding(fixture, check, kind, &outcome, &case.label, count, body, &request, original_bytes, shrink_requests, false, false)
+        self.finding(
+            fixture,
+            check,
+            kind,
+            &outcome,
+            &case.label,
+            count,
+            body,
+            &request,
+            original_bytes,
+            shrink_requests,
+            false,
+            false,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -429,36 +477,72 @@ impl Runner {
     /// The same webhook twice in a row, two copies at once, and a retry of a delivery that got a 5xx: each
     /// must get a 2xx (signed copies share the webhook id, each with its own timestamp, as a provider's
     /// retries do).
-    fn delivery(&mut self, fixture: &Fixture, body: &Value, retry: Option<Body>, timeout: Duration) -> Vec<Finding> {
+    fn delivery(&mut self, fixture: &Fixture, retry: Option<Body>, timeout: Duration) -> Vec<Finding> {
         let mut findings = Vec::new();
-        let body = Body::Json(body.clone());
         let now = chrono::Utc::now().timestamp();
-        let copy = |dress: &Dress, id: &str, t: i64| match dress.signing {
-            Some(_) => dress.signed_at(fixture, &body, id, t, None),
-            None => dress.unsigned(fixture, &body),
+        // Each scenario delivers a webhook of its own, not one another check sent already: the fixture as
+        // rendered an hour ago (a delayed delivery), fresh ids.
+        let webhook = |ago: i64| {
+            let clock = RenderClock { now: chrono::Utc::now() - chrono::Duration::seconds(3600 + ago) };
+            Body::Json(fixture.render_body(&clock))
+        };
+        let copy = |dress: &Dress, body: &Body, id: &str, t: i64| match dress.signing {
+            Some(_) => dress.signed_at(fixture, body, id, t, None),
+            None => dress.unsigned(fixture, body),
         };
         // Twice in a row.
+        let body = webhook(0);
         let id = signing::new_message_id();
-        let first = copy(&self.dress, &id, now);
-        let second = copy(&self.dress, &id, now + 1);
+        let first = copy(&self.dress, &body, &id, now);
+        let second = copy(&self.dress, &body, &id, now + 1);
         let answer = self.send_one(&first, timeout);
         if judge::judge(Expect::Accept, &answer).is_none() {
             let again = self.send_one(&second, timeout);
             if let Some(kind) = judge::judge(Expect::Accept, &again) {
-                findings.push(self.finding(fixture, FuzzCheck::Delivery, kind, &again, "the same webhook twice in a row (the second failed)", 1, body.clone(), &second, 0, 0, true, false));
+                findings.push(self.finding(
+                    fixture,
+                    FuzzCheck::Delivery,
+                    kind,
+                    &again,
+                    "the same webhook twice in a row (the second failed)",
+                    1,
+                    body.clone(),
+                    &second,
+                    0,
+                    0,
+                    true,
+                    false,
+                ));
             }
         }
         // Two copies at once.
+        let body = webhook(1);
         let id = signing::new_message_id();
-        let pair = [copy(&self.dress, &id, now + 2), copy(&self.dress, &id, now + 3)];
+        let pair = [copy(&self.dress, &body, &id, now + 2), copy(&self.dress, &body, &id, now + 3)];
         self.requests += 2;
         let (client, url) = (self.client.clone(), self.url.clone());
         let answers = self.runtime.block_on(async {
-            let (a, b) = tokio::join!(judge::send(&client, &url, &pair[0], timeout), judge::send(&client, &url, &pair[1], timeout));
+            let (a, b) = tokio::join!(
+                judge::send(&client, &url, &pair[0], timeout),
+                judge::send(&client, &url, &pair[1], timeout)
+            );
             [a, b]
         });
         if let Some((answer, kind)) = answers.iter().find_map(|a| judge::judge(Expect::Accept, a).map(|k| (a, k))) {
-            findings.push(self.finding(fixture, FuzzCheck::Delivery, kind, answer, "two copies at once (same webhook id)", 1, body.clone(), &pair[0], 0, 0, true, false));
+            findings.push(self.finding(
+                fixture,
+                FuzzCheck::Delivery,
+                kind,
+                answer,
+                "two copies at once (same webhook id)",
+                1,
+                body.clone(),
+                &pair[0],
+                0,
+                0,
+                true,
+                false,
+            ));
         }
         // A provider retries what got a 5xx: the retry must go through.
         if let Some(failed) = retry {
@@ -466,10 +550,23 @@ impl Runner {
             let request = self.dress.request(fixture, &failed);
             let answer = self.send_one(&request, timeout);
             if let Some(kind) = judge::judge(Expect::Accept, &answer) {
-                findings.push(self.finding(fixture, FuzzCheck::Delivery, kind, &answer, "a retry after a 5xx (the retry failed too)", 1, failed, &request, 0, 0, false, false));
+                findings.push(self.finding(
+                    fixture,
+                    FuzzCheck::Delivery,
+                    kind,
+                    &answer,
+                    "a retry after a 5xx (the retry failed too)",
+                    1,
+                    failed,
+                    &request,
+                    0,
+                    0,
+                    false,
+                    false,
+                ));
             }
         }
-        findings
+        merge_by_kind(findings)
     }
 
     /// No signature, another secret's, a changed body, stale and future timestamps, a replay: none may get
@@ -485,14 +582,18 @@ impl Runner {
             let id = signing::new_message_id();
             let request = match case.label {
                 "no signature" => self.dress.unsigned(fixture, &json_body),
-                "a signature made with another secret" => self.dress.signed_at(fixture, &json_body, &id, now, Some(&wrong)),
+                "a signature made with another secret" => {
+                    self.dress.signed_at(fixture, &json_body, &id, now, Some(&wrong))
+                }
                 "the body changed after signing" => {
                     let mut signed = self.dress.signed_at(fixture, &json_body, &id, now, None);
                     signed.body = serde_json::to_vec(&cases::tampered(body)).unwrap_or_default();
                     signed
                 }
                 "a timestamp 10 minutes old" => self.dress.signed_at(fixture, &json_body, &id, now - 600, None),
-                "a timestamp 10 minutes in the future" => self.dress.signed_at(fixture, &json_body, &id, now + 600, None),
+                "a timestamp 10 minutes in the future" => {
+                    self.dress.signed_at(fixture, &json_body, &id, now + 600, None)
+                }
                 _ => {
                     // A replay: an accepted request, sent again byte for byte.
                     let original = self.dress.signed_at(fixture, &json_body, &id, now, None);
@@ -518,10 +619,35 @@ impl Runner {
                     Ok(v) if request.body == serde_json::to_vec(&v).unwrap_or_default() => Body::Json(v),
                     _ => body,
                 };
-                self.finding(fixture, FuzzCheck::Signatures, kind, &answer, label, count, body, &request, 0, 0, twice, true)
+                self.finding(
+                    fixture,
+                    FuzzCheck::Signatures,
+                    kind,
+                    &answer,
+                    label,
+                    count,
+                    body,
+                    &request,
+                    0,
+                    0,
+                    twice,
+                    true,
+                )
             })
             .collect()
     }
+}
+
+/// One finding per kind: the first scenario that found it, counting the others.
+fn merge_by_kind(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut merged: Vec<Finding> = Vec::new();
+    for finding in findings {
+        match merged.iter_mut().find(|f| f.kind == finding.kind) {
+            Some(first) => first.cases += finding.cases,
+            None => merged.push(finding),
+        }
+    }
+    merged
 }
 
 fn print_text(fixtures: &[&Fixture], findings: &[Finding], printer: &output::Printer) -> Result<()> {

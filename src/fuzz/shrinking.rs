@@ -15,7 +15,7 @@ use crate::generate::Generator;
 
 /// Tries per finding; a timeout costs the whole timeout per failing try, so it gets fewer.
 const TRIES: usize = 200;
-const TIMEOUT_TRIES: usize = 14;
+const TIMEOUT_TRIES: usize = 10;
 
 pub struct Shrunk {
     pub value: Value,

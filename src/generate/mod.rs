@@ -22,19 +22,8 @@ const OPTIONAL_DEPTH: usize = 6;
 const HARD_DEPTH: usize = 24;
 
 /// Numbers at the edges of what receivers store: 32-bit and 53-bit limits.
-pub const BOUNDARY_INTEGERS: [i64; 11] = [
-    0,
-    1,
-    -1,
-    i32::MAX as i64,
-    1 << 31,
-    i32::MIN as i64,
-    -(1 << 31) - 1,
-    1 << 32,
-    (1 << 53) - 1,
-    1 << 53,
-    -(1 << 53),
-];
+pub const BOUNDARY_INTEGERS: [i64; 11] =
+    [0, 1, -1, i32::MAX as i64, 1 << 31, i32::MIN as i64, -(1 << 31) - 1, 1 << 32, (1 << 53) - 1, 1 << 53, -(1 << 53)];
 
 /// A schema to generate from, with the validator that judges what comes out.
 pub struct Generator {
@@ -164,8 +153,11 @@ impl Generator {
         let long_max = max.map_or(min + 120, |m| m.min(min + 120)).max(min);
         let small = proptest::collection::vec(item.clone(), min..=small_max);
         let sizes = if long_max > small_max && !deep {
-            Union::new_weighted(vec![(9, small.boxed()), (1, proptest::collection::vec(item, small_max..=long_max).boxed())])
-                .boxed()
+            Union::new_weighted(vec![
+                (9, small.boxed()),
+                (1, proptest::collection::vec(item, small_max..=long_max).boxed()),
+            ])
+            .boxed()
         } else {
             small.boxed()
         };
@@ -253,8 +245,11 @@ pub fn is_json_media_type(media: &str) -> bool {
     media == "application/json" || media.ends_with("+json")
 }
 
+/// Whether a generated string fits its node.
+type StringCheck = Box<dyn Fn(&String) -> bool + Send + Sync>;
+
 /// A check of one string against its node's own keywords (pattern, lengths, format), when it has any.
-fn leaf_check(schema: &Value) -> Option<Box<dyn Fn(&String) -> bool + Send + Sync>> {
+fn leaf_check(schema: &Value) -> Option<StringCheck> {
     let mut own = Map::new();
     for key in ["pattern", "minLength", "maxLength", "format"] {
         if let Some(v) = schema.get(key) {
@@ -341,13 +336,10 @@ fn float(schema: &Value) -> BoxedStrategy<Value> {
     let exclusive = schema.get("exclusiveMinimum").is_some() || schema.get("exclusiveMaximum").is_some();
     let samples = [0.5, 0.1, 1e-7, 3.25, 1234.5678, 1.5e10, -0.5];
     let in_range = move |x: &f64| *x >= lo && *x <= hi && !(exclusive && (*x == lo || *x == hi));
-    prop_oneof![
-        proptest::sample::select(samples.to_vec()),
-        (lo..=hi).prop_map(|x| (x * 1000.0).round() / 1000.0),
-    ]
-    .prop_filter("in range", in_range)
-    .prop_map(|x| Number::from_f64(x).map_or(Value::Null, Value::Number))
-    .boxed()
+    prop_oneof![proptest::sample::select(samples.to_vec()), (lo..=hi).prop_map(|x| (x * 1000.0).round() / 1000.0),]
+        .prop_filter("in range", in_range)
+        .prop_map(|x| Number::from_f64(x).map_or(Value::Null, Value::Number))
+        .boxed()
 }
 
 /// Any small JSON value: what an unconstrained node or an extra key holds.
@@ -447,7 +439,8 @@ mod catalog_property {
             let generator = Generator::new(schema);
             let strategy = generator.strategy();
             let seed = [fixture.name.len() as u8; 32];
-            let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+            let mut runner =
+                TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
             for _ in 0..per_event {
                 let body = strategy.new_tree(&mut runner).expect("a body").current();
                 assert!(generator.is_valid(&body), "{}: {body}\n{:?}", fixture.name, generator.errors(&body));

@@ -204,8 +204,7 @@ fn reduce_leaf(
             } else {
                 let f = n.as_f64().unwrap_or(0.0);
                 let whole_part = f.trunc();
-                let candidate =
-                    replaced(whole, at, Number::from_f64(whole_part).map_or(Value::from(0), Value::Number));
+                let candidate = replaced(whole, at, Number::from_f64(whole_part).map_or(Value::from(0), Value::Number));
                 (whole_part != f && valid(&candidate) && budget.spend() && still_fails(&candidate)).then_some(candidate)
             }
         }

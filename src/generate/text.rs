@@ -131,19 +131,19 @@ pub fn format(name: &str) -> Option<BoxedStrategy<String>> {
     let fraction = prop_oneof![Just(String::new()), (0u32..1000).prop_map(|ms| format!(".{ms:03}"))];
     let offset = prop_oneof![
         Just("Z".to_string()),
-        (0u32..=14, prop_oneof![Just(0u32), Just(30), Just(45)], any::<bool>())
-            .prop_map(|(h, m, east)| format!("{}{}:{}", if east { '+' } else { '-' }, two(h), two(m))),
+        (0u32..=14, prop_oneof![Just(0u32), Just(30), Just(45)], any::<bool>()).prop_map(|(h, m, east)| format!(
+            "{}{}:{}",
+            if east { '+' } else { '-' },
+            two(h),
+            two(m)
+        )),
     ];
     let strategy = match name {
-        "date-time" => {
-            (date, time, fraction, offset).prop_map(|(d, t, f, o)| format!("{d}T{t}{f}{o}")).boxed()
-        }
+        "date-time" => (date, time, fraction, offset).prop_map(|(d, t, f, o)| format!("{d}T{t}{f}{o}")).boxed(),
         "date" => date.boxed(),
         "time" => (time, fraction, offset).prop_map(|(t, f, o)| format!("{t}{f}{o}")).boxed(),
         "uuid" => any::<[u8; 16]>().prop_map(|b| uuid::Builder::from_random_bytes(b).into_uuid().to_string()).boxed(),
-        "email" | "idn-email" => {
-            regex("[a-z][a-z0-9._]{0,10}[a-z0-9]@[a-z][a-z0-9]{0,8}\\.(com|org|jp|example)")
-        }
+        "email" | "idn-email" => regex("[a-z][a-z0-9._]{0,10}[a-z0-9]@[a-z][a-z0-9]{0,8}\\.(com|org|jp|example)"),
         "hostname" | "idn-hostname" => regex("[a-z][a-z0-9]{0,8}(\\.[a-z][a-z0-9]{0,8}){0,2}"),
         "ipv4" => any::<[u8; 4]>().prop_map(|b| format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3])).boxed(),
         "ipv6" => any::<[u16; 8]>().prop_map(|g| std::net::Ipv6Addr::from(g).to_string()).boxed(),

@@ -75,6 +75,15 @@ pub fn receiver(status: u16, delay: Duration) -> Receiver_ {
 }
 
 pub fn receiver_with_body(status: u16, delay: Duration, answer: &'static str) -> Receiver_ {
+    receiver_answering(move |_| (status, delay, answer.to_string()))
+}
+
+/// What a programmable receiver answers a request: status, delay before answering, body.
+pub type Answer = (u16, Duration, String);
+
+/// A receiver whose answer to each request is computed by `answer` (a seeded bug, a strict checker).
+pub fn receiver_answering(answer: impl Fn(&Received) -> Answer + Send + Sync + 'static) -> Receiver_ {
+    let answer = std::sync::Arc::new(answer);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind test receiver");
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
@@ -87,7 +96,8 @@ pub fn receiver_with_body(status: u16, delay: Duration, answer: &'static str) ->
             }
             let Ok(stream) = stream else { continue };
             let tx = tx.clone();
-            thread::spawn(move || serve_connection(stream, &tx, status, delay, answer));
+            let answer = answer.clone();
+            thread::spawn(move || serve_connection(stream, &tx, &*answer));
         }
     });
     Receiver_ { url: format!("http://127.0.0.1:{port}/hooks"), rx, stop, port }
@@ -96,9 +106,7 @@ pub fn receiver_with_body(status: u16, delay: Duration, answer: &'static str) ->
 fn serve_connection(
     stream: std::net::TcpStream,
     tx: &mpsc::Sender<Received>,
-    status: u16,
-    delay: Duration,
-    answer: &str,
+    answer: &(dyn Fn(&Received) -> Answer + Send + Sync),
 ) {
     use std::io::Write;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
@@ -136,7 +144,9 @@ fn serve_connection(
         }
         let close =
             headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"));
-        let _ = tx.send(Received { method, url, headers, body });
+        let received = Received { method, url, headers, body };
+        let (status, delay, answer) = answer(&received);
+        let _ = tx.send(received);
         thread::sleep(delay);
         let response = format!(
             "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{answer}",
