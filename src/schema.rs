@@ -332,8 +332,11 @@ pub fn detect_checked<'a, F: Json>(
     body: F::Node<'a>,
     headers: &Headers,
 ) -> Option<Detected> {
-    let has_header = |name: &str| headers.has(name);
-    let fixture = catalog.detectable().find(|f| f.match_rules.hold::<F>(&body, &has_header))?;
+    let header = |name: &str| headers.get(name).map(str::to_string);
+    let fixture = catalog.detectable().find(|f| {
+        f.match_rules.hold::<F>(&body, &header)
+            && (!f.match_rules.needs_schema() || schemas.get(&f.name).is_some_and(|s| s.check(body.clone()).valid))
+    })?;
     let verdict = schemas.get(&fixture.name).filter(|s| s.has_shapes()).map(|s| s.check(body));
     Some(Detected { name: fixture.name.clone(), verdict })
 }

@@ -3,7 +3,7 @@
 pub mod curl;
 pub mod fixture;
 pub mod har;
-mod infer;
+pub mod infer;
 pub mod select;
 
 use std::path::Path;

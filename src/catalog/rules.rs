@@ -7,8 +7,11 @@
 //! - an object of operators: `{"$in": [..]}`, `{"$not_in": [..]}`, `{"$present": bool}`,
 //!   `{"$type": "object"|"array"|"string"|"number"|"boolean"|"null"}`, `{"$cjk": bool}` (a string holding
 //!   Chinese, Japanese or Korean text); several operators must all hold;
-//! - `"header:NAME": {"$present": bool}`: the request has (or lacks) that header;
-//! - `"$any": [{…}, {…}]`: at least one of the nested `match` objects holds.
+//! - `"header:NAME": {"$present": bool}`: the request has (or lacks) that header; `"header:NAME": "value"`
+//!   or `{"$in": [..]}`: the header has that value (compared exactly);
+//! - `"$any": [{…}, {…}]`: at least one of the nested `match` objects holds;
+//! - `"$valid": true`: the body passes the fixture's own schema (detection by validation, for a webhook
+//!   nothing else tells apart; checked by the caller, which holds the compiled schemas).
 use jsonschema::json::{Json, Node};
 use jsonschema::JsonType;
 use serde_json::{Map, Value};
@@ -29,8 +32,16 @@ enum Test {
 #[derive(Debug, Clone, PartialEq)]
 enum Condition {
     Body { pointer: String, test: Test },
-    Header { name: String, present: bool },
+    Header { name: String, test: HeaderTest },
     Any(Vec<Rules>),
+    /// The body passes the fixture's schema.
+    Valid,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum HeaderTest {
+    Present(bool),
+    OneOf(Vec<String>),
 }
 
 /// Conditions that must all hold. Empty rules never match (a fixture without `match` is never detected).
@@ -93,12 +104,26 @@ impl Rules {
                     .map(|b| b.and_then(Rules::parse))
                     .collect::<Result<Vec<_>, _>>()?;
                 conditions.push(Condition::Any(rules));
+            } else if key == "$valid" {
+                if value != &Value::Bool(true) {
+                    return Err("`match` $valid takes true (detect by the fixture's schema)".into());
+                }
+                conditions.push(Condition::Valid);
             } else if let Some(name) = key.strip_prefix("header:") {
-                let present = match operator_tests(value)?.as_deref() {
-                    Some([Test::Present(present)]) => *present,
-                    _ => return Err(format!("`match` {key}: a header takes {{\"$present\": true|false}}")),
+                let strings = |values: &[Value]| values.iter().map(|v| v.as_str().map(String::from)).collect::<Option<Vec<_>>>();
+                let test = match (value, operator_tests(value)?.as_deref()) {
+                    (Value::String(text), _) => HeaderTest::OneOf(vec![text.clone()]),
+                    (_, Some([Test::Present(present)])) => HeaderTest::Present(*present),
+                    (_, Some([Test::In(values)])) if strings(values).is_some() => {
+                        HeaderTest::OneOf(strings(values).unwrap_or_default())
+                    }
+                    _ => {
+                        return Err(format!(
+                            "`match` {key}: a header takes a string value, {{\"$in\": [strings]}} or {{\"$present\": true|false}}"
+                        ))
+                    }
                 };
-                conditions.push(Condition::Header { name: name.to_string(), present });
+                conditions.push(Condition::Header { name: name.to_string(), test });
             } else if pointer::is_pointer(key) {
                 match operator_tests(value)? {
                     Some(tests) => {
@@ -109,7 +134,7 @@ impl Rules {
                     }
                 }
             } else {
-                return Err(format!("`match` key {key:?} is not a JSON pointer (/field), header:NAME or $any"));
+                return Err(format!("`match` key {key:?} is not a JSON pointer (/field), header:NAME, $any or $valid"));
             }
         }
         Ok(Rules { conditions })
@@ -119,16 +144,26 @@ impl Rules {
         self.conditions.is_empty()
     }
 
-    /// Whether a request with this body and these header names meets every condition.
-    pub fn hold<'a, F: Json>(&self, body: &F::Node<'a>, has_header: &dyn Fn(&str) -> bool) -> bool {
-        !self.is_empty() && self.all_hold::<F>(body, has_header)
+    /// Whether the rules ask for the body to pass the fixture's schema (`$valid`): the caller checks that.
+    pub fn needs_schema(&self) -> bool {
+        self.conditions.iter().any(|c| matches!(c, Condition::Valid))
     }
 
-    fn all_hold<'a, F: Json>(&self, body: &F::Node<'a>, has_header: &dyn Fn(&str) -> bool) -> bool {
+    /// Whether a request with this body and these headers (`header` gives a header's value by name) meets
+    /// every condition but `$valid`.
+    pub fn hold<'a, F: Json>(&self, body: &F::Node<'a>, header: &dyn Fn(&str) -> Option<String>) -> bool {
+        !self.is_empty() && self.all_hold::<F>(body, header)
+    }
+
+    fn all_hold<'a, F: Json>(&self, body: &F::Node<'a>, header: &dyn Fn(&str) -> Option<String>) -> bool {
         self.conditions.iter().all(|condition| match condition {
             Condition::Body { pointer, test } => passes::<F>(test, pointer::find::<F>(body, pointer)),
-            Condition::Header { name, present } => has_header(name) == *present,
-            Condition::Any(branches) => branches.iter().any(|rules| rules.all_hold::<F>(body, has_header)),
+            Condition::Header { name, test: HeaderTest::Present(present) } => header(name).is_some() == *present,
+            Condition::Header { name, test: HeaderTest::OneOf(values) } => {
+                header(name).is_some_and(|v| values.contains(&v))
+            }
+            Condition::Any(branches) => branches.iter().any(|rules| rules.all_hold::<F>(body, header)),
+            Condition::Valid => true,
         })
     }
 }
@@ -165,8 +200,27 @@ mod tests {
     }
 
     fn holds(rules: &Rules, body: Value, headers: &[&str]) -> bool {
-        let has = |name: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(name));
-        rules.hold::<SerdeJson>(&&body, &has)
+        // Each entry is NAME or NAME=VALUE.
+        let header = |name: &str| {
+            headers.iter().find_map(|h| {
+                let (n, v) = h.split_once('=').unwrap_or((h, ""));
+                n.eq_ignore_ascii_case(name).then(|| v.to_string())
+            })
+        };
+        rules.hold::<SerdeJson>(&&body, &header)
+    }
+
+    #[test]
+    fn header_values_and_valid_marker() {
+        let r = rules(json!({"header:X-Event": "order.created"}));
+        assert!(holds(&r, json!({}), &["x-event=order.created"]));
+        assert!(!holds(&r, json!({}), &["x-event=order.updated"]));
+        assert!(!holds(&r, json!({}), &[]));
+        let r = rules(json!({"header:X-Event": {"$in": ["a", "b"]}}));
+        assert!(holds(&r, json!({}), &["X-EVENT=b"]) && !holds(&r, json!({}), &["x-event=c"]));
+        let valid = rules(json!({"$valid": true}));
+        assert!(valid.needs_schema() && holds(&valid, json!({}), &[]));
+        assert!(Rules::parse(json!({"$valid": false}).as_object().unwrap()).is_err());
     }
 
     #[test]

@@ -220,6 +220,49 @@ API are described in the README.",
         },
     ),
     (
+        "fuzz",
+        Page {
+            examples: &[
+                "hookctl fuzz --to http://localhost:3000/hooks",
+                "hookctl fuzz 'pgyer.*' --to http://localhost:3000/hooks --seed 42",
+                "hookctl fuzz obniz.install.create --to http://localhost:3000/hooks --checks generated,negative --budget 1000",
+                "hookctl fuzz --to http://localhost:3000/hooks --secret-env WEBHOOK_SECRET --scheme standard",
+                "hookctl fuzz --to http://localhost:3000/hooks --json --report junit=fuzz.xml",
+                "hookctl --fixtures hookctl-fuzz send pgyer.crashlog.fuzz-generated-server-error --to http://localhost:3000/hooks",
+            ],
+            notes: "Checks: examples (each fixture as it is), generated (edge cases of the event's schema: each \
+                    optional property absent, null, every enum value, boundary numbers, empty, long and non-ASCII \
+                    strings, empty and long arrays, extra keys, each anyOf/oneOf branch; then random bodies; every \
+                    one valid), negative (invalid bodies: the receiver may refuse them, not fail), delivery (the \
+                    same webhook twice, two copies at once, a retry after a 5xx), signatures (with a secret: \
+                    unsigned, forged, stale, replayed).\n\n\
+                    Finding kinds: server-error (5xx or the connection closed), timeout, rejected (non-2xx to a \
+                    valid webhook), accepted-unsigned, accepted-forged, accepted-stale, accepted-replayed. Each \
+                    finding is shrunk to its smallest body, saved as a fixture (--save-failures, default \
+                    ./hookctl-fuzz) and given the command that sends it again. The seed is printed on every run.",
+            exit_codes: &[(0, "no finding"), (1, "findings (or the receiver could not be reached)"), USAGE_EXIT],
+        },
+    ),
+    (
+        "import",
+        Page {
+            examples: &[
+                "hookctl import openapi.json --provider acme --out providers",
+                "hookctl import webhooks.yaml --provider acme --out providers --json | jq .invalid_examples",
+                "hookctl --fixtures providers fixtures",
+                "hookctl --fixtures providers send acme.order.created --to http://localhost:3000/hooks",
+                "hookctl --fixtures providers listen 8080",
+            ],
+            notes: "Reads OpenAPI 3.1 `webhooks:` and OpenAPI 3.0 `callbacks` (JSON or YAML, told apart by \
+                    content). Writes DIR/NAME/: provider.json, one fixture and one bundled draft 2020-12 schema per \
+                    webhook, and every example under examples/<fixture>/ for `send NAME --body FILE`. Each \
+                    fixture's body is its first valid example, else one generated from the schema. Examples that \
+                    break their own schema, or name another webhook, are reported and never fatal; a second \
+                    import says which files changed.",
+            exit_codes: &[(0, "imported (invalid examples are reported, not failures)"), USAGE_EXIT],
+        },
+    ),
+    (
         "sign",
         Page {
             examples: &[

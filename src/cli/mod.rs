@@ -375,7 +375,7 @@ pub struct ImportArgs {
     #[arg(value_name = "SPEC")]
     pub spec: String,
 
-    /// The provider's name: the first part of every fixture name (`acme` → acme.order.created)
+    /// The provider's name: the first part of every fixture name (`acme` gives acme.order.created)
     #[arg(long, value_name = "NAME")]
     pub provider: String,
 

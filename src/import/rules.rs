@@ -1,0 +1,173 @@
+//! The `match` rule each imported webhook gets, first that applies: a property whose schema is a `const`
+//! (or a one-value `enum`); a shared `enum` that lists the webhook's own name; a header with a const or
+//! one-value enum; a property the webhook's examples agree on and its siblings' do not (a discriminator only
+//! the examples show); else detection by validation (`$valid`, tried after every other fixture).
+use serde_json::{json, Map, Value};
+
+use super::openapi::HeaderParam;
+use crate::generate::resolve::flatten;
+
+/// A webhook as the rule chooser sees it.
+pub struct Candidate<'a> {
+    pub key: &'a str,
+    pub schema: &'a Value,
+    pub examples: &'a [(String, Value)],
+    pub headers: &'a [HeaderParam],
+}
+
+/// The rule chosen, and how it was found.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// `const`, `enum-value`, `header`, `discriminator` or `validation`.
+    pub kind: &'static str,
+    /// A body pointer (`/type`) or `header:NAME`; empty for validation.
+    pub at: String,
+    pub value: Value,
+}
+
+impl Choice {
+    /// The fixture file's `match` object.
+    pub fn match_object(&self) -> Map<String, Value> {
+        let mut rule = Map::new();
+        if self.kind == "validation" {
+            rule.insert("$valid".into(), Value::Bool(true));
+        } else {
+            rule.insert(self.at.clone(), self.value.clone());
+        }
+        rule
+    }
+
+    pub fn fallback(&self) -> bool {
+        self.kind == "validation"
+    }
+
+    /// The body pointer the rule reads, when it reads one.
+    pub fn body_pointer(&self) -> Option<&str> {
+        (self.at.starts_with('/')).then_some(self.at.as_str())
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self.kind {
+            "validation" => json!({"rule": self.kind}),
+            _ => json!({"rule": self.kind, "at": self.at, "value": self.value}),
+        }
+    }
+}
+
+/// Names that usually say the event, tried first.
+const LIKELY: [&str; 8] = ["type", "event", "eventType", "event_type", "kind", "topic", "action", "name"];
+
+/// Top-level properties of a schema (flattened), likely event names first.
+fn properties(schema: &Value) -> Vec<(String, Value)> {
+    let root = flatten(schema, schema).into_owned();
+    let mut list: Vec<(String, Value)> = root
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), flatten(schema, v).into_owned())).collect())
+        .unwrap_or_default();
+    list.sort_by_key(|(name, _)| LIKELY.iter().position(|l| l == name).unwrap_or(LIKELY.len()));
+    list
+}
+
+fn one_value(schema: &Value) -> Option<Value> {
+    if let Some(value) = schema.get("const") {
+        return Some(value.clone());
+    }
+    match schema.get("enum").and_then(Value::as_array) {
+        Some(values) if values.len() == 1 => Some(values[0].clone()),
+        _ => None,
+    }
+}
+
+fn example_values<'a>(examples: &'a [(String, Value)], name: &str) -> Vec<&'a Value> {
+    examples.iter().filter_map(|(_, v)| v.get(name)).collect()
+}
+
+/// The string value a webhook's examples give a property: the webhook's own key when one example says it,
+/// else the value most of its examples say (the first on a tie). An example that names another webhook is
+/// outvoted, not obeyed.
+fn preferred(candidate: &Candidate<'_>, name: &str) -> Option<Value> {
+    let seen: Vec<&Value> = example_values(candidate.examples, name).into_iter().filter(|v| v.is_string()).collect();
+    let key = candidate.key.trim_start_matches('/');
+    if let Some(own) = seen.iter().find(|v| v.as_str() == Some(key)) {
+        return Some((*own).clone());
+    }
+    let count = |v: &Value| seen.iter().filter(|s| **s == v).count();
+    let best = seen.iter().map(|v| count(v)).max()?;
+    seen.iter().find(|v| count(v) == best).map(|v| (*v).clone())
+}
+
+pub fn choose(all: &[Candidate<'_>]) -> Vec<Choice> {
+    all.iter().enumerate().map(|(i, candidate)| choose_one(all, i, candidate)).collect()
+}
+
+fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice {
+    let props = properties(me.schema);
+    let key = me.key.trim_start_matches('/');
+    for (name, schema) in &props {
+        if let Some(value) = one_value(schema) {
+            return Choice { kind: "const", at: format!("/{}", crate::pointer::escape(name)), value };
+        }
+    }
+    for (name, schema) in &props {
+        let Some(values) = schema.get("enum").and_then(Value::as_array) else { continue };
+        let own = values.iter().find(|v| v.as_str().is_some_and(|s| s == key || s == me.key)).cloned().or_else(|| {
+            // The examples agree on one value the enum lists.
+            let seen = example_values(me.examples, name);
+            let first = seen.first().copied()?;
+            (seen.iter().all(|v| *v == first) && values.contains(first)).then(|| first.clone())
+        });
+        if let Some(value) = own {
+            return Choice { kind: "enum-value", at: format!("/{}", crate::pointer::escape(name)), value };
+        }
+    }
+    for header in me.headers {
+        if let Some(value) = header.schema.as_ref().and_then(one_value) {
+            return Choice { kind: "header", at: format!("header:{}", header.name), value };
+        }
+    }
+    for (name, schema) in &props {
+        if schema.get("enum").is_some() {
+            continue;
+        }
+        let Some(mine) = preferred(me, name) else { continue };
+        let siblings_show_it = all.iter().enumerate().any(|(j, other)| j != index && preferred(other, name).is_some());
+        let taken = all.iter().enumerate().any(|(j, other)| j != index && preferred(other, name).as_ref() == Some(&mine));
+        if !taken && (siblings_show_it || all.len() == 1) {
+            return Choice { kind: "discriminator", at: format!("/{}", crate::pointer::escape(name)), value: mine };
+        }
+    }
+    Choice { kind: "validation", at: String::new(), value: Value::Null }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate<'a>(key: &'a str, schema: &'a Value, examples: &'a [(String, Value)]) -> Candidate<'a> {
+        Candidate { key, schema, examples, headers: &[] }
+    }
+
+    #[test]
+    fn each_rule_in_its_turn() {
+        let constant = json!({"properties": {"type": {"const": "a.created"}}});
+        let shared = json!({"properties": {"type": {"enum": ["b.created", "b.updated"]}}});
+        let free = json!({"properties": {"event": {"type": "string"}}});
+        let ex_c = [("x".to_string(), json!({"event": "C_CLOSED"}))];
+        let ex_d = [("y".to_string(), json!({"event": "D_OPENED"}))];
+        let all = [
+            candidate("a.created", &constant, &[]),
+            candidate("b.updated", &shared, &[]),
+            candidate("/c", &free, &ex_c),
+            candidate("/d", &free, &ex_d),
+            candidate("e", &free, &[]),
+        ];
+        let chosen = choose(&all);
+        assert_eq!((chosen[0].kind, chosen[0].at.as_str()), ("const", "/type"));
+        assert_eq!((chosen[1].kind, &chosen[1].value), ("enum-value", &json!("b.updated")));
+        assert_eq!((chosen[2].kind, &chosen[2].value), ("discriminator", &json!("C_CLOSED")));
+        assert_eq!(chosen[3].value, json!("D_OPENED"));
+        assert_eq!(chosen[4].kind, "validation");
+        assert_eq!(chosen[4].match_object().get("$valid"), Some(&json!(true)));
+    }
+}
