@@ -19,6 +19,8 @@ mod fuzz;
 mod golden;
 #[path = "cases/hostile.rs"]
 mod hostile;
+#[path = "cases/import.rs"]
+mod import;
 #[path = "cases/inspector.rs"]
 mod inspector;
 #[path = "cases/listen.rs"]

@@ -31,8 +31,14 @@ enum Test {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Condition {
-    Body { pointer: String, test: Test },
-    Header { name: String, test: HeaderTest },
+    Body {
+        pointer: String,
+        test: Test,
+    },
+    Header {
+        name: String,
+        test: HeaderTest,
+    },
     Any(Vec<Rules>),
     /// The body passes the fixture's schema.
     Valid,
@@ -110,7 +116,8 @@ impl Rules {
                 }
                 conditions.push(Condition::Valid);
             } else if let Some(name) = key.strip_prefix("header:") {
-                let strings = |values: &[Value]| values.iter().map(|v| v.as_str().map(String::from)).collect::<Option<Vec<_>>>();
+                let strings =
+                    |values: &[Value]| values.iter().map(|v| v.as_str().map(String::from)).collect::<Option<Vec<_>>>();
                 let test = match (value, operator_tests(value)?.as_deref()) {
                     (Value::String(text), _) => HeaderTest::OneOf(vec![text.clone()]),
                     (_, Some([Test::Present(present)])) => HeaderTest::Present(*present),

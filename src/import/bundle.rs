@@ -72,7 +72,8 @@ impl<'d> Bundler<'d> {
 
     fn def_name(&self, reference: &str) -> String {
         let path = reference.trim_start_matches('#').trim_start_matches('/');
-        let tail = path.strip_prefix("components/schemas/").or_else(|| path.strip_prefix("definitions/")).unwrap_or(path);
+        let tail =
+            path.strip_prefix("components/schemas/").or_else(|| path.strip_prefix("definitions/")).unwrap_or(path);
         let mut base: String = tail
             .split('/')
             .map(|s| crate::pointer::unescape(s).into_owned())
@@ -149,7 +150,10 @@ impl<'d> Bundler<'d> {
                 }
                 "items" if value.is_array() => {
                     // A 3.0 / draft-4 tuple: 2020-12 writes it as prefixItems.
-                    let list = value.as_array().map(|l| l.iter().map(|s| self.rewrite(s, depth + 1)).collect()).unwrap_or_default();
+                    let list = value
+                        .as_array()
+                        .map(|l| l.iter().map(|s| self.rewrite(s, depth + 1)).collect())
+                        .unwrap_or_default();
                     out.insert("prefixItems".into(), Value::Array(list));
                     continue;
                 }
@@ -221,8 +225,7 @@ mod tests {
             }, "discriminator": {"propertyName": "id"}, "x-internal": true},
             "Amount": {"type": "integer", "minimum": 0, "exclusiveMinimum": true}
         }}});
-        let (schema, unresolved) =
-            Bundler::new(&doc).bundle(&json!({"$ref": "#/components/schemas/Order"}), "id", "t");
+        let (schema, unresolved) = Bundler::new(&doc).bundle(&json!({"$ref": "#/components/schemas/Order"}), "id", "t");
         assert_eq!(unresolved, ["other.yaml#/X"]);
         assert_eq!(schema["$ref"], "#/$defs/Order");
         let order = &schema["$defs"]["Order"];

@@ -56,7 +56,11 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
         } else {
             format!("{} declared without a request body", description.without_body.join(", "))
         };
-        return Err(UserError::with_hint(format!("{}: no webhook with a request body to import", sanitize(&label)), hint).into());
+        return Err(UserError::with_hint(
+            format!("{}: no webhook with a request body to import", sanitize(&label)),
+            hint,
+        )
+        .into());
     }
     let provider = &args.provider;
     let mut unresolved = description.unresolved.clone();
@@ -75,7 +79,10 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
             .examples
             .iter()
             .map(|(example, value)| {
-                let errors = compiled.as_ref().map(|c| c.check(value).errors.iter().map(ToString::to_string).collect()).unwrap_or_default();
+                let errors = compiled
+                    .as_ref()
+                    .map(|c| c.check(value).errors.iter().map(ToString::to_string).collect())
+                    .unwrap_or_default();
                 (example.clone(), errors)
             })
             .collect();
@@ -96,7 +103,12 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
     let choices = {
         let candidates: Vec<Candidate> = imported
             .iter()
-            .map(|i| Candidate { key: &i.webhook.key, schema: &i.schema, examples: &i.webhook.examples, headers: &i.webhook.headers })
+            .map(|i| Candidate {
+                key: &i.webhook.key,
+                schema: &i.schema,
+                examples: &i.webhook.examples,
+                headers: &i.webhook.headers,
+            })
             .collect();
         rules::choose(&candidates)
     };
@@ -107,7 +119,17 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
     let wrong_webhook = misnamed_examples(&imported);
     let out = args.out.join(provider);
     let changes = write_folder(&out, provider, &label, &description, &imported)?;
-    let report = Report { provider, label: &label, description: &description, imported: &imported, wrong_webhook: &wrong_webhook, unresolved: &unresolved, changes: &changes, out: &out, dir: &args.out };
+    let report = Report {
+        provider,
+        label: &label,
+        description: &description,
+        imported: &imported,
+        wrong_webhook: &wrong_webhook,
+        unresolved: &unresolved,
+        changes: &changes,
+        out: &out,
+        dir: &args.out,
+    };
     if args.json {
         output::json_line(&report.to_json())?;
     } else {
@@ -190,7 +212,8 @@ fn choose_body(item: &mut Imported) {
         .collect();
     // An example that already carries the webhook's own value comes first.
     let agrees = |value: &Value| item.rule_pointer().is_none_or(|(p, wanted)| value.pointer(p) == Some(wanted));
-    let ordered = valid_examples.iter().filter(|(_, v)| agrees(v)).chain(valid_examples.iter().filter(|(_, v)| !agrees(v)));
+    let ordered =
+        valid_examples.iter().filter(|(_, v)| agrees(v)).chain(valid_examples.iter().filter(|(_, v)| !agrees(v)));
     for (name, value) in ordered {
         let body = with_rule(item, value.clone());
         if item.is_valid(&body) {
@@ -290,7 +313,8 @@ impl Changes {
             Err(_) => self.created.push(path.to_path_buf()),
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| UserError::new(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| UserError::new(format!("cannot create {}: {e}", parent.display())))?;
         }
         std::fs::write(path, text).map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
         Ok(())
@@ -301,7 +325,13 @@ fn first_paragraph(text: &str) -> String {
     text.split("\n\n").next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn write_folder(out: &Path, provider: &str, label: &str, description: &Description, imported: &[Imported]) -> Result<Changes> {
+fn write_folder(
+    out: &Path,
+    provider: &str,
+    label: &str,
+    description: &Description,
+    imported: &[Imported],
+) -> Result<Changes> {
     let mut changes = Changes::default();
     let info = description.doc.get("info").cloned().unwrap_or(Value::Null);
     let title = info.get("title").and_then(Value::as_str).unwrap_or(provider);
@@ -313,7 +343,9 @@ fn write_folder(out: &Path, provider: &str, label: &str, description: &Descripti
     let version = info.get("version").and_then(Value::as_str).map(|v| format!(", version {v}")).unwrap_or_default();
     provider_file.insert(
         "description".into(),
-        json!(format!("Imported from {source} (OpenAPI {}{version}). {about}", description.version).trim_end().to_string()),
+        json!(format!("Imported from {source} (OpenAPI {}{version}). {about}", description.version)
+            .trim_end()
+            .to_string()),
     );
     let timeout = ["x-webhook-timeout", "x-timeout"].iter().find_map(|k| info.get(*k)).map(|v| match v {
         Value::Number(n) => format!("{n}s"),
@@ -452,7 +484,11 @@ impl Report<'_> {
         }
         let invalid = self.invalid();
         if !invalid.is_empty() {
-            output::outln(&format!("{} ({}): they break their own schema", style.warn("invalid examples"), invalid.len()))?;
+            output::outln(&format!(
+                "{} ({}): they break their own schema",
+                style.warn("invalid examples"),
+                invalid.len()
+            ))?;
             for (item, example, errors) in invalid {
                 output::outln(&format!("  {} / {}", sanitize(&item.webhook.key), sanitize(example)))?;
                 for error in errors.iter().take(10) {
@@ -474,10 +510,18 @@ impl Report<'_> {
             ))?;
         }
         if !self.description.without_body.is_empty() {
-            output::outln(&format!("{} {}", style.warn("no request body, skipped:"), sanitize(&self.description.without_body.join(", "))))?;
+            output::outln(&format!(
+                "{} {}",
+                style.warn("no request body, skipped:"),
+                sanitize(&self.description.without_body.join(", "))
+            ))?;
         }
         if !self.unresolved.is_empty() {
-            output::outln(&format!("{} {}", style.warn("$refs that point nowhere (left open):"), sanitize(&self.unresolved.join(", "))))?;
+            output::outln(&format!(
+                "{} {}",
+                style.warn("$refs that point nowhere (left open):"),
+                sanitize(&self.unresolved.join(", "))
+            ))?;
         }
         let c = self.changes;
         output::outln(&format!(
@@ -497,7 +541,8 @@ impl Report<'_> {
                 crate::shell::quote(&first.name)
             ))?;
             if let Some((example, _)) = first.webhook.examples.get(1).or(first.webhook.examples.first()) {
-                let path = self.out.join(EXAMPLES_DIR).join(&first.stem).join(format!("{}{BODY_SUFFIX}", file_stem(example)));
+                let path =
+                    self.out.join(EXAMPLES_DIR).join(&first.stem).join(format!("{}{BODY_SUFFIX}", file_stem(example)));
                 output::outln(&format!(
                     "      another example: hookctl --fixtures {dir} send {} --body {} --to URL",
                     crate::shell::quote(&first.name),

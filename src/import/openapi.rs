@@ -161,7 +161,11 @@ impl<'d> Reader<'d> {
             }
             let Some(name) = parameter.get("name").and_then(Value::as_str) else { continue };
             let example = parameter.get("example").cloned().or_else(|| {
-                parameter.get("examples").and_then(Value::as_object).and_then(|m| m.values().next()).and_then(|e| e.get("value").cloned())
+                parameter
+                    .get("examples")
+                    .and_then(Value::as_object)
+                    .and_then(|m| m.values().next())
+                    .and_then(|e| e.get("value").cloned())
             });
             headers.retain(|h: &HeaderParam| !h.name.eq_ignore_ascii_case(name));
             headers.push(HeaderParam {
@@ -171,13 +175,10 @@ impl<'d> Reader<'d> {
                 required: parameter.get("required") == Some(&Value::Bool(true)),
             });
         }
-        let timeout = ["x-webhook-timeout", "x-timeout"]
-            .iter()
-            .find_map(|k| operation.get(*k))
-            .map(|v| match v {
-                Value::Number(n) => format!("{n}s"),
-                other => other.as_str().unwrap_or_default().to_string(),
-            });
+        let timeout = ["x-webhook-timeout", "x-timeout"].iter().find_map(|k| operation.get(*k)).map(|v| match v {
+            Value::Number(n) => format!("{n}s"),
+            other => other.as_str().unwrap_or_default().to_string(),
+        });
         let body = operation.get("requestBody").and_then(|b| self.deref(b));
         let content = body.and_then(|b| b.get("content")).and_then(Value::as_object);
         let Some((media_type, media)) = content.and_then(pick_media) else {
@@ -202,7 +203,8 @@ impl<'d> Reader<'d> {
                 if let Some(example) = resolved.get("example").cloned() {
                     examples.push(("schema example".into(), example));
                 } else if let Some(Value::Array(list)) = resolved.get("examples") {
-                    examples.extend(list.iter().enumerate().map(|(i, v)| (format!("schema example {}", i + 1), v.clone())));
+                    examples
+                        .extend(list.iter().enumerate().map(|(i, v)| (format!("schema example {}", i + 1), v.clone())));
                 }
             }
         }

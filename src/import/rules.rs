@@ -132,7 +132,8 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice
         }
         let Some(mine) = preferred(me, name) else { continue };
         let siblings_show_it = all.iter().enumerate().any(|(j, other)| j != index && preferred(other, name).is_some());
-        let taken = all.iter().enumerate().any(|(j, other)| j != index && preferred(other, name).as_ref() == Some(&mine));
+        let taken =
+            all.iter().enumerate().any(|(j, other)| j != index && preferred(other, name).as_ref() == Some(&mine));
         if !taken && (siblings_show_it || all.len() == 1) {
             return Choice { kind: "discriminator", at: format!("/{}", crate::pointer::escape(name)), value: mine };
         }

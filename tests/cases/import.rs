@@ -1,0 +1,327 @@
+//! `hookctl import`: real OpenAPI webhook descriptions (a payment provider's, MIT, in tests/data/import/adyen)
+//! and small ones written for the cases they lack, imported and then used by send, listen, diff and fuzz.
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{hookctl, listen, receiver_answering, stdout_json};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import").join(name)
+}
+
+/// The three shared descriptions: (file, provider name, webhooks, examples).
+const SHARED: [(&str, &str, usize, usize); 3] = [
+    ("adyen/BalancePlatformPaymentNotification-v1.json", "payment", 6, 11),
+    ("adyen/BalancePlatformAccountingNotification-v3.json", "accounting", 2, 2),
+    ("adyen/BalancePlatformDisputeNotification-v1.yaml", "dispute", 2, 0),
+];
+
+fn import(spec: &Path, provider: &str, out: &Path) -> Value {
+    let output = hookctl()
+        .arg("import")
+        .arg(spec)
+        .args(["--provider", provider, "--out"])
+        .arg(out)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    stdout_json(&output)
+}
+
+/// Every example body the import kept: (fixture, example file).
+fn example_files(folder: &Path) -> Vec<(String, PathBuf)> {
+    let mut found = Vec::new();
+    let Ok(fixtures) = std::fs::read_dir(folder.join("examples")) else { return found };
+    for fixture in fixtures.flatten() {
+        for example in std::fs::read_dir(fixture.path()).unwrap().flatten() {
+            found.push((fixture.file_name().to_string_lossy().into_owned(), example.path()));
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn each_shared_description_becomes_fixtures_that_listen_detects_as_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    for (file, provider, webhooks, examples) in SHARED {
+        let doc = import(&data(file), provider, dir.path());
+        assert_eq!(doc["provider"], provider);
+        assert_eq!(doc["webhooks"], webhooks, "{file}");
+        assert_eq!(doc["examples"], examples, "{file}");
+        let fixtures: Vec<String> =
+            doc["fixtures"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+        assert_eq!(fixtures.len(), webhooks);
+        for name in &fixtures {
+            assert!(name.starts_with(&format!("{provider}.balancePlatform.")), "{name}");
+            assert_eq!(doc["match"][name]["rule"], "enum-value", "{name}: {}", doc["match"][name]);
+            assert_eq!(doc["match"][name]["at"], "/type");
+        }
+        names.extend(fixtures);
+    }
+    // Loaded without a warning, listed, and each sent to listen: detected as itself, and valid.
+    let listed = hookctl().arg("--fixtures").arg(dir.path()).args(["fixtures", "--json"]).output().unwrap();
+    assert!(listed.stderr.is_empty(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let fixtures_dir = dir.path().to_str().unwrap();
+    let listener = listen(&["--fixtures", fixtures_dir, "--json"]);
+    for name in &names {
+        hookctl().args(["--fixtures", fixtures_dir, "send", name, "--to", &listener.url]).assert().code(0);
+    }
+    let (_, stdout, _) = listener.stop();
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), names.len());
+    for (line, name) in lines.iter().zip(&names) {
+        assert_eq!(line["event"], name.as_str());
+        assert_eq!(line["valid"], true, "{name}: {}", line["errors"]);
+    }
+}
+
+#[test]
+fn each_example_posted_as_it_is_gets_the_independent_validators_verdict() {
+    assert!(
+        std::process::Command::new("check-jsonschema").arg("--version").output().is_ok_and(|o| o.status.success()),
+        "check-jsonschema is the independent validator here: pip install check-jsonschema (.ci/run does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (file, provider, _, _) in SHARED {
+        import(&data(file), provider, dir.path());
+    }
+    let mut examples = Vec::new();
+    for (_, provider, _, _) in SHARED {
+        examples.extend(example_files(&dir.path().join(provider)).into_iter().map(|(f, e)| (provider, f, e)));
+    }
+    assert_eq!(examples.len(), 13);
+    let fixtures_dir = dir.path().to_str().unwrap();
+    let listener = listen(&["--fixtures", fixtures_dir, "--json"]);
+    let mut expected = Vec::new();
+    for (provider, fixture, example) in &examples {
+        let body = std::fs::read(example).unwrap();
+        assert_eq!(crate::support::post(&listener.url, &[("Content-Type", "application/json")], &body), 200);
+        let schema = dir.path().join(provider).join(format!("{fixture}.schema.json"));
+        let oracle = std::process::Command::new("check-jsonschema")
+            .arg("--schemafile")
+            .arg(&schema)
+            .arg(example)
+            .output()
+            .unwrap();
+        expected.push((fixture.clone(), oracle.status.success()));
+    }
+    let (_, stdout, _) = listener.stop();
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), expected.len());
+    let mut invalid = 0;
+    for (line, (fixture, valid)) in lines.iter().zip(&expected) {
+        assert_eq!(line["event"], fixture.as_str(), "{line}");
+        assert_eq!(line["valid"], *valid, "{fixture}: hookctl and check-jsonschema disagree: {}", line["errors"]);
+        invalid += usize::from(!valid);
+    }
+    assert_eq!(invalid, 2, "the accounting description's two examples break their schema");
+}
+
+#[test]
+fn examples_that_break_their_schema_are_reported_with_pointers() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = import(&data("adyen/BalancePlatformAccountingNotification-v3.json"), "accounting", dir.path());
+    let invalid = doc["invalid_examples"].as_array().unwrap();
+    assert_eq!(invalid.len(), 2);
+    for entry in invalid {
+        assert!(entry["webhook"].as_str().unwrap().starts_with("balancePlatform.transfer."));
+        assert!(entry["example"].is_string());
+        let errors: Vec<&str> = entry["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+        assert!(errors.iter().any(|e| e.starts_with("/data/counterparty: ")), "{errors:?}");
+    }
+    // Neither example is valid, so both bodies come from the schema, and pass it.
+    assert_eq!(doc["generated"].as_array().unwrap().len(), 2);
+    for name in doc["fixtures"].as_array().unwrap() {
+        let rendered = hookctl()
+            .arg("--fixtures")
+            .arg(dir.path())
+            .args(["send", name.as_str().unwrap(), "--dry-run"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&rendered.stdout);
+        let body = &text[text.find("\n\n").unwrap() + 2..];
+        let file = dir.path().join("body.json");
+        std::fs::write(&file, body).unwrap();
+        hookctl()
+            .arg("--fixtures")
+            .arg(dir.path())
+            .args(["diff", "--against", name.as_str().unwrap()])
+            .arg(&file)
+            .assert()
+            .code(0);
+    }
+    // The text output names them too.
+    let text = hookctl()
+        .arg("import")
+        .arg(data("adyen/BalancePlatformAccountingNotification-v3.json"))
+        .args(["--provider", "accounting", "--out"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("invalid examples (2)"), "{stdout}");
+    assert!(stdout.contains("/data/counterparty: expected required field"), "{stdout}");
+}
+
+#[test]
+fn openapi_30_callbacks_nullable_and_header_discriminators() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = import(&data("callbacks-30.yaml"), "shop", dir.path());
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["fixtures"], serde_json::json!(["shop.orderShipped", "shop.refundIssued"]));
+    assert_eq!(
+        doc["match"]["shop.orderShipped"],
+        serde_json::json!({"rule": "header", "at": "header:X-Shop-Event", "value": "order.shipped"})
+    );
+    assert_eq!(doc["match"]["shop.refundIssued"]["value"], "refund.issued");
+    assert_eq!(doc["invalid_examples"], serde_json::json!([]), "nullable and exclusiveMinimum are translated");
+    let folder = dir.path().join("shop");
+    let provider: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("provider.json")).unwrap()).unwrap();
+    assert_eq!(provider["title"], "Shop callbacks");
+    assert_eq!(provider["delivery_timeout"], "5s");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("shop.orderShipped.schema.json")).unwrap()).unwrap();
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(schema["$defs"]["Order"]["properties"]["carrier"]["type"], serde_json::json!(["string", "null"]));
+    assert_eq!(schema["$defs"]["Item"]["properties"]["quantity"]["exclusiveMinimum"], 0);
+    // The header rule detects it; the documented delivery header gets a placeholder.
+    let fixtures_dir = dir.path().to_str().unwrap();
+    let listener = listen(&["--fixtures", fixtures_dir, "--json"]);
+    for name in ["shop.orderShipped", "shop.refundIssued"] {
+        hookctl().args(["--fixtures", fixtures_dir, "send", name, "--to", &listener.url]).assert().code(0);
+    }
+    let (_, stdout, _) = listener.stop();
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["event"], "shop.orderShipped");
+    assert_eq!(lines[1]["event"], "shop.refundIssued");
+    assert!(lines.iter().all(|l| l["valid"] == true), "{lines:?}");
+    let delivery = lines[0]["headers"]["x-shop-delivery"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(delivery).is_ok(), "{delivery}");
+}
+
+#[test]
+fn slash_keys_example_only_discriminators_and_misnamed_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = import(&data("webhooks-slash.json"), "acct", dir.path());
+    assert_eq!(
+        doc["fixtures"],
+        serde_json::json!(["acct.ACCOUNT_CLOSED", "acct.ACCOUNT_OPENED", "acct.orders/created", "acct.NOTE"])
+    );
+    assert_eq!(
+        doc["match"]["acct.ACCOUNT_CLOSED"],
+        serde_json::json!({"rule": "discriminator", "at": "/event", "value": "ACCOUNT_CLOSED"})
+    );
+    assert_eq!(doc["match"]["acct.ACCOUNT_OPENED"]["value"], "ACCOUNT_OPENED");
+    assert_eq!(doc["match"]["acct.orders/created"]["rule"], "const");
+    assert_eq!(doc["match"]["acct.NOTE"]["rule"], "validation");
+    assert_eq!(
+        doc["examples_naming_another_webhook"],
+        serde_json::json!([{"webhook": "/ACCOUNT_OPENED", "example": "copied-from-closed", "at": "/event", "names": "/ACCOUNT_CLOSED"}])
+    );
+    assert_eq!(doc["without_request_body"], serde_json::json!(["/PING"]));
+    assert_eq!(doc["generated"], serde_json::json!(["acct.orders/created", "acct.NOTE"]));
+    assert!(dir.path().join("acct/acct.orders_created.schema.json").is_file());
+    // Every fixture, the one detected by validation included, is detected as itself.
+    let fixtures_dir = dir.path().to_str().unwrap();
+    let listener = listen(&["--fixtures", fixtures_dir, "--json"]);
+    let names = ["acct.ACCOUNT_CLOSED", "acct.ACCOUNT_OPENED", "acct.orders/created", "acct.NOTE"];
+    for name in names {
+        hookctl().args(["--fixtures", fixtures_dir, "send", name, "--to", &listener.url]).assert().code(0);
+    }
+    let (_, stdout, _) = listener.stop();
+    let events: Vec<Value> =
+        stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone()).collect();
+    assert_eq!(events, names.map(Value::from));
+}
+
+#[test]
+fn a_second_import_says_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec_dir = tempfile::tempdir().unwrap();
+    let spec = spec_dir.path().join("shop.yaml");
+    std::fs::copy(data("callbacks-30.yaml"), &spec).unwrap();
+    let first = import(&spec, "shop", dir.path());
+    assert_eq!(first["files"]["created"].as_array().unwrap().len(), 7);
+    let again = import(&spec, "shop", dir.path());
+    assert_eq!(again["files"]["created"], serde_json::json!([]));
+    assert_eq!(again["files"]["updated"], serde_json::json!([]));
+    let text =
+        std::fs::read_to_string(&spec).unwrap().replace("summary: A refund was issued", "summary: A refund went out");
+    std::fs::write(&spec, text).unwrap();
+    let changed = import(&spec, "shop", dir.path());
+    let updated: Vec<&str> =
+        changed["files"]["updated"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(updated.len(), 2, "{updated:?}");
+    assert!(updated.iter().all(|p| p.contains("shop.refundIssued")), "{updated:?}");
+}
+
+#[test]
+fn imported_providers_work_with_schema_diff_and_fuzz() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&data("adyen/BalancePlatformDisputeNotification-v1.yaml"), "dispute", dir.path());
+    let fixtures_dir = dir.path().to_str().unwrap();
+    let schema = hookctl()
+        .args(["--fixtures", fixtures_dir, "schema", "dispute.balancePlatform.dispute.created"])
+        .output()
+        .unwrap();
+    assert_eq!(schema.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&schema.stdout).contains("\"$defs\""));
+    let receiver = receiver_answering(|_| (200, Duration::ZERO, "{}".into()));
+    let output = hookctl()
+        .args(["--fixtures", fixtures_dir, "fuzz", "dispute.*", "--to", &receiver.url, "--budget", "40", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let doc = stdout_json(&output);
+    assert_eq!(doc["events"], 2);
+    assert!(doc["requests"].as_u64().unwrap() >= 80);
+}
+
+#[test]
+fn bad_descriptions_are_input_errors_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let cases = [
+        (write("swagger.json", r#"{"swagger": "2.0", "paths": {}}"#), "Swagger 2.0"),
+        (write("plain.yaml", "name: not a spec\n"), "not an OpenAPI description"),
+        (write("broken.yaml", "openapi: 3.1.0\nwebhooks: [a, b\n"), "not YAML"),
+        (write("broken.json", "{\"openapi\": \"3.1.0\", "), "not valid JSON"),
+        (write("empty.json", r#"{"openapi": "3.1.0", "info": {"title": "x", "version": "1"}}"#), "no webhook"),
+    ];
+    for (path, wanted) in cases {
+        let output =
+            hookctl().arg("import").arg(&path).args(["--provider", "x", "--out"]).arg(dir.path()).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", path.display());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(wanted), "{}: {stderr}", path.display());
+        assert!(!stderr.contains("panicked"));
+    }
+    let output = hookctl()
+        .arg("import")
+        .arg(data("callbacks-30.yaml"))
+        .args(["--provider", "a.b", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    // Read from stdin too.
+    let output = hookctl()
+        .args(["import", "-", "--provider", "shop", "--json", "--out"])
+        .arg(dir.path())
+        .write_stdin(std::fs::read(data("callbacks-30.yaml")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout_json(&output)["webhooks"], 2);
+}
