@@ -225,8 +225,31 @@ struct Runner {
     progress: Option<MultiProgress>,
 }
 
-/// Failing cases of one check, by what they found.
-type Failures = BTreeMap<(FuzzCheck, Kind), Vec<(usize, Outcome)>>;
+/// Failing cases, by check, kind and answer (status and the answer's gist): one finding each.
+type Failures = BTreeMap<(FuzzCheck, Kind, Option<u16>, String), Vec<(usize, Outcome)>>;
+
+/// Findings kept per event and check: past this, cases still count toward the last one's tally.
+const FINDINGS_PER_CHECK: usize = 8;
+
+/// What tells two failures apart: the answer's first line, numbers blanked (`id 123 not found` and `id 456
+/// not found` are one bug).
+fn gist(answer: &str) -> String {
+    let line = answer.lines().next().unwrap_or("").trim();
+    let mut out = String::new();
+    let mut last_digit = false;
+    for c in line.chars().take(120) {
+        if c.is_ascii_digit() {
+            if !last_digit {
+                out.push('#');
+            }
+            last_digit = true;
+        } else {
+            out.push(c);
+            last_digit = false;
+        }
+    }
+    out
+}
 
 impl Runner {
     fn wants(&self, check: FuzzCheck) -> bool {
@@ -289,18 +312,30 @@ impl Runner {
         let mut failures: Failures = BTreeMap::new();
         for (i, outcome) in outcomes.into_iter().enumerate() {
             if let Some(kind) = judge::judge(cases[i].expect, &outcome) {
-                failures.entry((cases[i].check, kind)).or_default().push((i, outcome));
+                let check = cases[i].check;
+                let key = (check, kind, outcome.status, gist(&outcome.answer));
+                let groups = failures.keys().filter(|k| k.0 == check).count();
+                let key = if failures.contains_key(&key) || groups < FINDINGS_PER_CHECK {
+                    key
+                } else {
+                    failures.keys().rfind(|k| k.0 == check).cloned().unwrap_or(key)
+                };
+                failures.entry(key).or_default().push((i, outcome));
             }
         }
         let mut findings = Vec::new();
         let mut retried = None;
-        for ((check, kind), failed) in &failures {
+        let mut numbering: BTreeMap<(FuzzCheck, Kind), usize> = BTreeMap::new();
+        for ((check, kind, _, _), failed) in &failures {
+            let nth = numbering.entry((*check, *kind)).or_default();
+            *nth += 1;
+            let nth = *nth;
             // The smallest failing body is where shrinking starts.
             let (index, outcome) = failed.iter().min_by_key(|(i, _)| cases[*i].body.bytes().len()).expect("one");
             if *kind == Kind::ServerError && cases[*index].expect == Expect::Accept && retried.is_none() {
-                retried = Some(*index);
+                retried = Some((*index, outcome.clone()));
             }
-            let finding = self.found(
+            let mut finding = self.found(
                 fixture,
                 &cases[*index],
                 *check,
@@ -311,11 +346,18 @@ impl Runner {
                 &mut trees,
                 timeout,
             );
+            if nth > 1 {
+                let renamed = format!("{}-{nth}", finding.fixture_name);
+                finding.reproduce = finding
+                    .reproduce
+                    .replace(&crate::shell::quote(&finding.fixture_name), &crate::shell::quote(&renamed));
+                finding.fixture_name = renamed;
+            }
             findings.push(finding);
         }
         if let (true, Body::Json(_)) = (self.wants(FuzzCheck::Delivery), &example) {
             ran.push(FuzzCheck::Delivery);
-            let retry = retried.map(|i| cases[i].body.clone());
+            let retry = retried.map(|(i, first)| (cases[i].body.clone(), first));
             findings.extend(self.delivery(fixture, retry, timeout));
         }
         if let (true, Body::Json(body)) = (self.wants(FuzzCheck::Signatures), &example) {
@@ -477,7 +519,7 @@ impl Runner {
     /// The same webhook twice in a row, two copies at once, and a retry of a delivery that got a 5xx: each
     /// must get a 2xx (signed copies share the webhook id, each with its own timestamp, as a provider's
     /// retries do).
-    fn delivery(&mut self, fixture: &Fixture, retry: Option<Body>, timeout: Duration) -> Vec<Finding> {
+    fn delivery(&mut self, fixture: &Fixture, retry: Option<(Body, Outcome)>, timeout: Duration) -> Vec<Finding> {
         let mut findings = Vec::new();
         let now = chrono::Utc::now().timestamp();
         // Each scenario delivers a webhook of its own, not one another check sent already: the fixture as
@@ -545,11 +587,14 @@ impl Runner {
             ));
         }
         // A provider retries what got a 5xx: the retry must go through.
-        if let Some(failed) = retry {
+        if let Some((failed, first)) = retry {
             std::thread::sleep(Duration::from_millis(500));
             let request = self.dress.request(fixture, &failed);
             let answer = self.send_one(&request, timeout);
-            if let Some(kind) = judge::judge(Expect::Accept, &answer) {
+            // Failing the same way again is the bug already reported; failing otherwise (a duplicate-key error
+            // after a half-done first attempt) is the retry's own.
+            let same = answer.status == first.status && gist(&answer.answer) == gist(&first.answer);
+            if let (Some(kind), false) = (judge::judge(Expect::Accept, &answer), same) {
                 findings.push(self.finding(
                     fixture,
                     FuzzCheck::Delivery,

@@ -35,13 +35,17 @@ pub(super) fn shrink(
     timeout: Duration,
 ) -> Shrunk {
     let mut budget = Budget { tries: if kind == Kind::Timeout { TIMEOUT_TRIES } else { TRIES } };
+    let target = outcome.clone();
     let mut last = outcome;
     let mut requests = 0;
     let mut still_fails = |value: &Value| {
         requests += 1;
         let request = runner.dress.request(fixture, &Body::Json(value.clone()));
         let answer = runner.send_one(&request, timeout);
-        let same = judge::judge(Expect::Accept, &answer) == Some(kind);
+        // The same failure: its kind, status and answer, so shrinking never wanders to another bug.
+        let same = judge::judge(Expect::Accept, &answer) == Some(kind)
+            && answer.status == target.status
+            && super::gist(&answer.answer) == super::gist(&target.answer);
         if same {
             last = answer;
         }
