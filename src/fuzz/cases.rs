@@ -182,7 +182,10 @@ pub fn negative(generator: Option<&Generator>, base: &Value) -> Vec<Case> {
     let half: String = text.chars().take(text.chars().count() / 2).collect();
     add("broken JSON (cut in half)".into(), Body::Raw(half.into_bytes()));
     if text.contains('"') {
-        add("single-quoted strings (the Pgyer docs' quirk)".into(), Body::Raw(text.replace('"', "'").into_bytes()));
+        add(
+            "single-quoted strings (a JSON quirk some providers' docs examples have)".into(),
+            Body::Raw(text.replace('"', "'").into_bytes()),
+        );
     }
     add("empty body".into(), Body::Raw(Vec::new()));
     let mut huge = base.clone();

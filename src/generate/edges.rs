@@ -257,7 +257,7 @@ fn walk(generator: &Generator, schema: &Value, value: &Value, at: &str, depth: u
                 replace(out, format!("branch {} of {}", i + 1, list.len()), typical(generator, branch, depth + 1));
             }
             // Walk into the branch the value follows.
-            list.into_iter().find(|b| branch_fits(generator, b, value)).unwrap_or(flat.clone())
+            list.into_iter().find(|b| generator.fits_branch(b, value)).unwrap_or(flat.clone())
         }
         None => flat.clone(),
     };
@@ -363,21 +363,6 @@ fn same_kind(kind: &str, value: &Value) -> bool {
         Value::Array(_) => kind == "array",
         Value::Object(_) => kind == "object",
     }
-}
-
-/// Whether `value` follows one branch of a node (its `$ref`s resolved against the root).
-fn branch_fits(generator: &Generator, branch: &Value, value: &Value) -> bool {
-    let mut doc = generator.root().clone();
-    let Some(map) = doc.as_object_mut() else {
-        return false;
-    };
-    map.retain(|k, _| matches!(k.as_str(), "$defs" | "definitions" | "components" | "$schema"));
-    if let Value::Object(branch) = branch {
-        for (k, v) in branch {
-            map.insert(k.clone(), v.clone());
-        }
-    }
-    jsonschema::options().build(&doc).is_ok_and(|v| v.is_valid(value))
 }
 
 /// Strings at a node's edges: empty, over 10,000 characters, non-ASCII; for a format or pattern, other

@@ -67,9 +67,14 @@ pub fn read(doc: Value) -> Result<Description, String> {
         None => return Err("not an OpenAPI description (no `openapi:` version at the top)".into()),
     };
     let mut reader = Reader { doc: &doc, webhooks: Vec::new(), without_body: Vec::new(), unresolved: Vec::new() };
-    if let Some(Value::Object(webhooks)) = doc.get("webhooks") {
-        for (key, item) in webhooks {
-            reader.path_item(key, item);
+    // 3.1's `webhooks`, and `x-webhooks`, the extension 3.0 descriptions (GitHub's, Redocly's) use for them.
+    for section in ["webhooks", "x-webhooks"] {
+        if let Some(Value::Object(webhooks)) = doc.get(section) {
+            for (key, item) in webhooks {
+                if !reader.webhooks.iter().any(|w| w.key == *key) {
+                    reader.path_item(key, item);
+                }
+            }
         }
     }
     reader.callbacks();

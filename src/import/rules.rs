@@ -1,7 +1,8 @@
 //! The `match` rule each imported webhook gets, first that applies: a property whose schema is a `const`
 //! (or a one-value `enum`); a shared `enum` that lists the webhook's own name; a header with a const or
 //! one-value enum; a property the webhook's examples agree on and its siblings' do not (a discriminator only
-//! the examples show); else detection by validation (`$valid`, tried after every other fixture).
+//! the examples show), or a header example no sibling shares; else detection by validation (`$valid`, tried
+//! after every other fixture). Rules that come out the same for several webhooks get one more condition each.
 use serde_json::{json, Map, Value};
 
 use super::openapi::HeaderParam;
@@ -23,6 +24,9 @@ pub struct Choice {
     /// A body pointer (`/type`) or `header:NAME`; empty for validation.
     pub at: String,
     pub value: Value,
+    /// Conditions added when the rule alone is shared with sibling webhooks (`action: created` on many
+    /// events): a header example, a property only this webhook requires, another one-value property.
+    pub also: Vec<(String, Value)>,
 }
 
 impl Choice {
@@ -33,6 +37,9 @@ impl Choice {
             rule.insert("$valid".into(), Value::Bool(true));
         } else {
             rule.insert(self.at.clone(), self.value.clone());
+        }
+        for (at, value) in &self.also {
+            rule.insert(at.clone(), value.clone());
         }
         rule
     }
@@ -47,10 +54,14 @@ impl Choice {
     }
 
     pub fn to_json(&self) -> Value {
-        match self.kind {
+        let mut out = match self.kind {
             "validation" => json!({"rule": self.kind}),
             _ => json!({"rule": self.kind, "at": self.at, "value": self.value}),
+        };
+        if !self.also.is_empty() {
+            out["also"] = Value::Object(self.also.iter().cloned().collect());
         }
+        out
     }
 }
 
@@ -98,7 +109,69 @@ fn preferred(candidate: &Candidate<'_>, name: &str) -> Option<Value> {
 }
 
 pub fn choose(all: &[Candidate<'_>]) -> Vec<Choice> {
-    all.iter().enumerate().map(|(i, candidate)| choose_one(all, i, candidate)).collect()
+    let mut chosen: Vec<Choice> = all.iter().enumerate().map(|(i, candidate)| choose_one(all, i, candidate)).collect();
+    disambiguate(all, &mut chosen);
+    chosen
+}
+
+/// Webhooks whose rules came out the same (many events saying `action: created`) each get one more condition
+/// that only they meet: a header whose example differs (GitHub's `X-GitHub-Event`), a property only they
+/// require, or another one-value property.
+fn disambiguate(all: &[Candidate<'_>], chosen: &mut [Choice]) {
+    for i in 0..chosen.len() {
+        if chosen[i].kind == "validation" {
+            continue;
+        }
+        let rule = |c: &Choice| (c.at.clone(), c.value.clone());
+        let twins: Vec<usize> = (0..chosen.len())
+            .filter(|j| *j != i && chosen[*j].kind != "validation" && rule(&chosen[*j]) == rule(&chosen[i]))
+            .collect();
+        if twins.is_empty() {
+            continue;
+        }
+        if let Some(extra) = distinguishing(all, i, &twins) {
+            chosen[i].also.push(extra);
+        }
+    }
+}
+
+fn distinguishing(all: &[Candidate<'_>], me: usize, twins: &[usize]) -> Option<(String, Value)> {
+    let example_of = |c: &Candidate<'_>, name: &str| {
+        c.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| h.example.clone())
+            .filter(Value::is_string)
+    };
+    for header in all[me].headers {
+        let Some(mine) = header.example.clone().filter(Value::is_string) else { continue };
+        if twins.iter().all(|t| example_of(&all[*t], &header.name).is_some_and(|theirs| theirs != mine)) {
+            return Some((format!("header:{}", header.name), mine));
+        }
+    }
+    let declared = |c: &Candidate<'_>| properties(c.schema).into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+    let root = flatten(all[me].schema, all[me].schema).into_owned();
+    let required = crate::generate::resolve::required(&root);
+    for name in required {
+        if twins.iter().all(|t| !declared(&all[*t]).contains(&name)) {
+            return Some((format!("/{}", crate::pointer::escape(&name)), json!({"$present": true})));
+        }
+    }
+    let mine: Vec<(String, Value)> =
+        properties(all[me].schema).into_iter().filter_map(|(n, s)| one_value(&s).map(|v| (n, v))).collect();
+    for (name, value) in mine {
+        let differs = |t: &usize| {
+            properties(all[*t].schema)
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, s)| one_value(s))
+                .is_some_and(|v| v != value)
+        };
+        if twins.iter().all(differs) {
+            return Some((format!("/{}", crate::pointer::escape(&name)), value));
+        }
+    }
+    None
 }
 
 fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice {
@@ -106,7 +179,7 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice
     let key = me.key.trim_start_matches('/');
     for (name, schema) in &props {
         if let Some(value) = one_value(schema) {
-            return Choice { kind: "const", at: format!("/{}", crate::pointer::escape(name)), value };
+            return Choice { kind: "const", at: format!("/{}", crate::pointer::escape(name)), value, also: Vec::new() };
         }
     }
     for (name, schema) in &props {
@@ -118,12 +191,17 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice
             (seen.iter().all(|v| *v == first) && values.contains(first)).then(|| first.clone())
         });
         if let Some(value) = own {
-            return Choice { kind: "enum-value", at: format!("/{}", crate::pointer::escape(name)), value };
+            return Choice {
+                kind: "enum-value",
+                at: format!("/{}", crate::pointer::escape(name)),
+                value,
+                also: Vec::new(),
+            };
         }
     }
     for header in me.headers {
         if let Some(value) = header.schema.as_ref().and_then(one_value) {
-            return Choice { kind: "header", at: format!("header:{}", header.name), value };
+            return Choice { kind: "header", at: format!("header:{}", header.name), value, also: Vec::new() };
         }
     }
     for (name, schema) in &props {
@@ -135,10 +213,38 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice
         let taken =
             all.iter().enumerate().any(|(j, other)| j != index && preferred(other, name).as_ref() == Some(&mine));
         if !taken && (siblings_show_it || all.len() == 1) {
-            return Choice { kind: "discriminator", at: format!("/{}", crate::pointer::escape(name)), value: mine };
+            return Choice {
+                kind: "discriminator",
+                at: format!("/{}", crate::pointer::escape(name)),
+                value: mine,
+                also: Vec::new(),
+            };
         }
     }
-    Choice { kind: "validation", at: String::new(), value: Value::Null }
+    // A header whose documented example no sibling shares (GitHub's `X-GitHub-Event: push`).
+    for header in me.headers {
+        let Some(mine) = header.example.clone().filter(Value::is_string) else { continue };
+        let shared = all.iter().enumerate().any(|(j, other)| {
+            j != index
+                && other
+                    .headers
+                    .iter()
+                    .any(|h| h.name.eq_ignore_ascii_case(&header.name) && h.example.as_ref() == Some(&mine))
+        });
+        let siblings_have_it = all
+            .iter()
+            .enumerate()
+            .any(|(j, other)| j != index && other.headers.iter().any(|h| h.name.eq_ignore_ascii_case(&header.name)));
+        if !shared && siblings_have_it {
+            return Choice {
+                kind: "discriminator",
+                at: format!("header:{}", header.name),
+                value: mine,
+                also: Vec::new(),
+            };
+        }
+    }
+    Choice { kind: "validation", at: String::new(), value: Value::Null, also: Vec::new() }
 }
 
 #[cfg(test)]
@@ -170,5 +276,37 @@ mod tests {
         assert_eq!(chosen[3].value, json!("D_OPENED"));
         assert_eq!(chosen[4].kind, "validation");
         assert_eq!(chosen[4].match_object().get("$valid"), Some(&json!(true)));
+    }
+
+    #[test]
+    fn shared_rules_get_a_condition_only_one_webhook_meets() {
+        // Two events whose bodies both say action: created, told apart by the event header's example and by
+        // the property only one requires.
+        let issues = json!({"required": ["action", "issue"], "properties": {"action": {"enum": ["created"]}, "issue": {"type": "object"}}});
+        let comment = json!({"required": ["action", "comment"], "properties": {"action": {"enum": ["created"]}, "comment": {"type": "object"}}});
+        let header = |event: &str| HeaderParam {
+            name: "X-GitHub-Event".into(),
+            schema: None,
+            example: Some(json!(event)),
+            required: true,
+        };
+        let (h1, h2) = ([header("issues")], [header("issue_comment")]);
+        let all = [
+            Candidate { key: "issues-created", schema: &issues, examples: &[], headers: &h1 },
+            Candidate { key: "issue-comment-created", schema: &comment, examples: &[], headers: &h2 },
+        ];
+        let chosen = choose(&all);
+        assert_eq!(
+            chosen[0].match_object(),
+            json!({"/action": "created", "header:X-GitHub-Event": "issues"}).as_object().unwrap().clone()
+        );
+        assert_eq!(chosen[1].also, [("header:X-GitHub-Event".to_string(), json!("issue_comment"))]);
+        let (none1, none2): ([HeaderParam; 0], [HeaderParam; 0]) = ([], []);
+        let all = [
+            Candidate { key: "a", schema: &issues, examples: &[], headers: &none1 },
+            Candidate { key: "b", schema: &comment, examples: &[], headers: &none2 },
+        ];
+        let chosen = choose(&all);
+        assert_eq!(chosen[0].also, [("/issue".to_string(), json!({"$present": true}))]);
     }
 }

@@ -1,4 +1,4 @@
-//! `hookctl import`: real OpenAPI webhook descriptions (a payment provider's, MIT, in tests/data/import/adyen)
+//! `hookctl import`: real OpenAPI webhook descriptions (a payment provider's, MIT, in tests/specs/adyen)
 //! and small ones written for the cases they lack, imported and then used by send, listen, diff and fuzz.
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::support::{hookctl, listen, receiver_answering, stdout_json};
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs").join(name)
 }
 
 /// The three shared descriptions: (file, provider name, webhooks, examples).
