@@ -103,14 +103,9 @@ pub fn examples(base: &Value) -> Vec<Case> {
     }]
 }
 
-/// The edge cases around `base` (all of them up to `budget`, spread evenly past it), then random bodies.
-pub fn generated(generator: &Generator, base: &Value, budget: usize, random: &[Value]) -> Vec<Case> {
-    let mut all = edges::around(generator, base);
-    if all.len() > budget {
-        let step = all.len() as f64 / budget as f64;
-        all = (0..budget).map(|i| all[(i as f64 * step) as usize].clone()).collect();
-    }
-    let mut cases: Vec<Case> = all
+/// The edge cases around `base` (all of them up to `budget`, spread evenly past it), then the random bodies.
+pub fn generated(edges: Vec<edges::Edge>, random: &[Value]) -> Vec<Case> {
+    let mut cases: Vec<Case> = edges
         .into_iter()
         .map(|edge| Case {
             check: FuzzCheck::Generated,
@@ -130,11 +125,6 @@ pub fn generated(generator: &Generator, base: &Value, budget: usize, random: &[V
         });
     }
     cases
-}
-
-/// How many random bodies fill the budget after the edge cases.
-pub fn random_count(generator: &Generator, base: &Value, budget: usize) -> usize {
-    budget.saturating_sub(edges::around(generator, base).len())
 }
 
 /// A 10 MB body: past the size limits receivers (and their proxies) set.

@@ -281,7 +281,8 @@ impl Runner {
         }
         if let (true, Some(generator), Some(base)) = (self.wants(FuzzCheck::Generated), &generator, &base) {
             ran.push(FuzzCheck::Generated);
-            let wanted = cases::random_count(generator, base, self.budget);
+            let edges = crate::generate::edges::around(generator, base, self.budget);
+            let wanted = self.budget.saturating_sub(edges.len());
             let mut values = Vec::new();
             if wanted > 0 {
                 let strategy = generator.strategy();
@@ -301,7 +302,7 @@ impl Runner {
                     }
                 }
             }
-            cases.extend(cases::generated(generator, base, self.budget, &values));
+            cases.extend(cases::generated(edges, &values));
         }
         if let (true, Some(base)) = (self.wants(FuzzCheck::Negative), &base) {
             ran.push(FuzzCheck::Negative);

@@ -175,14 +175,30 @@ fn distinct_samples(generator: &Generator, item: &Value, n: usize) -> Option<Vec
     None
 }
 
-/// Every edge case around `base` that the schema allows, in a fixed order.
-pub fn around(generator: &Generator, base: &Value) -> Vec<Edge> {
+/// The edge cases around `base` that the schema allows, in a fixed order: all of them, or `limit` spread
+/// evenly over them (each is a whole body: a large body's thousands of edges are not all kept in memory).
+pub fn around(generator: &Generator, base: &Value, limit: usize) -> Vec<Edge> {
     let mut found = Vec::new();
     let root = generator.root().clone();
     walk(generator, &root, base, "", 0, &mut found);
-    let mut kept = Vec::new();
+    // Changes that would give the same body (a value replaced by itself) are dropped when applied; over the
+    // limit, every n-th change is tried, then the rest in turn until `limit` valid edges are kept.
+    let order: Vec<usize> = if found.len() > limit {
+        let step = found.len() as f64 / limit as f64;
+        let picked: Vec<usize> = (0..limit).map(|i| (i as f64 * step) as usize).collect();
+        let rest = (0..found.len()).filter(|i| !picked.contains(i));
+        picked.iter().copied().chain(rest).collect()
+    } else {
+        (0..found.len()).collect()
+    };
+    let mut slots: Vec<Option<(String, Change)>> = found.into_iter().map(Some).collect();
+    let mut kept: Vec<(usize, Edge)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (label, change) in found {
+    for index in order {
+        if kept.len() >= limit {
+            break;
+        }
+        let Some((label, change)) = slots[index].take() else { continue };
         let mut value = base.clone();
         if !change.apply(&mut value) || value == *base {
             continue;
@@ -191,10 +207,11 @@ pub fn around(generator: &Generator, base: &Value) -> Vec<Edge> {
             continue;
         }
         if generator.is_valid(&value) {
-            kept.push(Edge { label, value });
+            kept.push((index, Edge { label, value }));
         }
     }
-    kept
+    kept.sort_by_key(|(index, _)| *index);
+    kept.into_iter().map(|(_, edge)| edge).collect()
 }
 
 enum Change {
