@@ -12,6 +12,7 @@ ICONS = {"iOS": "apple"}  # every example Pgyer shows says iOS
 
 
 class Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         try:
