@@ -25,6 +25,8 @@ mod import;
 mod inspector;
 #[path = "cases/listen.rs"]
 mod listen;
+#[path = "cases/locust.rs"]
+mod locust;
 #[path = "cases/providers.rs"]
 mod providers;
 #[path = "cases/reliability.rs"]

@@ -453,6 +453,11 @@ pub struct SendArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Write a load test for another tool instead of sending: `locust` prints a locustfile that reproduces
+    /// this run (placeholders and signatures made per request, --concurrency as users, --rate, --repeat)
+    #[arg(long, value_name = "TOOL", value_parser = ["locust"], conflicts_with_all = ["dry_run", "capture", "interactive"])]
+    pub export: Option<String>,
+
     /// With --dry-run: indent the JSON body for reading (it is then not the bytes sent)
     #[arg(long, requires = "dry_run")]
     pub pretty: bool,

@@ -1,5 +1,6 @@
 //! `hookctl send`: fire provider-accurate webhooks at a receiver, once per `--to` or under load.
 pub mod deliver;
+mod export;
 mod failure;
 mod interactive;
 mod load;
@@ -35,6 +36,9 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         if selection.single().is_none() && selection.items.is_some() {
             return replay::run(selection, &Settings::from_args(&args)?, ctx);
         }
+    }
+    if args.export.is_some() {
+        return export_locust(&args, &catalog);
     }
     let Some(source) = source(&mut args, &catalog, ctx)? else {
         return Ok(exit(EXIT_INTERRUPTED));
@@ -94,6 +98,54 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         Some(repeat) => runtime.block_on(load_mode(plan, urls, repeat, &settings, ctx)),
         None => runtime.block_on(send_each(plan, first, urls, &settings, ctx)),
     }
+}
+
+/// `send NAME --to URL … --export locust`: the locustfile on stdout.
+fn export_locust(args: &SendArgs, catalog: &Catalog) -> Result<ExitCode> {
+    let Some(name) = &args.name else {
+        return Err(UserError::with_hint(
+            "--export locust needs a fixture NAME",
+            "hookctl send NAME --to URL --export locust > locustfile.py",
+        )
+        .into());
+    };
+    if args.body.is_some() {
+        return Err(UserError::new(
+            "--export locust sends a fixture's body (its placeholders filled per request), not --body",
+        )
+        .into());
+    }
+    if args.to.is_empty() {
+        return Err(UserError::with_hint("no receiver given", "pass --to URL").into());
+    }
+    let fixture = catalog.require(name)?;
+    let settings = Settings::from_args(args)?;
+    let text = export::locustfile(fixture, &settings, args.signing.secret_env.as_deref(), &redacted_command())?;
+    out(&text)?;
+    Ok(exit(EXIT_OK))
+}
+
+/// This command line as typed, any `--secret` value replaced by `***` (it goes into a file).
+fn redacted_command() -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut hide_next = false;
+    for (i, arg) in std::env::args().enumerate() {
+        let word = if i == 0 {
+            "hookctl".to_string()
+        } else if hide_next {
+            hide_next = false;
+            "***".to_string()
+        } else if arg == "--secret" {
+            hide_next = true;
+            arg
+        } else if arg.starts_with("--secret=") {
+            "--secret=***".to_string()
+        } else {
+            arg
+        };
+        words.push(word);
+    }
+    crate::shell::join(&words)
 }
 
 /// What to send from `source`, with the command line's `--set`, `-H` and signing applied.
