@@ -26,16 +26,125 @@ pub fn run(args: CapturesArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         Some(CapturesAction::Show(args)) => show_one(&args, dir, ctx),
         Some(CapturesAction::Export(args)) => export(&args, dir, ctx),
         None => {
-            let Some(spec) = &args.selection else {
-                return Err(UserError::with_hint(
+            let selections = args
+                .selection
+                .iter()
+                .map(|spec| Selection::require(spec, "captures"))
+                .collect::<Result<Vec<_>, _>>()?;
+            match selections.as_slice() {
+                [] => Err(UserError::with_hint(
                     "no capture file given",
                     "hookctl captures FILE (the file `listen --save FILE` wrote), or `captures show|export`",
                 )
-                .into());
-            };
-            list(&Selection::require(spec, "captures")?, &args, ctx)
+                .into()),
+                [one] => list(one, &args, ctx),
+                several => list_merged(several, &args, ctx),
+            }
         }
     }
+}
+
+/// A record of one of several files, kept for the merge: its file's label and when it arrived.
+struct Merged {
+    label: String,
+    received_at: String,
+    id: u64,
+    line: String,
+    shown: String,
+}
+
+/// Several capture files (one per listener behind a load balancer, one per CI shard): every record the
+/// selection and filters take, merged in `received_at` order (file order on a tie), ids as FILE:ID.
+fn list_merged(selections: &[Selection], args: &CapturesArgs, ctx: &Context) -> Result<ExitCode> {
+    let filter = filter(&args.filter)?;
+    let shown = (!args.json && !args.count).then_some(ctx.printer().out);
+    let merged = merged_records(selections, &filter, args.filter.last, shown, args.json, ctx.stderr_color)?;
+    if args.count {
+        outln(&merged.len().to_string())?;
+        return Ok(exit(EXIT_OK));
+    }
+    let mut text = String::new();
+    for record in &merged {
+        text.push_str(if args.json { &record.line } else { &record.shown });
+        text.push('\n');
+        if text.len() > 1 << 16 {
+            out(&text)?;
+            text.clear();
+        }
+    }
+    out(&text)?;
+    if merged.is_empty() {
+        hint_event_globs(&args.filter.event, &ctx.printer());
+    }
+    Ok(exit(EXIT_OK))
+}
+
+/// The records several selections and a filter take, merged: each with its list line (when `shown` gives
+/// a style) and its NDJSON line (when `lines`).
+fn merged_records(
+    selections: &[Selection],
+    filter: &Filter,
+    last: Option<usize>,
+    shown: Option<Style>,
+    lines: bool,
+    color: bool,
+) -> Result<Vec<Merged>> {
+    let mut merged: Vec<Merged> = Vec::new();
+    for selection in selections {
+        let label = selection.path.display().to_string();
+        let scan = select::scan(selection, filter, None, |record| {
+            let line = shown.as_ref().map_or_else(String::new, |style| {
+                let id = format!("#{:<5}", record.head.id);
+                list_line(record, style).replacen(&id, &format!("{}:{:<4}", sanitize(&label), record.head.id), 1)
+            });
+            merged.push(Merged {
+                label: label.clone(),
+                received_at: record.head.received_at.to_string(),
+                id: record.head.id,
+                line: if lines { record.line.to_string() } else { String::new() },
+                shown: line,
+            });
+            Ok(())
+        })?;
+        warn(&scan, &selection.path, color);
+    }
+    let mut merged = merge_in_time_order(merged, selections);
+    if let Some(last) = last {
+        let skip = merged.len().saturating_sub(last);
+        merged.drain(..skip);
+    }
+    Ok(merged)
+}
+
+/// `received_at` order (RFC 3339 UTC with milliseconds sorts as text), then the order the files were given,
+/// then each file's own order.
+fn merge_in_time_order(mut records: Vec<Merged>, selections: &[Selection]) -> Vec<Merged> {
+    let rank = |label: &str| selections.iter().position(|s| s.path.display().to_string() == label).unwrap_or(0);
+    records.sort_by(|a, b| {
+        a.received_at.cmp(&b.received_at).then(rank(&a.label).cmp(&rank(&b.label))).then(a.id.cmp(&b.id))
+    });
+    records
+}
+
+/// The records of several selections, read back whole and merged in `received_at` order.
+pub fn collect_many(
+    selections: &[Selection],
+    filter: &Filter,
+    last: Option<usize>,
+    color: bool,
+) -> Result<Vec<Captured>> {
+    if let [one] = selections {
+        return collect(one, filter, last, color);
+    }
+    let mut all: Vec<(usize, Captured)> = Vec::new();
+    for (rank, selection) in selections.iter().enumerate() {
+        all.extend(collect(selection, filter, None, color)?.into_iter().map(|c| (rank, c)));
+    }
+    all.sort_by(|(ra, a), (rb, b)| {
+        a.record.received_at.cmp(&b.record.received_at).then(ra.cmp(rb)).then(a.record.id.cmp(&b.record.id))
+    });
+    let skip = last.map_or(0, |n| all.len().saturating_sub(n));
+    Ok(all.into_iter().skip(skip).map(|(_, c)| c).collect())
 }
 
 /// The filter flags, checked (a bad time is a usage error before anything is read).
@@ -176,6 +285,53 @@ pub fn one(selection: Selection, what: &str, color: bool) -> Result<Captured> {
         .ok_or_else(|| UserError::new(format!("{}: no capture records in it", selection.path.display())).into())
 }
 
+/// `captures export` over several files: the records merged in `received_at` order, then made into the
+/// format as from one file.
+fn export_merged(
+    args: &CaptureExportArgs,
+    selections: &[Selection],
+    dir: Option<&Path>,
+    ctx: &Context,
+) -> Result<ExitCode> {
+    let filter = filter(&args.filter)?;
+    let base = args.to.as_deref().map(curl::parse_base).transpose()?;
+    if args.format != ExportFormat::Fixture && (args.out.is_some() || args.name.is_some()) {
+        return Err(UserError::new("--out and --name go with --as fixture").into());
+    }
+    if args.format == ExportFormat::Ndjson {
+        let mut text = String::new();
+        for record in merged_records(selections, &filter, args.filter.last, None, true, ctx.stderr_color)? {
+            text.push_str(&record.line);
+            text.push('\n');
+        }
+        out(&text)?;
+        return Ok(exit(EXIT_OK));
+    }
+    let captures = collect_many(selections, &filter, args.filter.last, ctx.stderr_color)?;
+    match args.format {
+        ExportFormat::Ndjson => {}
+        ExportFormat::Curl => {
+            for captured in &captures {
+                outln(&curl::command(captured, base.as_ref())?)?;
+            }
+        }
+        ExportFormat::Har => {
+            outln(&crate::output::json_safe(serde_json::to_string_pretty(&har::document(&captures, base.as_ref()))?))?;
+        }
+        ExportFormat::Fixture => {
+            let out_dir = args.out.as_deref().ok_or_else(|| {
+                UserError::with_hint("--as fixture writes files: say where", "add --out DIR (then use --fixtures DIR)")
+            })?;
+            let catalog = crate::catalog::load(dir, &ctx.printer())?;
+            for file in fixture::export(&captures, args.name.as_deref(), out_dir, &catalog)? {
+                let verb = if file.replaced { "replaced" } else { "wrote" };
+                errln(&format!("{verb} {}", file.path.display()));
+            }
+        }
+    }
+    Ok(exit(EXIT_OK))
+}
+
 fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let captured = one(Selection::require(&args.selection, "captures show")?, "captures show", ctx.stderr_color)?;
     let catalog = crate::catalog::load(dir, &ctx.printer())?;
@@ -195,7 +351,12 @@ fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result
 }
 
 fn export(args: &CaptureExportArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
-    let selection = Selection::require(&args.selection, "captures export")?;
+    let selections =
+        args.selection.iter().map(|spec| Selection::require(spec, "captures export")).collect::<Result<Vec<_>, _>>()?;
+    if selections.len() > 1 {
+        return export_merged(args, &selections, dir, ctx);
+    }
+    let selection = selections.into_iter().next().expect("clap requires one");
     let filter = filter(&args.filter)?;
     let base = args.to.as_deref().map(curl::parse_base).transpose()?;
     if args.format != ExportFormat::Fixture && (args.out.is_some() || args.name.is_some()) {

@@ -157,9 +157,10 @@ pub struct CapturesArgs {
     #[command(subcommand)]
     pub action: Option<CapturesAction>,
 
-    /// The capture file (`listen --save`), optionally with a selection: FILE:3, FILE:3..9, FILE:3,5,8, FILE:-1
+    /// The capture file (`listen --save`), optionally with a selection: FILE:3, FILE:3..9, FILE:3,5,8, FILE:-1.
+    /// Several files (one per listener or CI shard) are merged in `received_at` order, ids shown as FILE:ID
     #[arg(value_name = "FILE[:IDS]")]
-    pub selection: Option<String>,
+    pub selection: Vec<String>,
 
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -247,9 +248,10 @@ pub enum ExportFormat {
 
 #[derive(Debug, Args)]
 pub struct CaptureExportArgs {
-    /// The capture file and which records: FILE, FILE:3, FILE:3..9, FILE:3,5,8, FILE:-1
-    #[arg(value_name = "FILE[:IDS]")]
-    pub selection: String,
+    /// The capture file and which records: FILE, FILE:3, FILE:3..9, FILE:3,5,8, FILE:-1; several files are
+    /// merged in `received_at` order
+    #[arg(value_name = "FILE[:IDS]", required = true)]
+    pub selection: Vec<String>,
 
     /// What to make
     #[arg(long = "as", value_name = "FORMAT")]

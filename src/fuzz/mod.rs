@@ -377,7 +377,7 @@ impl Runner {
         if let Ok(style) = ProgressStyle::with_template("{prefix:40} {bar:30} {pos}/{len}") {
             bar.set_style(style);
         }
-        bar.set_prefix(name.to_string());
+        bar.set_prefix(sanitize(name).into_owned());
         Some(bar)
     }
 

@@ -444,3 +444,49 @@ fn pace_original_keeps_the_captured_gaps() {
     let (_, stdout, _) = ignored.finish(Duration::from_secs(20));
     assert!(!stdout.contains("obniz") && stdout.contains("pgyer.crashlog"), "{stdout}");
 }
+
+#[test]
+fn several_capture_files_merge_in_arrival_order_with_file_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.ndjson"), dir.path().join("b.ndjson"));
+    let first = crate::support::listen(&["-q", "--save", a.to_str().unwrap()]);
+    let second = crate::support::listen(&["-q", "--save", b.to_str().unwrap()]);
+    for _ in 0..3 {
+        crate::support::hookctl()
+            .args(["send", "pgyer.crashlog", "--to", &format!("{}/a", first.url)])
+            .assert()
+            .code(0);
+        crate::support::hookctl()
+            .args(["send", "obniz.install.create", "--to", &format!("{}/b", second.url)])
+            .assert()
+            .code(0);
+    }
+    first.stop();
+    second.stop();
+    let run = |args: &[&str]| {
+        let output =
+            crate::support::hookctl().arg("captures").arg(&a).arg(&b).args(args).env("NO_COLOR", "1").output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let listed = run(&[]);
+    let ids: Vec<String> =
+        listed.lines().map(|l| l.split_whitespace().next().unwrap().rsplit('/').next().unwrap().to_string()).collect();
+    assert_eq!(ids, ["a.ndjson:1", "b.ndjson:1", "a.ndjson:2", "b.ndjson:2", "a.ndjson:3", "b.ndjson:3"], "{listed}");
+    assert_eq!(run(&["--count"]).trim(), "6");
+    assert_eq!(run(&["--event", "obniz.*", "--count"]).trim(), "3");
+    let lines = run(&["--json", "--last", "2"]);
+    let times: Vec<String> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["received_at"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(times.len(), 2);
+    assert!(times[0] <= times[1]);
+    let har =
+        crate::support::hookctl().args(["captures", "export"]).arg(&a).arg(&b).args(["--as", "har"]).output().unwrap();
+    let har: serde_json::Value = serde_json::from_slice(&har.stdout).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 6);
+    let started: Vec<&str> = entries.iter().map(|e| e["startedDateTime"].as_str().unwrap()).collect();
+    assert!(started.windows(2).all(|w| w[0] <= w[1]), "{started:?}");
+}
