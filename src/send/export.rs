@@ -115,25 +115,25 @@ PLACEHOLDER = re.compile(r"^\{\{\s*([a-z-]+)(?::(.*?))?\s*\}\}$")
 
 
 def fill(name, arg, now):
+    whole = "{{" + name + (":" + arg if arg is not None else "") + "}}"
     if name == "guid":
         return str(uuid.uuid4()).upper()
     if name == "uuid":
         return str(uuid.uuid4())
     if name == "digits":
         return "".join(random.choice(string.digits) for _ in range(int(arg)))
-    if name == "obniz-id":
+    if whole == "{{obniz-id}}":
         return "".join(random.choice(string.digits) for _ in range(4)) + "-" + "".join(random.choice(string.digits) for _ in range(4))
-    if name == "now":
-        if arg == "rfc3339":
-            return now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if arg == "rfc3339ms":
-            return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-        if arg == "pgyer":
-            return now.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-        if arg == "unix":
-            return int(now.timestamp())
-        if arg == "ebriza-example":
-            return now.strftime("%m/%d/%Y %H:%M:%S")
+    if whole == "{{now:rfc3339}}":
+        return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if whole == "{{now:rfc3339ms}}":
+        return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    if whole == "{{now:pgyer}}":
+        return now.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    if whole == "{{now:unix}}":
+        return int(now.timestamp())
+    if whole == "{{now:ebriza-example}}":
+        return now.strftime("%m/%d/%Y %H:%M:%S")
     return None
 
 
