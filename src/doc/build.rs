@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{text_at, ARRAY, F64, FALSE, I64, INDEXED, KEY, NULL, OBJECT, SHADOWED_KEY, STR, TRUE, U64};
+use super::{bytes_at, ARRAY, F64, FALSE, I64, INDEXED, KEY, NULL, OBJECT, SHADOWED_KEY, STR, TRUE, U64};
 
 /// Parses `text` into a document buffer.
 pub fn parse(text: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
@@ -61,9 +61,9 @@ impl Builder {
         let total = own.len();
         let mut shadowed = 0;
         if total > 1 {
-            own.sort_unstable_by(|a, b| text_at(buf, *a).cmp(text_at(buf, *b)).then(a.cmp(b)));
+            own.sort_unstable_by(|a, b| bytes_at(buf, *a).cmp(bytes_at(buf, *b)).then(a.cmp(b)));
             for i in 1..total {
-                if text_at(buf, own[i - 1]) == text_at(buf, own[i]) {
+                if bytes_at(buf, own[i - 1]) == bytes_at(buf, own[i]) {
                     buf[own[i - 1]] = SHADOWED_KEY;
                     shadowed += 1;
                 }

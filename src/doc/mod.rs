@@ -161,8 +161,14 @@ fn read_u64(buf: &[u8], at: usize) -> u64 {
 
 /// The text of a `STR`/`KEY` record at `at`. Only `build` writes records, always from a `&str`.
 fn text_at(buf: &[u8], at: usize) -> &str {
+    std::str::from_utf8(bytes_at(buf, at)).unwrap_or_default()
+}
+
+/// The bytes of a `STR`/`KEY` record at `at`: what sorting and comparing keys use (UTF-8 bytes order as their
+/// text does, without checking the text again at every comparison).
+fn bytes_at(buf: &[u8], at: usize) -> &[u8] {
     let len = read_u32(buf, at + 1);
-    std::str::from_utf8(&buf[at + 5..at + 5 + len]).unwrap_or_default()
+    &buf[at + 5..at + 5 + len]
 }
 
 /// Where the record starting at `at` ends (where its next sibling starts).
@@ -290,7 +296,7 @@ impl<'a> DocObject<'a> {
                 }
                 next = end_of(self.buf, end_of(self.buf, next));
             }
-            small.sort_unstable_by(|a, b| text_at(self.buf, *a).cmp(text_at(self.buf, *b)));
+            small.sort_unstable_by(|a, b| bytes_at(self.buf, *a).cmp(bytes_at(self.buf, *b)));
         }
         let large = indexed.then(|| self.index()).into_iter().flatten();
         small.into_iter().chain(large).map(move |key| self.member_at(key))
@@ -306,7 +312,7 @@ impl<'a> DocObject<'a> {
         while low < high {
             let middle = (low + high) / 2;
             let at = read_u32(self.buf, start + 4 * middle);
-            match text_at(self.buf, at).cmp(key) {
+            match bytes_at(self.buf, at).cmp(key.as_bytes()) {
                 std::cmp::Ordering::Less => low = middle + 1,
                 std::cmp::Ordering::Greater => high = middle,
                 std::cmp::Ordering::Equal => return Some(self.member_at(at).1),
