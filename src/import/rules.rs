@@ -68,16 +68,50 @@ impl Choice {
 /// Names that usually say the event, tried first.
 const LIKELY: [&str; 8] = ["type", "event", "eventType", "event_type", "kind", "topic", "action", "name"];
 
-/// Top-level properties of a schema (flattened), likely event names first.
+/// A schema's properties as (pointer, flattened schema): every top-level one, and one level down only those
+/// with a name that usually says the event (`/event/type`, `/meta/eventType`); likely names first.
 fn properties(schema: &Value) -> Vec<(String, Value)> {
+    let likely = |pointer: &str| {
+        let last = pointer.rsplit('/').next().unwrap_or("");
+        LIKELY.iter().position(|l| *l == last).unwrap_or(LIKELY.len())
+    };
+    let members = |node: &Value, at: &str| -> Vec<(String, Value)> {
+        node.get("properties")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (format!("{at}/{}", crate::pointer::escape(k)), flatten(schema, v).into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     let root = flatten(schema, schema).into_owned();
-    let mut list: Vec<(String, Value)> = root
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), flatten(schema, v).into_owned())).collect())
-        .unwrap_or_default();
-    list.sort_by_key(|(name, _)| LIKELY.iter().position(|l| l == name).unwrap_or(LIKELY.len()));
-    list
+    let top = members(&root, "");
+    // One level down, only names that usually say the event.
+    let nested: Vec<(String, Value)> = top
+        .iter()
+        .flat_map(|(pointer, sub)| members(sub, pointer))
+        .filter(|(pointer, _)| likely(pointer) < LIKELY.len())
+        .collect();
+    // Likely names first at either level (`/type`, then `/event/type`), then the rest, top level first.
+    let mut all: Vec<(usize, usize, String, Value)> = top
+        .into_iter()
+        .map(|(p, s)| (0, p, s))
+        .chain(nested.into_iter().map(|(p, s)| (1, p, s)))
+        .map(|(level, p, s)| (likely(&p), level, p, s))
+        .collect();
+    all.sort_by_key(|(rank, level, _, _)| (*rank, *level));
+    all.into_iter().map(|(_, _, p, s)| (p, s)).collect()
+}
+
+/// Whether a property holds identifiers or times rather than a name of the event (`/id`, `/createdAt`).
+fn looks_volatile(pointer: &str, value: &Value) -> bool {
+    let last = pointer.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    let original = pointer.rsplit('/').next().unwrap_or("");
+    last == "id"
+        || last.ends_with("_id")
+        || original.ends_with("Id")
+        || crate::captures::infer::placeholder_for(value).is_some()
 }
 
 fn one_value(schema: &Value) -> Option<Value> {
@@ -90,15 +124,15 @@ fn one_value(schema: &Value) -> Option<Value> {
     }
 }
 
-fn example_values<'a>(examples: &'a [(String, Value)], name: &str) -> Vec<&'a Value> {
-    examples.iter().filter_map(|(_, v)| v.get(name)).collect()
+fn example_values<'a>(examples: &'a [(String, Value)], pointer: &str) -> Vec<&'a Value> {
+    examples.iter().filter_map(|(_, v)| v.pointer(pointer)).collect()
 }
 
 /// The string value a webhook's examples give a property: the webhook's own key when one example says it,
 /// else the value most of its examples say (the first on a tie). An example that names another webhook is
 /// outvoted, not obeyed.
-fn preferred(candidate: &Candidate<'_>, name: &str) -> Option<Value> {
-    let seen: Vec<&Value> = example_values(candidate.examples, name).into_iter().filter(|v| v.is_string()).collect();
+fn preferred(candidate: &Candidate<'_>, pointer: &str) -> Option<Value> {
+    let seen: Vec<&Value> = example_values(candidate.examples, pointer).into_iter().filter(|v| v.is_string()).collect();
     let key = candidate.key.trim_start_matches('/');
     if let Some(own) = seen.iter().find(|v| v.as_str() == Some(key)) {
         return Some((*own).clone());
@@ -153,8 +187,9 @@ fn distinguishing(all: &[Candidate<'_>], me: usize, twins: &[usize]) -> Option<(
     let root = flatten(all[me].schema, all[me].schema).into_owned();
     let required = crate::generate::resolve::required(&root);
     for name in required {
-        if twins.iter().all(|t| !declared(&all[*t]).contains(&name)) {
-            return Some((format!("/{}", crate::pointer::escape(&name)), json!({"$present": true})));
+        let pointer = format!("/{}", crate::pointer::escape(&name));
+        if twins.iter().all(|t| !declared(&all[*t]).contains(&pointer)) {
+            return Some((pointer, json!({"$present": true})));
         }
     }
     let mine: Vec<(String, Value)> =
@@ -168,7 +203,7 @@ fn distinguishing(all: &[Candidate<'_>], me: usize, twins: &[usize]) -> Option<(
                 .is_some_and(|v| v != value)
         };
         if twins.iter().all(differs) {
-            return Some((format!("/{}", crate::pointer::escape(&name)), value));
+            return Some((name, value));
         }
     }
     None
@@ -179,7 +214,7 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice
     let key = me.key.trim_start_matches('/');
     for (name, schema) in &props {
         if let Some(value) = one_value(schema) {
-            return Choice { kind: "const", at: format!("/{}", crate::pointer::escape(name)), value, also: Vec::new() };
+            return Choice { kind: "const", at: name.clone(), value, also: Vec::new() };
         }
     }
     for (name, schema) in &props {
@@ -191,12 +226,7 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice
             (seen.iter().all(|v| *v == first) && values.contains(first)).then(|| first.clone())
         });
         if let Some(value) = own {
-            return Choice {
-                kind: "enum-value",
-                at: format!("/{}", crate::pointer::escape(name)),
-                value,
-                also: Vec::new(),
-            };
+            return Choice { kind: "enum-value", at: name.clone(), value, also: Vec::new() };
         }
     }
     for header in me.headers {
@@ -208,17 +238,12 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice
         if schema.get("enum").is_some() {
             continue;
         }
-        let Some(mine) = preferred(me, name) else { continue };
+        let Some(mine) = preferred(me, name).filter(|v| !looks_volatile(name, v)) else { continue };
         let siblings_show_it = all.iter().enumerate().any(|(j, other)| j != index && preferred(other, name).is_some());
         let taken =
             all.iter().enumerate().any(|(j, other)| j != index && preferred(other, name).as_ref() == Some(&mine));
         if !taken && (siblings_show_it || all.len() == 1) {
-            return Choice {
-                kind: "discriminator",
-                at: format!("/{}", crate::pointer::escape(name)),
-                value: mine,
-                also: Vec::new(),
-            };
+            return Choice { kind: "discriminator", at: name.clone(), value: mine, also: Vec::new() };
         }
     }
     // A header whose documented example no sibling shares (GitHub's `X-GitHub-Event: push`).
@@ -276,6 +301,20 @@ mod tests {
         assert_eq!(chosen[3].value, json!("D_OPENED"));
         assert_eq!(chosen[4].kind, "validation");
         assert_eq!(chosen[4].match_object().get("$valid"), Some(&json!(true)));
+    }
+
+    #[test]
+    fn a_nested_event_name_counts_when_no_top_level_property_says_it() {
+        let schema = json!({"properties": {"event": {"type": "object", "properties": {"type": {"type": "string"}}}, "id": {"type": "string"}}});
+        let a = [("a".to_string(), json!({"event": {"type": "order.paid"}, "id": "1"}))];
+        let b = [("b".to_string(), json!({"event": {"type": "order.refunded"}, "id": "2"}))];
+        let all = [candidate("paid", &schema, &a), candidate("refunded", &schema, &b)];
+        let chosen = choose(&all);
+        assert_eq!(
+            (chosen[0].kind, chosen[0].at.as_str(), &chosen[0].value),
+            ("discriminator", "/event/type", &json!("order.paid"))
+        );
+        assert_eq!(chosen[1].value, json!("order.refunded"));
     }
 
     #[test]
