@@ -414,6 +414,7 @@ fn a_strict_but_correct_receiver_gets_no_finding() {
             (schema, validator)
         })
         .collect();
+    let _turn = crate::support::heavy_turn();
     let verify = verifying(300, true);
     let receiver = receiver_answering(move |r| {
         if let Some(refused) = verify(r) {

@@ -30,6 +30,7 @@ fn a_generated_locustfile_runs_distributed_and_every_request_validates_and_verif
     if !python_module("locust") {
         return;
     }
+    let _turn = crate::support::heavy_turn();
     let dir = tempfile::tempdir().unwrap();
     let capture = dir.path().join("captures.ndjson");
     let listener = listen_env(

@@ -14,6 +14,8 @@ pub struct Browser {
     driver: Child,
     port: u16,
     session: String,
+    /// The page runs at idle priority (the inspector yields to capture): no CPU-heavy test runs meanwhile.
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
 
 fn find_program(names: &[&str]) -> Option<String> {
@@ -46,7 +48,7 @@ impl Browser {
             .expect("start chromedriver");
         let binary = Command::new("sh").arg("-c").arg(format!("command -v {chromium}")).output().unwrap();
         let binary = String::from_utf8_lossy(&binary.stdout).trim().to_string();
-        let mut browser = Browser { driver: child, port, session: String::new() };
+        let mut browser = Browser { driver: child, port, session: String::new(), _turn: super::heavy_turn() };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "chromedriver did not start");

@@ -201,6 +201,14 @@ pub fn read_request(reader: &mut BufReader<std::net::TcpStream>) -> (String, Vec
     (head, body)
 }
 
+/// Tests that keep both cores busy for seconds (fuzzing the whole catalog, Locust's master and workers) and
+/// the browser tests, whose inspector threads run at idle priority, take turns: one of them at a time.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub fn heavy_turn() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A port nothing listens on (bound, then released).
 pub fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
