@@ -63,6 +63,8 @@ pub struct Outcome {
     /// The start of the answer's body (for the report).
     pub answer: String,
     pub elapsed: Duration,
+    /// Nothing listens any more: the connection was refused.
+    pub refused: bool,
 }
 
 impl Outcome {
@@ -103,8 +105,14 @@ pub async fn send(client: &Client, url: &Url, request: &Request, timeout: Durati
     for (name, value) in request.headers.iter() {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    let mut outcome =
-        Outcome { status: None, timed_out: false, failure: None, answer: String::new(), elapsed: Duration::ZERO };
+    let mut outcome = Outcome {
+        status: None,
+        timed_out: false,
+        failure: None,
+        answer: String::new(),
+        elapsed: Duration::ZERO,
+        refused: false,
+    };
     match builder.send().await {
         Ok(response) => {
             outcome.status = Some(response.status().as_u16());
@@ -123,6 +131,7 @@ pub async fn send(client: &Client, url: &Url, request: &Request, timeout: Durati
                 outcome.failure = Some(format!("no answer within {}", humantime::format_duration(timeout)));
             } else if chain.contains("refused") {
                 outcome.failure = Some("connection refused (the receiver is down?)".into());
+                outcome.refused = true;
             } else if let Some(status) = early_answer(url, request, timeout).await {
                 // The receiver answered before reading the whole body (a 413, then closed): an answer, not a
                 // dropped connection. reqwest reports the write that failed; a plain socket reads the answer.
@@ -195,6 +204,7 @@ mod tests {
             failure: None,
             answer: String::new(),
             elapsed: Duration::ZERO,
+            refused: false,
         }
     }
 

@@ -87,6 +87,7 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
         signing_flags,
         requests: 0,
         progress,
+        down: false,
     };
     let mut findings = Vec::new();
     let mut suite_cases = Vec::new();
@@ -107,6 +108,16 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
             ));
         }
         findings.extend(found);
+        if runner.down {
+            printer.failure(
+                "fuzz:",
+                &format!(
+                    "the receiver stopped answering during {} (see its finding); restart it and run again with --seed {seed}",
+                    fixture.name
+                ),
+            );
+            break;
+        }
     }
     let elapsed = started.elapsed();
     if let Some(progress) = &runner.progress {
@@ -223,6 +234,8 @@ struct Runner {
     signing_flags: Option<String>,
     requests: u64,
     progress: Option<MultiProgress>,
+    /// The receiver stopped answering: the run ends after the event that found it.
+    down: bool,
 }
 
 /// Failing cases, by check, kind and answer (status and the answer's gist): one finding each.
@@ -310,6 +323,33 @@ impl Runner {
         }
         let bar = self.bar(&fixture.name, cases.len() as u64 + 8);
         let outcomes = self.send_all(fixture, &cases, timeout, bar.as_ref());
+        if outcomes.iter().any(|o| o.refused) && self.runtime.block_on(reachable(&self.url)).is_err() {
+            // The receiver died: the case that took it down is the first left without an answer.
+            self.down = true;
+            let culprit = outcomes.iter().position(|o| o.status.is_none() && !o.refused && !o.timed_out);
+            let index = culprit.or_else(|| outcomes.iter().position(|o| o.refused)).unwrap_or(0);
+            let case = &cases[index];
+            let request = self.dress.request(fixture, &case.body);
+            let label = format!("{} (the receiver went down here: every request after it was refused)", case.label);
+            let finding = self.finding(
+                fixture,
+                case.check,
+                Kind::ServerError,
+                &outcomes[index],
+                &label,
+                1,
+                case.body.clone(),
+                &request,
+                0,
+                0,
+                false,
+                false,
+            );
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            return (vec![finding], ran);
+        }
         let mut failures: Failures = BTreeMap::new();
         for (i, outcome) in outcomes.into_iter().enumerate() {
             if let Some(kind) = judge::judge(cases[i].expect, &outcome) {
@@ -423,6 +463,7 @@ impl Runner {
                         failure: Some("not sent".into()),
                         answer: String::new(),
                         elapsed: Duration::ZERO,
+                        refused: false,
                     })
                 })
                 .collect()

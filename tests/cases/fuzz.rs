@@ -534,3 +534,78 @@ fn invalid_bodies_that_crash_the_receiver_are_negative_findings() {
     assert!(finding["cases"].as_u64().unwrap() >= 3, "{finding:#}");
     assert!(reproduce(finding).contains(&Some(500)));
 }
+
+#[test]
+fn a_receiver_that_dies_is_one_finding_naming_the_request_that_killed_it() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    // A receiver process that crashes on non-ASCII text: the connection closes unanswered, and nothing
+    // listens on its port afterwards.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dead = Arc::new(AtomicBool::new(false));
+    let flag = dead.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            if flag.load(Ordering::SeqCst) {
+                return; // the listener goes with the thread: connections are refused from now on
+            }
+            let Ok(stream) = stream else { continue };
+            let flag = flag.clone();
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let (mut length, mut line) = (0usize, String::new());
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        let mut header = String::new();
+                        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() || flag.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    if !body.is_ascii() {
+                        flag.store(true, Ordering::SeqCst);
+                        let _ = std::net::TcpStream::connect(("127.0.0.1", port)); // wake the accept loop
+                        return; // crashed: no answer
+                    }
+                    if writer.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}").is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let output = hookctl()
+        .args(["fuzz", "pgyer.crashlog", "pgyer.feedback", "--checks", "generated", "--concurrency", "1", "--json"])
+        .args(["--seed", "3", "--to", &format!("http://127.0.0.1:{port}/hooks"), "--save-failures"])
+        .arg(dir.path())
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the receiver stopped answering during pgyer.crashlog"), "{stderr}");
+    let doc = stdout_json(&output);
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["kind"], "server-error");
+    assert!(findings[0]["case"].as_str().unwrap().contains("the receiver went down here"));
+    assert!(
+        !serde_json::to_string(&findings[0]["body"]).unwrap().is_ascii(),
+        "the body that killed it: {}",
+        findings[0]["body"]
+    );
+    assert!(dead.load(Ordering::SeqCst));
+}
