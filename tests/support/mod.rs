@@ -391,6 +391,20 @@ pub fn python_module(name: &str) -> bool {
     found
 }
 
+/// Whether an independent command-line checker (check-jsonschema) is here; skipped with a line saying how to
+/// install it when not, a failure under `HOOKCTL_REQUIRE_TOOLS=1` (as `.ci/run` sets).
+pub fn command_available(name: &str, install: &str) -> bool {
+    let found = StdCommand::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        let message = format!("independent check skipped: {name} is missing ({install})");
+        if std::env::var_os("HOOKCTL_REQUIRE_TOOLS").is_some() {
+            panic!("{message}");
+        }
+        eprintln!("{message}");
+    }
+    found
+}
+
 /// The documented provider examples, from ../shared/provider-docs when present, else the copies in tests/data.
 pub fn shared_doc(name: &str) -> String {
     let manifest = env!("CARGO_MANIFEST_DIR");
