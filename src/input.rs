@@ -56,6 +56,24 @@ pub fn read(spec: &str, limit: u64) -> Result<Input> {
     Ok(Input { bytes, record: None, label: path.display().to_string() })
 }
 
+/// The latest record of several capture files (`received_at`; the files' order on a tie), each `FILE` or
+/// `FILE:ID`: the shards of one run, diffed as one.
+pub fn latest_of(specs: &[String]) -> Result<Input> {
+    let mut latest: Option<(capture::Captured, String)> = None;
+    for spec in specs {
+        let selection = Selection::require(spec, "diff")?;
+        let path = selection.path.clone();
+        let captured = captures::one(selection, "diff", false)?;
+        let later = latest.as_ref().is_none_or(|(best, _)| captured.record.received_at > best.record.received_at);
+        if later {
+            let label = format!("{}:{}", path.display(), captured.record.id);
+            latest = Some((captured, label));
+        }
+    }
+    let (captured, label) = latest.ok_or_else(|| UserError::new("no capture file given"))?;
+    Ok(from_record(captured, label))
+}
+
 /// `listen --save` writes every record with `id` first: a look at the file's start spares a large payload
 /// from being read as a would-be capture file.
 fn looks_like_capture(path: &Path) -> bool {

@@ -733,8 +733,10 @@ pub struct ListenArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// A JSON file, - for stdin, or a `listen --save` capture file (FILE = last record, FILE:ID)
-    pub input: String,
+    /// A JSON file, - for stdin, or a `listen --save` capture file (FILE = last record, FILE:ID); several
+    /// capture files (one per listener or CI shard): the latest record of them all, named FILE:ID
+    #[arg(required = true, num_args = 1..)]
+    pub input: Vec<String>,
 
     /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]

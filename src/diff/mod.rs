@@ -28,7 +28,18 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
     let reports = crate::report::Target::parse_all(&args.report)?;
     let started = std::time::Instant::now();
     let assertions = crate::assertion::from_flags(&crate::cli::positions("diff", "assert", &args.assert), &[])?;
-    let input::Input { bytes, record, label } = input::read(&args.input, args.max_body)?;
+    let input::Input { bytes, record, label } = match args.input.as_slice() {
+        [one] => input::read(one, args.max_body)?,
+        several => {
+            let latest = input::latest_of(several)?;
+            ctx.printer().note(&format!(
+                "comparing {}, the latest record of the {} files",
+                latest.label,
+                several.len()
+            ));
+            latest
+        }
+    };
     let doc = input::parse_doc(&bytes, &label)?;
     drop(bytes); // the document is all that is needed from here on
     let user_schema = match &args.schema {

@@ -489,4 +489,12 @@ fn several_capture_files_merge_in_arrival_order_with_file_ids() {
     assert_eq!(entries.len(), 6);
     let started: Vec<&str> = entries.iter().map(|e| e["startedDateTime"].as_str().unwrap()).collect();
     assert!(started.windows(2).all(|w| w[0] <= w[1]), "{started:?}");
+    // diff over the shards: the latest record of them all (b's third), said on stderr.
+    let diff = crate::support::hookctl().arg("diff").arg(&a).arg(&b).arg("--json").output().unwrap();
+    assert_eq!(diff.status.code(), Some(0));
+    assert_eq!(stdout_json(&diff)["event"], "obniz.install.create");
+    assert!(stderr_text(&diff).contains("b.ndjson:3, the latest record of the 2 files"), "{}", stderr_text(&diff));
+    let diff =
+        crate::support::hookctl().arg("diff").arg(format!("{}:1", b.display())).arg(&a).arg("--json").output().unwrap();
+    assert_eq!(stdout_json(&diff)["event"], "pgyer.crashlog");
 }
