@@ -253,7 +253,9 @@ fn item7_forwarding_to_itself_is_refused_and_loops_end_in_508() {
 
     // Two listeners forwarding to each other: the request comes back once and is answered 508.
     let dir = tempfile::tempdir().unwrap();
-    let (a_port, b_port) = (crate::support::closed_port(), crate::support::closed_port());
+    let a_port = crate::support::closed_port();
+    // Two ports in a row can be the same one, released and handed out again.
+    let b_port = std::iter::repeat_with(crate::support::closed_port).find(|p| *p != a_port).unwrap();
     let (a_save, b_save) = (dir.path().join("a.ndjson"), dir.path().join("b.ndjson"));
     let a = crate::support::listen_in_shell(&format!(
         "exec \"$HOOKCTL\" listen {a_port} -q --save {} --forward-to http://127.0.0.1:{b_port}",

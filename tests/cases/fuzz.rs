@@ -31,6 +31,8 @@ struct Run {
 
 /// `hookctl fuzz ARGS --to URL --json --seed 7 --save-failures DIR`.
 fn fuzz(receiver: &Receiver_, args: &[&str]) -> Run {
+    // Fuzzing keeps both cores busy: not while a browser test's idle-priority inspector is being watched.
+    let _turn = crate::support::heavy_turn();
     let dir = tempfile::tempdir().unwrap();
     let output = hookctl()
         .args(["fuzz", "--to", &receiver.url, "--json", "--seed", "7", "--save-failures"])
@@ -414,7 +416,6 @@ fn a_strict_but_correct_receiver_gets_no_finding() {
             (schema, validator)
         })
         .collect();
-    let _turn = crate::support::heavy_turn();
     let verify = verifying(300, true);
     let receiver = receiver_answering(move |r| {
         if let Some(refused) = verify(r) {
@@ -437,6 +438,7 @@ fn a_strict_but_correct_receiver_gets_no_finding() {
 
 #[test]
 fn the_same_seed_sends_the_same_bodies() {
+    let _turn = crate::support::heavy_turn();
     let bodies = |seed: &str| {
         let receiver = receiver_answering(|_| ok());
         hookctl()
@@ -477,6 +479,7 @@ fn the_same_seed_sends_the_same_bodies() {
 
 #[test]
 fn findings_go_to_a_junit_report_and_the_text_output() {
+    let _turn = crate::support::heavy_turn();
     let receiver = buggy(|body| body["device_type"] == "Android");
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("fuzz.xml");
@@ -537,6 +540,7 @@ fn invalid_bodies_that_crash_the_receiver_are_negative_findings() {
 
 #[test]
 fn a_receiver_that_dies_is_one_finding_naming_the_request_that_killed_it() {
+    let _turn = crate::support::heavy_turn();
     use std::io::{BufRead, BufReader, Read, Write};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
