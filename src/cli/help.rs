@@ -254,8 +254,8 @@ API are described in the README.",
                 "hookctl --fixtures providers send acme.order.created --to http://localhost:3000/hooks",
                 "hookctl --fixtures providers listen 8080",
             ],
-            notes: "Reads OpenAPI 3.1 `webhooks:` and OpenAPI 3.0 `callbacks` (JSON or YAML, told apart by \
-                    content). Writes DIR/NAME/: provider.json, one fixture and one bundled draft 2020-12 schema per \
+            notes: "Reads OpenAPI 3.1 `webhooks:`, OpenAPI 3.0 `callbacks` and AsyncAPI 2.x/3.0 messages (JSON \
+                    or YAML, told apart by content). Writes DIR/NAME/: provider.json, one fixture and one bundled draft 2020-12 schema per \
                     webhook, and every example under examples/<fixture>/ for `send NAME --body FILE`. Each \
                     fixture's body is its first valid example, else one generated from the schema. Examples that \
                     break their own schema, or name another webhook, are reported and never fatal; a second \

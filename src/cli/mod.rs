@@ -108,7 +108,7 @@ pub enum Command {
     /// Test a receiver with everything an event's schema allows, and what it must refuse: shrunk, reproducible
     Fuzz(Box<FuzzArgs>),
 
-    /// Turn a provider's OpenAPI description (3.1 webhooks, 3.0 callbacks) into fixtures, schemas and rules
+    /// Turn a provider's OpenAPI (3.1 webhooks, 3.0 callbacks) or AsyncAPI description into fixtures, schemas and rules
     Import(ImportArgs),
 
     /// Print the signature headers for a payload (Standard Webhooks, Svix, GitHub, Stripe)

@@ -2,6 +2,7 @@
 //! fixture per webhook (its first valid example, else a body generated from its schema), its bundled draft
 //! 2020-12 schema, a detection rule, the provider file, and every example kept for `send --body`. Examples
 //! that break their own schema, or name another webhook, are reported, never fatal.
+pub mod asyncapi;
 pub mod bundle;
 pub mod openapi;
 pub mod rules;
@@ -440,6 +441,7 @@ impl Report<'_> {
         json!({
             "provider": self.provider,
             "spec": self.label,
+            "format": self.description.flavor.name(),
             "openapi": self.description.version,
             "out": self.out.display().to_string(),
             "webhooks": self.imported.len(),
@@ -460,10 +462,11 @@ impl Report<'_> {
         let style = printer.out;
         let examples: usize = self.imported.iter().map(|i| i.webhook.examples.len()).sum();
         output::outln(&format!(
-            "{} {} from {} (OpenAPI {}): {} webhook{}, {} example{}",
+            "{} {} from {} ({} {}): {} webhook{}, {} example{}",
             style.ok("imported"),
             style.bold(self.provider),
             sanitize(self.label),
+            self.description.flavor.name(),
             sanitize(&self.description.version),
             self.imported.len(),
             if self.imported.len() == 1 { "" } else { "s" },

@@ -12,6 +12,7 @@ const METHODS: [&str; 8] = ["post", "put", "patch", "get", "delete", "options", 
 pub enum Flavor {
     OpenApi31,
     OpenApi30,
+    AsyncApi,
 }
 
 /// A documented request header.
@@ -39,6 +40,16 @@ pub struct Webhook {
     pub timeout: Option<String>,
 }
 
+impl Flavor {
+    /// How messages name the description's format.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Flavor::AsyncApi => "AsyncAPI",
+            _ => "OpenAPI",
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Description {
     pub flavor: Flavor,
@@ -61,9 +72,7 @@ pub fn read(doc: Value) -> Result<Description, String> {
         None if doc.get("swagger").is_some() => {
             return Err("a Swagger 2.0 description: it has no webhooks (convert it to OpenAPI 3 first)".into())
         }
-        None if doc.get("asyncapi").is_some() => {
-            return Err("an AsyncAPI description: hookctl imports OpenAPI 3.0 and 3.1".into())
-        }
+        None if doc.get("asyncapi").is_some() => return super::asyncapi::read(doc),
         None => return Err("not an OpenAPI description (no `openapi:` version at the top)".into()),
     };
     let mut reader = Reader { doc: &doc, webhooks: Vec::new(), without_body: Vec::new(), unresolved: Vec::new() };

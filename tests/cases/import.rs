@@ -294,6 +294,7 @@ fn bad_descriptions_are_input_errors_in_one_line() {
     let cases = [
         (write("swagger.json", r#"{"swagger": "2.0", "paths": {}}"#), "Swagger 2.0"),
         (write("plain.yaml", "name: not a spec\n"), "not an OpenAPI description"),
+        (write("async-1.yaml", "asyncapi: 1.2.0\n"), "AsyncAPI 1.2.0 is not supported"),
         (write("broken.yaml", "openapi: 3.1.0\nwebhooks: [a, b\n"), "not YAML"),
         (write("broken.json", "{\"openapi\": \"3.1.0\", "), "not valid JSON"),
         (write("empty.json", r#"{"openapi": "3.1.0", "info": {"title": "x", "version": "1"}}"#), "no webhook"),
@@ -323,4 +324,26 @@ fn bad_descriptions_are_input_errors_in_one_line() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(stdout_json(&output)["webhooks"], 2);
+}
+
+#[test]
+fn asyncapi_messages_import_as_webhooks_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = import(&data("asyncapi-2.yaml"), "parcels", dir.path());
+    assert_eq!((doc["format"].as_str(), doc["openapi"].as_str()), (Some("AsyncAPI"), Some("2.6.0")));
+    assert_eq!(doc["fixtures"], serde_json::json!(["parcels.parcel.shipped", "parcels.parcel.delivered"]));
+    assert_eq!(doc["examples"], 1);
+    assert_eq!(doc["generated"], serde_json::json!(["parcels.parcel.delivered"]));
+    let fixtures_dir = dir.path().to_str().unwrap();
+    let listener = listen(&["--fixtures", fixtures_dir, "--json"]);
+    for name in ["parcels.parcel.shipped", "parcels.parcel.delivered"] {
+        hookctl().args(["--fixtures", fixtures_dir, "send", name, "--to", &listener.url]).assert().code(0);
+    }
+    let (_, stdout, _) = listener.stop();
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        lines.iter().map(|l| l["event"].clone()).collect::<Vec<_>>(),
+        ["parcels.parcel.shipped", "parcels.parcel.delivered"]
+    );
+    assert!(lines.iter().all(|l| l["valid"] == true), "{lines:?}");
 }
