@@ -198,16 +198,7 @@ pub fn save(dir: &Path, findings: &[Finding]) -> Result<Vec<PathBuf>> {
 pub fn saved_headers(request: &Request, keep_signature: bool) -> Headers {
     let mut headers = request.headers.clone();
     if !keep_signature {
-        for name in [
-            "webhook-id",
-            "webhook-timestamp",
-            "webhook-signature",
-            "svix-id",
-            "svix-timestamp",
-            "svix-signature",
-            "x-hub-signature-256",
-            "stripe-signature",
-        ] {
+        for name in crate::signing::SIGNATURE_HEADERS {
             headers.remove(name);
         }
     }

@@ -41,6 +41,18 @@ impl Scheme {
     }
 }
 
+/// Every header a scheme signs with (lower case): what a saved request drops when it is to be signed afresh.
+pub const SIGNATURE_HEADERS: [&str; 8] = [
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "svix-id",
+    "svix-timestamp",
+    "svix-signature",
+    "x-hub-signature-256",
+    "stripe-signature",
+];
+
 /// The Standard Webhooks / Stripe default: ±5 minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
