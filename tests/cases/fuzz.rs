@@ -541,7 +541,7 @@ fn invalid_bodies_that_crash_the_receiver_are_negative_findings() {
 #[test]
 fn a_receiver_that_dies_is_one_finding_naming_the_request_that_killed_it() {
     let _turn = crate::support::heavy_turn();
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufReader, Write};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     // A receiver process that crashes on non-ASCII text: the connection closes unanswered, and nothing
@@ -561,21 +561,8 @@ fn a_receiver_that_dies_is_one_finding_naming_the_request_that_killed_it() {
                 let mut writer = stream.try_clone().unwrap();
                 let mut reader = BufReader::new(stream);
                 loop {
-                    let (mut length, mut line) = (0usize, String::new());
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    loop {
-                        let mut header = String::new();
-                        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-                            break;
-                        }
-                        if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-                            length = v.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    if reader.read_exact(&mut body).is_err() || flag.load(Ordering::SeqCst) {
+                    let (head, body) = crate::support::read_request(&mut reader);
+                    if head.is_empty() || flag.load(Ordering::SeqCst) {
                         return;
                     }
                     if !body.is_ascii() {
@@ -612,4 +599,59 @@ fn a_receiver_that_dies_is_one_finding_naming_the_request_that_killed_it() {
         findings[0]["body"]
     );
     assert!(dead.load(Ordering::SeqCst));
+}
+
+#[test]
+fn every_generated_body_passes_an_independent_validator() {
+    if !crate::support::command_available("check-jsonschema", "pip install check-jsonschema") {
+        return;
+    }
+    let _turn = crate::support::heavy_turn();
+    let dir = tempfile::tempdir().unwrap();
+    // Events with formats, patterns, a JSON-text field, unions and shapes.
+    for event in ["obniz.install.create", "pgyer.crashlog", "ebriza.configuration.changed"] {
+        let receiver = receiver_answering(|_| ok());
+        hookctl()
+            .args(["fuzz", event, "--checks", "generated", "--budget", "300", "--seed", "11", "--to", &receiver.url])
+            .current_dir(dir.path())
+            .assert()
+            .code(0);
+        let bodies = receiver.drain(Duration::from_millis(200));
+        assert_eq!(bodies.len(), 300, "{event}");
+        let schema = dir.path().join(format!("{event}.schema.json"));
+        std::fs::write(&schema, hookctl().args(["schema", event]).output().unwrap().stdout).unwrap();
+        let files: Vec<std::path::PathBuf> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let path = dir.path().join(format!("{event}.{i}.json"));
+                std::fs::write(&path, &r.body).unwrap();
+                path
+            })
+            .collect();
+        let checked = std::process::Command::new("check-jsonschema")
+            .arg("--schemafile")
+            .arg(&schema)
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(checked.status.success(), "{event}: {}", String::from_utf8_lossy(&checked.stdout));
+    }
+}
+
+#[test]
+fn an_early_413_to_a_large_invalid_body_is_an_answer_not_a_dropped_connection() {
+    // listen refuses a body over its --max-body (10 MiB) with a 413 before reading it and closes; the 10 MB case
+    // must count that as the receiver's answer (reqwest alone reports the write it could not finish).
+    let _turn = crate::support::heavy_turn();
+    let listener = crate::support::listen(&["-q"]);
+    let cwd = tempfile::tempdir().unwrap();
+    let output = hookctl()
+        .args(["fuzz", "pgyer.crashlog", "--checks", "negative", "--json", "--to", &listener.url])
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    let doc = stdout_json(&output);
+    assert_eq!(doc["findings"], serde_json::json!([]), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.status.code(), Some(0));
 }
