@@ -153,6 +153,17 @@ fn examples_that_break_their_schema_are_reported_with_pointers() {
             .arg(&file)
             .assert()
             .code(0);
+        // And an independent validator agrees.
+        if crate::support::command_available("check-jsonschema", "pip install check-jsonschema") {
+            let schema = dir.path().join("accounting").join(format!("{}.schema.json", name.as_str().unwrap()));
+            let checked = std::process::Command::new("check-jsonschema")
+                .arg("--schemafile")
+                .arg(&schema)
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(checked.status.success(), "{name}: {}", String::from_utf8_lossy(&checked.stdout));
+        }
     }
     // The text output names them too.
     let text = hookctl()
