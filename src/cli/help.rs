@@ -122,6 +122,7 @@ schema is inferred from every sample; load them with --fixtures DIR. ndjson: the
             examples: &[
                 "hookctl inspect captures.ndjson",
                 "hookctl inspect captures.ndjson --port 9000 --open",
+                "hookctl inspect shard-1.ndjson shard-2.ndjson   # several listeners' files, merged in time order",
                 "hookctl inspect captures.ndjson --replay-to http://localhost:3000/hooks --secret-env WEBHOOK_SECRET",
                 "hookctl listen 8080 --ui --save captures.ndjson      # the same page, live, beside listen",
             ],

@@ -102,7 +102,7 @@ pub enum Command {
     /// List, show and export the requests a `listen --save` file holds (curl, HAR, fixture + schema)
     Captures(Box<CapturesArgs>),
 
-    /// Open the inspector (a local web page: live list, search, detail, diff, replay) over a capture file
+    /// Open the inspector (a local web page: live list, search, detail, diff, replay) over capture files
     Inspect(Box<InspectArgs>),
 
     /// Test a receiver with everything an event's schema allows, and what it must refuse: shrunk, reproducible
@@ -126,9 +126,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The capture file (`listen --save FILE`); followed as it grows
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// The capture file (`listen --save FILE`), followed as it grows. Several files (one per listener or CI
+    /// shard) are merged in `received_at` order, ids shown as FILE:ID
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
 
     /// Port for the page, on 127.0.0.1 only (0 picks a free one)
     #[arg(long, default_value_t = 0)]

@@ -16,6 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, Semaphore};
 
+use super::sources::Captures;
 use super::store::{Query, Store};
 use crate::capture::{self, Captured};
 use crate::captures::select::{self as select, Head, Verdict};
@@ -49,7 +50,7 @@ pub const EXPORT_BYTES: usize = 256 << 20;
 
 /// Everything the API needs, shared by its connections.
 pub struct Inspector {
-    pub store: Arc<Store>,
+    pub captures: Arc<Captures>,
     pub catalog: Catalog,
     pub schemas: SchemaSet,
     pub token: String,
@@ -74,7 +75,7 @@ pub struct Inspector {
 
 /// What an inspector is made of (the rest it makes itself).
 pub struct Parts {
-    pub store: Arc<Store>,
+    pub captures: Captures,
     pub catalog: Catalog,
     pub schemas: SchemaSet,
     pub default_url: Option<String>,
@@ -87,7 +88,7 @@ pub struct Parts {
 impl Inspector {
     pub fn new(parts: Parts) -> Inspector {
         Inspector {
-            store: parts.store,
+            captures: Arc::new(parts.captures),
             catalog: parts.catalog,
             schemas: parts.schemas,
             token: super::new_token(),
@@ -112,12 +113,20 @@ impl Inspector {
     /// Turns each new record into its list row once, for every open stream (runs on the inspector's own
     /// runtime, never on the capture path).
     pub async fn fan_out(self: Arc<Self>) {
-        let mut news = self.store.subscribe();
+        let each: Vec<_> =
+            self.captures.stores().iter().map(|store| tokio::spawn(self.clone().fan_out_of(store.clone()))).collect();
+        for task in each {
+            let _ = task.await;
+        }
+    }
+
+    async fn fan_out_of(self: Arc<Self>, store: Arc<Store>) {
+        let mut news = store.subscribe();
         loop {
             match news.recv().await {
                 Ok(line) => {
                     if self.summaries.receiver_count() > 0 {
-                        let row = summary(&line);
+                        let row = summary(&line, store.label.as_deref());
                         let _ = self.summaries.send(Bytes::from(format!("event: capture\ndata: {row}\n\n")));
                     }
                 }
@@ -214,7 +223,11 @@ fn decode(text: &str) -> String {
 }
 
 /// The list filters from the query string (shared by the list, HAR and NDJSON).
-fn list_query(pairs: &[(String, String)]) -> Result<Query, String> {
+/// The list's filters; `before` turns a `before_id` into where older records start.
+fn list_query(
+    pairs: &[(String, String)],
+    before: impl Fn(&str) -> Result<super::store::Before, String>,
+) -> Result<Query, String> {
     let mut query = Query { limit: 100, ..Query::default() };
     for (key, value) in pairs {
         if value.is_empty() {
@@ -237,7 +250,7 @@ fn list_query(pairs: &[(String, String)]) -> Result<Query, String> {
             "status" => query.status = Some(value.parse().map_err(|_| format!("status={value}: not a number"))?),
             "since" => query.since = Some(select::parse_time(value)?.timestamp_millis()),
             "until" => query.until = Some(select::parse_time(value)?.timestamp_millis()),
-            "before_id" => query.before_id = Some(value.parse().map_err(|_| format!("before_id={value}: not an id"))?),
+            "before_id" => query.before = Some(before(value).map_err(|e| format!("before_id={value}: {e}"))?),
             "limit" => {
                 query.limit = value.parse::<usize>().map_err(|_| format!("limit={value}: not a number"))?.clamp(1, 1000)
             }
@@ -247,12 +260,19 @@ fn list_query(pairs: &[(String, String)]) -> Result<Query, String> {
     Ok(query)
 }
 
-/// One row of the list: what the page shows without opening the record.
-pub fn summary(line: &str) -> Value {
+/// One row of the list: what the page shows without opening the record. `key` names it to the API (its id,
+/// or `FILE:ID` when several files are inspected, `source` then naming the file).
+pub fn summary(line: &str, source: Option<&str>) -> Value {
     let Ok(record) = serde_json::from_str::<crate::capture::Record>(line) else { return Value::Null };
     let verdict = Head::of(line).map(|h| h.verdict().label()).unwrap_or("unrecognised");
+    let key = match source {
+        Some(file) => format!("{file}:{}", record.id),
+        None => record.id.to_string(),
+    };
     json!({
         "id": record.id,
+        "key": key,
+        "source": source,
         "received_at": record.received_at,
         "method": record.method,
         "path": record.path,
@@ -305,23 +325,24 @@ impl Inspector {
         cookie || header
     }
 
-    fn captured(&self, id: u64) -> Result<(Arc<str>, Captured), Box<Response<Body>>> {
+    fn captured(&self, id: &str) -> Result<(Arc<str>, Captured), Box<Response<Body>>> {
         let missing = || Box::new(error(StatusCode::NOT_FOUND, format!("no capture with id {id}")));
-        let line = self.store.get(id).ok_or_else(missing)?;
+        let line = self.captures.get(id).ok_or_else(missing)?;
         let captured = capture::from_line(&line).map_err(|e| Box::new(error(StatusCode::INTERNAL_SERVER_ERROR, e)))?;
         Ok((line, captured))
     }
 
     /// A capture for CPU-heavy page work: no larger than [`JOB_BODY_LIMIT`].
-    fn captured_for_job(&self, id: u64) -> Result<Captured, Box<Response<Body>>> {
+    fn captured_for_job(&self, id: &str) -> Result<Captured, Box<Response<Body>>> {
         let (_, captured) = self.captured(id)?;
         if captured.body.len() > JOB_BODY_LIMIT {
             return Err(Box::new(error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
-                    "capture {id}'s body is {} bytes; the page works on bodies up to {} MiB: use `hookctl captures export FILE:{id}` or `hookctl diff FILE:{id}`",
+                    "capture {id}'s body is {} bytes; the page works on bodies up to {} MiB: use `hookctl captures export {selection}` or `hookctl diff {selection}`",
                     captured.body.len(),
-                    JOB_BODY_LIMIT >> 20
+                    JOB_BODY_LIMIT >> 20,
+                    selection = if self.captures.merged() { id.to_string() } else { format!("FILE:{id}") },
                 ),
             )));
         }
@@ -377,19 +398,19 @@ impl Inspector {
             (&Method::GET, ["api", "captures.ndjson"]) => self.export(&pairs, false),
             (&Method::GET, ["api", "stream"]) => self.stream(),
             (&Method::POST, ["api", "validate"]) => self.validate(request).await,
-            (_, ["api", "captures", id, rest @ ..]) => match id.parse::<u64>() {
-                Err(_) => error(StatusCode::BAD_REQUEST, format!("{id:?} is not a capture id")),
-                Ok(id) => match (&method, rest) {
-                    (&Method::GET, []) => self.record(id),
-                    (&Method::GET, ["diff"]) => self.job(move |inspector| inspector.diff(id)).await,
-                    (&Method::GET, ["curl"]) => self.job(move |inspector| inspector.curl(id)).await,
-                    (&Method::GET, ["har"]) => self.job(move |inspector| inspector.one_har(id)).await,
-                    (&Method::GET, ["fixture"]) => self.job(move |inspector| inspector.fixture(id)).await,
-                    (&Method::POST, ["replay"]) if !self.token_ok(&request) => error(
+            (_, ["api", "captures", id, rest @ ..]) => match self.captures.resolve(&decode(id)) {
+                Err(message) => error(StatusCode::BAD_REQUEST, message),
+                Ok(_) => match (&method, rest, decode(id)) {
+                    (&Method::GET, [], id) => self.record(&id),
+                    (&Method::GET, ["diff"], id) => self.job(move |inspector| inspector.diff(&id)).await,
+                    (&Method::GET, ["curl"], id) => self.job(move |inspector| inspector.curl(&id)).await,
+                    (&Method::GET, ["har"], id) => self.job(move |inspector| inspector.one_har(&id)).await,
+                    (&Method::GET, ["fixture"], id) => self.job(move |inspector| inspector.fixture(&id)).await,
+                    (&Method::POST, ["replay"], _) if !self.token_ok(&request) => error(
                         StatusCode::FORBIDDEN,
                         "replaying needs the token from the URL hookctl printed; open that URL",
                     ),
-                    (&Method::POST, ["replay"]) => self.replay(id, request).await,
+                    (&Method::POST, ["replay"], id) => self.replay(&id, request).await,
                     _ => error(StatusCode::NOT_FOUND, format!("no such endpoint: {method} {path}")),
                 },
             },
@@ -438,13 +459,17 @@ impl Inspector {
     }
 
     fn list(&self, pairs: &[(String, String)]) -> Response<Body> {
-        let query = match list_query(pairs) {
+        let query = match list_query(pairs, |key| self.captures.before(key)) {
             Ok(query) => query,
             Err(message) => return error(StatusCode::BAD_REQUEST, message),
         };
-        let page = self.store.query(&query);
-        let rows: Vec<Value> = page.lines.iter().map(|l| summary(l)).collect();
-        let next = rows.last().and_then(|r| r["id"].as_u64()).filter(|_| rows.len() == query.limit);
+        let page = self.captures.query(&query);
+        let rows: Vec<Value> = page.entries.iter().map(|e| summary(&e.line, e.source.as_deref())).collect();
+        // Alone, the next page starts below an id (a number); among several files, below a FILE:ID.
+        let next = page.entries.last().filter(|_| rows.len() == query.limit).map(|last| match last.source {
+            Some(_) => Value::String(last.key.clone()),
+            None => rows.last().map_or(Value::Null, |r| r["id"].clone()),
+        });
         json_response(
             StatusCode::OK,
             &json!({
@@ -462,7 +487,7 @@ impl Inspector {
     /// records, [`EXPORT_BODY_BYTES`] of each body in HAR and [`EXPORT_BYTES`] in all; what is cut is said
     /// (in the entry, and in the log's comment).
     fn export(self: &Arc<Self>, pairs: &[(String, String)], as_har: bool) -> Response<Body> {
-        let mut query = match list_query(pairs) {
+        let mut query = match list_query(pairs, |key| self.captures.before(key)) {
             Ok(query) => query,
             Err(message) => return error(StatusCode::BAD_REQUEST, message),
         };
@@ -478,10 +503,10 @@ impl Inspector {
         };
         // One chunk waits while the next is made: a record of tens of MB is in memory two or three times at most.
         let (sender, receiver) = mpsc::channel::<Bytes>(1);
-        let store = self.store.clone();
+        let captures = self.captures.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            export_records(&store, &query, as_har, &sender);
+            export_records(&captures, &query, as_har, &sender);
         });
         let mut response = Response::new(BodyExt::boxed(EventStream(receiver)));
         let (content_type, name) =
@@ -496,14 +521,14 @@ impl Inspector {
         response
     }
 
-    fn record(&self, id: u64) -> Response<Body> {
+    fn record(&self, id: &str) -> Response<Body> {
         match self.captured(id) {
             Ok((line, _)) => respond(StatusCode::OK, "application/json", capture::scrub_line(&line).into_owned()),
             Err(response) => *response,
         }
     }
 
-    fn diff(&self, id: u64) -> Response<Body> {
+    fn diff(&self, id: &str) -> Response<Body> {
         let captured = match self.captured_for_job(id) {
             Ok(found) => found,
             Err(response) => return *response,
@@ -518,7 +543,7 @@ impl Inspector {
         }
     }
 
-    fn curl(&self, id: u64) -> Response<Body> {
+    fn curl(&self, id: &str) -> Response<Body> {
         match self.captured(id) {
             Ok((_, captured)) => match curl::command(&captured, None) {
                 Ok(command) => respond(StatusCode::OK, "text/plain; charset=utf-8", command + "\n"),
@@ -528,17 +553,21 @@ impl Inspector {
         }
     }
 
-    fn one_har(&self, id: u64) -> Response<Body> {
+    fn one_har(&self, id: &str) -> Response<Body> {
         match self.captured_for_job(id) {
             Ok(captured) => {
                 let text = crate::output::json_safe(har::document(&[captured], None).to_string());
-                download(text, "application/json", &format!("capture-{id}.har"))
+                let name: String = id
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+                    .collect();
+                download(text, "application/json", &format!("capture-{name}.har"))
             }
             Err(response) => *response,
         }
     }
 
-    fn fixture(&self, id: u64) -> Response<Body> {
+    fn fixture(&self, id: &str) -> Response<Body> {
         let captured = match self.captured_for_job(id) {
             Ok(found) => found,
             Err(response) => return *response,
@@ -594,7 +623,7 @@ impl Inspector {
 
     /// `{url?, body?, headers?, sign?}` → the delivery, as `send --json` prints it. Without `body` and
     /// `headers` the original bytes go; `sign` re-signs with a fresh id and timestamp (needs `--secret`).
-    async fn replay(&self, id: u64, request: Request<Incoming>) -> Response<Body> {
+    async fn replay(&self, id: &str, request: Request<Incoming>) -> Response<Body> {
         let (_, captured) = match self.captured(id) {
             Ok(found) => found,
             Err(response) => return *response,
@@ -719,7 +748,7 @@ impl Drop for StreamGuard {
 }
 
 /// Writes the export into `sender` one record at a time (see [`Inspector::export`]).
-fn export_records(store: &Store, query: &Query, as_har: bool, sender: &mpsc::Sender<Bytes>) {
+fn export_records(captures: &Captures, query: &Query, as_har: bool, sender: &mpsc::Sender<Bytes>) {
     let mut sent = 0usize;
     let mut cut_short = None;
     let mut first = true;
@@ -733,7 +762,7 @@ fn export_records(store: &Store, query: &Query, as_har: bool, sender: &mpsc::Sen
         }
     }
     let mut records = 0usize;
-    store.scan_in_order(query, |line| {
+    captures.scan_in_order(query, |line| {
         let chunk = if as_har {
             let Ok(captured) = capture::from_line(&line) else { return true };
             let entry = har::entry_capped(&captured, None, EXPORT_BODY_BYTES);
@@ -798,9 +827,15 @@ mod tests {
     #[test]
     fn query_strings_decode_and_bad_filters_say_why() {
         assert_eq!(decode("a%20b+c%2Fd%"), "a b c/d%");
-        let query = list_query(&query_pairs(Some("event=pgyer.%2A&verdict=invalid&limit=5000&before_id=9"))).unwrap();
-        assert_eq!((query.event.as_deref(), query.limit, query.before_id), (Some("pgyer.*"), 1000, Some(9)));
-        assert!(list_query(&query_pairs(Some("verdict=maybe"))).unwrap_err().contains("verdict=maybe"));
+        let id = |key: &str| key.parse().map(super::super::store::Before::Id).map_err(|_| "not an id".to_string());
+        let query =
+            list_query(&query_pairs(Some("event=pgyer.%2A&verdict=invalid&limit=5000&before_id=9")), id).unwrap();
+        assert_eq!(
+            (query.event.as_deref(), query.limit, query.before),
+            (Some("pgyer.*"), 1000, Some(super::super::store::Before::Id(9)))
+        );
+        assert!(list_query(&query_pairs(Some("verdict=maybe")), id).unwrap_err().contains("verdict=maybe"));
+        assert_eq!(list_query(&query_pairs(Some("before_id=x")), id).unwrap_err(), "before_id=x: not an id");
         assert_eq!(encode("a b/é"), "a%20b%2F%C3%A9");
     }
 }

@@ -1,6 +1,7 @@
 //! The inspector: a local web page over captures (live list, search, detail, diff, replay, export), served
 //! by `listen --ui` beside the capture port and by `hookctl inspect FILE` over a saved file.
 pub mod api;
+pub mod sources;
 pub mod store;
 
 use std::net::TcpListener;
@@ -22,7 +23,7 @@ use crate::output::errln;
 use crate::schema::SchemaSet;
 use crate::signing;
 use api::Inspector;
-use store::Store;
+use sources::Captures;
 
 /// A token nobody else can guess: 128 bits from the operating system.
 pub fn new_token() -> String {
@@ -101,7 +102,7 @@ pub fn spawn(
         runtime.block_on(async {
             tokio::spawn(inspector.clone().fan_out());
             if follow_file {
-                tokio::spawn(follow(inspector.store.clone(), shutdown.clone()));
+                tokio::spawn(follow(inspector.captures.clone(), shutdown.clone()));
             }
             let _ = serve(inspector, listener, shutdown).await;
         });
@@ -123,11 +124,11 @@ fn lower_priority() {
     }
 }
 
-/// Picks up what is appended to a capture file, every 50 ms, until `shutdown`.
-pub async fn follow(store: Arc<Store>, mut shutdown: watch::Receiver<bool>) {
+/// Picks up what is appended to the capture files, every 50 ms, until `shutdown`.
+pub async fn follow(captures: Arc<Captures>, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(50)) => { let _ = store.follow(); }
+            _ = tokio::time::sleep(Duration::from_millis(50)) => captures.follow(),
             _ = shutdown.changed() => return,
         }
     }
@@ -176,30 +177,33 @@ async fn interrupted() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// `hookctl inspect FILE`: the page over a saved capture file, followed as it grows.
+/// `hookctl inspect FILE…`: the page over saved capture files (several merged in `received_at` order),
+/// followed as they grow.
 pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
-    if !args.file.is_file() {
-        let what = crate::captures::select::not_a_file(&args.file).unwrap_or("no such capture file");
-        return Err(UserError::with_hint(
-            format!("{}: {what}", args.file.display()),
-            "give the file `hookctl listen --save FILE` wrote",
-        )
-        .into());
+    for file in &args.files {
+        if !file.is_file() {
+            let what = crate::captures::select::not_a_file(file).unwrap_or("no such capture file");
+            return Err(UserError::with_hint(
+                format!("{}: {what}", file.display()),
+                "give the file `hookctl listen --save FILE` wrote",
+            )
+            .into());
+        }
     }
     let catalog = crate::catalog::load(dir, &ctx.printer())?;
     let (schemas, _) = SchemaSet::compile(&catalog);
     let keys = &args.signing;
     let signing =
         signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), keys.scheme)?.map(|s| (keys.scheme, s));
-    let store =
-        Store::file(&args.file).map_err(|e| UserError::new(format!("cannot read {}: {e}", args.file.display())))?;
+    let paths: Vec<&Path> = args.files.iter().map(|f| f.as_path()).collect();
+    let captures = Captures::files(&paths).map_err(UserError::new)?;
     let inspector = Arc::new(Inspector::new(api::Parts {
-        store,
+        captures,
         catalog,
         schemas,
         default_url: args.replay_to.clone(),
         signing,
-        source: args.file.display().to_string(),
+        source: paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
         capture_url: None,
         client_tls: args.client_tls.settings(),
     }));

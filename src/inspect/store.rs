@@ -28,7 +28,15 @@ struct Meta {
     time: i64,
 }
 
-/// A query from the page: the list filters, newest first, older than `before_id`.
+/// Where a page of older records starts: below an id (one source), or below a record's place in the
+/// `received_at` order of several files (time, the file's rank, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Before {
+    Id(u64),
+    At { time: i64, rank: usize, id: u64 },
+}
+
+/// A query from the page: the list filters, newest first, older than `before`.
 #[derive(Debug, Default, Clone)]
 pub struct Query {
     pub event: Option<String>,
@@ -40,7 +48,7 @@ pub struct Query {
     pub until: Option<i64>,
     /// Free text over headers and body.
     pub q: Option<String>,
-    pub before_id: Option<u64>,
+    pub before: Option<Before>,
     pub limit: usize,
 }
 
@@ -57,7 +65,20 @@ struct Index {
     keep: usize,
 }
 
+/// A record the store found: its line, and where it falls in `received_at` order.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub line: Arc<str>,
+    pub id: u64,
+    /// Received at, Unix milliseconds.
+    pub time: i64,
+}
+
 pub struct Store {
+    /// This file's place among several merged ones (0 alone), which breaks ties in `received_at` order.
+    pub rank: usize,
+    /// This file's name among several merged ones (`FILE` of `FILE:ID`); none alone.
+    pub label: Option<Arc<str>>,
     index: RwLock<Index>,
     /// Records dropped from memory past `--keep`.
     pub dropped: AtomicU64,
@@ -74,7 +95,7 @@ pub struct Store {
 
 /// What a page of results says besides its records.
 pub struct Page {
-    pub lines: Vec<Arc<str>>,
+    pub found: Vec<Found>,
     pub total: usize,
     pub complete: bool,
     pub dropped: u64,
@@ -82,12 +103,14 @@ pub struct Page {
 
 impl Store {
     pub fn memory(keep: usize) -> Arc<Store> {
-        Store::new(Lines::Memory { lines: VecDeque::new(), first: 0 }, keep)
+        Store::new(Lines::Memory { lines: VecDeque::new(), first: 0 }, keep, 0, None)
     }
 
-    fn new(lines: Lines, keep: usize) -> Arc<Store> {
+    fn new(lines: Lines, keep: usize, rank: usize, label: Option<Arc<str>>) -> Arc<Store> {
         let (news, _) = broadcast::channel(1024);
         Arc::new(Store {
+            rank,
+            label,
             index: RwLock::new(Index { metas: VecDeque::new(), events: vec![String::new()], lines, keep }),
             dropped: AtomicU64::new(0),
             pending_before: AtomicU64::new(0),
@@ -101,10 +124,15 @@ impl Store {
     /// A store over a capture file: what is there now is indexed backwards from the end on a thread of its
     /// own (the newest records first), and what is appended later is picked up by [`Store::follow`].
     pub fn file(path: &Path) -> std::io::Result<Arc<Store>> {
+        Store::file_among(path, 0, None)
+    }
+
+    /// [`Store::file`], as the `rank`th of several files merged, named `label`.
+    pub fn file_among(path: &Path, rank: usize, label: Option<Arc<str>>) -> std::io::Result<Arc<Store>> {
         let length = std::fs::metadata(path)?.len();
         // Start at the end of the last complete line: a torn tail is picked up once it is complete.
         let end = last_newline_end(path, length)?;
-        let store = Store::new(Lines::File(path.to_path_buf()), usize::MAX);
+        let store = Store::new(Lines::File(path.to_path_buf()), usize::MAX, rank, label);
         store.pending_before.store(end, Ordering::SeqCst);
         store.followed_to.store(end, Ordering::SeqCst);
         // Nothing after `end` ends a line (that is how `end` was found): no need to look there again.
@@ -292,16 +320,33 @@ impl Store {
         }
     }
 
+    fn find(index: &Index, id: u64) -> Option<Meta> {
+        // Ids grow through the file: a binary search finds it unless ids were restarted by hand.
+        let metas = &index.metas;
+        match metas.binary_search_by_key(&id, |m| m.id) {
+            Ok(i) => Some(metas[i]),
+            Err(_) => metas.iter().rev().find(|m| m.id == id).copied(),
+        }
+    }
+
     /// One record's line, by id.
     pub fn get(&self, id: u64) -> Option<Arc<str>> {
         let index = self.index.read().unwrap_or_else(|e| e.into_inner());
-        // Ids grow through the file: a binary search finds it unless ids were restarted by hand.
-        let metas = &index.metas;
-        let found = match metas.binary_search_by_key(&id, |m| m.id) {
-            Ok(i) => Some(metas[i]),
-            Err(_) => metas.iter().rev().find(|m| m.id == id).copied(),
-        };
-        found.and_then(|meta| Store::line(&index, &meta))
+        Store::find(&index, id).and_then(|meta| Store::line(&index, &meta))
+    }
+
+    /// When a record was received (Unix milliseconds), by id.
+    pub fn time_of(&self, id: u64) -> Option<i64> {
+        Store::find(&self.index.read().unwrap_or_else(|e| e.into_inner()), id).map(|meta| meta.time)
+    }
+
+    /// Whether a record comes after `before` (newest first), among the files merged.
+    fn older(&self, meta: &Meta, before: Option<Before>) -> bool {
+        match before {
+            None => true,
+            Some(Before::Id(id)) => meta.id < id,
+            Some(Before::At { time, rank, id }) => (meta.time, self.rank, meta.id) < (time, rank, id),
+        }
     }
 
     /// The records that pass the filters the index can decide alone (event, verdict, status, time, id),
@@ -314,7 +359,7 @@ impl Store {
             if !wants_text && found.len() >= query.limit {
                 break;
             }
-            if query.before_id.is_some_and(|b| meta.id >= b) {
+            if !self.older(meta, query.before) {
                 continue;
             }
             if let Some(glob) = &query.event {
@@ -351,7 +396,7 @@ impl Store {
     /// Calls `each` with every record that passes the query, newest first, until it has had `query.limit`
     /// of them or returns false. Lines are read one at a time, outside the index's lock, through one open
     /// file; returns how many records the index holds.
-    pub fn scan(&self, query: &Query, mut each: impl FnMut(Arc<str>) -> bool) -> usize {
+    pub fn scan(&self, query: &Query, mut each: impl FnMut(Found) -> bool) -> usize {
         let (candidates, reader, total) = self.candidates(query);
         let needle = query.q.as_deref().map(Filter::grep_for);
         let mut taken = 0;
@@ -363,31 +408,38 @@ impl Store {
                 continue;
             };
             taken += 1;
-            if !each(line) {
+            if !each(Found { line, id: candidate.meta.id, time: candidate.meta.time }) {
                 break;
             }
         }
         total
     }
 
-    /// As [`Store::scan`], oldest first (the newest `query.limit` that match, in the order they came): the
-    /// matches are found first, newest first, keeping only where they are; then read again in order.
-    pub fn scan_in_order(&self, query: &Query, mut each: impl FnMut(Arc<str>) -> bool) {
+    /// The newest `query.limit` records that match, newest first, without their lines (read them with
+    /// [`Matches::read`]): what an export in order is made from.
+    pub fn matches(&self, query: &Query) -> Matches {
         let (candidates, reader, _) = self.candidates(query);
         let needle = query.q.as_deref().map(Filter::grep_for);
+        let wants_text = query.q.is_some() || query.method.is_some() || query.path.is_some();
         let mut matched = Vec::new();
         for candidate in candidates {
             if matched.len() >= query.limit {
                 break;
             }
-            let wants_text = query.q.is_some() || query.method.is_some() || query.path.is_some();
             if wants_text && reader.line_if(&candidate, |line| text_matches(query, needle.as_deref(), line)).is_none() {
                 continue;
             }
             matched.push(candidate);
         }
-        for candidate in matched.iter().rev() {
-            let Some(line) = reader.line(candidate) else { continue };
+        Matches { matched, reader }
+    }
+
+    /// As [`Store::scan`], oldest first (the newest `query.limit` that match, in the order they came): the
+    /// matches are found first, newest first, keeping only where they are; then read again in order.
+    pub fn scan_in_order(&self, query: &Query, mut each: impl FnMut(Arc<str>) -> bool) {
+        let matches = self.matches(query);
+        for i in (0..matches.len()).rev() {
+            let Some(line) = matches.read(i) else { continue };
             if !each(line) {
                 return;
             }
@@ -396,17 +448,43 @@ impl Store {
 
     /// A page of records, newest first.
     pub fn query(&self, query: &Query) -> Page {
-        let mut lines = Vec::new();
-        let total = self.scan(query, |line| {
-            lines.push(line);
+        let mut found = Vec::new();
+        let total = self.scan(query, |record| {
+            found.push(record);
             true
         });
         Page {
-            lines,
+            found,
             total,
             complete: self.complete.load(Ordering::SeqCst),
             dropped: self.dropped.load(Ordering::Relaxed),
         }
+    }
+}
+
+/// Records a query matched, newest first, and the file they are read from.
+pub struct Matches {
+    matched: Vec<Candidate>,
+    reader: Reader,
+}
+
+impl Matches {
+    pub fn len(&self) -> usize {
+        self.matched.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.matched.is_empty()
+    }
+
+    /// The `i`th match's id and received-at time (Unix milliseconds).
+    pub fn place(&self, i: usize) -> (i64, u64) {
+        (self.matched[i].meta.time, self.matched[i].meta.id)
+    }
+
+    /// The `i`th match's line.
+    pub fn read(&self, i: usize) -> Option<Arc<str>> {
+        self.reader.line(&self.matched[i])
     }
 }
 
@@ -502,7 +580,7 @@ mod tests {
     }
 
     fn ids(page: &Page) -> Vec<u64> {
-        page.lines.iter().map(|l| Head::of(l).unwrap().id).collect()
+        page.found.iter().map(|f| Head::of(&f.line).unwrap().id).collect()
     }
 
     fn wait_complete(store: &Store) {
@@ -531,7 +609,7 @@ mod tests {
         wait_complete(&store);
         let page = store.query(&Query { limit: 3, ..Query::default() });
         assert_eq!((ids(&page), page.total), (vec![20_000, 19_999, 19_998], 20_000));
-        let older = store.query(&Query { limit: 2, before_id: Some(19_998), ..Query::default() });
+        let older = store.query(&Query { limit: 2, before: Some(Before::Id(19_998)), ..Query::default() });
         assert_eq!(ids(&older), [19_997, 19_996]);
         let pgyer = store.query(&Query { limit: 2, event: Some("pgyer.*".into()), ..Query::default() });
         assert_eq!(ids(&pgyer), [20_000, 19_998]);

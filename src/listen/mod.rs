@@ -108,7 +108,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         errln(&format!("Times are local ({}); saved records keep UTC", crate::output::local_zone()));
     }
     let examiner = Examiner { catalog, schemas, signing, tolerance: signing::DEFAULT_TOLERANCE };
-    let memory = ui.as_ref().filter(|_| args.save.is_none()).map(|ui| ui.0.store.clone());
+    let memory = ui.as_ref().filter(|_| args.save.is_none()).map(|ui| ui.0.captures.stores()[0].clone());
     let shared = Shared::new(settings, examiner, save, first_id, memory);
 
     // The inspector runs on a runtime (and threads) of its own: the capture port never waits on the page.
@@ -152,7 +152,7 @@ fn inspector(
     let (schemas, _) = SchemaSet::compile(catalog);
     let default_url = args.forward_to.iter().find(|r| r.starts_with("http")).cloned();
     let inspector = std::sync::Arc::new(inspect::api::Inspector::new(inspect::api::Parts {
-        store,
+        captures: inspect::sources::Captures::one(store),
         catalog: catalog.clone(),
         schemas,
         default_url,

@@ -290,3 +290,113 @@ fn target_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Keys of the rows of a page (`FILE:ID` over several files).
+fn keys(page: &Value) -> Vec<String> {
+    page["captures"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn inspect_merges_several_files_in_received_at_order_with_file_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.ndjson"), dir.path().join("b.ndjson"));
+    let shard_a = listen(&["-q", "--save", a.to_str().unwrap()]);
+    let shard_b = listen(&["-q", "--save", b.to_str().unwrap()]);
+    // Alternating between the two listeners: a1 b1 a2 b2 in time.
+    for (server, args) in [
+        (&shard_a, vec!["send", "pgyer.crashlog"]),
+        (&shard_b, vec!["send", "obniz.install.create", "--set", "data.id=5"]),
+        (&shard_a, vec!["send", "pgyer.feedback"]),
+        (&shard_b, vec!["send", "obniz.oauth.create"]),
+    ] {
+        assert!(hookctl().args(&args).args(["--to", &server.url]).output().unwrap().status.success());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let inspect = crate::support::inspect_in(dir.path(), &["a.ndjson", "b.ndjson"], &[]);
+    let port = inspect.port;
+    let all = get_json(port, "/api/captures");
+    assert_eq!(keys(&all), ["b.ndjson:2", "a.ndjson:2", "b.ndjson:1", "a.ndjson:1"], "newest first, across files");
+    assert_eq!((all["total"].as_u64(), ids(&all)), (Some(4), vec![2, 2, 1, 1]));
+    assert_eq!(all["captures"][0]["source"], "b.ndjson");
+    assert_eq!(get_json(port, "/api/info")["source"], "a.ndjson, b.ndjson");
+
+    // Paging goes on below a FILE:ID.
+    let first = get_json(port, "/api/captures?limit=2");
+    assert_eq!(first["next_before_id"], "a.ndjson:2");
+    let next = get_json(port, "/api/captures?limit=2&before_id=a.ndjson%3A2");
+    assert_eq!(keys(&next), ["b.ndjson:1", "a.ndjson:1"]);
+    assert_eq!(keys(&get_json(port, "/api/captures?event=pgyer.*")), ["a.ndjson:2", "a.ndjson:1"]);
+
+    // A record, its diff and its curl by FILE:ID; a bare id or another file names nothing.
+    let record = get_json(port, "/api/captures/b.ndjson%3A1");
+    assert_eq!((record["id"].as_u64(), record["event"].as_str()), (Some(1), Some("obniz.install.create")));
+    let diff = get_json(port, "/api/captures/b.ndjson%3A1/diff");
+    assert_eq!((diff["event"].as_str(), diff["matches"].as_bool()), (Some("obniz.install.create"), Some(false)));
+    let (status, _, curl) = http(port, "GET", "/api/captures/a.ndjson%3A2/curl", &[], "");
+    assert_eq!(status, 200);
+    assert!(curl.contains("\n  curl ") && curl.contains("App Feedback"), "{curl}");
+    for (path, said) in [("/api/captures/1", "FILE:ID"), ("/api/captures/c.ndjson%3A1", "FILE:ID")] {
+        let (status, _, body) = http(port, "GET", path, &[], "");
+        assert_eq!(status, 400, "{path}");
+        assert!(body.contains(said), "{path}: {body}");
+    }
+    assert_eq!(http(port, "GET", "/api/captures/a.ndjson%3A9", &[], "").0, 404);
+    let (status, _, body) = http(port, "GET", "/api/captures?before_id=a.ndjson%3A9", &[], "");
+    assert!(status == 400 && body.contains("no such capture"), "{status} {body}");
+
+    // The export is in time order across the files.
+    let (status, _, ndjson) = http(port, "GET", "/api/captures.ndjson", &[], "");
+    assert_eq!(status, 200);
+    let events: Vec<String> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(events, ["pgyer.crashlog", "obniz.install.create", "pgyer.feedback", "obniz.oauth.create"]);
+
+    // Each file is followed: a third capture on shard A shows on top.
+    assert!(hookctl().args(["send", "pgyer.crashlog", "--to", &shard_a.url]).output().unwrap().status.success());
+    let mut seen = Vec::new();
+    for _ in 0..40 {
+        seen = keys(&get_json(port, "/api/captures?limit=1"));
+        if seen == ["a.ndjson:3"] {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert_eq!(seen, ["a.ndjson:3"], "followed within a second");
+
+    // The page shows FILE:ID and opens a record of the second file.
+    if let Some(browser) = Browser::start() {
+        browser.open(&format!("http://127.0.0.1:{port}/"));
+        assert!(browser.wait_for("return document.querySelectorAll('#rows tr').length === 5", Duration::from_secs(10)));
+        assert_eq!(browser.script("return document.querySelector('#rows tr td').textContent"), "a.ndjson:3");
+        browser.click("#rows tr[data-id='b.ndjson:1']");
+        assert!(browser.wait_for("return document.querySelector('#problems li.bad') !== null", Duration::from_secs(5)));
+        assert_eq!(browser.script("return location.hash"), "#id=b.ndjson%3A1");
+        assert!(browser
+            .script("return document.querySelector('#detail-meta').textContent")
+            .as_str()
+            .unwrap()
+            .starts_with("#b.ndjson:1 "));
+        assert!(
+            browser.wait_for("return document.querySelector('#diff').textContent.length > 3", Duration::from_secs(5))
+        );
+        browser.screenshot(&target_dir().join("inspector-merged.png"));
+        // Reloading with the hash opens the same record.
+        browser.open(&format!("http://127.0.0.1:{port}/#id=a.ndjson%3A2"));
+        assert!(browser.wait_for(
+            "return document.querySelector('#request-line').textContent.length > 0 && \
+             document.querySelector('#detail-meta').textContent.startsWith('#a.ndjson:2 ')",
+            Duration::from_secs(5)
+        ));
+        let errors = browser.console_errors();
+        assert!(errors.is_empty(), "console errors: {errors:?}");
+    }
+    drop(inspect);
+    let twice = hookctl().current_dir(dir.path()).args(["inspect", "a.ndjson", "a.ndjson"]).output().unwrap();
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(stderr_text(&twice).contains("given twice"), "{}", stderr_text(&twice));
+    let missing = hookctl().current_dir(dir.path()).args(["inspect", "a.ndjson", "nope.ndjson"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr_text(&missing).contains("nope.ndjson: no such capture file"));
+}

@@ -422,9 +422,15 @@ pub struct Inspect {
 }
 
 pub fn inspect(file: &std::path::Path, args: &[&str]) -> Inspect {
+    inspect_in(std::path::Path::new("."), &[file.to_str().unwrap()], args)
+}
+
+/// `hookctl inspect FILES… ARGS…` run in `dir` (so that files are named as a user names them there).
+pub fn inspect_in(dir: &std::path::Path, files: &[&str], args: &[&str]) -> Inspect {
     let mut child = StdCommand::new(BIN)
+        .current_dir(dir)
         .arg("inspect")
-        .arg(file)
+        .args(files)
         .args(args)
         .env("NO_COLOR", "1")
         // A test never opens a real browser window (`--open` is tested as "no display here").

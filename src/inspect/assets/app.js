@@ -74,7 +74,7 @@ function filtersActive() {
 function syncUrl(push) {
   const params = filterParams();
   const query = params.toString();
-  const hash = state.selected ? "#id=" + state.selected : "";
+  const hash = state.selected ? "#id=" + encodeURIComponent(state.selected) : "";
   const url = (query ? "?" + query : location.pathname) + hash;
   if (push && url !== location.search + location.hash && url !== location.pathname + location.hash) {
     history.pushState({ id: state.selected }, "", url);
@@ -101,19 +101,20 @@ function verdictClass(verdict) {
 
 function row(capture) {
   const tr = el("tr");
-  tr.dataset.id = capture.id;
+  // The key names a capture to the API: its id, or FILE:ID when several files are inspected.
+  tr.dataset.id = capture.key;
   const path = capture.path + (capture.query ? "?" + capture.query : "");
   const sig = capture.signature || "";
   const answer = answerLabel(capture);
   const answerClass = capture.answered >= 500 ? "bad" : "";
   const cells = [
-    ["", capture.id], ["dim", localTime(capture.received_at, false)], ["", capture.method], ["path", path],
+    ["", capture.key], ["dim", localTime(capture.received_at, false)], ["", capture.method], ["path", path],
     ["event", capture.event || "—"], [verdictClass(capture.verdict), capture.verdict],
     [sig === "valid" ? "ok" : sig ? "bad" : "dim", sig || ""], [answerClass, answer], ["dim", capture.body_bytes + " B"],
   ];
   for (const [className, text] of cells) tr.appendChild(el("td", className, text));
   tr.title = localTime(capture.received_at, true) + " (" + (capture.received_at || "") + ")";
-  tr.addEventListener("click", () => select(capture.id, "push"));
+  tr.addEventListener("click", () => select(capture.key, "push"));
   return tr;
 }
 
@@ -122,7 +123,7 @@ function render() {
   clear(body);
   for (const capture of state.rows) {
     const tr = row(capture);
-    if (capture.id === state.selected) tr.classList.add("selected");
+    if (capture.key === state.selected) tr.classList.add("selected");
     if (capture.fresh) tr.classList.add("fresh");
     body.appendChild(tr);
   }
@@ -175,7 +176,8 @@ function connect() {
   };
   stream.addEventListener("capture", (event) => {
     const capture = JSON.parse(event.data);
-    if (filtersActive()) {
+    // Filtered, or several files merged in time order: the server puts the new capture in its place.
+    if (filtersActive() || capture.source) {
       scheduleRefresh();
       return;
     }
@@ -304,12 +306,13 @@ function renderDiff(report) {
 async function select(id, how) {
   state.selected = id;
   syncUrl(how === "push");
-  document.querySelectorAll("#rows tr").forEach((tr) => tr.classList.toggle("selected", Number(tr.dataset.id) === id));
-  const selectedRow = document.querySelector('#rows tr[data-id="' + id + '"]');
+  document.querySelectorAll("#rows tr").forEach((tr) => tr.classList.toggle("selected", tr.dataset.id === id));
+  const selectedRow = document.querySelector('#rows tr[data-id="' + CSS.escape(id) + '"]');
+  const path = "/api/captures/" + encodeURIComponent(id);
   if (selectedRow) selectedRow.scrollIntoView({ block: "nearest" });
   let record;
   try {
-    record = await api("/api/captures/" + id);
+    record = await api(path);
   } catch (error) {
     showNotice(error.message);
     return;
@@ -317,14 +320,14 @@ async function select(id, how) {
   state.record = record;
   $("detail").hidden = false;
   $("request-line").textContent = visible(record.method + " " + record.path + (record.query ? "?" + record.query : ""));
-  const verdict = state.rows.find((r) => r.id === id);
+  const verdict = state.rows.find((r) => r.key === id);
   const label = verdict ? verdict.verdict : record.valid === true ? "valid" : record.valid === false ? "invalid" : "unrecognised";
   $("detail-verdict").textContent = visible((record.event || "no event") + " · " + label);
   $("detail-verdict").className = "badge " + verdictClass(label);
   const answer = record.answered === null || record.answered === undefined
     ? "relayed to --forward-to"
     : (record.forward ? "your app answered " : "answered ") + record.answered;
-  $("detail-meta").textContent = visible("#" + record.id + " · " + localTime(record.received_at, true) + " · from " +
+  $("detail-meta").textContent = visible("#" + id + " · " + localTime(record.received_at, true) + " · from " +
     record.remote_addr + " · " + record.body_bytes + " B · " + answer);
   $("detail-meta").title = record.received_at;
   renderForward(record.forward);
@@ -335,15 +338,15 @@ async function select(id, how) {
   $("signature").textContent = visible(signature
     ? signature.status + (signature.reason ? ": " + signature.reason : "") + " (" + signature.scheme + ")"
     : "not checked (start with --secret to check signatures)");
-  $("download-har").href = "/api/captures/" + id + "/har";
-  $("download-record").href = "/api/captures/" + id;
-  $("download-record").setAttribute("download", "capture-" + id + ".json");
-  $("download-fixture").href = "/api/captures/" + id + "/fixture";
+  $("download-har").href = path + "/har";
+  $("download-record").href = path;
+  $("download-record").setAttribute("download", "capture-" + id.replace(/[^A-Za-z0-9.-]/g, "_") + ".json");
+  $("download-fixture").href = path + "/fixture";
   $("replay-result").hidden = true;
   $("editor").hidden = true;
   $("diff").textContent = visible("…");
   try {
-    renderDiff(await api("/api/captures/" + id + "/diff"));
+    renderDiff(await api(path + "/diff"));
   } catch (error) {
     $("diff").textContent = visible(error.message);
   }
@@ -391,7 +394,7 @@ async function replay(extra) {
   status.className = "dim";
   status.textContent = visible("sending…");
   try {
-    const delivery = await api("/api/captures/" + state.selected + "/replay", {
+    const delivery = await api("/api/captures/" + encodeURIComponent(state.selected) + "/replay", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(request),
@@ -444,17 +447,22 @@ function validateEdit() {
 
 function moveSelection(step) {
   if (!state.rows.length) return;
-  const index = state.rows.findIndex((r) => r.id === state.selected);
+  const index = state.rows.findIndex((r) => r.key === state.selected);
   const next = Math.min(state.rows.length - 1, Math.max(0, index === -1 ? 0 : index + step));
-  select(state.rows[next].id);
+  select(state.rows[next].key);
 }
 
 function restore() {
   const params = new URLSearchParams(location.search);
   const form = $("filters");
   for (const name of FILTERS) if (params.has(name)) form.elements[name].value = params.get(name);
-  const match = /id=(\d+)/.exec(location.hash);
-  return match ? Number(match[1]) : null;
+  const match = /id=([^&]+)/.exec(location.hash);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch (error) {
+    return null;
+  }
 }
 
 async function start() {
@@ -504,7 +512,7 @@ async function start() {
     if (state.nextBefore !== null && pane.scrollTop + pane.clientHeight > pane.scrollHeight - 200) load(true);
   });
   $("copy-curl").addEventListener("click", async () => {
-    const text = await api("/api/captures/" + state.selected + "/curl");
+    const text = await api("/api/captures/" + encodeURIComponent(state.selected) + "/curl");
     try {
       await navigator.clipboard.writeText(text);
       $("copied").textContent = visible("copied");
