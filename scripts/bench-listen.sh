@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# `hookctl listen` under wrk, side by side with a bare hyper server built with the same release profile
+# `hookctl listen` under wrk, side by side with ../shared/anchors/samework-hyper (the same work written plainly:
+# parse, validate against the event's schema with the jsonschema crate, append one JSON line before answering:
+# the fair limit for `listen -q --save`), a bare hyper server built with the same release profile
 # (examples/bare_hyper.rs: read, parse, answer), the bare tiny_http anchor and the Python receiver, in one run:
-# concurrency 1, 16 and 64, ROUNDS rounds of SECS seconds, medians of requests/second and of p99 latency, and
-# each hookctl mode's ratio to bare hyper. Modes: `-q --save FILE`, `-q`, `--json > FILE`, the default view
+# concurrency 1, 16 and 64, ROUNDS rounds of SECS seconds each, the servers' rounds interleaved (round 1 of every
+# server, then round 2…, so a noisy spell hits them all), medians of requests/second and of p99 latency, and each
+# server's ratio to samework-hyper (`same` columns) and to bare hyper (`bare`). Modes: `-q --save FILE`, `-q`, `--json > FILE`, the default view
 # redirected to a file, `-q --save --secret` (signed requests), `-q --save --ui`. Every run also checks that the
 # save file holds at least as many records as wrk saw answered (nothing acknowledged is lost).
-#   usage: scripts/bench-listen.sh [SECS=4] [ROUNDS=3]
+#   usage: [SERVERS="samework q-save …"] scripts/bench-listen.sh [SECS=4] [ROUNDS=3]
 # Needs: wrk (`apt-get install -y wrk`), python3, ../shared/anchors (beside this repository) for tiny_http/Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,11 +17,12 @@ ANCHORS=${ANCHORS:-../shared/anchors}
 cargo build --release --quiet --locked --bin hookctl --example bare_hyper
 BIN=$PWD/target/release/hookctl
 HYPER=$PWD/target/release/examples/bare_hyper
-TINY=""
-if [ -d "$ANCHORS/bare-tiny-http" ]; then
-  CARGO_TARGET_DIR=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target} cargo build --release --quiet --manifest-path "$ANCHORS/bare-tiny-http/Cargo.toml"
-  TINY=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target}/release/bare-tiny-http
-fi
+TINY=""; SAME=""
+for anchor in bare-tiny-http samework-hyper; do
+  [ -d "$ANCHORS/$anchor" ] && CARGO_TARGET_DIR=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target} cargo build --release --quiet --manifest-path "$ANCHORS/$anchor/Cargo.toml"
+done
+[ -d "$ANCHORS/bare-tiny-http" ] && TINY=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target}/release/bare-tiny-http
+[ -d "$ANCHORS/samework-hyper" ] && SAME=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target}/release/samework-hyper
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -40,6 +44,7 @@ for line in io.lines("$work/signature.txt") do
   if name and os.getenv("SIGNED") == "1" then wrk.headers[name] = value end
 end
 LUA
+"$BIN" schema ebriza.configuration.changed > "$work/schema.json"
 echo "body: $(wc -c < "$work/body.json") bytes (ebriza.configuration.changed: detected and validated by hookctl)"
 
 start_server() { # name command... ; the port is the first line of stdout (anchors) or of --port-file (hookctl)
@@ -64,6 +69,7 @@ print(f"{rps:.0f} {float(p99.group(1)) * scale:.2f} {done - (int(errors.group(1)
 }
 
 declare -A CMD SIGNED_BY
+[ -n "$SAME" ] && CMD[samework]="$SAME $work/schema.json $work/samework.ndjson"
 CMD[hyper]="$HYPER"
 [ -n "$TINY" ] && CMD[tiny_http]="$TINY"
 [ -f "$ANCHORS/python-receiver.py" ] && CMD[python]="python3 $ANCHORS/python-receiver.py $work/python.ndjson"
@@ -74,32 +80,41 @@ CMD["view"]="$BIN listen 0 --port-file $work/view.port"
 CMD["q-save-secret"]="$BIN listen 0 -q --save $work/q-save-secret.ndjson --secret $SECRET --port-file $work/q-save-secret.port"
 CMD["q-save-ui"]="$BIN listen 0 -q --save $work/q-save-ui.ndjson --ui --port-file $work/q-save-ui.port"
 SIGNED_BY["q-save-secret"]=1
-ORDER=(hyper q-save q q-save-secret q-save-ui json view tiny_http python)
+# SERVERS="samework q-save" (say) runs only those.
+read -r -a ORDER <<< "${SERVERS:-samework hyper q-save q q-save-secret q-save-ui json view tiny_http python}"
 
-declare -A RESULTS
+declare -A PORT
 for name in "${ORDER[@]}"; do
   [ -n "${CMD[$name]:-}" ] || continue
   case $name in
-    hyper|tiny_http|python) ${CMD[$name]} > "$work/$name.port" 2>/dev/null & pids+=($!) ;;
+    samework|hyper|tiny_http|python) ${CMD[$name]} > "$work/$name.port" 2>/dev/null & pids+=($!) ;;
     json|view) ${CMD[$name]} > "$work/$name.out" 2>/dev/null & pids+=($!) ;;
     *) ${CMD[$name]} > /dev/null 2>&1 & pids+=($!) ;;
   esac
   for _ in $(seq 200); do [ -s "$work/$name.port" ] && break; sleep 0.025; done
-  port=$(head -1 "$work/$name.port")
+  PORT[$name]=$(head -1 "$work/$name.port")
+done
+
+# Interleaved: each round runs every server at every concurrency before the next round starts.
+declare -A RESULTS
+for round in $(seq "$ROUNDS"); do
   for c in 1 16 64; do
-    for round in $(seq "$ROUNDS"); do
-      RESULTS["$name $c $round"]=$(run "$name" "$port" "$c" "${SIGNED_BY[$name]:-0}")
+    for name in "${ORDER[@]}"; do
+      [ -n "${PORT[$name]:-}" ] || continue
+      RESULTS["$name $c $round"]=$(run "$name" "${PORT[$name]}" "$c" "${SIGNED_BY[$name]:-0}")
     done
   done
+done
+for name in "${ORDER[@]}"; do
   if [ -f "$work/$name.ndjson" ]; then
     answered=0
     for key in "${!RESULTS[@]}"; do
       case $key in "$name "*) answered=$((answered + $(echo "${RESULTS[$key]}" | cut -d' ' -f3))) ;; esac
     done
+    for _ in $(seq 40); do [ "$(wc -l < "$work/$name.ndjson")" -ge "$answered" ] && break; sleep 0.05; done
     saved=$(wc -l < "$work/$name.ndjson")
     echo "$name: $saved records saved, $answered answered 2xx by wrk's count ($( [ "$saved" -ge "$answered" ] && echo 'none lost' || echo 'LOST SOME'))"
   fi
-  kill "${pids[-1]}" 2>/dev/null || true
 done
 
 python3 - "$ROUNDS" "${ORDER[@]}" <<PY
@@ -110,15 +125,20 @@ data = {}
 for line in raw.strip().splitlines():
     name, c, _round, rps, p99, _done = line.split()
     data.setdefault((name, int(c)), []).append((float(rps), float(p99)))
-print(f"{'server':<16}" + "".join(f"{'c=' + str(c) + ' req/s':>14}{'ratio':>7}{'p99 ms':>8}" for c in (1, 16, 64)))
+def median(name, c, i):
+    return statistics.median(x[i] for x in data[(name, c)]) if (name, c) in data else None
+print(f"medians of {rounds} rounds; 'same' = ratio to samework-hyper (req/s, and p99 in brackets), 'bare' = to bare hyper")
+print(f"{'server':<14}" + "".join(f"{'c=' + str(c) + ' req/s':>13}{'same':>6}{'(p99)':>7}{'bare':>6}{'p99 ms':>8}" for c in (1, 16, 64)))
 for name in order:
     if (name, 1) not in data:
         continue
-    row = f"{name:<16}"
+    row = f"{name:<14}"
     for c in (1, 16, 64):
-        rps = statistics.median(r for r, _ in data[(name, c)])
-        p99 = statistics.median(p for _, p in data[(name, c)])
-        base = statistics.median(r for r, _ in data[("hyper", c)])
-        row += f"{rps:>14,.0f}{rps / base:>7.2f}{p99:>8.2f}"
+        rps, p99 = median(name, c, 0), median(name, c, 1)
+        same, same_p99, bare = median("samework", c, 0), median("samework", c, 1), median("hyper", c, 0)
+        row += f"{rps:>13,.0f}"
+        row += f"{rps / same:>6.2f}{'(' + format(p99 / same_p99, '.2f') + ')':>7}" if same else f"{'-':>6}{'':>7}"
+        row += f"{rps / bare:>6.2f}" if bare else f"{'-':>6}"
+        row += f"{p99:>8.2f}"
     print(row)
 PY

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Instructions per request, by stage, for `hookctl listen -q --save` and for the bare hyper server
-# (examples/bare_hyper.rs), counted by valgrind's callgrind (deterministic, unlike timings on a noisy machine).
+# Instructions per request, by stage, for `hookctl listen -q --save`, for ../shared/anchors/samework-hyper (the
+# same work written plainly: its fair limit) and for the bare hyper server (examples/bare_hyper.rs), counted by valgrind's callgrind (deterministic, unlike timings on a noisy machine).
 # Each server takes REQUESTS requests of the Ebriza body from `hookctl send --repeat` (not profiled); the table
 # sums callgrind's self cost by stage (the crate or module a function belongs to) and divides by REQUESTS.
 # Counting starts once the server has answered a first request (start-up, schema compilation included, is not
@@ -13,6 +13,11 @@ REQUESTS=${1:-2000}
 cargo build --profile profiling --quiet --locked --bin hookctl --example bare_hyper
 BIN=$PWD/target/profiling/hookctl
 HYPER=$PWD/target/profiling/examples/bare_hyper
+ANCHORS=${ANCHORS:-../shared/anchors}
+SAME_TARGET=${ANCHOR_TARGET:-/tmp/hookctl-anchor-target}
+# The anchor's own release profile, with line tables so that callgrind can name its functions.
+CARGO_PROFILE_RELEASE_DEBUG=line-tables-only CARGO_TARGET_DIR=$SAME_TARGET-debug cargo build --release --quiet --manifest-path "$ANCHORS/samework-hyper/Cargo.toml"
+SAME=$SAME_TARGET-debug/release/samework-hyper
 SEND=$PWD/target/profiling/hookctl
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
@@ -40,9 +45,11 @@ profile() { # name command... (the command prints its port, or writes --port-fil
 
 profile hookctl "$BIN" listen 0 -q --save "$work/caps.ndjson" --port-file "$work/hookctl.port"
 profile hyper "$HYPER"
-echo "saved: $(wc -l < "$work/caps.ndjson") records of $REQUESTS requests (and 1 warm-up)"
+"$BIN" schema ebriza.configuration.changed > "$work/schema.json"
+profile samework "$SAME" "$work/schema.json" "$work/samework.ndjson"
+echo "saved: $(wc -l < "$work/caps.ndjson") records of $REQUESTS requests (and 1 warm-up); samework $(wc -l < "$work/samework.ndjson")"
 
-python3 - "$REQUESTS" "$work/hookctl.txt" "$work/hyper.txt" <<'PY'
+python3 - "$REQUESTS" "$work/hookctl.txt" "$work/hyper.txt" "$work/samework.txt" <<'PY'
 import re, sys
 requests = int(sys.argv[1])
 STAGES = [  # (stage, patterns matched against the function's name), first match wins
@@ -77,9 +84,10 @@ def parse(path):
     return stages, total
 ours, our_total = parse(sys.argv[2])
 base, base_total = parse(sys.argv[3])
-print(f"{'stage':<18}{'listen -q --save':>18}{'bare hyper':>14}   (instructions per request)")
+same, same_total = parse(sys.argv[4])
+print(f"{'stage':<18}{'listen -q --save':>18}{'samework-hyper':>16}{'bare hyper':>14}   (instructions per request)")
 for stage in [s for s, _ in STAGES] + ["other"]:
-    print(f"{stage:<18}{ours[stage] / requests:>18,.0f}{base[stage] / requests:>14,.0f}")
+    print(f"{stage:<18}{ours[stage] / requests:>18,.0f}{same[stage] / requests:>16,.0f}{base[stage] / requests:>14,.0f}")
 if __import__("os").environ.get("TOP"):
     others = []
     for line in open(sys.argv[2], errors="replace"):
@@ -88,5 +96,6 @@ if __import__("os").environ.get("TOP"):
             others.append((int(m.group(1).replace(",", "")), m.group(2)))
     for cost, name in sorted(others, reverse=True)[: int(__import__("os").environ["TOP"])]:
         print(f"  other: {cost / requests:>10,.0f}  {name[:150]}")
-print(f"{'total':<18}{our_total / requests:>18,.0f}{base_total / requests:>14,.0f}   ratio {our_total / max(base_total, 1):.2f}")
+print(f"{'total':<18}{our_total / requests:>18,.0f}{same_total / requests:>16,.0f}{base_total / requests:>14,.0f}"
+      f"   listen / samework {our_total / max(same_total, 1):.2f}, listen / bare {our_total / max(base_total, 1):.2f}")
 PY

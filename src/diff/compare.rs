@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hasher};
-use std::io::{self, Write};
+use std::io;
 use std::iter::Peekable;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -24,18 +24,57 @@ pub struct Normalise<'a> {
     pub ignore: &'a [String],
 }
 
+/// Where pretty-printed text goes, a line at a time: a line is handed over whole once it ends, or, when it
+/// grows past [`LONG_LINE`] bytes (a 5 MB string), in pieces as it comes, then its end.
+pub trait Lines {
+    /// A piece of a long line; more of it follows.
+    fn piece(&mut self, text: &[u8]) -> io::Result<()>;
+    /// The rest of the current line (all of it, for a short one); the line ends here.
+    fn line(&mut self, rest: &[u8]) -> io::Result<()>;
+}
+
+/// How much of a line is gathered before it is passed on in pieces.
+pub const LONG_LINE: usize = 64 << 10;
+
+/// The text itself, lines ended by `\n`.
+impl Lines for Vec<u8> {
+    fn piece(&mut self, text: &[u8]) -> io::Result<()> {
+        self.extend_from_slice(text);
+        Ok(())
+    }
+
+    fn line(&mut self, rest: &[u8]) -> io::Result<()> {
+        self.extend_from_slice(rest);
+        self.push(b'\n');
+        Ok(())
+    }
+}
+
 /// Writes `node` laid out as serde_json pretty-prints (two-space indent, one value per line), with keys
 /// sorted at every level, fields at the `ignore` pointers left out, and values at the `mask` pointers
 /// replaced by a label that keeps their JSON type (so a masked `true` against a masked `"true"` still
 /// shows). Masked and ignored subtrees are never read: a 5 MB crash stack that varies costs nothing here.
-pub fn write_pretty(node: DocNode<'_>, how: Normalise<'_>, out: &mut impl Write) -> io::Result<()> {
-    Printer { how, out: &mut *out }.value(node, &mut String::new(), 0)?;
-    out.write_all(b"\n")
+pub fn write_pretty(node: DocNode<'_>, how: Normalise<'_>, out: &mut impl Lines) -> io::Result<()> {
+    let mut printer = Printer { how, out, line: Vec::with_capacity(256) };
+    printer.value(node, &mut String::new(), how.touches(""), 0)?;
+    printer.end_line()
 }
 
-struct Printer<'a, W> {
+impl Normalise<'_> {
+    /// Whether a mask or an ignored pointer is at `at` or under it: elsewhere no pointer need be followed.
+    fn touches(&self, at: &str) -> bool {
+        self.mask
+            .iter()
+            .chain(self.ignore)
+            .any(|p| p.starts_with(at) && matches!(p.as_bytes().get(at.len()), None | Some(b'/')))
+    }
+}
+
+struct Printer<'a, L> {
     how: Normalise<'a>,
-    out: &'a mut W,
+    out: &'a mut L,
+    /// The line being written.
+    line: Vec<u8>,
 }
 
 fn kind(node: DocNode<'_>) -> &'static str {
@@ -49,84 +88,129 @@ fn kind(node: DocNode<'_>) -> &'static str {
     }
 }
 
-impl<W: Write> Printer<'_, W> {
-    fn value(&mut self, node: DocNode<'_>, at: &mut String, depth: usize) -> io::Result<()> {
-        if self.how.mask.iter().any(|m| m == at) {
+impl<L: Lines> Printer<'_, L> {
+    /// `at` is the node's pointer, kept only while `follow` (a mask or ignored pointer lies at or below it).
+    fn value(&mut self, node: DocNode<'_>, at: &mut String, follow: bool, depth: usize) -> io::Result<()> {
+        if follow && self.how.mask.iter().any(|m| m == at) {
             return self.string(&format!("‹varies: {}›", kind(node)));
         }
         match node.view() {
-            View::Null => self.out.write_all(b"null"),
-            View::Bool(b) => self.out.write_all(if b { b"true" } else { b"false" }),
-            View::Number(DocNumber::U64(n)) => write!(self.out, "{n}"),
-            View::Number(DocNumber::I64(n)) => write!(self.out, "{n}"),
-            View::Number(n) => Ok(serde_json::to_writer(&mut *self.out, &n.to_number())?),
-            View::Str(text) => self.string(text.as_str()),
+            View::Null => self.line.extend_from_slice(b"null"),
+            View::Bool(b) => self.line.extend_from_slice(if b { b"true" } else { b"false" }),
+            View::Number(DocNumber::U64(n)) => serde_json::to_writer(&mut self.line, &n)?,
+            View::Number(DocNumber::I64(n)) => serde_json::to_writer(&mut self.line, &n)?,
+            View::Number(n) => serde_json::to_writer(&mut self.line, &n.to_number())?,
+            View::Str(text) => return self.string(text.as_str()),
             View::Array(array) => {
                 let mut open = false;
                 for (i, item) in array.items().enumerate() {
                     let len = at.len();
-                    let _ = write!(at, "/{i}");
-                    if !self.ignored(at) {
-                        self.next_item(&mut open, b'[', depth)?;
-                        self.value(item, at, depth + 1)?;
+                    if follow {
+                        let _ = write!(at, "/{i}");
+                        if self.ignored(at) {
+                            at.truncate(len);
+                            continue;
+                        }
                     }
+                    self.next_item(&mut open, b'[', depth)?;
+                    self.value(item, at, follow && self.how.touches(at), depth + 1)?;
                     at.truncate(len);
                 }
-                self.close(open, b']', depth)
+                return self.close(open, b']', depth);
             }
             View::Object(object) => {
                 let mut open = false;
                 for (key, item) in object.sorted_members() {
                     let len = at.len();
-                    at.push('/');
-                    at.push_str(&pointer::escape(key));
-                    if !self.ignored(at) {
-                        self.next_item(&mut open, b'{', depth)?;
-                        self.string(key)?;
-                        self.out.write_all(b": ")?;
-                        self.value(item, at, depth + 1)?;
+                    if follow {
+                        at.push('/');
+                        at.push_str(&pointer::escape(key));
+                        if self.ignored(at) {
+                            at.truncate(len);
+                            continue;
+                        }
                     }
+                    self.next_item(&mut open, b'{', depth)?;
+                    self.string(key)?;
+                    self.line.extend_from_slice(b": ");
+                    self.value(item, at, follow && self.how.touches(at), depth + 1)?;
                     at.truncate(len);
                 }
-                self.close(open, b'}', depth)
+                return self.close(open, b'}', depth);
             }
         }
+        Ok(())
     }
 
     fn ignored(&self, at: &str) -> bool {
         self.how.ignore.iter().any(|i| i == at)
     }
 
+    /// A JSON string; a long one is escaped (and passed on) a piece at a time, each piece from at most an
+    /// eighth of [`LONG_LINE`] characters (escaped, a character takes at most six bytes).
     fn string(&mut self, text: &str) -> io::Result<()> {
-        Ok(serde_json::to_writer(&mut *self.out, text)?)
+        const CHUNK: usize = LONG_LINE / 8;
+        if text.len() <= CHUNK {
+            serde_json::to_writer(&mut self.line, text)?;
+            return self.spill_if_long();
+        }
+        self.line.push(b'"');
+        let mut rest = text;
+        while !rest.is_empty() {
+            let mut cut = rest.len().min(CHUNK);
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let quoted = serde_json::to_string(&rest[..cut])?;
+            self.line.extend_from_slice(&quoted.as_bytes()[1..quoted.len() - 1]);
+            self.spill_if_long()?;
+            rest = &rest[cut..];
+        }
+        self.line.push(b'"');
+        Ok(())
+    }
+
+    /// Passes on what the line holds once it is long (whole tokens only: pieces end on character boundaries).
+    fn spill_if_long(&mut self) -> io::Result<()> {
+        if self.line.len() >= LONG_LINE {
+            self.out.piece(&self.line)?;
+            self.line.clear();
+        }
+        Ok(())
+    }
+
+    fn end_line(&mut self) -> io::Result<()> {
+        self.out.line(&self.line)?;
+        self.line.clear();
+        Ok(())
     }
 
     /// Opens the container before its first item, or ends the previous item; then indents.
     fn next_item(&mut self, open: &mut bool, bracket: u8, depth: usize) -> io::Result<()> {
         if *open {
-            self.out.write_all(b",\n")?;
+            self.line.push(b',');
         } else {
-            self.out.write_all(&[bracket, b'\n'])?;
+            self.line.push(bracket);
             *open = true;
         }
-        self.indent(depth + 1)
+        self.end_line()?;
+        self.indent(depth + 1);
+        Ok(())
     }
 
     fn close(&mut self, open: bool, bracket: u8, depth: usize) -> io::Result<()> {
         if open {
-            self.out.write_all(b"\n")?;
-            self.indent(depth)?;
-            self.out.write_all(&[bracket])
+            self.end_line()?;
+            self.indent(depth);
+            self.line.push(bracket);
         } else {
-            self.out.write_all(if bracket == b']' { b"[]" } else { b"{}" })
-        }
-    }
-
-    fn indent(&mut self, depth: usize) -> io::Result<()> {
-        for _ in 0..depth {
-            self.out.write_all(b"  ")?;
+            self.line.extend_from_slice(if bracket == b']' { b"[]" } else { b"{}" });
         }
         Ok(())
+    }
+
+    fn indent(&mut self, depth: usize) {
+        self.line.resize(self.line.len() + 2 * depth, b' ');
     }
 }
 
@@ -137,19 +221,15 @@ struct LineHashes {
     lines: Vec<u64>,
 }
 
-impl Write for LineHashes {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut rest = buf;
-        while let Some(end) = rest.iter().position(|b| *b == b'\n') {
-            self.current.write(&rest[..end]);
-            self.lines.push(std::mem::take(&mut self.current).finish());
-            rest = &rest[end + 1..];
-        }
-        self.current.write(rest);
-        Ok(buf.len())
+impl Lines for LineHashes {
+    fn piece(&mut self, text: &[u8]) -> io::Result<()> {
+        self.current.write(text);
+        Ok(())
     }
 
-    fn flush(&mut self) -> io::Result<()> {
+    fn line(&mut self, rest: &[u8]) -> io::Result<()> {
+        self.current.write(rest);
+        self.lines.push(std::mem::take(&mut self.current).finish());
         Ok(())
     }
 }
@@ -368,50 +448,37 @@ impl<I: Iterator<Item = Row>, S: DiffSink> Emitter<'_, I, S> {
         matches!(self.rows.peek(), Some(Row::Line(ChangeTag::Insert, _, Some(i))) if *i == self.index)
     }
 
-    fn piece(&mut self, piece: &[u8]) -> io::Result<()> {
-        if !self.wanted() {
-            return Ok(());
-        }
+    fn text(&mut self, text: &[u8]) -> io::Result<()> {
         if !self.started {
             self.sink.start(LineKind::Insert)?;
             self.started = true;
         }
-        // The printer writes whole tokens and serde_json's escaped runs: pieces end on character boundaries.
-        if piece.is_empty() {
+        if text.is_empty() {
             Ok(())
         } else {
-            self.sink.text(&String::from_utf8_lossy(piece))
+            self.sink.text(&String::from_utf8_lossy(text))
         }
     }
+}
 
-    fn end_line(&mut self) -> io::Result<()> {
+/// Receives the received side's lines, and passes on those an insert row wants.
+impl<I: Iterator<Item = Row>, S: DiffSink> Lines for Emitter<'_, I, S> {
+    fn piece(&mut self, text: &[u8]) -> io::Result<()> {
         if self.wanted() {
-            self.piece(b"")?;
+            self.text(text)?;
+        }
+        Ok(())
+    }
+
+    fn line(&mut self, rest: &[u8]) -> io::Result<()> {
+        if self.wanted() {
+            self.text(rest)?;
             self.sink.finish()?;
             self.started = false;
             self.rows.next();
             self.print_until_insert()?;
         }
         self.index += 1;
-        Ok(())
-    }
-}
-
-impl<I: Iterator<Item = Row>, S: DiffSink> Write for Emitter<'_, I, S> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut rest = buf;
-        loop {
-            let end = rest.iter().position(|b| *b == b'\n');
-            self.piece(&rest[..end.unwrap_or(rest.len())])?;
-            let Some(end) = end else {
-                return Ok(buf.len());
-            };
-            self.end_line()?;
-            rest = &rest[end + 1..];
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
 }
@@ -486,15 +553,39 @@ mod tests {
     }
 
     #[test]
-    fn line_hashes_do_not_depend_on_how_the_text_arrives() {
+    fn line_hashes_do_not_depend_on_how_a_line_arrives() {
         let mut whole = LineHashes::default();
-        whole.write_all(b"abc\ndef\n").unwrap();
+        whole.line(b"abc").unwrap();
+        whole.line(b"def").unwrap();
         let mut pieces = LineHashes::default();
-        for piece in [&b"a"[..], b"bc\nd", b"e", b"f\n"] {
-            pieces.write_all(piece).unwrap();
-        }
+        pieces.piece(b"a").unwrap();
+        pieces.line(b"bc").unwrap();
+        pieces.piece(b"d").unwrap();
+        pieces.piece(b"e").unwrap();
+        pieces.line(b"f").unwrap();
         assert_eq!(whole.lines, pieces.lines);
         assert_eq!(whole.lines, [hash_line(b"abc"), hash_line(b"def")]);
+    }
+
+    #[test]
+    fn a_long_string_is_passed_on_in_pieces_and_prints_as_serde_json_does() {
+        struct Counted(Vec<u8>, usize);
+        impl Lines for Counted {
+            fn piece(&mut self, text: &[u8]) -> io::Result<()> {
+                self.1 = self.1.max(text.len());
+                self.0.piece(text)
+            }
+            fn line(&mut self, rest: &[u8]) -> io::Result<()> {
+                self.1 = self.1.max(rest.len());
+                self.0.line(rest)
+            }
+        }
+        let long: String = "é\"\n\u{1b}x".repeat(60_000);
+        let value = json!({"a": long.clone(), "b": [long]});
+        let mut out = Counted(Vec::new(), 0);
+        write_pretty(Doc::from_value(&value).root(), NONE, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out.0).unwrap(), serde_json::to_string_pretty(&value).unwrap() + "\n");
+        assert!(out.1 < 2 * LONG_LINE, "the longest piece held: {} bytes", out.1);
     }
 
     #[test]
