@@ -5,8 +5,12 @@ use std::borrow::Cow;
 use jsonschema::json::{Array as _, Json, Node, Object as _};
 
 /// Escapes one pointer segment: `~` as `~0`, `/` as `~1`.
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+pub fn escape(segment: &str) -> Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        segment.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        segment.into()
+    }
 }
 
 /// The segment a pointer token stands for (`~1` is `/`, `~0` is `~`).

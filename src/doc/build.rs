@@ -61,7 +61,12 @@ impl Builder {
         let total = own.len();
         let mut shadowed = 0;
         if total > 1 {
-            own.sort_unstable_by(|a, b| bytes_at(buf, *a).cmp(bytes_at(buf, *b)).then(a.cmp(b)));
+            // Sorted with each key's bytes at hand (not read again from its record at every comparison).
+            let mut sorted: Vec<(&[u8], usize)> = own.iter().map(|&at| (bytes_at(buf, at), at)).collect();
+            sorted.sort_unstable();
+            for (slot, (_, at)) in own.iter_mut().zip(sorted) {
+                *slot = at;
+            }
             for i in 1..total {
                 if bytes_at(buf, own[i - 1]) == bytes_at(buf, own[i]) {
                     buf[own[i - 1]] = SHADOWED_KEY;

@@ -59,13 +59,30 @@ impl Doc {
     /// parsers take the first), in document order, each once.
     pub fn duplicate_keys(&self) -> Vec<String> {
         let mut found = Vec::new();
-        let mut pointer = String::new();
-        duplicates_under(&self.buf, 0, &mut pointer, &mut found);
+        duplicates_under(&self.buf, 0, &Step::Root, &mut found);
         found
     }
 }
 
-fn duplicates_under(buf: &[u8], at: usize, pointer: &mut String, found: &mut Vec<String>) {
+/// Where a value sits, as a chain of steps borrowed from the walk's stack: a pointer is only written out
+/// for a repeated key (rare), not for every key walked.
+enum Step<'a> {
+    Root,
+    Key(&'a Step<'a>, &'a str),
+    Index(&'a Step<'a>, usize),
+}
+
+impl Step<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            Step::Root => String::new(),
+            Step::Key(parent, key) => format!("{}/{}", parent.pointer(), crate::pointer::escape(key)),
+            Step::Index(parent, i) => format!("{}/{i}", parent.pointer()),
+        }
+    }
+}
+
+fn duplicates_under(buf: &[u8], at: usize, step: &Step<'_>, found: &mut Vec<String>) {
     let end = end_of(buf, at);
     let (mut next, stop) = match buf[at] {
         // A large object's key index follows its members.
@@ -76,23 +93,23 @@ fn duplicates_under(buf: &[u8], at: usize, pointer: &mut String, found: &mut Vec
     };
     let mut index = 0usize;
     while next < stop {
-        let depth = pointer.len();
-        let value = if buf[at] == OBJECT {
+        let (value, child) = if buf[at] == OBJECT {
             let key = text_at(buf, next);
-            pointer.push('/');
-            pointer.push_str(&crate::pointer::escape(key));
-            if buf[next] == SHADOWED_KEY && !found.iter().any(|f| f == pointer) {
-                found.push(pointer.clone());
+            let child = Step::Key(step, key);
+            if buf[next] == SHADOWED_KEY {
+                let pointer = child.pointer();
+                if !found.contains(&pointer) {
+                    found.push(pointer);
+                }
             }
-            end_of(buf, next)
+            (end_of(buf, next), child)
         } else {
-            pointer.push('/');
-            pointer.push_str(&index.to_string());
             index += 1;
-            next
+            (next, Step::Index(step, index - 1))
         };
-        duplicates_under(buf, value, pointer, found);
-        pointer.truncate(depth);
+        if matches!(buf[value], OBJECT | ARRAY) {
+            duplicates_under(buf, value, &child, found);
+        }
         next = end_of(buf, value);
     }
 }
