@@ -220,9 +220,12 @@ fn walk_extra<'a, F: Json>(
         let open = nodes.iter().any(|n| n.get("additionalProperties").is_some_and(|a| a.is_object()));
         let describes_objects = nodes.iter().any(|n| n.get("properties").is_some());
         let patterned = nodes.iter().any(|n| n.get("patternProperties").is_some());
+        // Looked up once, not once per key of the instance (a 20,000-key object).
+        let properties: Vec<&serde_json::Map<String, Value>> =
+            nodes.iter().filter_map(|n| n.get("properties")?.as_object()).collect();
         for (key, value) in map.members() {
             let key: &str = key.as_ref();
-            let subs: Vec<&Value> = nodes.iter().filter_map(|n| n.get("properties")?.get(key)).collect();
+            let subs: Vec<&Value> = properties.iter().filter_map(|p| serde_json::Map::get(p, key)).collect();
             if subs.is_empty() {
                 if describes_objects && !open && !patterned {
                     extra.push(format!("{at}/{}", pointer::escape(key)));

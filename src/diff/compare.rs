@@ -56,17 +56,23 @@ impl Lines for Vec<u8> {
 /// shows). Masked and ignored subtrees are never read: a 5 MB crash stack that varies costs nothing here.
 pub fn write_pretty(node: DocNode<'_>, how: Normalise<'_>, out: &mut impl Lines) -> io::Result<()> {
     let mut printer = Printer { how, out, line: Vec::with_capacity(256) };
-    printer.value(node, &mut String::new(), how.touches(""), 0)?;
+    printer.value(node, &mut String::new(), true, 0)?;
     printer.end_line()
 }
 
-impl Normalise<'_> {
-    /// Whether a mask or an ignored pointer is at `at` or under it: elsewhere no pointer need be followed.
-    fn touches(&self, at: &str) -> bool {
-        self.mask
-            .iter()
-            .chain(self.ignore)
-            .any(|p| p.starts_with(at) && matches!(p.as_bytes().get(at.len()), None | Some(b'/')))
+impl<'a> Normalise<'a> {
+    /// The first steps (escaped pointer tokens) below `at` of the masks and ignored pointers that reach
+    /// under it: the children whose pointers need following; no other child's pointer is written.
+    fn next_segments(&self, at: &str) -> Vec<&'a str> {
+        let mut segments: Vec<&'a str> = Vec::new();
+        for pointer in self.mask.iter().chain(self.ignore) {
+            let Some(below) = pointer.strip_prefix(at).and_then(|rest| rest.strip_prefix('/')) else { continue };
+            let segment = below.split('/').next().unwrap_or_default();
+            if !segments.contains(&segment) {
+                segments.push(segment);
+            }
+        }
+        segments
     }
 }
 
@@ -102,38 +108,54 @@ impl<L: Lines> Printer<'_, L> {
             View::Number(n) => serde_json::to_writer(&mut self.line, &n.to_number())?,
             View::Str(text) => return self.string(text.as_str()),
             View::Array(array) => {
+                // The children a mask or an ignored pointer reaches into: only their pointers are written.
+                let followed = if follow { self.how.next_segments(at) } else { Vec::new() };
                 let mut open = false;
+                let mut index = String::new();
                 for (i, item) in array.items().enumerate() {
                     let len = at.len();
-                    if follow {
-                        let _ = write!(at, "/{i}");
-                        if self.ignored(at) {
-                            at.truncate(len);
-                            continue;
+                    let mut follow_item = false;
+                    if !followed.is_empty() {
+                        index.clear();
+                        let _ = write!(index, "{i}");
+                        if followed.contains(&index.as_str()) {
+                            at.push('/');
+                            at.push_str(&index);
+                            if self.ignored(at) {
+                                at.truncate(len);
+                                continue;
+                            }
+                            follow_item = true;
                         }
                     }
                     self.next_item(&mut open, b'[', depth)?;
-                    self.value(item, at, follow && self.how.touches(at), depth + 1)?;
+                    self.value(item, at, follow_item, depth + 1)?;
                     at.truncate(len);
                 }
                 return self.close(open, b']', depth);
             }
             View::Object(object) => {
+                let followed = if follow { self.how.next_segments(at) } else { Vec::new() };
                 let mut open = false;
                 for (key, item) in object.sorted_members() {
                     let len = at.len();
-                    if follow {
-                        at.push('/');
-                        at.push_str(&pointer::escape(key));
-                        if self.ignored(at) {
-                            at.truncate(len);
-                            continue;
+                    let mut follow_item = false;
+                    if !followed.is_empty() {
+                        let segment = pointer::escape(key);
+                        if followed.contains(&segment.as_ref()) {
+                            at.push('/');
+                            at.push_str(&segment);
+                            if self.ignored(at) {
+                                at.truncate(len);
+                                continue;
+                            }
+                            follow_item = true;
                         }
                     }
                     self.next_item(&mut open, b'{', depth)?;
                     self.string(key)?;
                     self.line.extend_from_slice(b": ");
-                    self.value(item, at, follow && self.how.touches(at), depth + 1)?;
+                    self.value(item, at, follow_item, depth + 1)?;
                     at.truncate(len);
                 }
                 return self.close(open, b'}', depth);
