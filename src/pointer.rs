@@ -6,7 +6,7 @@ use jsonschema::json::{Array as _, Json, Node, Object as _};
 
 /// Escapes one pointer segment: `~` as `~0`, `/` as `~1`.
 pub fn escape(segment: &str) -> Cow<'_, str> {
-    if segment.contains(['~', '/']) {
+    if memchr::memchr2(b'~', b'/', segment.as_bytes()).is_some() {
         segment.replace('~', "~0").replace('/', "~1").into()
     } else {
         segment.into()

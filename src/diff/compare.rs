@@ -63,11 +63,12 @@ pub fn write_pretty(node: DocNode<'_>, how: Normalise<'_>, out: &mut impl Lines)
 impl<'a> Normalise<'a> {
     /// The first steps (escaped pointer tokens) below `at` of the masks and ignored pointers that reach
     /// under it: the children whose pointers need following; no other child's pointer is written.
-    fn next_segments(&self, at: &str) -> Vec<&'a str> {
-        let mut segments: Vec<&'a str> = Vec::new();
+    /// Each is unescaped: a child's key is compared as it is, and escaped only when it is followed.
+    fn next_segments(&self, at: &str) -> Vec<std::borrow::Cow<'a, str>> {
+        let mut segments: Vec<std::borrow::Cow<'a, str>> = Vec::new();
         for pointer in self.mask.iter().chain(self.ignore) {
             let Some(below) = pointer.strip_prefix(at).and_then(|rest| rest.strip_prefix('/')) else { continue };
-            let segment = below.split('/').next().unwrap_or_default();
+            let segment = pointer::unescape(below.split('/').next().unwrap_or_default());
             if !segments.contains(&segment) {
                 segments.push(segment);
             }
@@ -118,7 +119,7 @@ impl<L: Lines> Printer<'_, L> {
                     if !followed.is_empty() {
                         index.clear();
                         let _ = write!(index, "{i}");
-                        if followed.contains(&index.as_str()) {
+                        if followed.iter().any(|s| *s == index) {
                             at.push('/');
                             at.push_str(&index);
                             if self.ignored(at) {
@@ -140,17 +141,14 @@ impl<L: Lines> Printer<'_, L> {
                 for (key, item) in object.sorted_members() {
                     let len = at.len();
                     let mut follow_item = false;
-                    if !followed.is_empty() {
-                        let segment = pointer::escape(key);
-                        if followed.contains(&segment.as_ref()) {
-                            at.push('/');
-                            at.push_str(&segment);
-                            if self.ignored(at) {
-                                at.truncate(len);
-                                continue;
-                            }
-                            follow_item = true;
+                    if followed.iter().any(|s| s == key) {
+                        at.push('/');
+                        at.push_str(&pointer::escape(key));
+                        if self.ignored(at) {
+                            at.truncate(len);
+                            continue;
                         }
+                        follow_item = true;
                     }
                     self.next_item(&mut open, b'{', depth)?;
                     self.string(key)?;
@@ -172,6 +170,13 @@ impl<L: Lines> Printer<'_, L> {
     /// eighth of [`LONG_LINE`] characters (escaped, a character takes at most six bytes).
     fn string(&mut self, text: &str) -> io::Result<()> {
         const CHUNK: usize = LONG_LINE / 8;
+        // Nothing to escape (serde_json escapes `"`, `\\` and control characters only): copied as it is.
+        if text.len() <= CHUNK && text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            self.line.push(b'"');
+            self.line.extend_from_slice(text.as_bytes());
+            self.line.push(b'"');
+            return self.spill_if_long();
+        }
         if text.len() <= CHUNK {
             serde_json::to_writer(&mut self.line, text)?;
             return self.spill_if_long();

@@ -178,7 +178,12 @@ fn read_u64(buf: &[u8], at: usize) -> u64 {
 
 /// The text of a `STR`/`KEY` record at `at`. Only `build` writes records, always from a `&str`.
 fn text_at(buf: &[u8], at: usize) -> &str {
-    std::str::from_utf8(bytes_at(buf, at)).unwrap_or_default()
+    let bytes = bytes_at(buf, at);
+    debug_assert!(std::str::from_utf8(bytes).is_ok());
+    // SAFETY: a document is only ever built by `build::parse`, which writes each string and key record from
+    // a `&str` serde_json handed it: the bytes of a STR/KEY record are always valid UTF-8 (checked above in
+    // debug builds and tests).
+    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 /// The bytes of a `STR`/`KEY` record at `at`: what sorting and comparing keys use (UTF-8 bytes order as their
