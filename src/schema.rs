@@ -32,7 +32,8 @@ pub struct Verdict {
 /// `F` is the JSON representation it validates.
 pub struct CompiledSchema<F: Json = SerdeJson> {
     raw: Value,
-    validator: Validator<F>,
+    /// The whole schema's validator; none when it has shapes (each shape has its own).
+    validator: Option<Validator<F>>,
     shapes: Vec<(String, Validator<F>)>,
 }
 
@@ -65,9 +66,12 @@ fn shape_refs(schema: &Value) -> Vec<(String, String)> {
 
 impl<F: Json> CompiledSchema<F> {
     pub fn compile(schema: &Value) -> Result<CompiledSchema<F>, String> {
-        let validator = build(schema)?;
+        let refs = shape_refs(schema);
+        // With shapes, each is validated on its own (and each build checks the whole schema, `$defs` and all,
+        // against its meta-schema): the root's `anyOf` validator would never be used.
+        let validator = if refs.is_empty() { Some(build(schema)?) } else { None };
         let mut shapes = Vec::new();
-        for (title, def) in shape_refs(schema) {
+        for (title, def) in refs {
             let mut only = schema.clone();
             if let Some(map) = only.as_object_mut() {
                 map.remove("anyOf");
@@ -79,8 +83,8 @@ impl<F: Json> CompiledSchema<F> {
     }
 
     pub fn check<'i>(&'i self, instance: F::Node<'i>) -> Verdict {
-        if self.shapes.is_empty() {
-            let errors = violations(&self.validator, instance);
+        if let Some(validator) = &self.validator {
+            let errors = violations(validator, instance);
             return Verdict { valid: errors.is_empty(), shape: None, errors };
         }
         if let Some((title, _)) = self.shapes.iter().find(|(_, validator)| validator.is_valid(instance.clone())) {
