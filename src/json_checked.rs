@@ -7,6 +7,8 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::pointer::Path;
+
 /// Parses `text`; returns the value and the pointers of repeated keys (each once, in document order).
 pub fn parse(text: &[u8]) -> Result<(Value, Vec<String>), serde_json::Error> {
     let mut repeated = Vec::new();
@@ -14,23 +16,6 @@ pub fn parse(text: &[u8]) -> Result<(Value, Vec<String>), serde_json::Error> {
     let value = Seed { at: &Path::Root, repeated: &mut repeated }.deserialize(&mut parser)?;
     parser.end()?;
     Ok((value, repeated))
-}
-
-/// Where a value sits: the chain of keys and indices from the root, borrowed from the parser's stack.
-enum Path<'a> {
-    Root,
-    Key(&'a Path<'a>, &'a str),
-    Index(&'a Path<'a>, usize),
-}
-
-impl Path<'_> {
-    fn pointer(&self) -> String {
-        match self {
-            Path::Root => String::new(),
-            Path::Key(parent, key) => format!("{}/{}", parent.pointer(), crate::pointer::escape(key)),
-            Path::Index(parent, i) => format!("{}/{i}", parent.pointer()),
-        }
-    }
 }
 
 struct Seed<'p, 'r> {

@@ -4,6 +4,24 @@ use std::borrow::Cow;
 
 use jsonschema::json::{Array as _, Json, Node, Object as _};
 
+/// Where a value sits during a walk, as a chain of steps borrowed from the walk's stack: nothing is
+/// allocated for it unless its pointer is asked for (a repeated key, say: rare).
+pub enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    pub fn pointer(&self) -> String {
+        match self {
+            Path::Root => String::new(),
+            Path::Key(parent, key) => format!("{}/{}", parent.pointer(), escape(key)),
+            Path::Index(parent, i) => format!("{}/{i}", parent.pointer()),
+        }
+    }
+}
+
 /// Escapes one pointer segment: `~` as `~0`, `/` as `~1`.
 pub fn escape(segment: &str) -> Cow<'_, str> {
     if memchr::memchr2(b'~', b'/', segment.as_bytes()).is_some() {

@@ -17,6 +17,8 @@ mod json;
 
 use serde_json::{Map, Number, Value};
 
+use crate::pointer::Path;
+
 pub use json::DocJson;
 
 const NULL: u8 = 0;
@@ -59,30 +61,12 @@ impl Doc {
     /// parsers take the first), in document order, each once.
     pub fn duplicate_keys(&self) -> Vec<String> {
         let mut found = Vec::new();
-        duplicates_under(&self.buf, 0, &Step::Root, &mut found);
+        duplicates_under(&self.buf, 0, &Path::Root, &mut found);
         found
     }
 }
 
-/// Where a value sits, as a chain of steps borrowed from the walk's stack: a pointer is only written out
-/// for a repeated key (rare), not for every key walked.
-enum Step<'a> {
-    Root,
-    Key(&'a Step<'a>, &'a str),
-    Index(&'a Step<'a>, usize),
-}
-
-impl Step<'_> {
-    fn pointer(&self) -> String {
-        match self {
-            Step::Root => String::new(),
-            Step::Key(parent, key) => format!("{}/{}", parent.pointer(), crate::pointer::escape(key)),
-            Step::Index(parent, i) => format!("{}/{i}", parent.pointer()),
-        }
-    }
-}
-
-fn duplicates_under(buf: &[u8], at: usize, step: &Step<'_>, found: &mut Vec<String>) {
+fn duplicates_under(buf: &[u8], at: usize, step: &Path<'_>, found: &mut Vec<String>) {
     let end = end_of(buf, at);
     let (mut next, stop) = match buf[at] {
         // A large object's key index follows its members.
@@ -95,7 +79,7 @@ fn duplicates_under(buf: &[u8], at: usize, step: &Step<'_>, found: &mut Vec<Stri
     while next < stop {
         let (value, child) = if buf[at] == OBJECT {
             let key = text_at(buf, next);
-            let child = Step::Key(step, key);
+            let child = Path::Key(step, key);
             if buf[next] == SHADOWED_KEY {
                 let pointer = child.pointer();
                 if !found.contains(&pointer) {
@@ -105,7 +89,7 @@ fn duplicates_under(buf: &[u8], at: usize, step: &Step<'_>, found: &mut Vec<Stri
             (end_of(buf, next), child)
         } else {
             index += 1;
-            (next, Step::Index(step, index - 1))
+            (next, Path::Index(step, index - 1))
         };
         if matches!(buf[value], OBJECT | ARRAY) {
             duplicates_under(buf, value, &child, found);
