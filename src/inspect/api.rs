@@ -398,22 +398,25 @@ impl Inspector {
             (&Method::GET, ["api", "captures.ndjson"]) => self.export(&pairs, false),
             (&Method::GET, ["api", "stream"]) => self.stream(),
             (&Method::POST, ["api", "validate"]) => self.validate(request).await,
-            (_, ["api", "captures", id, rest @ ..]) => match self.captures.resolve(&decode(id)) {
-                Err(message) => error(StatusCode::BAD_REQUEST, message),
-                Ok(_) => match (&method, rest, decode(id)) {
-                    (&Method::GET, [], id) => self.record(&id),
-                    (&Method::GET, ["diff"], id) => self.job(move |inspector| inspector.diff(&id)).await,
-                    (&Method::GET, ["curl"], id) => self.job(move |inspector| inspector.curl(&id)).await,
-                    (&Method::GET, ["har"], id) => self.job(move |inspector| inspector.one_har(&id)).await,
-                    (&Method::GET, ["fixture"], id) => self.job(move |inspector| inspector.fixture(&id)).await,
-                    (&Method::POST, ["replay"], _) if !self.token_ok(&request) => error(
-                        StatusCode::FORBIDDEN,
-                        "replaying needs the token from the URL hookctl printed; open that URL",
-                    ),
-                    (&Method::POST, ["replay"], id) => self.replay(&id, request).await,
-                    _ => error(StatusCode::NOT_FOUND, format!("no such endpoint: {method} {path}")),
-                },
-            },
+            (_, ["api", "captures", id, rest @ ..]) => {
+                let id = decode(id);
+                match self.captures.resolve(&id) {
+                    Err(message) => error(StatusCode::BAD_REQUEST, message),
+                    Ok(_) => match (&method, rest) {
+                        (&Method::GET, []) => self.record(&id),
+                        (&Method::GET, ["diff"]) => self.job(move |inspector| inspector.diff(&id)).await,
+                        (&Method::GET, ["curl"]) => self.job(move |inspector| inspector.curl(&id)).await,
+                        (&Method::GET, ["har"]) => self.job(move |inspector| inspector.one_har(&id)).await,
+                        (&Method::GET, ["fixture"]) => self.job(move |inspector| inspector.fixture(&id)).await,
+                        (&Method::POST, ["replay"]) if !self.token_ok(&request) => error(
+                            StatusCode::FORBIDDEN,
+                            "replaying needs the token from the URL hookctl printed; open that URL",
+                        ),
+                        (&Method::POST, ["replay"]) => self.replay(&id, request).await,
+                        _ => error(StatusCode::NOT_FOUND, format!("no such endpoint: {method} {path}")),
+                    },
+                }
+            }
             _ => error(StatusCode::NOT_FOUND, format!("no such endpoint: {method} {path}")),
         };
         Ok(response)
