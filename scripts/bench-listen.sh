@@ -8,14 +8,16 @@
 # server's ratio to samework-hyper (`same` columns) and to bare hyper (`bare`). Modes: `-q --save FILE`, `-q`, `--json > FILE`, the default view
 # redirected to a file, `-q --save --secret` (signed requests), `-q --save --ui`. Every run also checks that the
 # save file holds at least as many records as wrk saw answered (nothing acknowledged is lost).
-#   usage: [SERVERS="samework q-save …"] scripts/bench-listen.sh [SECS=4] [ROUNDS=3]
+# HOOKCTL_BIN=PATH measures that hookctl binary instead of building one; ALT_BIN=PATH adds `q-save-alt`, the
+# same `-q --save` run on a second binary (another build of hookctl), to the interleaved rounds.
+#   usage: [SERVERS="samework q-save …"] [HOOKCTL_BIN=…] [ALT_BIN=…] scripts/bench-listen.sh [SECS=4] [ROUNDS=3]
 # Needs: wrk (`apt-get install -y wrk`), python3, ../shared/anchors (beside this repository) for tiny_http/Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-4}; ROUNDS=${2:-3}
 ANCHORS=${ANCHORS:-../shared/anchors}
 cargo build --release --quiet --locked --bin hookctl --example bare_hyper
-BIN=$PWD/target/release/hookctl
+BIN=${HOOKCTL_BIN:-$PWD/target/release/hookctl}
 HYPER=$PWD/target/release/examples/bare_hyper
 TINY=""; SAME=""
 for anchor in bare-tiny-http samework-hyper; do
@@ -79,6 +81,7 @@ CMD["json"]="$BIN listen 0 --json --port-file $work/json.port"
 CMD["view"]="$BIN listen 0 --port-file $work/view.port"
 CMD["q-save-secret"]="$BIN listen 0 -q --save $work/q-save-secret.ndjson --secret $SECRET --port-file $work/q-save-secret.port"
 CMD["q-save-ui"]="$BIN listen 0 -q --save $work/q-save-ui.ndjson --ui --port-file $work/q-save-ui.port"
+[ -n "${ALT_BIN:-}" ] && CMD["q-save-alt"]="$ALT_BIN listen 0 -q --save $work/q-save-alt.ndjson --port-file $work/q-save-alt.port"
 SIGNED_BY["q-save-secret"]=1
 # SERVERS="samework q-save" (say) runs only those.
 read -r -a ORDER <<< "${SERVERS:-samework hyper q-save q q-save-secret q-save-ui json view tiny_http python}"

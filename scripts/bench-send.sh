@@ -2,14 +2,15 @@
 # `hookctl send --repeat N --concurrency C` against a fast loopback receiver, side by side with oha (and wrk,
 # when installed) sending the same body over the same number of connections, in one run, repeated.
 # Prints requests/second and p99 for each, the medians, and hookctl's ratio to oha.
-#   usage: scripts/bench-send.sh [N=20000] [C=16] [ROUNDS=3]
+# HOOKCTL_BIN=PATH measures that hookctl binary instead of the one it builds.
+#   usage: [HOOKCTL_BIN=…] scripts/bench-send.sh [N=20000] [C=16] [ROUNDS=3]
 # Needs: oha (`cargo install oha --locked`), optionally wrk (`apt-get install -y wrk`), python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20000}; C=${2:-16}; ROUNDS=${3:-3}
 FIXTURE=pgyer.crashlog
 cargo build --release --quiet --bin hookctl --example fast_receiver
-BIN=target/release/hookctl
+BIN=${HOOKCTL_BIN:-target/release/hookctl}
 work=$(mktemp -d)
 cleanup() { kill "${RX:-0}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
