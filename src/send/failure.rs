@@ -1,5 +1,5 @@
 //! Why a delivery failed before an answer came, and the one wording of each failure, shared by both
-//! transports (reqwest for `send`, the bare hyper client for `send --repeat`).
+//! transports (reqwest for `send`, hookctl's own HTTP/1.1 connection for `send --repeat`).
 use std::fmt::Display;
 use std::time::Duration;
 
@@ -48,10 +48,6 @@ pub fn dns(host: impl Display) -> Failure {
 
 pub fn connect(address: impl Display, cause: impl Display) -> Failure {
     (FailKind::Connect, format!("cannot connect to {address}: {cause}"))
-}
-
-pub fn handshake(address: impl Display, cause: impl Display) -> Failure {
-    (FailKind::Connect, format!("HTTP handshake with {address} failed: {cause}"))
 }
 
 pub fn closed_by_receiver() -> Failure {

@@ -174,64 +174,161 @@ impl Transport {
     }
 }
 
-/// Runs the load; requests are spread over the URLs in turn.
-pub async fn run(plan: Arc<Plan>, urls: Arc<Vec<Url>>, transport: Transport, options: &LoadOptions) -> Summary {
-    let next = Arc::new(AtomicU64::new(0));
-    // A hidden bar still takes a lock per update: only keep one when it is drawn.
-    let bar = options.progress.then(|| progress_bar(options.repeat));
-    let start = tokio::time::Instant::now();
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..options.concurrency.min(options.repeat) {
-        let (plan, urls, transport, next, bar) =
-            (plan.clone(), urls.clone(), transport.clone(), next.clone(), bar.clone());
-        let (repeat, rate, timeout) = (options.repeat, options.rate, options.timeout);
-        workers.push(tokio::spawn(async move {
-            let mut summary = Summary::default();
-            let mut connections: Vec<Connection> = urls.iter().map(|_| Connection::default()).collect();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= repeat {
-                    break;
-                }
-                if let Some(rate) = rate {
-                    tokio::time::sleep_until(start + Duration::from_secs_f64(i as f64 / rate as f64)).await;
-                }
-                let which = (i % urls.len() as u64) as usize;
-                let url = &urls[which];
-                let delivery = match (plan.build(), &transport) {
-                    (Err(e), _) => failed_before_sending(url, FailKind::Other, e.to_string()),
-                    (Ok(prepared), Transport::Plain(targets)) => match &targets[which] {
-                        Ok(target) => connections[which].deliver(target, prepared, timeout).await,
-                        Err(dns) => failed_before_sending(url, FailKind::Dns, dns.clone()),
-                    },
-                    (Ok(prepared), Transport::Client(client)) => {
-                        match (method(&prepared.method), header_map(&prepared.headers)) {
-                            (Ok(m), Ok(h)) => deliver(client, url, m, h, prepared, timeout, false).await,
-                            _ => failed_before_sending(url, FailKind::Other, "invalid method or header".into()),
-                        }
+/// What every worker shares: the plan, the receivers, the next delivery to take, the pace and the bar.
+struct Work {
+    plan: Arc<Plan>,
+    urls: Arc<Vec<Url>>,
+    next: AtomicU64,
+    repeat: u64,
+    rate: Option<u64>,
+    timeout: Duration,
+    start: Instant,
+    bar: Option<ProgressBar>,
+}
+
+impl Work {
+    /// The next delivery's number and the URL (by index) it goes to, once --rate lets it go; `None` when
+    /// all are taken.
+    async fn take(&self) -> Option<(u64, usize)> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        if i >= self.repeat {
+            return None;
+        }
+        if let Some(rate) = self.rate {
+            let due = self.start + Duration::from_secs_f64(i as f64 / rate as f64);
+            tokio::time::sleep_until(due.into()).await;
+        }
+        Some((i, (i % self.urls.len() as u64) as usize))
+    }
+
+    fn done(&self, summary: &mut Summary, delivery: &Delivery) {
+        summary.add(delivery);
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}
+
+/// A worker on plain http://: one connection per URL, on its own event loop.
+async fn plain_worker(work: Arc<Work>, targets: Arc<Vec<Result<Target, String>>>) -> Summary {
+    let mut summary = Summary::default();
+    let mut connections: Vec<Connection> = targets.iter().map(|_| Connection::default()).collect();
+    while let Some((_, which)) = work.take().await {
+        let url = &work.urls[which];
+        let delivery = match (work.plan.build(), &targets[which]) {
+            (Err(e), _) => failed_before_sending(url, FailKind::Other, e.to_string()),
+            (Ok(prepared), Ok(target)) => connections[which].deliver(target, prepared, work.timeout).await,
+            (Ok(_), Err(dns)) => failed_before_sending(url, FailKind::Dns, dns.clone()),
+        };
+        work.done(&mut summary, &delivery);
+    }
+    summary
+}
+
+/// A worker through reqwest (https://, or a mix of schemes).
+async fn client_worker(work: Arc<Work>, client: Client) -> Summary {
+    let mut summary = Summary::default();
+    while let Some((_, which)) = work.take().await {
+        let url = &work.urls[which];
+        let delivery = match work.plan.build() {
+            Err(e) => failed_before_sending(url, FailKind::Other, e.to_string()),
+            Ok(prepared) => match (method(&prepared.method), header_map(&prepared.headers)) {
+                (Ok(m), Ok(h)) => deliver(&client, url, m, h, prepared, work.timeout, false).await,
+                _ => failed_before_sending(url, FailKind::Other, "invalid method or header".into()),
+            },
+        };
+        work.done(&mut summary, &delivery);
+    }
+    summary
+}
+
+/// How many event loops plain http:// workers run on: one per core, never more than there are workers.
+fn event_loops(workers: u64) -> u64 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    cores.min(workers).max(1)
+}
+
+/// Plain http:// workers, spread over one single-threaded event loop per core (as wrk runs): a worker's
+/// request, answer and next request all happen on one thread, with no hand-over between threads.
+fn on_event_loops(
+    work: Arc<Work>,
+    targets: Arc<Vec<Result<Target, String>>>,
+    workers: u64,
+) -> std::io::Result<Summary> {
+    let loops = event_loops(workers);
+    let mut threads = Vec::new();
+    for l in 0..loops {
+        let share = workers / loops + u64::from(l < workers % loops);
+        let (work, targets) = (work.clone(), targets.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        threads.push(std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let tasks: Vec<_> =
+                    (0..share).map(|_| tokio::spawn(plain_worker(work.clone(), targets.clone()))).collect();
+                let mut summary = Summary::default();
+                for task in tasks {
+                    if let Ok(part) = task.await {
+                        summary.merge(part);
                     }
-                };
-                summary.add(&delivery);
-                if let Some(bar) = &bar {
-                    bar.inc(1);
                 }
-            }
-            summary
+                summary
+            })
         }));
     }
     let mut total = Summary::default();
-    for worker in workers {
-        if let Ok(summary) = worker.await {
-            total.merge(summary);
+    for thread in threads {
+        if let Ok(part) = thread.join() {
+            total.merge(part);
         }
     }
+    Ok(total)
+}
+
+/// Runs the load; requests are spread over the URLs in turn.
+pub async fn run(
+    plan: Arc<Plan>,
+    urls: Arc<Vec<Url>>,
+    transport: Transport,
+    options: &LoadOptions,
+) -> std::io::Result<Summary> {
+    let workers = options.concurrency.min(options.repeat);
+    let work = Arc::new(Work {
+        plan,
+        urls,
+        next: AtomicU64::new(0),
+        repeat: options.repeat,
+        rate: options.rate,
+        timeout: options.timeout,
+        start: Instant::now(),
+        // A hidden bar still takes a lock per update: only keep one when it is drawn.
+        bar: options.progress.then(|| progress_bar(options.repeat)),
+    });
+    let started = Instant::now();
+    let mut total = match transport {
+        Transport::Plain(targets) => {
+            let work = work.clone();
+            tokio::task::spawn_blocking(move || on_event_loops(work, targets, workers))
+                .await
+                .map_err(std::io::Error::other)??
+        }
+        Transport::Client(client) => {
+            let tasks: Vec<_> =
+                (0..workers).map(|_| tokio::spawn(client_worker(work.clone(), client.clone()))).collect();
+            let mut total = Summary::default();
+            for task in tasks {
+                if let Ok(summary) = task.await {
+                    total.merge(summary);
+                }
+            }
+            total
+        }
+    };
     total.elapsed = started.elapsed();
-    if let Some(bar) = bar {
+    if let Some(bar) = &work.bar {
         bar.finish_and_clear();
     }
     total.latencies_us.sort_unstable();
-    total
+    Ok(total)
 }
 
 fn failed_before_sending(url: &Url, kind: FailKind, message: String) -> Delivery {

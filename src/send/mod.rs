@@ -2,6 +2,7 @@
 pub mod deliver;
 mod export;
 mod failure;
+mod http1;
 mod interactive;
 mod load;
 pub mod plan;
@@ -547,7 +548,9 @@ async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, settings: &Settings,
     let transport =
         load::Transport::for_urls(&urls, settings.timeout, settings.concurrency as usize, &settings.tls).await?;
     let urls = Arc::new(urls);
-    let summary = load::run(Arc::new(plan), urls.clone(), transport, &options).await;
+    let summary = load::run(Arc::new(plan), urls.clone(), transport, &options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the event loops that send the load: {e}"))?;
     if settings.json {
         json_line(&summary.to_json(settings.concurrency, &urls))?;
     } else {

@@ -1,19 +1,14 @@
-//! The load-mode transport for `http://` receivers: one keep-alive HTTP/1.1 connection per worker through
-//! hyper's client connection API (as oha does), reconnecting when the receiver closes it. `https://`
-//! receivers go through reqwest instead.
+//! The load-mode transport for `http://` receivers: one keep-alive HTTP/1.1 connection per worker
+//! ([`super::http1`]), reconnecting when the receiver closes it. `https://` receivers go through reqwest
+//! instead.
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{HeaderValue, HOST};
-use hyper::{Request, Uri};
-use hyper_util::rt::TokioIo;
 use reqwest::Url;
 
 use super::deliver::Delivery;
 use super::failure;
+use super::http1::{self, Http1};
 use super::plan::Prepared;
 
 /// Where a worker connects and what it writes in the request line.
@@ -21,8 +16,10 @@ use super::plan::Prepared;
 pub struct Target {
     pub url: Url,
     address: SocketAddr,
-    host: HeaderValue,
-    path: Uri,
+    /// `Host:` (the authority as the URL has it).
+    host: String,
+    /// The request target: path and query.
+    path: String,
 }
 
 impl Target {
@@ -39,42 +36,34 @@ impl Target {
             Some(p) => format!("{host}:{p}"),
             None => host.to_string(),
         };
-        let path_and_query = match url.query() {
+        let path = match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_string(),
         };
-        Ok(Target {
-            url: url.clone(),
-            address,
-            host: HeaderValue::from_str(&authority).map_err(|e| e.to_string())?,
-            path: path_and_query.parse().map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?,
-        })
+        Ok(Target { url: url.clone(), address, host: authority, path })
     }
 }
 
 /// One worker's connection, opened on first use and again after the receiver closes it.
 #[derive(Default)]
 pub struct Connection {
-    sender: Option<SendRequest<Full<Bytes>>>,
+    open: Option<Http1>,
+    /// The request being written, kept to reuse its allocation.
+    request: Vec<u8>,
 }
 
 fn failed(url: &Url, start: Instant, (kind, message): failure::Failure) -> Delivery {
     Delivery::failed(url, start.elapsed(), kind, message)
 }
 
-async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>, failure::Failure> {
-    let stream = tokio::net::TcpStream::connect(target.address).await.map_err(|e| {
+async fn connect(target: &Target) -> Result<Http1, failure::Failure> {
+    Http1::connect(target.address).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::ConnectionRefused {
             failure::refused(target.address)
         } else {
             failure::connect(target.address, e)
         }
-    })?;
-    let _ = stream.set_nodelay(true);
-    let (sender, connection) =
-        http1::handshake(TokioIo::new(stream)).await.map_err(|e| failure::handshake(target.address, e))?;
-    tokio::spawn(connection);
-    Ok(sender)
+    })
 }
 
 impl Connection {
@@ -84,86 +73,146 @@ impl Connection {
         match tokio::time::timeout(timeout, self.exchange(target, prepared, start)).await {
             Ok(delivery) => delivery,
             Err(_) => {
-                self.sender = None;
+                self.open = None;
                 failed(&target.url, start, failure::timeout(timeout))
             }
         }
     }
 
     async fn exchange(&mut self, target: &Target, prepared: Prepared, start: Instant) -> Delivery {
-        let request = match build(target, prepared) {
-            Ok(request) => request,
-            Err(message) => return failed(&target.url, start, failure::other(message)),
-        };
-        let sender = match &mut self.sender {
-            Some(sender) if !sender.is_closed() => sender,
-            _ => match connect(target).await {
-                Ok(sender) => self.sender.insert(sender),
+        if let Err(message) = write_request(&mut self.request, target, &prepared) {
+            return failed(&target.url, start, failure::other(message));
+        }
+        if self.open.as_mut().is_some_and(Http1::peer_closed) {
+            self.open = None;
+        }
+        let connection = match &mut self.open {
+            Some(open) => open,
+            None => match connect(target).await {
+                Ok(open) => self.open.insert(open),
                 Err(why) => return failed(&target.url, start, why),
             },
         };
-        if sender.ready().await.is_err() {
-            self.sender = None;
-            return failed(&target.url, start, failure::closed_by_receiver());
-        }
-        let response = match sender.send_request(request).await {
-            Ok(response) => response,
-            Err(e) => {
-                self.sender = None;
-                return failed(&target.url, start, failure::request(e));
-            }
-        };
-        let status = response.status().as_u16();
-        let keep_alive = !response
-            .headers()
-            .get(hyper::header::CONNECTION)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
-        match count_body(response.into_body()).await {
-            Ok((length, whole)) => {
-                if !keep_alive || !whole {
-                    self.sender = None;
+        let head = prepared.method.eq_ignore_ascii_case("HEAD");
+        match connection.exchange(&self.request, head, crate::http_client::ANSWER_LIMIT).await {
+            Ok(answer) => {
+                if !answer.keep_alive {
+                    self.open = None;
                 }
                 Delivery {
                     url: target.url.to_string(),
-                    status: Some(status),
+                    status: Some(answer.status),
                     elapsed: start.elapsed(),
-                    response_bytes: length,
-                    response_truncated: !whole,
+                    response_bytes: answer.length,
+                    response_truncated: !answer.whole,
                     failure: None,
                     response_headers: Default::default(),
                     response_body: Vec::new(),
                 }
             }
-            Err(e) => {
-                self.sender = None;
-                failed(&target.url, start, failure::reading_answer(e))
+            Err(why) => {
+                self.open = None;
+                let why = match why {
+                    http1::Error::Closed => failure::closed_by_receiver(),
+                    http1::Error::Write(e) => failure::request(e),
+                    http1::Error::Read(e) => failure::reading_answer(e),
+                };
+                failed(&target.url, start, why)
             }
         }
     }
 }
 
-/// Reads an answer's body only to count it (at most [`crate::http_client::ANSWER_LIMIT`] bytes; past that
-/// the connection is dropped): the length, and whether it was read whole.
-async fn count_body(mut body: hyper::body::Incoming) -> Result<(usize, bool), hyper::Error> {
-    let mut length = 0;
-    while let Some(frame) = body.frame().await {
-        if let Ok(data) = frame?.into_data() {
-            length += data.len();
-            if length > crate::http_client::ANSWER_LIMIT {
-                return Ok((length, false));
-            }
-        }
-    }
-    Ok((length, true))
+/// A header name: an RFC 9110 token.
+fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-fn build(target: &Target, prepared: Prepared) -> Result<Request<Full<Bytes>>, String> {
-    let mut request = Request::builder().method(prepared.method.as_str()).uri(target.path.clone());
-    let headers = request.headers_mut().ok_or("invalid request")?;
-    headers.insert(HOST, target.host.clone());
+/// A header value: visible ASCII, spaces and tabs (what hyper's `HeaderValue::from_str` takes); never a
+/// CR or LF that would end the header early.
+fn valid_value(value: &[u8]) -> bool {
+    value.iter().all(|&b| (32..127).contains(&b) || b == b'\t')
+}
+
+/// Writes the request's bytes (request line, headers, Content-Length, body) into `out`.
+fn write_request(out: &mut Vec<u8>, target: &Target, prepared: &Prepared) -> Result<(), String> {
+    let method = prepared.method.as_bytes();
+    if !valid_name(method) {
+        return Err(format!("invalid method {:?}", prepared.method));
+    }
+    out.clear();
+    out.reserve(256 + prepared.body.len());
+    out.extend_from_slice(method);
+    out.push(b' ');
+    out.extend_from_slice(target.path.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+    out.extend_from_slice(target.host.as_bytes());
+    out.extend_from_slice(b"\r\n");
     for (name, value) in &prepared.headers {
-        let name = hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
-        headers.append(name, HeaderValue::from_str(value).map_err(|e| e.to_string())?);
+        if !valid_name(name.as_bytes()) {
+            return Err(format!("invalid header name {name:?}"));
+        }
+        if !valid_value(value.as_bytes()) {
+            return Err(format!("invalid value for header {name}"));
+        }
+        out.extend(name.bytes().map(|b| b.to_ascii_lowercase()));
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
     }
-    request.body(Full::new(Bytes::from(prepared.body))).map_err(|e| e.to_string())
+    let bodiless = matches!(method, b"GET" | b"HEAD" | b"DELETE" | b"OPTIONS") && prepared.body.is_empty();
+    if !bodiless {
+        out.extend_from_slice(b"content-length: ");
+        out.extend_from_slice(prepared.body.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(&prepared.body);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            url: Url::parse("http://127.0.0.1:9/hooks?x=1").unwrap(),
+            address: "127.0.0.1:9".parse().unwrap(),
+            host: "127.0.0.1:9".into(),
+            path: "/hooks?x=1".into(),
+        }
+    }
+
+    fn prepared(method: &str, headers: Vec<(&str, &str)>, body: &[u8]) -> Prepared {
+        let headers: Vec<(String, String)> = headers.into_iter().map(|(n, v)| (n.into(), v.into())).collect();
+        Prepared { method: method.into(), headers: headers.into(), body: body.to_vec() }
+    }
+
+    #[test]
+    fn the_request_is_written_whole() {
+        let mut out = Vec::new();
+        let p = prepared("POST", vec![("Content-Type", "application/json"), ("X-Sig", "t=1,v1=ab")], b"{}");
+        write_request(&mut out, &target(), &p).unwrap();
+        assert_eq!(
+            String::from_utf8(out.clone()).unwrap(),
+            "POST /hooks?x=1 HTTP/1.1\r\nhost: 127.0.0.1:9\r\ncontent-type: application/json\r\nx-sig: t=1,v1=ab\r\ncontent-length: 2\r\n\r\n{}"
+        );
+        write_request(&mut out, &target(), &prepared("GET", vec![], b"")).unwrap();
+        assert_eq!(out, b"GET /hooks?x=1 HTTP/1.1\r\nhost: 127.0.0.1:9\r\n\r\n");
+    }
+
+    #[test]
+    fn a_header_that_would_break_the_request_is_refused() {
+        let mut out = Vec::new();
+        for p in [
+            prepared("POST", vec![("X-A", "1\r\nX-Injected: 2")], b""),
+            prepared("POST", vec![("X A", "1")], b""),
+            prepared("POST", vec![("", "1")], b""),
+            prepared("PO ST", vec![], b""),
+            prepared("POST", vec![("X-A", "caf\u{e9}")], b""),
+        ] {
+            assert!(write_request(&mut out, &target(), &p).is_err(), "{p:?}");
+        }
+    }
 }
