@@ -108,7 +108,9 @@ pub fn read_named(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
     // Sized once from the file's length: read through `take`, the buffer would otherwise double its way up,
     // each step a copy and fresh pages (a 5 MB body touched about 16 MB).
     let size = file.metadata().map_or(0, |m| m.len()).min(limit.saturating_add(1));
-    read_capped_into(file, limit, &label, Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1)))
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    crate::pages::prefault(&mut bytes, usize::MAX);
+    read_capped_into(file, limit, &label, bytes)
 }
 
 /// Everything `reader` gives, up to `limit` bytes; more is an input error that names the cap.

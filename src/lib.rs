@@ -24,6 +24,7 @@ pub mod json_checked;
 pub mod listen;
 pub mod manual;
 pub mod output;
+pub mod pages;
 pub mod pointer;
 pub mod problem;
 #[cfg(test)]
