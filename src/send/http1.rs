@@ -35,7 +35,8 @@ pub struct Answer {
 pub enum Error {
     /// The request could not be written.
     Write(io::Error),
-    /// The receiver closed the connection before a byte of an answer.
+    /// The receiver closed the connection before a byte of an answer (or reset it while the request was
+    /// being written).
     Closed,
     /// Reading the answer failed, or it is not HTTP/1.x.
     Read(String),
@@ -90,6 +91,7 @@ impl Http1 {
             // is the result, if it came.
             return match self.answer(head, limit).await {
                 Ok(answer) => Ok(Answer { keep_alive: false, ..answer }),
+                Err(_) if closed_by_peer(&write) => Err(Error::Closed),
                 Err(_) => Err(Error::Write(write)),
             };
         }

@@ -86,15 +86,28 @@ impl Connection {
         if self.open.as_mut().is_some_and(Http1::peer_closed) {
             self.open = None;
         }
-        let connection = match &mut self.open {
-            Some(open) => open,
-            None => match connect(target).await {
-                Ok(open) => self.open.insert(open),
-                Err(why) => return failed(&target.url, start, why),
-            },
-        };
         let head = prepared.method.eq_ignore_ascii_case("HEAD");
-        match connection.exchange(&self.request, head, crate::http_client::ANSWER_LIMIT).await {
+        let mut reused = self.open.is_some();
+        let outcome = loop {
+            let connection = match &mut self.open {
+                Some(open) => open,
+                None => match connect(target).await {
+                    Ok(open) => self.open.insert(open),
+                    Err(why) => return failed(&target.url, start, why),
+                },
+            };
+            match connection.exchange(&self.request, head, crate::http_client::ANSWER_LIMIT).await {
+                // A kept connection closed with no byte of an answer: nearly always an idle connection the
+                // receiver closed as the request went out. Tried once more on a new connection, as curl
+                // does; a new connection that closes so is a failure.
+                Err(http1::Error::Closed) if reused => {
+                    self.open = None;
+                    reused = false;
+                }
+                outcome => break outcome,
+            }
+        };
+        match outcome {
             Ok(answer) => {
                 if !answer.keep_alive {
                     self.open = None;

@@ -264,3 +264,62 @@ fn repeat_counts_failures_by_reason_and_rate_caps_the_pace() {
     assert_eq!(summary["failures"]["http_503"], 10);
     assert!(summary["elapsed_ms"].as_u64().unwrap() >= 400, "10 at 20/s take at least 0.45 s: {summary}");
 }
+
+/// A receiver that answers the way real servers do besides Content-Length: chunked bodies, `Connection:
+/// close` after every second answer, an HTTP/1.0 answer that ends when the connection closes, and an idle
+/// connection closed between requests. Every request it reads is counted.
+fn awkward_receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufReader, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}/hooks", listener.local_addr().unwrap().port());
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let counted = counted.clone();
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                for turn in 0.. {
+                    let (head, body) = crate::support::read_request(&mut reader);
+                    if head.is_empty() {
+                        return;
+                    }
+                    assert!(!body.is_empty(), "the body arrives whole: {head}");
+                    let n = counted.fetch_add(1, Ordering::SeqCst);
+                    let answer = match n % 4 {
+                        0 => "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"ok\"\r\n6\r\n:true}\r\n0\r\n\r\n".to_string(),
+                        1 => "HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok".to_string(),
+                        2 => "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close".to_string(),
+                        _ => "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n".to_string(),
+                    };
+                    let _ = writer.write_all(answer.as_bytes());
+                    // After a closing answer, or every third answer on a kept one (an idle timeout), close.
+                    if n % 4 == 1 || n % 4 == 2 || turn % 3 == 2 {
+                        let _ = writer.shutdown(std::net::Shutdown::Both);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn repeat_survives_chunked_closing_and_http10_answers_and_closed_idle_connections() {
+    let (url, seen) = awkward_receiver();
+    let output = hookctl()
+        .args(["send", "pgyer.crashlog", "--to", &url, "--repeat", "60", "--concurrency", "3", "--json"])
+        .output()
+        .unwrap();
+    let summary = stdout_json(&output);
+    assert_eq!(
+        (summary["sent"].as_u64(), summary["ok"].as_u64(), summary["failed"].as_u64()),
+        (Some(60), Some(60), Some(0)),
+        "{summary}"
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 60, "each delivery sent once, none twice");
+}
