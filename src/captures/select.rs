@@ -235,9 +235,10 @@ impl<'a> Head<'a> {
             None => string_at(line, at).map(|(q, next)| (Some(q), next))?,
         };
         let headers_at = literal(line, next, ",\"headers\":")?;
-        let body_at = headers_at + line[headers_at..].find(",\"body\":")? + ",\"body\":".len();
-        let event_at = line.rfind(",\"event\":")?;
-        let bytes_at = line[..event_at].rfind(",\"body_bytes\":")? + ",\"body_bytes\":".len();
+        let finders = finders();
+        let body_at = headers_at + finders.body.find(&line.as_bytes()[headers_at..])? + ",\"body\":".len();
+        let event_at = finders.event.rfind(line.as_bytes())?;
+        let bytes_at = finders.body_bytes.rfind(&line.as_bytes()[..event_at])? + ",\"body_bytes\":".len();
         let body_bytes = line[bytes_at..event_at].parse().ok()?;
         #[derive(Deserialize)]
         struct Tail {
@@ -625,6 +626,23 @@ impl std::fmt::Display for Enough {
 
 impl std::error::Error for Enough {}
 
+/// The field names a record's head is found by, each searcher built once (building one per line cost more
+/// than the search).
+struct Finders {
+    body: memchr::memmem::Finder<'static>,
+    event: memchr::memmem::FinderRev<'static>,
+    body_bytes: memchr::memmem::FinderRev<'static>,
+}
+
+fn finders() -> &'static Finders {
+    static FINDERS: std::sync::OnceLock<Finders> = std::sync::OnceLock::new();
+    FINDERS.get_or_init(|| Finders {
+        body: memchr::memmem::Finder::new(",\"body\":"),
+        event: memchr::memmem::FinderRev::new(",\"event\":"),
+        body_bytes: memchr::memmem::FinderRev::new(",\"body_bytes\":"),
+    })
+}
+
 /// Calls `each(line number, text)` for every line, without its line ending.
 fn lines(path: &Path, mut each: impl FnMut(u64, &str) -> anyhow::Result<()>) -> anyhow::Result<()> {
     let cannot = |e: std::io::Error| UserError::new(format!("cannot read capture file {}: {e}", path.display()));
@@ -640,7 +658,12 @@ fn lines(path: &Path, mut each: impl FnMut(u64, &str) -> anyhow::Result<()>) -> 
         while buffer.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             buffer.pop();
         }
-        each(number, &String::from_utf8_lossy(&buffer))?;
+        // Checked as UTF-8 first (the fast path for the text hookctl writes); only a line that is not is
+        // turned lossy.
+        match std::str::from_utf8(&buffer) {
+            Ok(text) => each(number, text)?,
+            Err(_) => each(number, &String::from_utf8_lossy(&buffer))?,
+        }
     }
 }
 
