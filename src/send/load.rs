@@ -263,15 +263,7 @@ fn on_event_loops(
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         threads.push(std::thread::spawn(move || {
             runtime.block_on(async move {
-                let tasks: Vec<_> =
-                    (0..share).map(|_| tokio::spawn(plain_worker(work.clone(), targets.clone()))).collect();
-                let mut summary = Summary::default();
-                for task in tasks {
-                    if let Ok(part) = task.await {
-                        summary.merge(part);
-                    }
-                }
-                summary
+                gather((0..share).map(|_| tokio::spawn(plain_worker(work.clone(), targets.clone())))).await
             })
         }));
     }
@@ -282,6 +274,18 @@ fn on_event_loops(
         }
     }
     Ok(total)
+}
+
+/// The workers' summaries, merged (all are started before the first is awaited).
+async fn gather(workers: impl Iterator<Item = tokio::task::JoinHandle<Summary>>) -> Summary {
+    let workers: Vec<_> = workers.collect();
+    let mut total = Summary::default();
+    for worker in workers {
+        if let Ok(part) = worker.await {
+            total.merge(part);
+        }
+    }
+    total
 }
 
 /// Runs the load; requests are spread over the URLs in turn.
@@ -312,15 +316,7 @@ pub async fn run(
                 .map_err(std::io::Error::other)??
         }
         Transport::Client(client) => {
-            let tasks: Vec<_> =
-                (0..workers).map(|_| tokio::spawn(client_worker(work.clone(), client.clone()))).collect();
-            let mut total = Summary::default();
-            for task in tasks {
-                if let Ok(summary) = task.await {
-                    total.merge(summary);
-                }
-            }
-            total
+            gather((0..workers).map(|_| tokio::spawn(client_worker(work.clone(), client.clone())))).await
         }
     };
     total.elapsed = started.elapsed();
