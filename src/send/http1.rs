@@ -279,7 +279,7 @@ fn closed_by_peer(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe)
 }
 
-/// Whether `header` is a comma-separated list that holds `token` (any case).
+/// Whether a header's `value` is a comma-separated list that holds `token` (any case).
 fn lists(value: &[u8], token: &[u8]) -> bool {
     value.split(|&b| b == b',').any(|item| item.trim_ascii().eq_ignore_ascii_case(token))
 }

@@ -187,9 +187,8 @@ struct Work {
 }
 
 impl Work {
-    /// The next delivery's number and the URL (by index) it goes to, once --rate lets it go; `None` when
-    /// all are taken.
-    async fn take(&self) -> Option<(u64, usize)> {
+    /// The URL (by index) the next delivery goes to, once --rate lets it go; `None` when all are taken.
+    async fn take(&self) -> Option<usize> {
         let i = self.next.fetch_add(1, Ordering::Relaxed);
         if i >= self.repeat {
             return None;
@@ -198,7 +197,7 @@ impl Work {
             let due = self.start + Duration::from_secs_f64(i as f64 / rate as f64);
             tokio::time::sleep_until(due.into()).await;
         }
-        Some((i, (i % self.urls.len() as u64) as usize))
+        Some((i % self.urls.len() as u64) as usize)
     }
 
     fn done(&self, summary: &mut Summary, delivery: &Delivery) {
@@ -213,7 +212,7 @@ impl Work {
 async fn plain_worker(work: Arc<Work>, targets: Arc<Vec<Result<Target, String>>>) -> Summary {
     let mut summary = Summary::default();
     let mut connections: Vec<Connection> = targets.iter().map(|_| Connection::default()).collect();
-    while let Some((_, which)) = work.take().await {
+    while let Some(which) = work.take().await {
         let url = &work.urls[which];
         let delivery = match (work.plan.build(), &targets[which]) {
             (Err(e), _) => failed_before_sending(url, FailKind::Other, e.to_string()),
@@ -228,7 +227,7 @@ async fn plain_worker(work: Arc<Work>, targets: Arc<Vec<Result<Target, String>>>
 /// A worker through reqwest (https://, or a mix of schemes).
 async fn client_worker(work: Arc<Work>, client: Client) -> Summary {
     let mut summary = Summary::default();
-    while let Some((_, which)) = work.take().await {
+    while let Some(which) = work.take().await {
         let url = &work.urls[which];
         let delivery = match work.plan.build() {
             Err(e) => failed_before_sending(url, FailKind::Other, e.to_string()),
@@ -256,11 +255,14 @@ fn on_event_loops(
     workers: u64,
 ) -> std::io::Result<Summary> {
     let loops = event_loops(workers);
+    // Every loop built before any starts: a failure sends nothing.
+    let runtimes = (0..loops)
+        .map(|_| tokio::runtime::Builder::new_current_thread().enable_all().build())
+        .collect::<std::io::Result<Vec<_>>>()?;
     let mut threads = Vec::new();
-    for l in 0..loops {
+    for (l, runtime) in (0..loops).zip(runtimes) {
         let share = workers / loops + u64::from(l < workers % loops);
         let (work, targets) = (work.clone(), targets.clone());
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         threads.push(std::thread::spawn(move || {
             runtime.block_on(async move {
                 gather((0..share).map(|_| tokio::spawn(plain_worker(work.clone(), targets.clone())))).await
