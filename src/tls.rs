@@ -26,6 +26,8 @@ pub struct ServerTls {
     pub cert_path: PathBuf,
     /// SHA-256 of the certificate (DER), as `AB:CD:…`.
     pub fingerprint: String,
+    /// The private folder a generated certificate was written into: removed when this is dropped.
+    pub folder: Option<crate::files::PrivateFolder>,
 }
 
 /// The SHA-256 fingerprint of a DER certificate, colon-separated upper-case hex (as browsers show it).
@@ -43,28 +45,33 @@ fn server_config(certs: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static
     Ok(config)
 }
 
-/// A certificate generated now for `localhost`, `127.0.0.1` and `::1`, its PEM written to `pem_path`.
-pub fn generated(pem_path: &Path) -> Result<ServerTls> {
+/// A certificate generated now for `localhost`, `127.0.0.1` and `::1`, its PEM written as `file_name` into a
+/// private folder (0700, made new) under `under`: nobody else chooses what `--cacert` will trust, no link
+/// left there is followed, and the folder goes when the returned value is dropped.
+pub fn generated(under: &Path, file_name: &str) -> Result<ServerTls> {
     let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
     let certified = rcgen::generate_simple_self_signed(names)
         .map_err(|e| UserError::new(format!("cannot generate a TLS certificate: {e}")))?;
     let pem = certified.cert.pem();
-    std::fs::write(pem_path, &pem)
-        .map_err(|e| UserError::new(format!("cannot write the TLS certificate to {}: {e}", pem_path.display())))?;
+    let cannot =
+        |e: std::io::Error| UserError::new(format!("cannot write the TLS certificate under {}: {e}", under.display()));
+    let folder = crate::files::PrivateFolder::create(under, "hookctl-tls-").map_err(cannot)?;
+    let pem_path = folder.write_new(file_name, pem.as_bytes()).map_err(cannot)?;
     let der = certified.cert.der().clone();
     let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der())
         .map_err(|e| UserError::new(format!("cannot use the generated key: {e}")))?;
     Ok(ServerTls {
         fingerprint: fingerprint(&der),
         config: Arc::new(server_config(vec![der], key)?),
-        cert_path: pem_path.to_path_buf(),
+        cert_path: pem_path,
+        folder: Some(folder),
     })
 }
 
 /// Every certificate in a PEM file (a chain, or one).
 fn read_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>> {
     let cannot = |why: String| UserError::new(format!("{flag} {}: {why}", path.display()));
-    let bytes = crate::input::read_file(path, 1 << 20).map_err(|e| cannot(format!("{e:#}")))?;
+    let bytes = read_pem(path, flag)?;
     let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| cannot(format!("not a PEM certificate ({e:?})")))?;
@@ -74,8 +81,16 @@ fn read_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
+/// A PEM file named by `flag`: a regular file of at most 1 MiB.
+fn read_pem(path: &Path, flag: &str) -> Result<Vec<u8>, UserError> {
+    crate::files::read_regular(path, PEM_LIMIT, &format!("{flag} {}", path.display()), true)
+}
+
+/// The most a PEM file (a certificate chain, a key) may be.
+const PEM_LIMIT: u64 = 1 << 20;
+
 fn read_key(path: &Path, flag: &str) -> Result<PrivateKeyDer<'static>> {
-    let bytes = crate::input::read_file(path, 1 << 20)?;
+    let bytes = read_pem(path, flag)?;
     PrivateKeyDer::from_pem_slice(&bytes)
         .map_err(|e| UserError::new(format!("{flag} {}: not a PEM private key ({e:?})", path.display())).into())
 }
@@ -85,7 +100,12 @@ pub fn from_files(cert: &Path, key: &Path) -> Result<ServerTls> {
     let certs = read_certs(cert, "--tls-cert")?;
     let fingerprint = fingerprint(&certs[0]);
     let key = read_key(key, "--tls-key")?;
-    Ok(ServerTls { config: Arc::new(server_config(certs, key)?), cert_path: cert.to_path_buf(), fingerprint })
+    Ok(ServerTls {
+        config: Arc::new(server_config(certs, key)?),
+        cert_path: cert.to_path_buf(),
+        fingerprint,
+        folder: None,
+    })
 }
 
 /// The trust a client adds to the system's, from its flags.
@@ -128,13 +148,56 @@ impl ClientTls {
             builder.with_root_certificates(roots)
         };
         let mut config = match &self.identity {
-            Some((cert, key)) => builder
-                .with_client_auth_cert(read_certs(cert, "--cert")?, read_key(key, "--key")?)
-                .map_err(|e| UserError::new(format!("--cert and --key do not go together: {e}")))?,
+            Some((cert, key)) => builder.with_client_cert_resolver(Arc::new(ClientIdentity::load(cert, key)?)),
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Some(config))
+    }
+}
+
+/// `--cert FILE --key FILE`: the client certificate offered to a receiver that asks for one. Any X.509
+/// version is taken, v1 too (`openssl x509 -req` without an extensions file makes those, and curl and
+/// Python's `ssl` send them): the receiver judges the certificate, hookctl only checks that the key is the
+/// certificate's (its public key is in the certificate, byte for byte).
+#[derive(Debug)]
+struct ClientIdentity(Arc<rustls::sign::CertifiedKey>);
+
+impl ClientIdentity {
+    fn load(cert: &Path, key: &Path) -> Result<ClientIdentity> {
+        let certs = read_certs(cert, "--cert")?;
+        let signing_key = provider()
+            .key_provider
+            .load_private_key(read_key(key, "--key")?)
+            .map_err(|e| UserError::new(format!("--key {}: cannot be used to sign ({e})", key.display())))?;
+        if let Some(public) = signing_key.public_key() {
+            if memchr::memmem::find(certs[0].as_ref(), public.as_ref()).is_none() {
+                return Err(UserError::with_hint(
+                    format!(
+                        "--cert {} and --key {} do not go together: the key is not the certificate's",
+                        cert.display(),
+                        key.display()
+                    ),
+                    "pass the key the certificate was made for (its first certificate is the client's own)",
+                )
+                .into());
+            }
+        }
+        Ok(ClientIdentity(Arc::new(rustls::sign::CertifiedKey::new(certs, signing_key))))
+    }
+}
+
+impl rustls::client::ResolvesClientCert for ClientIdentity {
+    fn resolve(
+        &self,
+        _hints: &[&[u8]],
+        _schemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
     }
 }
 

@@ -39,3 +39,5 @@ mod shipping;
 mod signing;
 #[path = "cases/tls.rs"]
 mod tls;
+#[path = "cases/wire.rs"]
+mod wire;

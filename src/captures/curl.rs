@@ -42,11 +42,14 @@ fn plain(text: &str, newlines: bool) -> bool {
     text.bytes().all(|b| (0x20..0x7f).contains(&b) || (newlines && b == b'\n'))
 }
 
-/// A `printf` format that writes exactly `bytes`: printable ASCII as is, every other byte as `\ooo`.
+/// A `printf` format that writes exactly `bytes`: printable ASCII as is, every other byte as `\ooo`. A
+/// leading `-` is written as `\055` too: a format starting with `-` is taken for an option by bash's and
+/// dash's printf (which then print nothing and the body went out empty).
 fn printf_format(bytes: &[u8]) -> String {
     let mut format = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
         match b {
+            b'-' if i == 0 => format.push_str("\\055"),
             b'%' => format.push_str("%%"),
             b'\\' => format.push_str("\\\\"),
             b'\'' => format.push_str("\\047"),
@@ -154,12 +157,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_printf_format_writes_exactly_the_bytes() {
-        let bytes = b"a%b\\c'd\x00\x1b\xff\n\xe4\xb8\xad";
-        let format = printf_format(bytes);
-        assert!(format.bytes().all(|b| (0x20..0x7f).contains(&b)), "{format}");
-        let output = std::process::Command::new("sh").arg("-c").arg(format!("printf {format}")).output().unwrap();
-        assert_eq!(output.stdout, bytes);
+    fn a_printf_format_writes_exactly_the_bytes_in_every_shell() {
+        let bodies: [&[u8]; 4] = [b"a%b\\c'd\x00\x1b\xff\n\xe4\xb8\xad", b"-n x", b"--help\n", b"-\x01"];
+        for bytes in bodies {
+            let format = printf_format(bytes);
+            assert!(format.bytes().all(|b| (0x20..0x7f).contains(&b)), "{format}");
+            for shell in ["sh", "bash", "dash"] {
+                let Ok(output) = std::process::Command::new(shell).arg("-c").arg(format!("printf {format}")).output()
+                else {
+                    continue;
+                };
+                assert_eq!(output.stdout, bytes, "{shell}: printf {format}");
+            }
+        }
     }
 
     #[test]

@@ -162,37 +162,19 @@ pub struct Written {
 pub fn export(captures: &[Captured], name: Option<&str>, out: &Path, catalog: &Catalog) -> Result<Vec<Written>> {
     let (name, fixture, schema) = build(captures, name, catalog)?;
     std::fs::create_dir_all(out).map_err(|e| UserError::new(format!("cannot create --out {}: {e}", out.display())))?;
-    let fixture_path = out.join(format!("{name}.json"));
-    let schema_path = out.join(format!("{name}.schema.json"));
     let mut written = Vec::new();
-    for (path, value) in [(fixture_path, &fixture), (schema_path, &schema)] {
+    for (file_name, value) in [(format!("{name}.json"), &fixture), (format!("{name}.schema.json"), &schema)] {
         let text = crate::output::json_safe(serde_json::to_string_pretty(value)?) + "\n";
-        let replaced = std::fs::symlink_metadata(&path).is_ok();
-        write_new_then_rename(&path, text.as_bytes())
-            .map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
-        written.push(Written { path, replaced });
+        let wrote = crate::files::write_inside(out, &file_name, text.as_bytes())?;
+        written.push(Written { path: out.join(file_name), replaced: wrote != crate::files::Wrote::Created });
     }
     Ok(written)
-}
-
-fn write_new_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary)?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
 }
 
 /// A fixture name is `provider.event`: parts of letters, digits, `_` and `-`, joined by dots (it becomes
 /// a file name, so nothing that could climb out of `--out` or mean something to a shell).
 pub fn check_name(name: &str) -> Result<(), UserError> {
-    let part_ok =
-        |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if name.contains('.') && name.split('.').all(part_ok) {
+    if crate::catalog::check_fixture_name(name).is_ok() {
         return Ok(());
     }
     Err(UserError::with_hint(

@@ -185,10 +185,13 @@ pub fn save(dir: &Path, findings: &[Finding]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create --save-failures {}", dir.display()))?;
     let mut written = Vec::new();
     for finding in findings {
-        let path = dir.join(format!("{}.json", finding.fixture_name));
+        // Named by the one fixture-name rule, and written inside DIR only (never through a link).
+        crate::catalog::check_fixture_name(&finding.fixture_name)
+            .map_err(|why| crate::error::UserError::new(format!("finding not saved: {}", sanitize(&why))))?;
+        let file_name = format!("{}.json", finding.fixture_name);
         let text = serde_json::to_string_pretty(&finding.fixture_file())? + "\n";
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-        written.push(path);
+        crate::files::write_inside(dir, &file_name, text.as_bytes())?;
+        written.push(dir.join(file_name));
     }
     Ok(written)
 }

@@ -4,6 +4,8 @@ use std::time::{Duration, Instant};
 use reqwest::{Client, Url};
 
 use crate::headers::Headers;
+use crate::http::connection::Http1;
+use crate::http::failure::{self, FailKind, Failure};
 
 /// What a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,36 +58,62 @@ pub struct Request {
 /// The receiver's answer, or how it failed to give one.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The answer's status, when its head came whole.
     pub status: Option<u16>,
-    pub timed_out: bool,
-    /// Why there is no status: the connection closed, was refused, …
-    pub failure: Option<String>,
+    /// Why there is no whole answer: the connection was refused, closed, reset mid-answer, timed out, …
+    pub failure: Option<Failure>,
     /// The start of the answer's body (for the report).
     pub answer: String,
     pub elapsed: Duration,
-    /// Nothing listens any more: the connection was refused.
-    pub refused: bool,
 }
 
 impl Outcome {
-    /// The answer in a few words: `HTTP 500`, `timeout after 2s`, `connection closed without an answer`.
+    /// No answer within the timeout.
+    pub fn timed_out(&self) -> bool {
+        self.failure.as_ref().is_some_and(|(kind, _)| *kind == FailKind::Timeout)
+    }
+
+    /// Nothing listens any more: the connection was refused.
+    pub fn refused(&self) -> bool {
+        self.failure.as_ref().is_some_and(|(kind, _)| *kind == FailKind::Refused)
+    }
+
+    /// The request was never sent (it could not be written): nothing to judge.
+    pub fn unsent(&self) -> bool {
+        self.failure.as_ref().is_some_and(|(kind, why)| *kind == FailKind::Other && why.starts_with(NOT_SENT))
+    }
+
+    /// The answer in a few words: `HTTP 500`, `no answer within 2s`, `connection closed without an answer`,
+    /// `HTTP 200, then reading the answer failed: …`.
     pub fn describe(&self) -> String {
         match (self.status, &self.failure) {
-            (Some(status), _) => format!("HTTP {status}"),
-            (None, Some(failure)) => failure.clone(),
+            (Some(status), Some((_, why))) => format!("HTTP {status}, then {why}"),
+            (Some(status), None) => format!("HTTP {status}"),
+            (None, Some((_, why))) => why.clone(),
             (None, None) => "no answer".into(),
         }
     }
+
+    pub fn failed(failure: Failure) -> Outcome {
+        Outcome { status: None, failure: Some(failure), answer: String::new(), elapsed: Duration::ZERO }
+    }
 }
 
-/// The finding an outcome is for a case that expected `expect`, if any.
+const NOT_SENT: &str = "not sent: ";
+
+/// The finding an outcome is for a case that expected `expect`, if any. A reset or cut-off answer is a
+/// server error, whatever status its head had.
 pub fn judge(expect: Expect, outcome: &Outcome) -> Option<Kind> {
-    if outcome.timed_out {
+    if outcome.unsent() {
+        return None;
+    }
+    if outcome.timed_out() {
         return Some(Kind::Timeout);
     }
-    let Some(status) = outcome.status else {
+    if outcome.failure.is_some() {
         return Some(Kind::ServerError);
-    };
+    }
+    let status = outcome.status?;
     if status >= 500 {
         return Some(Kind::ServerError);
     }
@@ -97,100 +125,79 @@ pub fn judge(expect: Expect, outcome: &Outcome) -> Option<Kind> {
     }
 }
 
-/// Sends one request; never fails (the failure is in the outcome).
+/// How much of an answer's body a finding shows.
+const ANSWER_SHOWN: usize = 300;
+
+/// Sends one request, once; never fails (the failure is in the outcome). `http://` goes over hookctl's own
+/// connection (an answer sent before the body was read whole is still seen), `https://` through reqwest;
+/// both write only what [`crate::http::request`] allows and sort failures with [`crate::http::failure`].
 pub async fn send(client: &Client, url: &Url, request: &Request, timeout: Duration) -> Outcome {
     let start = Instant::now();
+    let mut outcome = if url.scheme() == "http" {
+        match tokio::time::timeout(timeout, over_own_connection(url, request)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::failed(failure::timeout(timeout)),
+        }
+    } else {
+        over_reqwest(client, url, request, timeout).await
+    };
+    outcome.elapsed = start.elapsed();
+    outcome
+}
+
+async fn over_own_connection(url: &Url, request: &Request) -> Outcome {
+    let target = crate::http::Target::new(url);
+    let mut bytes = Vec::new();
+    if let Err(why) = crate::http::request::write(&mut bytes, &target, &request.method, &request.headers, &request.body)
+    {
+        return Outcome::failed(failure::other(format!("{NOT_SENT}{why}")));
+    }
+    let address = match target.resolve().await {
+        Ok(address) => address,
+        Err(why) => return Outcome::failed(why),
+    };
+    let mut connection = match Http1::connect(address).await {
+        Ok(connection) => connection.keeping(ANSWER_SHOWN),
+        Err(e) => return Outcome::failed(failure::of_connect(target.address_text(), &e)),
+    };
+    let head = request.method.eq_ignore_ascii_case("HEAD");
+    match connection.exchange(&bytes, head, crate::http::ANSWER_LIMIT).await {
+        Ok(answer) => Outcome {
+            status: Some(answer.status),
+            failure: None,
+            answer: String::from_utf8_lossy(&answer.start).into_owned(),
+            elapsed: Duration::ZERO,
+        },
+        Err(error) => Outcome::failed(failure::of_connection(error)),
+    }
+}
+
+async fn over_reqwest(client: &Client, url: &Url, request: &Request, timeout: Duration) -> Outcome {
+    let checked = crate::http::check_method(&request.method)
+        .and_then(|()| request.headers.iter().try_for_each(|(n, v)| crate::http::check_header(n, v)));
+    if let Err(why) = checked {
+        return Outcome::failed(failure::other(format!("{NOT_SENT}{why}")));
+    }
     let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::POST);
     let mut builder = client.request(method, url.clone()).timeout(timeout).body(request.body.clone());
     for (name, value) in request.headers.iter() {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    let mut outcome = Outcome {
-        status: None,
-        timed_out: false,
-        failure: None,
-        answer: String::new(),
-        elapsed: Duration::ZERO,
-        refused: false,
-    };
     match builder.send().await {
         Ok(response) => {
-            outcome.status = Some(response.status().as_u16());
-            match crate::http_client::read_limited(response, 4096).await {
-                Ok(answer) => {
-                    outcome.answer = String::from_utf8_lossy(&answer.bytes[..answer.bytes.len().min(300)]).into_owned()
-                }
-                Err(err) if err.is_timeout() => outcome.timed_out = true,
-                Err(_) => {}
+            let status = Some(response.status().as_u16());
+            match crate::http::read_limited(response, ANSWER_SHOWN).await {
+                Ok(answer) => Outcome {
+                    status,
+                    failure: None,
+                    answer: String::from_utf8_lossy(&answer.bytes).into_owned(),
+                    elapsed: Duration::ZERO,
+                },
+                Err(err) => Outcome { status, ..Outcome::failed(failure::of_reqwest(&err, url, timeout)) },
             }
         }
-        Err(err) => {
-            let chain = crate::tls::chain_text(&err);
-            if err.is_timeout() || chain.contains("timed out") {
-                outcome.timed_out = true;
-                outcome.failure = Some(format!("no answer within {}", humantime::format_duration(timeout)));
-            } else if chain.contains("refused") {
-                outcome.failure = Some("connection refused (the receiver is down?)".into());
-                outcome.refused = true;
-            } else if let Some(status) = early_answer(url, request, timeout).await {
-                // The receiver answered before reading the whole body (a 413, then closed): an answer, not a
-                // dropped connection. reqwest reports the write that failed; a plain socket reads the answer.
-                outcome.status = Some(status);
-            } else {
-                outcome.failure = Some("connection closed without an answer".into());
-            }
-        }
+        Err(err) => Outcome::failed(failure::of_reqwest(&err, url, timeout)),
     }
-    outcome.elapsed = start.elapsed();
-    outcome
-}
-
-/// For `http://`: the request written on a plain socket while its answer is read, so that an answer sent
-/// before the body was read whole (and the connection closed) is still seen. Its status, if one came.
-async fn early_answer(url: &Url, request: &Request, timeout: Duration) -> Option<u16> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    if url.scheme() != "http" {
-        return None;
-    }
-    let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_string();
-    let port = url.port_or_known_default()?;
-    let exchange = async {
-        let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await.ok()?;
-        let (mut reader, mut writer) = stream.into_split();
-        let target = match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_string(),
-        };
-        let authority = match url.port() {
-            Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
-            None => url.host_str().unwrap_or_default().to_string(),
-        };
-        let mut head = format!("{} {target} HTTP/1.1\r\nHost: {authority}\r\n", request.method);
-        for (name, value) in request.headers.iter() {
-            if !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("host") {
-                head.push_str(&format!("{name}: {value}\r\n"));
-            }
-        }
-        head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", request.body.len()));
-        let body = request.body.clone();
-        let write = tokio::spawn(async move {
-            let _ = writer.write_all(head.as_bytes()).await;
-            let _ = writer.write_all(&body).await;
-        });
-        let mut answer = Vec::new();
-        let mut chunk = [0u8; 1024];
-        while !answer.windows(2).any(|w| w == b"\r\n") {
-            let n = reader.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                break;
-            }
-            answer.extend_from_slice(&chunk[..n]);
-        }
-        write.abort();
-        let line = String::from_utf8_lossy(&answer);
-        line.strip_prefix("HTTP/1.")?.get(2..5)?.parse().ok()
-    };
-    tokio::time::timeout(timeout, exchange).await.ok().flatten()
 }
 
 #[cfg(test)]
@@ -198,14 +205,7 @@ mod tests {
     use super::*;
 
     fn answered(status: u16) -> Outcome {
-        Outcome {
-            status: Some(status),
-            timed_out: false,
-            failure: None,
-            answer: String::new(),
-            elapsed: Duration::ZERO,
-            refused: false,
-        }
+        Outcome { status: Some(status), failure: None, answer: String::new(), elapsed: Duration::ZERO }
     }
 
     #[test]
@@ -216,10 +216,14 @@ mod tests {
         assert_eq!(judge(Expect::Survive, &answered(502)), Some(Kind::ServerError));
         assert_eq!(judge(Expect::Refuse(Kind::AcceptedStale), &answered(200)), Some(Kind::AcceptedStale));
         assert_eq!(judge(Expect::Refuse(Kind::AcceptedStale), &answered(401)), None);
-        let mut dropped = answered(0);
-        dropped.status = None;
+        let dropped = Outcome::failed(failure::closed_by_receiver());
         assert_eq!(judge(Expect::Survive, &dropped), Some(Kind::ServerError));
-        dropped.timed_out = true;
-        assert_eq!(judge(Expect::Accept, &dropped), Some(Kind::Timeout));
+        let cut = Outcome { status: Some(200), ..Outcome::failed(failure::reading_answer("reset")) };
+        assert_eq!(judge(Expect::Accept, &cut), Some(Kind::ServerError));
+        assert_eq!(cut.describe(), "HTTP 200, then reading the answer failed: reset");
+        let late = Outcome::failed(failure::timeout(Duration::from_secs(2)));
+        assert_eq!(judge(Expect::Accept, &late), Some(Kind::Timeout));
+        let unsent = Outcome::failed(failure::other(format!("{NOT_SENT}header X has a value HTTP cannot carry")));
+        assert_eq!(judge(Expect::Accept, &unsent), None);
     }
 }

@@ -69,6 +69,7 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let client = crate::send::deliver::client(Duration::from_secs(3600), args.concurrency as usize, &tls)?;
     runtime.block_on(reachable(&url))?;
+    let stop = Stop::new(&runtime);
 
     let progress = (ctx.stderr_tty && !args.json).then(|| {
         MultiProgress::with_draw_target(ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 10))
@@ -88,6 +89,7 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
         requests: 0,
         progress,
         down: false,
+        stop,
     };
     let mut findings = Vec::new();
     let mut suite_cases = Vec::new();
@@ -97,6 +99,7 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
             .timeout
             .or_else(|| fixture.provider_data.as_ref().and_then(|p| p.delivery_timeout()))
             .unwrap_or(DEFAULT_TIMEOUT);
+        runner.stop.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
         let (found, ran) = runner.event(fixture, timeout);
         for check in ran {
             let mine: Vec<&Finding> = found.iter().filter(|f| f.check == check).collect();
@@ -108,6 +111,19 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
             ));
         }
         findings.extend(found);
+        if runner.stop.interrupted() {
+            break;
+        }
+        if runner.stop.gave_up() {
+            printer.failure(
+                "fuzz:",
+                &format!(
+                    "{}: {TIMEOUTS_IN_A_ROW} requests in a row got no answer within {}: its other cases were not sent (is the receiver stuck?)",
+                    sanitize(&fixture.name),
+                    humantime::format_duration(timeout)
+                ),
+            );
+        }
         if runner.down {
             printer.failure(
                 "fuzz:",
@@ -124,8 +140,16 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
         let _ = progress.clear();
     }
 
+    let interrupted = runner.stop.interrupted();
+    if interrupted {
+        output::errln("fuzz: interrupted: what was found so far is reported and saved");
+    }
     let saved = if findings.is_empty() { Vec::new() } else { finding::save(&save_dir, &findings)? };
-    let code = if findings.is_empty() { error::EXIT_OK } else { error::EXIT_FAILED };
+    let code = match (interrupted, findings.is_empty()) {
+        (true, _) => error::EXIT_INTERRUPTED,
+        (false, true) => error::EXIT_OK,
+        (false, false) => error::EXIT_FAILED,
+    };
     if args.json {
         output::json_line(&json!({
             "seed": seed,
@@ -133,6 +157,7 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
             "events": fixtures.len(),
             "checks": runner.checks.iter().map(|c| check_name(*c)).collect::<Vec<_>>(),
             "seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            "interrupted": interrupted,
             "findings": findings.iter().map(Finding::to_json).collect::<Vec<_>>(),
         }))?;
     } else {
@@ -236,6 +261,73 @@ struct Runner {
     progress: Option<MultiProgress>,
     /// The receiver stopped answering: the run ends after the event that found it.
     down: bool,
+    /// How the run stops early: Ctrl-C, or too many timeouts in a row on one event.
+    stop: Stop,
+}
+
+/// Requests in a row that got no answer within the timeout, after which an event's other cases are not sent.
+const TIMEOUTS_IN_A_ROW: usize = 8;
+
+/// What ends sending early, shared with every sending task.
+#[derive(Clone)]
+struct Stop {
+    /// Set on SIGINT (Ctrl-C): nothing more is sent, what was found is reported and saved, exit 130.
+    interrupted: tokio::sync::watch::Receiver<bool>,
+    /// Timeouts in a row on the current event.
+    timeouts: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Stop {
+    fn new(runtime: &tokio::runtime::Runtime) -> Stop {
+        let (tell, interrupted) = tokio::sync::watch::channel(false);
+        runtime.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = tell.send(true);
+                // Kept alive: the receivers wait on a value, not on the sender's end.
+                std::future::pending::<()>().await;
+            }
+        });
+        Stop { interrupted, timeouts: Arc::new(std::sync::atomic::AtomicUsize::new(0)) }
+    }
+
+    fn interrupted(&self) -> bool {
+        *self.interrupted.borrow()
+    }
+
+    fn gave_up(&self) -> bool {
+        self.timeouts.load(std::sync::atomic::Ordering::SeqCst) >= TIMEOUTS_IN_A_ROW
+    }
+
+    /// Whether nothing more is to be sent (for this event, or at all).
+    fn halted(&self) -> bool {
+        self.interrupted() || self.gave_up()
+    }
+
+    /// Counts timeouts in a row: an answer of any kind breaks the row.
+    fn count(&self, outcome: &Outcome) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if outcome.timed_out() {
+            self.timeouts.fetch_add(1, SeqCst);
+        } else if !outcome.unsent() {
+            self.timeouts.store(0, SeqCst);
+        }
+    }
+
+    /// One request, unless sending has stopped; a Ctrl-C ends it at once.
+    async fn send(&self, client: &Client, url: &Url, request: &Request, timeout: Duration) -> Outcome {
+        if self.halted() {
+            return Outcome::failed(crate::http::failure::other("not sent: fuzz stopped sending"));
+        }
+        let mut interrupted = self.interrupted.clone();
+        let outcome = tokio::select! {
+            outcome = judge::send(client, url, request, timeout) => outcome,
+            _ = interrupted.wait_for(|stop| *stop) => {
+                Outcome::failed(crate::http::failure::other("not sent: interrupted"))
+            }
+        };
+        self.count(&outcome);
+        outcome
+    }
 }
 
 /// Failing cases, by check, kind and answer (status and the answer's gist): one finding each.
@@ -323,11 +415,11 @@ impl Runner {
         }
         let bar = self.bar(&fixture.name, cases.len() as u64 + 8);
         let outcomes = self.send_all(fixture, &cases, timeout, bar.as_ref());
-        if outcomes.iter().any(|o| o.refused) && self.runtime.block_on(reachable(&self.url)).is_err() {
+        if outcomes.iter().any(Outcome::refused) && self.runtime.block_on(reachable(&self.url)).is_err() {
             // The receiver died: the case that took it down is the first left without an answer.
             self.down = true;
-            let culprit = outcomes.iter().position(|o| o.status.is_none() && !o.refused && !o.timed_out);
-            let index = culprit.or_else(|| outcomes.iter().position(|o| o.refused)).unwrap_or(0);
+            let culprit = outcomes.iter().position(|o| o.status.is_none() && !o.refused() && !o.timed_out());
+            let index = culprit.or_else(|| outcomes.iter().position(Outcome::refused)).unwrap_or(0);
             let case = &cases[index];
             let request = self.dress.request(fixture, &case.body);
             let label = format!("{} (the receiver went down here: every request after it was refused)", case.label);
@@ -435,13 +527,15 @@ impl Runner {
         let url = self.url.clone();
         let limit = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
         let bar = bar.cloned();
+        let stop = self.stop.clone();
         self.runtime.block_on(async move {
             let mut tasks = tokio::task::JoinSet::new();
             for (i, request) in requests.into_iter().enumerate() {
                 let (client, url, limit, bar) = (client.clone(), url.clone(), limit.clone(), bar.clone());
+                let stop = stop.clone();
                 tasks.spawn(async move {
                     let _permit = limit.acquire_owned().await;
-                    let outcome = judge::send(&client, &url, &request, timeout).await;
+                    let outcome = stop.send(&client, &url, &request, timeout).await;
                     if let Some(bar) = bar {
                         bar.inc(1);
                     }
@@ -457,13 +551,8 @@ impl Runner {
             outcomes
                 .into_iter()
                 .map(|o| {
-                    o.unwrap_or(Outcome {
-                        status: None,
-                        timed_out: false,
-                        failure: Some("not sent".into()),
-                        answer: String::new(),
-                        elapsed: Duration::ZERO,
-                        refused: false,
+                    o.unwrap_or_else(|| {
+                        Outcome::failed(crate::http::failure::other("not sent: the sending task ended early"))
                     })
                 })
                 .collect()
@@ -471,8 +560,11 @@ impl Runner {
     }
 
     fn send_one(&mut self, request: &Request, timeout: Duration) -> Outcome {
+        if self.stop.halted() {
+            return Outcome::failed(crate::http::failure::other("not sent: fuzz stopped sending"));
+        }
         self.requests += 1;
-        self.runtime.block_on(judge::send(&self.client, &self.url, request, timeout))
+        self.runtime.block_on(self.stop.send(&self.client, &self.url, request, timeout))
     }
 
     /// A finding from its first failing case, shrunk when it is a generated body.
@@ -491,7 +583,7 @@ impl Runner {
     ) -> Finding {
         let original_bytes = case.body.bytes().len();
         let (body, outcome, shrink_requests) = match (&case.body, case.origin, generator) {
-            (Body::Json(value), Origin::Edge | Origin::Random(_), Some(generator)) => {
+            (Body::Json(value), Origin::Edge | Origin::Random(_), Some(generator)) if !self.stop.halted() => {
                 let tree = match case.origin {
                     Origin::Random(i) => trees.get_mut(i),
                     _ => None,
@@ -605,11 +697,10 @@ impl Runner {
         let pair = [copy(&self.dress, &body, &id, now + 2), copy(&self.dress, &body, &id, now + 3)];
         self.requests += 2;
         let (client, url) = (self.client.clone(), self.url.clone());
+        let stop = self.stop.clone();
         let answers = self.runtime.block_on(async {
-            let (a, b) = tokio::join!(
-                judge::send(&client, &url, &pair[0], timeout),
-                judge::send(&client, &url, &pair[1], timeout)
-            );
+            let (a, b) =
+                tokio::join!(stop.send(&client, &url, &pair[0], timeout), stop.send(&client, &url, &pair[1], timeout));
             [a, b]
         });
         if let Some((answer, kind)) = answers.iter().find_map(|a| judge::judge(Expect::Accept, a).map(|k| (a, k))) {

@@ -68,8 +68,8 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
     let mut imported: Vec<Imported> = Vec::new();
     for webhook in &description.webhooks {
         let event = webhook.key.trim_start_matches('/').to_string();
-        let name = format!("{provider}.{event}");
-        let stem = file_stem(&name);
+        let name = fixture_name(provider, &event);
+        let stem = name.clone();
         let id = format!("https://hookctl.invalid/schemas/{stem}.json");
         let title = webhook.summary.clone().unwrap_or_else(|| format!("{provider} {event} webhook"));
         let source = webhook.schema.clone().unwrap_or_else(|| json!({}));
@@ -119,6 +119,8 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
     }
     let wrong_webhook = misnamed_examples(&imported);
     let out = args.out.join(provider);
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| UserError::new(format!("cannot create --out {}: {e}", args.out.display())))?;
     let changes = write_folder(&out, provider, &label, &description, &imported)?;
     let report = Report {
         provider,
@@ -150,20 +152,56 @@ fn check_provider_name(name: &str) -> Result<()> {
     .into())
 }
 
+/// The fixture name for a webhook key, by the one fixture-name rule ([`crate::catalog::check_fixture_name`]):
+/// `provider.` then the key's dot-separated parts, anything but letters, digits, `_` and `-` made `_`, empty
+/// parts dropped (`/orders/{id}` → `acme.orders__id_`).
+fn fixture_name(provider: &str, key: &str) -> String {
+    let parts: Vec<String> = key
+        .split('.')
+        .map(|part| {
+            part.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect::<String>()
+        })
+        .filter(|part| !part.is_empty())
+        .collect();
+    if parts.is_empty() {
+        return format!("{provider}.webhook");
+    }
+    format!("{provider}.{}", parts.join("."))
+}
+
 /// A fixture name made safe as a file name: `/` and anything unusual become `_`.
 fn file_stem(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect()
 }
 
+/// The largest description `import` reads (a file or stdin alike).
+const DESCRIPTION_LIMIT: u64 = 64 << 20;
+
 fn read_spec(spec: &str) -> Result<(String, String)> {
-    let limit = crate::input::DEFAULT_MAX_INPUT;
+    let limit = DESCRIPTION_LIMIT;
     let (bytes, label) = if spec == "-" {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit + 1), &mut bytes)
             .map_err(|e| UserError::new(format!("cannot read stdin: {e}")))?;
+        if bytes.len() as u64 > limit {
+            return Err(UserError::new(format!(
+                "stdin is over {limit} bytes (64 MiB): a description is not that large"
+            ))
+            .into());
+        }
         (bytes, "stdin".to_string())
     } else {
-        (crate::input::read_file(Path::new(spec), limit)?, spec.to_string())
+        let bytes = crate::files::read_regular(Path::new(spec), limit, &sanitize(spec), true).map_err(|e| {
+            if e.message.contains(" is over ") {
+                UserError::new(format!(
+                    "{} is over {limit} bytes (64 MiB): a description is not that large",
+                    sanitize(spec)
+                ))
+            } else {
+                e
+            }
+        })?;
+        (bytes, spec.to_string())
     };
     let text = String::from_utf8(bytes).map_err(|_| UserError::new(format!("{}: not UTF-8 text", sanitize(&label))))?;
     Ok((text, label))
@@ -303,21 +341,15 @@ struct Changes {
 }
 
 impl Changes {
-    fn write(&mut self, path: &Path, value: &Value) -> Result<()> {
+    /// Writes `name` into `folder` (inside `--out`, never through a link: see [`crate::files`]).
+    fn write(&mut self, folder: &Path, name: &str, value: &Value) -> Result<()> {
         let text = serde_json::to_string_pretty(value)? + "\n";
-        match std::fs::read_to_string(path) {
-            Ok(old) if old == text => {
-                self.unchanged.push(path.to_path_buf());
-                return Ok(());
-            }
-            Ok(_) => self.updated.push(path.to_path_buf()),
-            Err(_) => self.created.push(path.to_path_buf()),
+        let path = folder.join(name);
+        match crate::files::write_inside(folder, name, text.as_bytes())? {
+            crate::files::Wrote::Created => self.created.push(path),
+            crate::files::Wrote::Replaced => self.updated.push(path),
+            crate::files::Wrote::Unchanged => self.unchanged.push(path),
         }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| UserError::new(format!("cannot create {}: {e}", parent.display())))?;
-        }
-        std::fs::write(path, text).map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
         Ok(())
     }
 }
@@ -357,16 +389,29 @@ fn write_folder(
             provider_file.insert("delivery_timeout".into(), json!(timeout));
         }
     }
-    changes.write(&out.join(crate::catalog::provider::FILE_NAME), &Value::Object(provider_file))?;
+    let (dir, provider_dir) = split_out(out);
+    let folder = crate::files::folder_inside(dir, &[provider_dir])?;
+    changes.write(&folder, crate::catalog::provider::FILE_NAME, &Value::Object(provider_file))?;
     for item in imported {
-        changes.write(&out.join(format!("{}.json", item.stem)), &fixture_file(item))?;
-        changes.write(&out.join(format!("{}.schema.json", item.stem)), &item.schema)?;
+        changes.write(&folder, &format!("{}.json", item.stem), &fixture_file(item))?;
+        changes.write(&folder, &format!("{}.schema.json", item.stem), &item.schema)?;
+        if item.webhook.examples.is_empty() {
+            continue;
+        }
+        let examples = crate::files::folder_inside(&folder, &[EXAMPLES_DIR, &item.stem])?;
         for (example, value) in &item.webhook.examples {
-            let path = out.join(EXAMPLES_DIR).join(&item.stem).join(format!("{}{BODY_SUFFIX}", file_stem(example)));
-            changes.write(&path, value)?;
+            changes.write(&examples, &format!("{}{BODY_SUFFIX}", file_stem(example)), value)?;
         }
     }
     Ok(changes)
+}
+
+/// `--out DIR` joined with the provider: DIR (created if need be: the user named it) and the provider's
+/// folder name, created inside it without following a link.
+fn split_out(out: &Path) -> (&Path, &str) {
+    let dir = out.parent().unwrap_or(Path::new("."));
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    (dir, name)
 }
 
 fn fixture_file(item: &Imported) -> Value {
@@ -374,7 +419,10 @@ fn fixture_file(item: &Imported) -> Value {
     let mut headers = Map::new();
     headers.insert("Content-Type".into(), json!(webhook.media_type));
     for header in &webhook.headers {
-        headers.insert(header.name.clone(), json!(header_value(header)));
+        // Only what HTTP can carry goes into a fixture (it would not load otherwise).
+        if crate::http::request::is_token(header.name.as_bytes()) {
+            headers.insert(header.name.clone(), json!(sendable_header_value(header)));
+        }
     }
     if let Some(Choice { kind: "header", at, value, .. }) = &item.choice {
         let name = at.trim_start_matches("header:");
@@ -402,6 +450,20 @@ fn fixture_file(item: &Imported) -> Value {
 
 /// A header's value in the fixture: its example, else one its schema allows (a placeholder for ids and
 /// times).
+/// The header's value, or (when its example holds what a header cannot, such as raw control bytes) one
+/// made from its schema, else a clearly fake one.
+fn sendable_header_value(header: &openapi::HeaderParam) -> String {
+    let value = header_value(header);
+    if crate::http::check_header(&header.name, &value).is_ok() {
+        return value;
+    }
+    let typical = header.schema.as_ref().map(|schema| Generator::new(schema).typical());
+    match typical.as_ref().and_then(Value::as_str) {
+        Some(text) if crate::http::check_header(&header.name, text).is_ok() => text.to_string(),
+        _ => "hookctl-example-not-sendable".to_string(),
+    }
+}
+
 fn header_value(header: &openapi::HeaderParam) -> String {
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), String::from);
     if let Some(example) = &header.example {

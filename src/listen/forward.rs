@@ -170,7 +170,7 @@ pub async fn relay(client: &Client, base: &Url, arrived: &Arrived, self_id: &str
         .filter(|(n, _)| !is_hop_by_hop(n.as_str()))
         .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    let answer = crate::http_client::read_limited(response, ANSWER_LIMIT).await.map_err(|e| describe(&e, &url))?;
+    let answer = crate::http::read_limited(response, ANSWER_LIMIT).await.map_err(|e| describe(&e, &url))?;
     if answer.truncated {
         return Err(format!("{url} answered more than {ANSWER_LIMIT} bytes, which listen does not relay"));
     }
@@ -178,13 +178,18 @@ pub async fn relay(client: &Client, base: &Url, arrived: &Arrived, self_id: &str
     Ok(Answer { status, headers, body, elapsed: start.elapsed() })
 }
 
+/// How long the app may take to answer a forwarded request.
+pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A failed forward, in the words every sender uses ([`crate::http::failure`]).
 fn describe(err: &reqwest::Error, url: &Url) -> String {
-    if err.is_timeout() {
-        format!("{url} did not answer in time")
-    } else if err.is_connect() {
-        format!("cannot connect to {url}: is your app running?")
-    } else {
-        format!("forwarding to {url} failed: {err}")
+    use crate::http::failure::FailKind;
+    match crate::http::failure::of_reqwest(err, url, FORWARD_TIMEOUT) {
+        (FailKind::Timeout, _) => format!("{url} did not answer within {}s", FORWARD_TIMEOUT.as_secs()),
+        (FailKind::Refused | FailKind::Connect, why) => {
+            format!("cannot connect to {url}: {why} (is your app running?)")
+        }
+        (_, why) => format!("forwarding to {url} failed: {why}"),
     }
 }
 
@@ -197,7 +202,7 @@ mod tests {
         let routes =
             ["pgyer.*=http://127.0.0.1:4000", "obniz.install.*=http://127.0.0.1:5000", "http://127.0.0.1:3000/x?a=b"];
         let routes = Routes {
-            client: crate::http_client::builder().build().unwrap(),
+            client: crate::http::builder().build().unwrap(),
             routes: routes.iter().map(|r| Route::parse(r).unwrap()).collect(),
             self_id: "me".into(),
         };

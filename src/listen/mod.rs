@@ -72,6 +72,10 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     }
     // The socket is listening (the kernel queues connections from here on), so the port can be announced:
     // first in --port-file, written whole under a temporary name and renamed, then as the ready line.
+    // Signals are caught from here on, before the port file and the ready line: a stop right after either
+    // is a clean one.
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let signals = runtime.block_on(async { server::Signals::catch() })?;
     if let Some(path) = &args.port_file {
         write_port_file(path, address.port())?;
     }
@@ -87,7 +91,11 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     if let Some(tls) = &tls {
         errln(&format!("TLS certificate: {} (SHA-256 {})", tls.cert_path.display(), tls.fingerprint));
     }
-    let acceptor = tls.map(|tls| tokio_rustls::TlsAcceptor::from(tls.config));
+    // A generated certificate's private folder lives as long as listen does, and goes with it.
+    let (acceptor, _certificate_folder) = match tls {
+        Some(tls) => (Some(tokio_rustls::TlsAcceptor::from(tls.config)), tls.folder),
+        None => (None, None),
+    };
     let printer = ctx.printer();
     if !address.ip().is_loopback() {
         printer.warn(&format!("bound to {}: anyone who can reach this machine can send to it", address.ip()));
@@ -118,8 +126,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         }
         None => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let stop = runtime.block_on(server::serve(shared.clone(), listener, acceptor))?;
+    let stop = runtime.block_on(server::serve(shared.clone(), listener, acceptor, signals))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     if let Some(page) = page {
         let _ = page.join();
@@ -169,20 +176,17 @@ fn inspector(
     Ok((inspector, listener))
 }
 
-/// `--tls` (a certificate generated now, its PEM written beside the other temporary files, named for the
-/// port) or `--tls-cert`/`--tls-key`.
+/// `--tls` (a certificate generated now, its PEM written into a private folder of its own under the
+/// temporary folder, named for the port, removed on exit) or `--tls-cert`/`--tls-key`.
 fn server_tls(args: &ListenArgs, port: u16) -> Result<Option<crate::tls::ServerTls>> {
     match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Ok(Some(crate::tls::from_files(cert, key)?)),
-        _ if args.tls => {
-            let path = std::env::temp_dir().join(format!("hookctl-listen-{port}.pem"));
-            Ok(Some(crate::tls::generated(&path)?))
-        }
+        _ if args.tls => Ok(Some(crate::tls::generated(&std::env::temp_dir(), &format!("hookctl-listen-{port}.pem"))?)),
         _ => Ok(None),
     }
 }
 
-fn display_addr(address: SocketAddr) -> String {
+pub(crate) fn display_addr(address: SocketAddr) -> String {
     match address.ip() {
         IpAddr::V6(ip) => format!("[{ip}]:{}", address.port()),
         IpAddr::V4(ip) => format!("{ip}:{}", address.port()),
@@ -321,7 +325,7 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
             insecure: args.forward_insecure,
             identity: None,
         };
-        let client = crate::http_client::builder_with(&trust)?.timeout(std::time::Duration::from_secs(30)).build()?;
+        let client = crate::http::builder_with(&trust)?.timeout(forward::FORWARD_TIMEOUT).build()?;
         Some(forward::Routes { client, routes, self_id: format!("{:012x}", fastrand::u64(..) >> 16) })
     };
     Ok(Settings {

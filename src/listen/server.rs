@@ -119,6 +119,9 @@ pub struct Shared {
     signal: Arc<StopSignal>,
     /// Said once: the open-files or --max-connections limit was reached.
     full_warned: AtomicBool,
+    /// When (seconds since start) plain HTTP on the TLS port was last said: at most one line in 10 s.
+    plain_said: AtomicU64,
+    started: std::time::Instant,
     /// `--ui` without `--save`: the inspector's memory, fed each record.
     ui_memory: Option<Arc<crate::inspect::store::Store>>,
 }
@@ -149,6 +152,8 @@ impl Shared {
             tally: Mutex::new(Tally::default()),
             signal,
             full_warned: AtomicBool::new(false),
+            plain_said: AtomicU64::new(u64::MAX),
+            started: std::time::Instant::now(),
             ui_memory,
         })
     }
@@ -181,6 +186,7 @@ pub async fn serve(
     shared: Arc<Shared>,
     listener: std::net::TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    signals: Signals,
 ) -> std::io::Result<Stop> {
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
@@ -193,7 +199,7 @@ pub async fn serve(
             shared.stop(why);
         });
     }
-    tokio::spawn(watch_signals(shared.clone()));
+    tokio::spawn(watch_signals(shared.clone(), signals));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -206,7 +212,7 @@ pub async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 if live.load(Ordering::SeqCst) >= shared.settings.max_connections {
-                    tokio::spawn(turn_away(shared.clone(), stream));
+                    tokio::spawn(turn_away(shared.clone(), stream, tls.clone(), remote));
                     continue;
                 }
                 live.fetch_add(1, Ordering::SeqCst);
@@ -228,20 +234,39 @@ pub async fn serve(
     Ok(shared.stop_reason())
 }
 
-async fn watch_signals(shared: Arc<Shared>) {
+/// SIGINT and SIGTERM, caught from before the ready line on: a script that stops listen as soon as it
+/// has read `Listening on …` still gets a clean stop (records flushed, the certificate folder removed).
+pub struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Must run inside the runtime that will serve.
+    pub fn catch() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
         }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+}
+
+async fn watch_signals(shared: Arc<Shared>, mut signals: Signals) {
+    #[cfg(unix)]
+    tokio::select! {
+        _ = signals.interrupt.recv() => {}
+        _ = signals.terminate.recv() => {}
     }
     #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+    {
+        let _ = &mut signals;
+        let _ = tokio::signal::ctrl_c().await;
+    }
     shared.stop(Stop::Interrupted);
 }
 
@@ -274,9 +299,30 @@ const EMFILE: i32 = 24;
 #[cfg(not(unix))]
 const ENFILE: i32 = 23;
 
-/// Past --max-connections: a 503 that says why, then the connection is closed. Whatever the client sent
-/// is read (briefly) first, so closing does not reset the connection before the answer is read.
-async fn turn_away(shared: Arc<Shared>, mut stream: tokio::net::TcpStream) {
+/// Past --max-connections: a 503 that says why (over TLS on a TLS port, after the handshake: a client
+/// would read a plain answer as a broken TLS record), then the connection is closed.
+async fn turn_away(
+    shared: Arc<Shared>,
+    stream: tokio::net::TcpStream,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    remote: SocketAddr,
+) {
+    match tls {
+        None => answer_busy(shared, stream).await,
+        Some(acceptor) => {
+            if let Some(stream) = handshake(&shared, &acceptor, stream, remote).await {
+                answer_busy(shared, stream).await;
+            }
+        }
+    }
+}
+
+/// The 503 past --max-connections. Whatever the client sent is read (briefly) first, so closing does not
+/// reset the connection before the answer is read.
+async fn answer_busy<S>(shared: Arc<Shared>, mut stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let max = shared.settings.max_connections;
     if !shared.full_warned.swap(true, Ordering::SeqCst) {
@@ -303,8 +349,11 @@ async fn turn_away(shared: Arc<Shared>, mut stream: tokio::net::TcpStream) {
     .await;
 }
 
-/// `--tls`: the handshake, within --idle-timeout, then the connection as any other. A client that does not
-/// speak TLS (plain HTTP to the TLS port) is dropped at the handshake: nothing it sent is captured.
+/// How long a TLS handshake may take (a half-open one would otherwise hold a connection slot for the whole
+/// --idle-timeout).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `--tls`: the handshake, then the connection as any other.
 async fn tls_connection(
     shared: Arc<Shared>,
     acceptor: tokio_rustls::TlsAcceptor,
@@ -312,10 +361,61 @@ async fn tls_connection(
     remote: SocketAddr,
     live: Live,
 ) {
-    let limit = shared.settings.idle_timeout;
-    if let Ok(Ok(stream)) = tokio::time::timeout(limit, acceptor.accept(stream)).await {
+    if let Some(stream) = handshake(&shared, &acceptor, stream, remote).await {
         connection(shared, stream, remote, live).await;
     }
+}
+
+/// The TLS handshake, within [`HANDSHAKE_TIMEOUT`] (and --idle-timeout). A client that speaks plain HTTP to
+/// the TLS port gets a plain 400 that says to use https:// and one stderr line (at most one in 10 s);
+/// nothing it sent is captured.
+async fn handshake(
+    shared: &Shared,
+    acceptor: &tokio_rustls::TlsAcceptor,
+    stream: tokio::net::TcpStream,
+    remote: SocketAddr,
+) -> Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+    let limit = HANDSHAKE_TIMEOUT.min(shared.settings.idle_timeout);
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut first = [0u8; 1];
+    let peeked = tokio::time::timeout_at(deadline, stream.peek(&mut first)).await;
+    if let Ok(Ok(1)) = peeked {
+        // A TLS connection starts with a handshake record (0x16); a letter is an HTTP method.
+        if first[0].is_ascii_alphabetic() {
+            refuse_plain_http(shared, stream, remote).await;
+            return None;
+        }
+    }
+    match tokio::time::timeout_at(deadline, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => Some(stream),
+        _ => None,
+    }
+}
+
+async fn refuse_plain_http(shared: &Shared, mut stream: tokio::net::TcpStream, remote: SocketAddr) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let now = shared.started.elapsed().as_secs();
+    let last = shared.plain_said.load(Ordering::SeqCst);
+    if (last == u64::MAX || now >= last + 10) && shared.plain_said.swap(now, Ordering::SeqCst) == last {
+        shared.settings.printer.warn(&format!(
+            "plain HTTP from {} on a TLS port: not captured (the sender should use https://)",
+            super::display_addr(remote)
+        ));
+    }
+    let body = "this port speaks TLS: send to https:// instead\n";
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut scratch = [0u8; 4096];
+    let _ = tokio::time::timeout(Duration::from_millis(50), stream.read(&mut scratch)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await?;
+        while stream.read(&mut scratch).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
 }
 
 async fn connection<S>(shared: Arc<Shared>, stream: S, remote: SocketAddr, _live: Live)

@@ -1,17 +1,15 @@
 //! One delivery over HTTP (reqwest, rustls), with failures sorted into the reasons a user acts on.
-use std::error::Error as _;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
 
-use super::failure;
-pub use super::failure::FailKind;
 use super::plan::Prepared;
 use crate::catalog::Provider;
 use crate::error::UserError;
 use crate::headers::Headers;
+pub use crate::http::failure::FailKind;
 use crate::output::sanitize;
 
 /// What came back (or did not).
@@ -21,7 +19,7 @@ pub struct Delivery {
     pub status: Option<u16>,
     pub elapsed: Duration,
     pub response_bytes: usize,
-    /// The answer was longer than [`crate::http_client::ANSWER_LIMIT`]: `response_bytes` is what was read.
+    /// The answer was longer than [`crate::http::ANSWER_LIMIT`]: `response_bytes` is what was read.
     pub response_truncated: bool,
     pub failure: Option<(FailKind, String)>,
     pub response_headers: Headers,
@@ -48,32 +46,12 @@ impl Delivery {
     }
 }
 
-/// The User-Agent every client sends unless the request names its own.
-pub const USER_AGENT: &str = concat!("hookctl/", env!("CARGO_PKG_VERSION"));
+pub use crate::http::USER_AGENT;
 
-/// The headers that go on the wire: the request's, then what the HTTP client adds when the request has
-/// none of its own (`User-Agent`, `Accept`) and, with a URL, `Host` and `Content-Length` (`--dry-run`
-/// shows them all).
+/// The headers that go on the wire (see [`crate::http::request::each_wire_header`]); `--dry-run` shows them.
 pub fn wire_headers(headers: &Headers, body_len: usize, url: Option<&Url>) -> Headers {
-    let mut all = headers.clone();
-    if !all.has("user-agent") {
-        all.append("User-Agent", USER_AGENT);
-    }
-    if !all.has("accept") {
-        all.append("Accept", "*/*");
-    }
-    if let Some(url) = url {
-        if !all.has("host") {
-            let host = url.host_str().unwrap_or_default();
-            let host = match url.port() {
-                Some(port) => format!("{host}:{port}"),
-                None => host.to_string(),
-            };
-            all.append("Host", host);
-        }
-        all.set("Content-Length", body_len.to_string());
-    }
-    all
+    let authority = url.map(|url| crate::http::Target::new(url).authority);
+    crate::http::request::wire_headers(headers, body_len, authority.as_deref())
 }
 
 pub fn client(timeout: Duration, pool: usize, tls: &crate::tls::ClientTls) -> Result<Client> {
@@ -83,7 +61,7 @@ pub fn client(timeout: Duration, pool: usize, tls: &crate::tls::ClientTls) -> Re
 /// A client that, with `follow`, takes redirects to the same origin (at most 10), printing each hop on
 /// stderr, and stops at a redirect to anywhere else (its 3xx is then the answer).
 pub fn client_following(timeout: Duration, pool: usize, follow: bool, tls: &crate::tls::ClientTls) -> Result<Client> {
-    let mut builder = crate::http_client::builder_with(tls)?;
+    let mut builder = crate::http::builder_with(tls)?;
     if follow {
         builder = builder.redirect(reqwest::redirect::Policy::custom(|attempt| {
             let origin = |url: &Url| (url.scheme().to_string(), url.host_str().map(str::to_string), url.port_or_known_default());
@@ -145,6 +123,7 @@ fn url_hint(text: &str) -> String {
 pub fn header_map(headers: &[(String, String)]) -> Result<HeaderMap> {
     let mut map = HeaderMap::new();
     for (name, value) in headers {
+        crate::http::check_header(name, value).map_err(|why| UserError::new(sanitize(&why).into_owned()))?;
         let header = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| UserError::new(format!("header name {:?} is not valid in HTTP", sanitize(name))))?;
         let value = HeaderValue::from_str(value)
@@ -155,6 +134,7 @@ pub fn header_map(headers: &[(String, String)]) -> Result<HeaderMap> {
 }
 
 pub fn method(text: &str) -> Result<Method> {
+    crate::http::check_method(text).map_err(|why| UserError::new(sanitize(&why).into_owned()))?;
     Method::from_bytes(text.as_bytes())
         .map_err(|_| UserError::new(format!("{:?} is not an HTTP method", sanitize(text))).into())
 }
@@ -191,7 +171,7 @@ pub async fn deliver(
                     .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
                     .collect();
             }
-            match crate::http_client::read_limited(response, crate::http_client::ANSWER_LIMIT).await {
+            match crate::http::read_limited(response, crate::http::ANSWER_LIMIT).await {
                 Ok(answer) => {
                     delivery.response_bytes = answer.bytes.len();
                     delivery.response_truncated = answer.truncated;
@@ -208,43 +188,8 @@ pub async fn deliver(
     delivery
 }
 
-/// One clear line per failure, not an error dump.
 fn classify(err: &reqwest::Error, url: &Url, timeout: Duration) -> (FailKind, String) {
-    let host = url.host_str().unwrap_or("?");
-    let port = url.port_or_known_default().unwrap_or(0);
-    let chain = crate::tls::chain_text(err);
-    if err.is_timeout() || chain.contains("timed out") {
-        return failure::timeout(timeout);
-    }
-    if let Some(message) = crate::tls::certificate_failure(err) {
-        return (FailKind::Tls, message);
-    }
-    let mut source = err.source();
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                return failure::refused(format!("{host}:{port}"));
-            }
-        }
-        source = cause.source();
-    }
-    if chain.contains("dns error") || chain.contains("failed to lookup address") {
-        return failure::dns(host);
-    }
-    if err.is_connect() {
-        return failure::connect(format!("{host}:{port}"), last_cause(err));
-    }
-    failure::other(last_cause(err))
-}
-
-fn last_cause(err: &reqwest::Error) -> String {
-    let mut last = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        last = cause.to_string();
-        source = cause.source();
-    }
-    last
+    crate::http::failure::of_reqwest(err, url, timeout)
 }
 
 /// What the provider itself would do with this answer, for the user to know (its `on_failure`).

@@ -11,8 +11,60 @@ use super::settings::Settings;
 use crate::catalog::Fixture;
 use crate::error::UserError;
 
+/// How the locustfile signs: the scheme, and the environment variable each worker reads the secret from.
+pub struct ExportSigning {
+    pub scheme: crate::signing::Scheme,
+    pub secret_env: String,
+}
+
+impl ExportSigning {
+    /// `--secret-env VAR` (or `--secret`, whose value never goes into the file: the workers read
+    /// `HOOKCTL_SECRET`). The variable need not be set here: each worker reads it.
+    pub fn new(scheme: crate::signing::Scheme, secret_env: Option<&str>, secret_given: bool) -> Result<Option<Self>> {
+        let var = match (secret_env, secret_given) {
+            (Some(var), _) => var,
+            (None, true) => "HOOKCTL_SECRET",
+            (None, false) => return Ok(None),
+        };
+        if !is_env_name(var) {
+            return Err(UserError::with_hint(
+                format!("--secret-env {}: not an environment variable name", crate::output::sanitize(var)),
+                "use letters, digits and `_`, not starting with a digit (like HOOKCTL_SECRET)",
+            )
+            .into());
+        }
+        Ok(Some(ExportSigning { scheme, secret_env: var.to_string() }))
+    }
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`: a name every shell and Python's `os.environ` take as it is.
+fn is_env_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Text made safe for one Python comment line: every control or line-breaking character (`\r`, `\n`,
+/// `\x0b`, `\x0c`, `\x1c`–`\x1e`, `\x85`, U+2028, U+2029, …) written as a visible escape.
+fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The locustfile's text.
-pub fn locustfile(fixture: &Fixture, settings: &Settings, secret_env: Option<&str>, command: &str) -> Result<String> {
+pub fn locustfile(
+    fixture: &Fixture,
+    settings: &Settings,
+    signing: Option<&ExportSigning>,
+    command: &str,
+) -> Result<String> {
     let [url] = settings.to.as_slice() else {
         return Err(UserError::with_hint(
             "--export locust takes exactly one --to URL",
@@ -30,10 +82,9 @@ pub fn locustfile(fixture: &Fixture, settings: &Settings, secret_env: Option<&st
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         headers.push((name.clone(), value.clone()));
     }
-    let (scheme, secret_env) = match (&settings.signing, secret_env) {
-        (Some((scheme, _)), Some(var)) => (scheme.name(), var.to_string()),
-        (Some((scheme, _)), None) => (scheme.name(), "HOOKCTL_SECRET".to_string()),
-        (None, _) => ("", String::new()),
+    let (scheme, secret_env) = match signing {
+        Some(signing) => (signing.scheme.name(), signing.secret_env.clone()),
+        None => ("", String::new()),
     };
     let users = settings.concurrency.max(1);
     let requests = settings.repeat.unwrap_or(users);
@@ -44,11 +95,11 @@ pub fn locustfile(fixture: &Fixture, settings: &Settings, secret_env: Option<&st
     let host = host_of(&url);
     let mut text = String::from(HEADER);
     text = text
-        .replace("{command}", &command.replace('\n', " "))
         .replace("{version}", env!("CARGO_PKG_VERSION"))
         .replace("{users}", &users.to_string())
         .replace("{requests}", &requests.to_string())
-        .replace("{secret_env}", if secret_env.is_empty() { "(not signed)" } else { &secret_env });
+        .replace("{secret_env}", if secret_env.is_empty() { "(not signed)" } else { &secret_env })
+        .replace("{command}", &comment_text(command));
     text.push_str(&format!("HOST = {}\n", python_string(&host)));
     text.push_str(&format!("PATH = {}\n", python_string(&path)));
     text.push_str(&format!("METHOD = {}\n", python_string(&fixture.method)));
@@ -182,7 +233,7 @@ def secret_key():
     return text.encode()
 
 
-KEY = secret_key() if SCHEME else None
+KEY = None
 ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
 
@@ -198,6 +249,14 @@ def sign(data, now):
     if SCHEME == "stripe":
         return {"Stripe-Signature": f"t={stamp},v1=" + hmac.new(KEY, stamp.encode() + b"." + data, hashlib.sha256).hexdigest()}
     return {}
+
+
+@events.init.add_listener
+def read_secret(environment, **_):
+    # The secret is read where requests are signed (each worker, or a single process), not by the master.
+    global KEY
+    if SCHEME and not isinstance(environment.runner, MasterRunner):
+        KEY = secret_key()
 
 
 @events.init_command_line_parser.add_listener

@@ -1,8 +1,6 @@
 //! `hookctl send`: fire provider-accurate webhooks at a receiver, once per `--to` or under load.
 pub mod deliver;
 mod export;
-mod failure;
-mod http1;
 mod interactive;
 mod load;
 pub mod plan;
@@ -120,8 +118,13 @@ fn export_locust(args: &SendArgs, catalog: &Catalog) -> Result<ExitCode> {
         return Err(UserError::with_hint("no receiver given", "pass --to URL").into());
     }
     let fixture = catalog.require(name)?;
-    let settings = Settings::from_args(args)?;
-    let text = export::locustfile(fixture, &settings, args.signing.secret_env.as_deref(), &redacted_command())?;
+    let signing = export::ExportSigning::new(
+        args.signing.scheme,
+        args.signing.secret_env.as_deref(),
+        args.signing.secret.is_some(),
+    )?;
+    let settings = Settings::for_export(args)?;
+    let text = export::locustfile(fixture, &settings, signing.as_ref(), &redacted_command())?;
     out(&text)?;
     Ok(exit(EXIT_OK))
 }
@@ -130,7 +133,7 @@ fn export_locust(args: &SendArgs, catalog: &Catalog) -> Result<ExitCode> {
 fn redacted_command() -> String {
     let mut words: Vec<String> = Vec::new();
     let mut hide_next = false;
-    for (i, arg) in std::env::args().enumerate() {
+    for (i, arg) in std::env::args_os().map(|a| a.to_string_lossy().into_owned()).enumerate() {
         let word = if i == 0 {
             "hookctl".to_string()
         } else if hide_next {
@@ -520,7 +523,7 @@ pub(crate) fn report_attempt(
         if delivery.response_truncated {
             text.push_str(&format!(
                 "\n… truncated: hookctl reads at most {} bytes of an answer\n",
-                crate::http_client::ANSWER_LIMIT
+                crate::http::ANSWER_LIMIT
             ));
         }
         errln(&prefixed('<', &text));

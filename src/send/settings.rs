@@ -42,8 +42,18 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The settings `--export locust` writes into its file: as [`Settings::from_args`], but the secret is not
+    /// read (each Locust worker reads it from its environment).
+    pub fn for_export(args: &SendArgs) -> Result<Settings> {
+        Self::read(args, false)
+    }
+
     /// Reads and checks the arguments; a `--set`, `-H` or secret that cannot be used is a usage error.
     pub fn from_args(args: &SendArgs) -> Result<Settings> {
+        Self::read(args, true)
+    }
+
+    fn read(args: &SendArgs, with_secret: bool) -> Result<Settings> {
         let parse = |text: &String, force| Assignment::parse(text, force).map_err(|e| UserError::new(e).into());
         let mut sets: Vec<Assignment> = args.set.iter().map(|t| parse(t, false)).collect::<Result<_>>()?;
         sets.extend(args.set_str.iter().map(|t| parse(t, true)).collect::<Result<Vec<_>>>()?);
@@ -75,8 +85,11 @@ impl Settings {
             sets,
             headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
             tls: args.client_tls.settings(),
-            signing: signing::resolve(args.signing.secret.as_deref(), args.signing.secret_env.as_deref(), scheme)?
-                .map(|secret| (scheme, secret)),
+            signing: match with_secret {
+                true => signing::resolve(args.signing.secret.as_deref(), args.signing.secret_env.as_deref(), scheme)?
+                    .map(|secret| (scheme, secret)),
+                false => None,
+            },
         })
     }
 }

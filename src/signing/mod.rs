@@ -314,7 +314,9 @@ pub fn verify(scheme: Scheme, secret: &Secret, headers: &Headers, body: &[u8], n
 pub fn parse_header(text: &str) -> Result<(String, String)> {
     match text.split_once(':') {
         Some((name, value)) if !name.trim().is_empty() && !name.contains(char::is_whitespace) => {
-            Ok((name.trim().to_string(), value.trim().to_string()))
+            let (name, value) = (name.trim(), value.trim());
+            crate::http::check_header(name, value).map_err(|why| UserError::new(format!("-H: {}", sanitize(&why))))?;
+            Ok((name.to_string(), value.to_string()))
         }
         _ => Err(UserError::with_hint(
             format!("header {:?} is not `Name: value`", sanitize(text)),

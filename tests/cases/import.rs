@@ -222,26 +222,26 @@ fn slash_keys_example_only_discriminators_and_misnamed_examples() {
     let doc = import(&data("webhooks-slash.json"), "acct", dir.path());
     assert_eq!(
         doc["fixtures"],
-        serde_json::json!(["acct.ACCOUNT_CLOSED", "acct.ACCOUNT_OPENED", "acct.orders/created", "acct.NOTE"])
+        serde_json::json!(["acct.ACCOUNT_CLOSED", "acct.ACCOUNT_OPENED", "acct.orders_created", "acct.NOTE"])
     );
     assert_eq!(
         doc["match"]["acct.ACCOUNT_CLOSED"],
         serde_json::json!({"rule": "discriminator", "at": "/event", "value": "ACCOUNT_CLOSED"})
     );
     assert_eq!(doc["match"]["acct.ACCOUNT_OPENED"]["value"], "ACCOUNT_OPENED");
-    assert_eq!(doc["match"]["acct.orders/created"]["rule"], "const");
+    assert_eq!(doc["match"]["acct.orders_created"]["rule"], "const");
     assert_eq!(doc["match"]["acct.NOTE"]["rule"], "validation");
     assert_eq!(
         doc["examples_naming_another_webhook"],
         serde_json::json!([{"webhook": "/ACCOUNT_OPENED", "example": "copied-from-closed", "at": "/event", "names": "/ACCOUNT_CLOSED"}])
     );
     assert_eq!(doc["without_request_body"], serde_json::json!(["/PING"]));
-    assert_eq!(doc["generated"], serde_json::json!(["acct.orders/created", "acct.NOTE"]));
+    assert_eq!(doc["generated"], serde_json::json!(["acct.orders_created", "acct.NOTE"]));
     assert!(dir.path().join("acct/acct.orders_created.schema.json").is_file());
     // Every fixture, the one detected by validation included, is detected as itself.
     let fixtures_dir = dir.path().to_str().unwrap();
     let listener = listen(&["--fixtures", fixtures_dir, "--json"]);
-    let names = ["acct.ACCOUNT_CLOSED", "acct.ACCOUNT_OPENED", "acct.orders/created", "acct.NOTE"];
+    let names = ["acct.ACCOUNT_CLOSED", "acct.ACCOUNT_OPENED", "acct.orders_created", "acct.NOTE"];
     for name in names {
         hookctl().args(["--fixtures", fixtures_dir, "send", name, "--to", &listener.url]).assert().code(0);
     }

@@ -62,12 +62,13 @@ fn curl_and_openssl_reach_listen_tls_and_plain_http_is_never_captured() {
         assert!(out.status.success(), "{host}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains("\"ok\":true"));
     }
-    // Plain HTTP to the TLS port: no capture.
+    // Plain HTTP to the TLS port: no capture, a plain 400 that says to use https://.
     let plain = Command::new("curl")
-        .args(["-sS", "-d", "{}", &format!("http://127.0.0.1:{}/plain", server.port)])
+        .args(["-sS", "-d", "{}", "-w", "%{http_code}", &format!("http://127.0.0.1:{}/plain", server.port)])
         .output()
         .unwrap();
-    assert!(!plain.status.success());
+    let said = String::from_utf8_lossy(&plain.stdout);
+    assert!(said.contains("speaks TLS") && said.ends_with("400"), "{said}");
     // TLS 1.3 negotiated; TLS 1.1 refused.
     let connect = format!("127.0.0.1:{}", server.port);
     let tls13 = Command::new("openssl")
@@ -88,6 +89,54 @@ fn curl_and_openssl_reach_listen_tls_and_plain_http_is_never_captured() {
     let saved = records(&save);
     assert_eq!(saved.len(), 2, "the two HTTPS requests, not the plain one");
     assert!(saved.iter().all(|r| r["path"] == "/hooks"));
+}
+
+#[test]
+fn plain_http_past_the_limit_and_half_open_handshakes_on_a_tls_port() {
+    if !have("curl") {
+        return;
+    }
+    let (server, pem) = listen_tls(&["--max-connections", "1", "--idle-timeout", "120s"]);
+    // Plain HTTP from send: told to use https://, and listen says so once on stderr.
+    let plain = hookctl()
+        .args(["send", "pgyer.crashlog", "--to", &format!("http://127.0.0.1:{}/", server.port)])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&plain.stdout);
+    assert_eq!(plain.status.code(), Some(1), "{said}");
+    assert!(said.contains("400 Bad Request"), "{said}");
+    let line = std::iter::from_fn(|| server.next_stderr_line(Duration::from_secs(10)))
+        .find(|line| line.contains("plain HTTP"))
+        .expect("a line about plain HTTP");
+    assert!(line.contains("plain HTTP from 127.0.0.1:") && line.contains("on a TLS port"), "{line}");
+    // A half-open connection (no handshake) holds the one slot: the next client gets a 503 over TLS, which
+    // curl reads as an answer (not "wrong version number").
+    let half_open = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let curl = |path: &str| {
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert", pem.to_str().unwrap(), "-o", "/dev/null", "-w", "%{http_code}", "-d", "{}"])
+            .arg(format!("https://localhost:{}{path}", server.port))
+            .output()
+            .unwrap();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = curl("/busy");
+    assert_eq!(code, "503", "{err}");
+    // The handshake has a timeout of its own (10 s), far under --idle-timeout: the slot comes back.
+    let started = std::time::Instant::now();
+    loop {
+        let (code, err) = curl("/later");
+        if code == "200" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "the half-open connection still holds the slot: {code} {err}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    drop(half_open);
 }
 
 #[test]
@@ -165,7 +214,6 @@ fn mutual_tls_a_receiver_that_requires_a_client_certificate_accepts_send_with_on
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("server.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
-    // X.509 v3 (extensions make it so): rustls takes no v1 certificate.
     std::fs::write(d.join("client.cnf"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n").unwrap();
     openssl(
         d,
@@ -185,7 +233,7 @@ fn mutual_tls_a_receiver_that_requires_a_client_certificate_accepts_send_with_on
             "/CN=hookctl test CA",
         ],
     );
-    for name in ["server", "client"] {
+    for name in ["server", "client", "classic"] {
         openssl(
             d,
             &[
@@ -203,7 +251,11 @@ fn mutual_tls_a_receiver_that_requires_a_client_certificate_accepts_send_with_on
         );
         let (csr, out, extensions) = (format!("{name}.csr"), format!("{name}.pem"), format!("{name}.cnf"));
         let mut args = vec!["x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"];
-        args.extend(["-out", &out, "-days", "2", "-extfile", &extensions]);
+        args.extend(["-out", &out, "-days", "2"]);
+        // `classic` is made the classic way, with no extensions file: an X.509 v1 certificate.
+        if name != "classic" {
+            args.extend(["-extfile", &extensions]);
+        }
         openssl(d, &args);
     }
     let port = crate::support::closed_port();
@@ -224,7 +276,7 @@ context.verify_mode = ssl.CERT_REQUIRED
 server.socket = context.wrap_socket(server.socket, server_side=True)
 print("ready", flush=True)
 server.timeout = 20
-for _ in range(6): server.handle_request()
+for _ in range(8): server.handle_request()
 "#
     );
     let mut python = Command::new("python3")
@@ -251,6 +303,25 @@ for _ in range(6): server.handle_request()
         "the receiver saw the client certificate: {}",
         stderr_text(&with)
     );
+    // A v1 client certificate (as `openssl x509 -req` makes by default) works too, as with curl and Python.
+    let text =
+        Command::new("openssl").args(["x509", "-noout", "-text", "-in"]).arg(d.join("classic.pem")).output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Version: 1"), "the classic certificate is X.509 v1");
+    let classic = hookctl()
+        .args(["send", "pgyer.crashlog", "--to", &url, "--cacert", ca.to_str().unwrap(), "-v"])
+        .args(["--cert", d.join("classic.pem").to_str().unwrap(), "--key", d.join("classic.key").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(classic.status.success(), "{} {}", String::from_utf8_lossy(&classic.stdout), stderr_text(&classic));
+    assert!(stderr_text(&classic).contains("\"who\": \"classic\""), "{}", stderr_text(&classic));
+    // A key that is not the certificate's: one line that says so, before anything is sent.
+    let mismatched = hookctl()
+        .args(["send", "pgyer.crashlog", "--to", &url, "--cacert", ca.to_str().unwrap()])
+        .args(["--cert", d.join("classic.pem").to_str().unwrap(), "--key", d.join("client.key").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(mismatched.status.code(), Some(2), "{}", stderr_text(&mismatched));
+    assert!(stderr_text(&mismatched).contains("the key is not the certificate's"), "{}", stderr_text(&mismatched));
     let without =
         hookctl().args(["send", "pgyer.crashlog", "--to", &url, "--cacert", ca.to_str().unwrap()]).output().unwrap();
     assert_eq!(without.status.code(), Some(1), "refused without a client certificate");

@@ -1,14 +1,19 @@
-//! One HTTP/1.1 client connection for `send --repeat` over `http://`: the request is written with one system
-//! call and its answer framed (Content-Length, chunked, or until the receiver closes) as it is read, on the
-//! worker's own task. hyper's client connection runs a second task per connection and hands every request
-//! and answer across a channel between the two: two task wake-ups a request, which under load cost more
-//! than the request itself (as in wrk, one task does it all here). Only what a load run needs is kept of
-//! the answer: its status, how long its body was, and whether the connection can carry the next request.
+//! hookctl's own HTTP/1.1 client connection for `http://` (`send --repeat`, `fuzz`): the request is written
+//! (with one system call when the socket takes it whole) and its answer framed (Content-Length, chunked, or
+//! until the receiver closes) as it is read, on the caller's own task. hyper's client connection runs a
+//! second task per connection and hands every request and answer across a channel between the two: two task
+//! wake-ups a request, which under load cost more than the request itself (as in wrk, one task does it all
+//! here). Kept of the answer: its status, how long its body was, the first bytes of it when asked, and
+//! whether the connection can carry the next request.
+//!
+//! An answer that comes while the request is still being written (a 413, then a close) is read and is the
+//! result; the request is never written twice. Reading is linear in what the receiver sends: the head is
+//! parsed only once its blank line has arrived, and it is capped.
 use std::io;
 use std::net::SocketAddr;
 use std::task::{Context, Poll, Waker};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 /// The largest answer head (status line and headers) read.
@@ -28,6 +33,8 @@ pub struct Answer {
     pub whole: bool,
     /// The connection can carry the next request.
     pub keep_alive: bool,
+    /// The body's first bytes, as many as asked for (none for load mode).
+    pub start: Vec<u8>,
 }
 
 /// Why no answer came.
@@ -57,13 +64,22 @@ pub struct Http1 {
     buf: Vec<u8>,
     start: usize,
     filled: usize,
+    /// How much of a body to keep in [`Answer::start`].
+    keep: usize,
+    kept: Vec<u8>,
 }
 
 impl Http1 {
     pub async fn connect(address: SocketAddr) -> io::Result<Http1> {
         let stream = TcpStream::connect(address).await?;
         let _ = stream.set_nodelay(true);
-        Ok(Http1 { stream, buf: vec![0; 16 << 10], start: 0, filled: 0 })
+        Ok(Http1 { stream, buf: vec![0; 16 << 10], start: 0, filled: 0, keep: 0, kept: Vec::new() })
+    }
+
+    /// Keeps the first `bytes` of each answer's body in [`Answer::start`].
+    pub fn keeping(mut self, bytes: usize) -> Http1 {
+        self.keep = bytes;
+        self
     }
 
     /// Whether the receiver has closed this (idle) connection, or sent something unasked: either way it
@@ -86,16 +102,54 @@ impl Http1 {
     /// Writes `request` (head and body) and reads its answer. `head` says the request was a HEAD (its
     /// answer has no body, whatever its headers say); `limit` is how much of a body is read.
     pub async fn exchange(&mut self, request: &[u8], head: bool, limit: usize) -> Result<Answer, Error> {
-        if let Err(write) = self.stream.write_all(request).await {
-            // A receiver may answer (413, say) and close before the whole request is written: that answer
-            // is the result, if it came.
-            return match self.answer(head, limit).await {
-                Ok(answer) => Ok(Answer { keep_alive: false, ..answer }),
-                Err(_) if closed_by_peer(&write) => Err(Error::Closed),
-                Err(_) => Err(Error::Write(write)),
-            };
+        let written = match self.stream.try_write(request) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+            Err(e) => return self.answer_after_failed_write(e, head, limit).await,
+        };
+        if written == request.len() {
+            return self.answer(head, limit).await;
         }
-        self.answer(head, limit).await
+        match self.write_unless_answered(&request[written..]).await {
+            Ok(true) => self.answer(head, limit).await,
+            // The receiver answered before taking the whole request: that answer is the result, and the
+            // connection carries nothing more.
+            Ok(false) => self.answer(head, limit).await.map(|answer| Answer { keep_alive: false, ..answer }),
+            Err(e) => self.answer_after_failed_write(e, head, limit).await,
+        }
+    }
+
+    /// Writes `rest`, watching for an answer meanwhile: `Ok(true)` when all was written, `Ok(false)` when
+    /// the receiver sent something (or closed) first.
+    async fn write_unless_answered(&mut self, mut rest: &[u8]) -> io::Result<bool> {
+        while !rest.is_empty() {
+            tokio::select! {
+                biased;
+                ready = self.stream.readable() => {
+                    ready?;
+                    return Ok(false);
+                }
+                ready = self.stream.writable() => {
+                    ready?;
+                    match self.stream.try_write(rest) {
+                        Ok(n) => rest = &rest[n..],
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// A receiver may answer (413, say) and close before the whole request is written: that answer is the
+    /// result, if it came.
+    async fn answer_after_failed_write(&mut self, write: io::Error, head: bool, limit: usize) -> Result<Answer, Error> {
+        match self.answer(head, limit).await {
+            Ok(answer) => Ok(Answer { keep_alive: false, ..answer }),
+            Err(_) if closed_by_peer(&write) => Err(Error::Closed),
+            Err(_) => Err(Error::Write(write)),
+        }
     }
 
     async fn answer(&mut self, head: bool, limit: usize) -> Result<Answer, Error> {
@@ -105,6 +159,7 @@ impl Http1 {
             if (100..200).contains(&status) && status != 101 {
                 continue;
             }
+            self.kept.clear();
             let (length, whole) = match framing {
                 Framing::Empty => (0, true),
                 Framing::Length(n) => self.counted(n, limit).await?,
@@ -113,7 +168,7 @@ impl Http1 {
             };
             // Anything after the answer was not asked for: the connection is not reused.
             let keep_alive = keep_alive && whole && framing != Framing::UntilClose && self.start == self.filled;
-            return Ok(Answer { status, length, whole, keep_alive });
+            return Ok(Answer { status, length, whole, keep_alive, start: std::mem::take(&mut self.kept) });
         }
     }
 
@@ -145,10 +200,25 @@ impl Http1 {
         }
     }
 
+    /// Consumes `n` bytes of a body, keeping what [`Answer::start`] still has room for.
+    fn consume_body(&mut self, n: usize) {
+        let room = self.keep.saturating_sub(self.kept.len()).min(n);
+        if room > 0 {
+            let (from, to) = (self.start, self.start + room);
+            self.kept.extend_from_slice(&self.buf[from..to]);
+        }
+        self.start += n;
+        if self.start == self.filled {
+            (self.start, self.filled) = (0, 0);
+        }
+    }
+
     /// Reads and parses an answer's head: its status, how its body ends, and whether the connection may
     /// be kept.
     async fn head(&mut self, head_request: bool) -> Result<(u16, Framing, bool), Error> {
         let config = httparse::ParserConfig::default();
+        // How far the pending bytes were searched for the head's end: each byte is looked at once.
+        let mut searched = 0usize;
         loop {
             if self.pending().is_empty() {
                 match self.fill().await {
@@ -156,6 +226,35 @@ impl Http1 {
                     Ok(_) => {}
                     Err(e) if closed_by_peer(&e) => return Err(Error::Closed),
                     Err(e) => return Err(Error::Read(e.to_string())),
+                }
+            }
+            if !self.pending().starts_with(b"HTTP/") && !b"HTTP/".starts_with(self.pending()) {
+                // A TLS record (0x15 alert, 0x16 handshake; version 3.x) where a status line should be.
+                if matches!(self.pending(), [0x15 | 0x16, 0x03, ..]) {
+                    return Err(Error::Read("the receiver speaks TLS: use https://".into()));
+                }
+                return Err(Error::Read("the answer is not HTTP/1.x".into()));
+            }
+            let from = searched.saturating_sub(3);
+            let ended = memchr::memmem::find(&self.pending()[from..], b"\r\n\r\n").is_some()
+                || memchr::memmem::find(&self.pending()[from..], b"\n\n").is_some();
+            searched = self.pending().len();
+            if !ended {
+                if self.pending().len() >= HEAD_LIMIT {
+                    return Err(Error::Read(format!("the answer's head is over {} KiB", HEAD_LIMIT >> 10)));
+                }
+                match self.fill().await {
+                    Ok(0) => {
+                        return Err(Error::Read(
+                            "the receiver closed the connection in the middle of the answer's head".into(),
+                        ))
+                    }
+                    Ok(_) => continue,
+                    Err(e) => {
+                        return Err(Error::Read(format!(
+                            "the connection failed in the middle of the answer's head: {e}"
+                        )))
+                    }
                 }
             }
             // Left uninitialised: zeroing a hundred headers for every answer cost more than parsing it.
@@ -173,13 +272,6 @@ impl Http1 {
                     return Err(Error::Read(format!("the answer's head is over {} KiB", HEAD_LIMIT >> 10)))
                 }
                 Err(e) => return Err(Error::Read(format!("the answer is not HTTP/1.x ({e})"))),
-            }
-            match self.fill().await {
-                Ok(0) => {
-                    return Err(Error::Read("the receiver closed the connection in the middle of the answer".into()))
-                }
-                Ok(_) => {}
-                Err(e) => return Err(Error::Read(e.to_string())),
             }
         }
     }
@@ -199,7 +291,7 @@ impl Http1 {
         let mut length = 0usize;
         loop {
             let take = self.pending().len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            self.consume(take);
+            self.consume_body(take);
             left -= take as u64;
             length += take;
             if left == 0 {
@@ -217,7 +309,7 @@ impl Http1 {
         let mut length = 0usize;
         loop {
             length += self.pending().len();
-            self.consume(self.pending().len());
+            self.consume_body(self.pending().len());
             if length > limit {
                 return Ok((length, false));
             }
@@ -332,6 +424,7 @@ fn framing(answer: &httparse::Response<'_, '_>, head_request: bool) -> Result<(F
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncWriteExt;
 
     /// A receiver that reads one request (up to the blank line and `body` bytes more) and writes each of
     /// `answers`, one per request, then closes.
@@ -367,7 +460,7 @@ mod tests {
     }
 
     fn answer(status: u16, length: usize, whole: bool, keep_alive: bool) -> Answer {
-        Answer { status, length, whole, keep_alive }
+        Answer { status, length, whole, keep_alive, start: Vec::new() }
     }
 
     #[tokio::test]
@@ -408,13 +501,15 @@ mod tests {
     async fn broken_answers_say_what_is_wrong() {
         let cases = [
             ("", "closed"),
-            ("HTTP/1.1 200 OK\r\nContent-Le", "middle of the answer"),
+            ("HTTP/1.1 200 OK\r\nContent-Le", "middle of the answer's head"),
             ("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "before the answer's end"),
             ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "invalid Content-Length"),
             ("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "invalid Content-Length"),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "invalid chunk size"),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", "longer than its size"),
             ("SSH-2.0-OpenSSH\r\n\r\n", "not HTTP/1.x"),
+            ("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "not HTTP/1.x"),
+            ("HTTP/1.1 200 OK\r\nX: 1\r\nbroken header\r\n\r\n", "not HTTP/1.x"),
         ];
         for (text, expected) in cases {
             let said = match one(text, false, 1 << 20).await {
