@@ -122,6 +122,34 @@ pub fn write_inside(dir: &Path, name: &str, bytes: &[u8]) -> Result<Wrote, UserE
     Ok(wrote)
 }
 
+/// Moves the file at `from` (a regular file of this process's own) to `dir/name` by renaming it: a link at
+/// `dir/name` is replaced, never followed; a regular file already holding the same bytes is left alone.
+pub fn move_inside(from: &Path, dir: &Path, name: &str) -> Result<Wrote, UserError> {
+    if !plain_file_name(name) {
+        return Err(UserError::new(format!("{}: not a plain file name, nothing written", sanitize(name))));
+    }
+    let path = dir.join(name);
+    let cannot = |e: std::io::Error| UserError::new(format!("cannot write {}: {e}", path.display()));
+    let wrote = match existing(&path) {
+        None => Wrote::Created,
+        Some(kind) if kind.is_file() => {
+            let new = std::fs::read(from).map_err(cannot)?;
+            let same =
+                read_regular(&path, new.len() as u64, &path.display().to_string(), false).is_ok_and(|old| old == new);
+            if same {
+                return Ok(Wrote::Unchanged);
+            }
+            Wrote::Replaced
+        }
+        Some(kind) if kind.is_dir() => {
+            return Err(UserError::new(format!("cannot write {}: a folder is there", path.display())))
+        }
+        Some(_) => Wrote::Replaced,
+    };
+    std::fs::rename(from, &path).map_err(cannot)?;
+    Ok(wrote)
+}
+
 fn write_new_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.{}.{}.tmp", std::process::id(), fastrand::u32(..)));
@@ -167,7 +195,15 @@ impl PrivateFolder {
 
     /// Creates `name` in the folder, new (`O_EXCL`, no link followed), readable by others, and writes it.
     pub fn write_new(&self, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-        let path = self.path.join(name);
+        self.write_new_in(&self.path, name, bytes)
+    }
+
+    /// [`PrivateFolder::write_new`] into a folder made inside this one.
+    pub fn write_new_in(&self, folder: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+        if !folder.starts_with(&self.path) || !plain_file_name(name) {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "outside the private folder"));
+        }
+        let path = folder.join(name);
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]

@@ -19,6 +19,8 @@ mod fuzz;
 mod golden;
 #[path = "cases/hostile.rs"]
 mod hostile;
+#[path = "cases/hostile_specs.rs"]
+mod hostile_specs;
 #[path = "cases/import.rs"]
 mod import;
 #[path = "cases/inspector.rs"]

@@ -364,6 +364,14 @@ impl Runner {
     /// Every selected check on one event: its findings, and the checks that ran.
     fn event(&mut self, fixture: &Fixture, timeout: Duration) -> (Vec<Finding>, Vec<FuzzCheck>) {
         let generator = fixture.schema.as_ref().map(Generator::new);
+        if let Some(problem) = generator.as_ref().and_then(Generator::problem) {
+            output::errln(&format!(
+                "fuzz: {}: {}: no body is generated from its schema (the fixture's own body is still sent)",
+                sanitize(&fixture.name),
+                sanitize(problem)
+            ));
+        }
+        let generator = generator.filter(|g| g.problem().is_none());
         let mut ran = Vec::new();
         let mut cases: Vec<Case> = Vec::new();
         let mut trees: Vec<Box<dyn ValueTree<Value = Value>>> = Vec::new();

@@ -146,7 +146,7 @@ fn typical_string(generator: &Generator, flat: &Value, depth: usize) -> String {
 
 /// A valid value of the node from a fixed seed (`nth` picks another seed): the same every run.
 pub fn sample_of(generator: &Generator, schema: &Value, nth: u64) -> Option<Value> {
-    let strategy = generator.node(schema, 0);
+    let strategy = generator.node(schema, 0, super::budget::Room::whole());
     let mut runner = TestRunner::new_with_rng(
         proptest::test_runner::Config::default(),
         proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(nth)),
@@ -161,15 +161,22 @@ fn seed_bytes(nth: u64) -> [u8; 32] {
 }
 
 fn distinct_samples(generator: &Generator, item: &Value, n: usize) -> Option<Vec<Value>> {
-    let mut seen = Vec::new();
-    for nth in 0..(n as u64 * 8) {
-        if let Some(v) = sample_of(generator, item, nth) {
-            if !seen.contains(&v) {
-                seen.push(v);
+    // One strategy, one seeded runner, a set of what was seen: linear in the tries, which are capped.
+    let strategy = generator.node(item, 0, super::budget::Room::whole().split(n as u64));
+    let mut runner = TestRunner::new_with_rng(
+        proptest::test_runner::Config::default(),
+        proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(0)),
+    );
+    let mut seen = std::collections::HashSet::new();
+    let mut distinct = Vec::with_capacity(n);
+    for _ in 0..(n * 8).min(super::budget::UNIQUE_ITEMS * 8) {
+        let Ok(tree) = strategy.new_tree(&mut runner) else { continue };
+        let value = tree.current();
+        if seen.insert(value.to_string()) {
+            distinct.push(value);
+            if distinct.len() == n {
+                return Some(distinct);
             }
-        }
-        if seen.len() == n {
-            return Some(seen);
         }
     }
     None

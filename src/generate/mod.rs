@@ -5,6 +5,7 @@
 //!
 //! The generator aims at valid instances; the jsonschema crate stays the judge ([`Generator::is_valid`]),
 //! and callers drop what it refuses. `fuzz` and `import` share it.
+pub mod budget;
 pub mod edges;
 pub mod resolve;
 pub mod shrink;
@@ -14,6 +15,7 @@ use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Just, Union};
 use serde_json::{Map, Number, Value};
 
+use budget::Room;
 use resolve::{branches, count, flatten, number, required, types};
 
 /// How deep optional properties and array items go before only what is required is generated.
@@ -29,6 +31,9 @@ pub const BOUNDARY_INTEGERS: [i64; 11] =
 pub struct Generator {
     root: Value,
     validator: Option<jsonschema::Validator>,
+    /// Why the schema's smallest instance cannot be generated within [`budget::INSTANCE_BYTES`], if so:
+    /// nothing is generated then.
+    problem: Option<budget::Problem>,
     /// Validators of `anyOf`/`oneOf` branches (with the root's definitions), compiled once each.
     branches: std::cell::RefCell<std::collections::HashMap<String, Option<jsonschema::Validator>>>,
 }
@@ -36,7 +41,13 @@ pub struct Generator {
 impl Generator {
     pub fn new(schema: &Value) -> Generator {
         let validator = jsonschema::options().should_validate_formats(true).build(schema).ok();
-        Generator { root: schema.clone(), validator, branches: Default::default() }
+        let problem = budget::check(schema).err();
+        Generator { root: schema.clone(), validator, problem, branches: Default::default() }
+    }
+
+    /// Why nothing can be generated from this schema (said once by the caller), if so.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
     }
 
     /// Whether `value` follows one branch of a node, its `$ref`s resolved against the root.
@@ -74,12 +85,16 @@ impl Generator {
         }
     }
 
-    /// Random instances of the whole schema.
+    /// Random instances of the whole schema, each within [`budget::INSTANCE_BYTES`] (only `null`, which no
+    /// such schema takes, when it has a [`Generator::problem`]).
     pub fn strategy(&self) -> BoxedStrategy<Value> {
-        self.node(&self.root.clone(), 0)
+        if self.problem.is_some() {
+            return Just(Value::Null).boxed();
+        }
+        self.node(&self.root.clone(), 0, Room::whole())
     }
 
-    fn node(&self, schema: &Value, depth: usize) -> BoxedStrategy<Value> {
+    fn node(&self, schema: &Value, depth: usize, room: Room) -> BoxedStrategy<Value> {
         if depth > HARD_DEPTH {
             return Just(Value::Null).boxed();
         }
@@ -98,10 +113,11 @@ impl Generator {
             }
         }
         if let Some(list) = branches(&flat) {
-            return Union::new(list.iter().map(|b| self.node(b, depth + 1))).boxed();
+            return Union::new(list.iter().map(|b| self.node(b, depth + 1, room))).boxed();
         }
         let kinds = types(&flat);
-        let strategies: Vec<BoxedStrategy<Value>> = kinds.iter().map(|kind| self.of_type(&flat, kind, depth)).collect();
+        let strategies: Vec<BoxedStrategy<Value>> =
+            kinds.iter().map(|kind| self.of_type(&flat, kind, depth, room)).collect();
         match strategies.len() {
             0 => Just(Value::Null).boxed(),
             1 => strategies.into_iter().next().expect("one"),
@@ -109,11 +125,11 @@ impl Generator {
         }
     }
 
-    fn of_type(&self, schema: &Value, kind: &str, depth: usize) -> BoxedStrategy<Value> {
+    fn of_type(&self, schema: &Value, kind: &str, depth: usize, room: Room) -> BoxedStrategy<Value> {
         match kind {
-            "object" => self.object(schema, depth),
-            "array" => self.array(schema, depth),
-            "string" => self.string(schema, depth),
+            "object" => self.object(schema, depth, room),
+            "array" => self.array(schema, depth, room),
+            "string" => self.string(schema, depth, room),
             "integer" => integer(schema).prop_map(Value::from).boxed(),
             "number" => prop_oneof![
                 3 => integer(schema).prop_map(Value::from),
@@ -125,17 +141,19 @@ impl Generator {
         }
     }
 
-    fn object(&self, schema: &Value, depth: usize) -> BoxedStrategy<Value> {
+    fn object(&self, schema: &Value, depth: usize, room: Room) -> BoxedStrategy<Value> {
         let required = required(schema);
         let empty = Map::new();
         let properties = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+        // Each property's share of the room: the body stays within the budget however wide the object.
+        let room = room.split(properties.len() as u64 + 2);
         let mut parts: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
         for (name, sub) in properties {
             let key = name.clone();
             if required.contains(name) {
-                parts.push(self.node(sub, depth + 1).prop_map(move |v| Some((key.clone(), v))).boxed());
+                parts.push(self.node(sub, depth + 1, room).prop_map(move |v| Some((key.clone(), v))).boxed());
             } else if depth < OPTIONAL_DEPTH {
-                let value = self.node(sub, depth + 1);
+                let value = self.node(sub, depth + 1, room);
                 parts.push(
                     proptest::option::weighted(0.6, value).prop_map(move |v| v.map(|v| (key.clone(), v))).boxed(),
                 );
@@ -147,12 +165,12 @@ impl Generator {
         };
         for name in required.iter().filter(|n| !properties.contains_key(*n)) {
             let key = name.clone();
-            let value = extra_schema.as_ref().map_or_else(|| small_json().boxed(), |s| self.node(s, depth + 1));
+            let value = extra_schema.as_ref().map_or_else(|| small_json().boxed(), |s| self.node(s, depth + 1, room));
             parts.push(value.prop_map(move |v| Some((key.clone(), v))).boxed());
         }
         if resolve::allows_extra_keys(schema) && depth < OPTIONAL_DEPTH {
             let taken: Vec<String> = properties.keys().cloned().collect();
-            let value = extra_schema.as_ref().map_or_else(|| small_json().boxed(), |s| self.node(s, depth + 1));
+            let value = extra_schema.as_ref().map_or_else(|| small_json().boxed(), |s| self.node(s, depth + 1, room));
             let extra = ("x_[a-z]{1,8}", value)
                 .prop_filter("an undeclared key", move |(k, _)| !taken.contains(k))
                 .prop_map(Some);
@@ -161,16 +179,24 @@ impl Generator {
         parts.prop_map(|entries| Value::Object(entries.into_iter().flatten().collect())).boxed()
     }
 
-    fn array(&self, schema: &Value, depth: usize) -> BoxedStrategy<Value> {
+    fn array(&self, schema: &Value, depth: usize, room: Room) -> BoxedStrategy<Value> {
         let min = count(schema, "minItems").unwrap_or(0);
         let max = count(schema, "maxItems");
         let prefix: Vec<Value> = schema.get("prefixItems").and_then(Value::as_array).cloned().unwrap_or_default();
         let items = schema.get("items").cloned().unwrap_or(Value::Bool(true));
-        let item = if items == Value::Bool(false) { Just(Value::Null).boxed() } else { self.node(&items, depth + 1) };
+        // As many items as the room holds at their smallest, each with its share of the room.
+        let each = budget::minimum_of(&self.root, &items).max(budget::NODE_COST);
+        let fits = |wanted: usize| (room.fits(each, wanted as u64) as usize).max(min);
         let deep = depth >= OPTIONAL_DEPTH;
         let small_max = if deep { min } else { min + 4 };
-        let small_max = max.map_or(small_max, |m| small_max.min(m)).max(min);
-        let long_max = max.map_or(min + 120, |m| m.min(min + 120)).max(min);
+        let small_max = fits(max.map_or(small_max, |m| small_max.min(m)).max(min));
+        let long_max = fits(max.map_or(min + 120, |m| m.min(min + 120)).max(min));
+        let item_room = room.split(long_max.max(1) as u64);
+        let item = if items == Value::Bool(false) {
+            Just(Value::Null).boxed()
+        } else {
+            self.node(&items, depth + 1, item_room)
+        };
         let small = proptest::collection::vec(item.clone(), min..=small_max);
         let sizes = if long_max > small_max && !deep {
             Union::new_weighted(vec![
@@ -181,7 +207,7 @@ impl Generator {
         } else {
             small.boxed()
         };
-        let prefix: Vec<BoxedStrategy<Value>> = prefix.iter().map(|s| self.node(s, depth + 1)).collect();
+        let prefix: Vec<BoxedStrategy<Value>> = prefix.iter().map(|s| self.node(s, depth + 1, item_room)).collect();
         let unique = schema.get("uniqueItems") == Some(&Value::Bool(true));
         (prefix, sizes)
             .prop_map(move |(mut head, tail)| {
@@ -195,13 +221,15 @@ impl Generator {
             .boxed()
     }
 
-    fn string(&self, schema: &Value, depth: usize) -> BoxedStrategy<Value> {
+    fn string(&self, schema: &Value, depth: usize, room: Room) -> BoxedStrategy<Value> {
         let min = count(schema, "minLength").unwrap_or(0);
-        let max = count(schema, "maxLength");
+        // Never longer than the room (but as long as the schema requires).
+        let room_chars = usize::try_from(room.0).unwrap_or(usize::MAX).max(min);
+        let max = Some(count(schema, "maxLength").map_or(room_chars, |m| m.min(room_chars)));
         let is_json = schema.get("contentMediaType").and_then(Value::as_str).is_some_and(is_json_media_type);
         if is_json {
             let inner = match schema.get("contentSchema") {
-                Some(content) => self.node(content, depth + 1),
+                Some(content) => self.node(content, depth + 1, room),
                 None => json_object().boxed(),
             };
             return inner.prop_map(|v| Value::String(v.to_string())).boxed();
@@ -227,6 +255,9 @@ impl Generator {
     /// One instance with typical values, the same every time: the schema's own examples and defaults where it
     /// gives valid ones, else every property filled with a value that honours its format and pattern.
     pub fn typical(&self) -> Value {
+        if self.problem.is_some() {
+            return Value::Null;
+        }
         let value = edges::typical(self, &self.root, 0);
         if self.is_valid(&value) {
             return value;
@@ -235,7 +266,12 @@ impl Generator {
         // first valid instance of a fixed-seed run.
         let strategy = self.strategy();
         let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let started = std::time::Instant::now();
         for _ in 0..256 {
+            // Bounded in time too: each try may be a large body.
+            if started.elapsed() > std::time::Duration::from_secs(2) {
+                break;
+            }
             if let Ok(tree) = strategy.new_tree(&mut runner) {
                 let candidate = proptest::strategy::ValueTree::current(&tree);
                 if self.is_valid(&candidate) {

@@ -41,28 +41,46 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The node with its `$ref` (and the refs it leads to) and `allOf` merged in (at most 32 refs deep).
+/// The node with its `$ref` (and the refs it leads to) and `allOf` merged in. A `$ref` already being
+/// followed on the way here is not followed again (`X = allOf: [$ref X, $ref X]` is one step, not k^depth),
+/// and one flattening merges at most [`FLATTEN_WORK`] nodes: the cost stays bounded whatever the schema.
 pub fn flatten<'a>(root: &Value, schema: &'a Value) -> Cow<'a, Value> {
-    flatten_at(root, schema, 0)
+    let mut walk = Walk { path: Vec::new(), work: 0 };
+    flatten_at(root, schema, &mut walk)
 }
 
-fn flatten_at<'a>(root: &Value, schema: &'a Value, hops: usize) -> Cow<'a, Value> {
+/// Nodes one flattening may merge.
+const FLATTEN_WORK: usize = 4_096;
+
+struct Walk {
+    /// The `$ref`s being followed on the way to this node.
+    path: Vec<String>,
+    /// Nodes merged so far.
+    work: usize,
+}
+
+fn flatten_at<'a>(root: &Value, schema: &'a Value, walk: &mut Walk) -> Cow<'a, Value> {
     let Some(map) = schema.as_object() else {
         return Cow::Borrowed(schema);
     };
-    if hops > 32 || (!map.contains_key("$ref") && !map.contains_key("allOf")) {
+    walk.work += 1;
+    if walk.path.len() > 32 || walk.work > FLATTEN_WORK || (!map.contains_key("$ref") && !map.contains_key("allOf")) {
         return Cow::Borrowed(schema);
     }
     let mut rest = map.clone();
     let mut merged = Value::Object(Map::new());
     if let Some(Value::String(reference)) = rest.remove("$ref") {
-        if let Some(target) = follow(root, &reference) {
-            merged = flatten_at(root, target, hops + 1).into_owned();
+        if !walk.path.contains(&reference) {
+            if let Some(target) = follow(root, &reference) {
+                walk.path.push(reference);
+                merged = flatten_at(root, target, walk).into_owned();
+                walk.path.pop();
+            }
         }
     }
     if let Some(Value::Array(parts)) = rest.remove("allOf") {
         for part in &parts {
-            let part = flatten_at(root, part, hops + 1).into_owned();
+            let part = flatten_at(root, part, walk).into_owned();
             merged = merge(merged, part);
         }
     }
@@ -249,6 +267,32 @@ mod tests {
         assert_eq!(follow(&root, "#/components/schemas/a~1b"), Some(&json!({"type": "string"})));
         assert_eq!(follow(&root, "#/components/schemas/c%20d"), Some(&json!({"type": "integer"})));
         assert_eq!(follow(&root, "other.json#/x"), None);
+    }
+
+    #[test]
+    fn a_ref_cycle_through_all_of_flattens_at_once() {
+        let root = json!({
+            "$defs": {"X": {"allOf": [{"$ref": "#/$defs/X"}, {"$ref": "#/$defs/X"}, {"$ref": "#/$defs/X"}, {"$ref": "#/$defs/X"}],
+                            "properties": {"a": {"type": "string"}}}},
+            "$ref": "#/$defs/X"
+        });
+        let started = std::time::Instant::now();
+        let flat = flatten(&root, &root);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(flat["properties"]["a"]["type"], "string");
+        // Distinct refs that each double the work: capped, not 2^30.
+        let mut defs = serde_json::Map::new();
+        for i in 0..30 {
+            defs.insert(
+                format!("D{i}"),
+                json!({"allOf": [{"$ref": format!("#/$defs/D{}", i + 1)}, {"$ref": format!("#/$defs/D{}", i + 1)}]}),
+            );
+        }
+        defs.insert("D30".into(), json!({"type": "string"}));
+        let root = json!({"$defs": defs, "$ref": "#/$defs/D0"});
+        let started = std::time::Instant::now();
+        let _ = flatten(&root, &root);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -66,10 +66,46 @@ pub fn plain(min: usize, max: Option<usize>) -> BoxedStrategy<String> {
 /// generate it: anchors are dropped (a whole generated string matches an anchored pattern), `\d` `\w` `\s`
 /// are their ASCII classes, as in ECMA-262.
 pub fn pattern(pattern: &str) -> Option<BoxedStrategy<String>> {
-    let ascii = ascii_classes(pattern);
-    let hir = regex_syntax::ParserBuilder::new().build().parse(&ascii).ok()?;
+    let hir = parsed(pattern).ok()?;
+    if pattern_minimum_of(&hir) > super::budget::MAX_STRING {
+        return None;
+    }
     let hir = without_anchors(&hir);
     proptest::string::string_regex_parsed(&hir).ok().map(|s| s.boxed())
+}
+
+fn parsed(pattern: &str) -> Result<Hir, String> {
+    let ascii = ascii_classes(pattern);
+    regex_syntax::ParserBuilder::new().build().parse(&ascii).map_err(|e| {
+        let text = e.to_string();
+        if text.contains("look-around") || text.contains("lookaround") {
+            "cannot be generated: hookctl's generator takes no look-ahead or look-behind".to_string()
+        } else {
+            format!(
+                "cannot be generated: {}",
+                text.lines().rev().find(|l| l.starts_with("error:")).unwrap_or("not a pattern hookctl reads")
+            )
+        }
+    })
+}
+
+fn pattern_minimum_of(hir: &Hir) -> u64 {
+    hir.properties().minimum_len().map_or(u64::MAX, |n| n as u64)
+}
+
+/// The fewest characters (bytes) a string matching `pattern` has; `Err` says why it cannot be generated
+/// (look-around, a repetition whose shortest match is over the string limit).
+pub fn pattern_minimum(pattern: &str) -> Result<u64, String> {
+    let hir = parsed(pattern)?;
+    let least = pattern_minimum_of(&hir);
+    if least > super::budget::MAX_STRING {
+        return Err(if least == u64::MAX {
+            "matches nothing".to_string()
+        } else {
+            format!("its shortest match is {least} characters, over the 1 MiB limit hookctl generates")
+        });
+    }
+    Ok(least)
 }
 
 fn ascii_classes(pattern: &str) -> String {
@@ -102,9 +138,10 @@ fn without_anchors(hir: &Hir) -> Hir {
         HirKind::Look(_) => Hir::empty(),
         HirKind::Repetition(rep) => {
             let mut rep = rep.clone();
-            // An unbounded repetition generates at most a few dozen: enough to match, short to send.
-            if rep.max.is_none() {
-                rep.max = Some(rep.min.max(1) + 16);
+            // An unbounded (or very wide) repetition generates at most a few dozen more than it must: enough to
+            // match, short to send.
+            if rep.max.is_none_or(|max| max - rep.min > 64) {
+                rep.max = Some(rep.min.max(1).saturating_add(16));
             }
             rep.sub = Box::new(without_anchors(&rep.sub));
             Hir::repetition(rep)

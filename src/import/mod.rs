@@ -36,14 +36,39 @@ struct Imported {
     /// The fixture's name (`acme.order.created`) and file stem (no `/`).
     name: String,
     stem: String,
-    schema: Value,
-    compiled: Option<CompiledSchema<SerdeJson>>,
+    /// The bundled schema, shared with every webhook whose schema is the same (`$id` and `title` are set
+    /// per webhook when it is written).
+    schema: std::rc::Rc<SharedSchema>,
+    id: String,
+    title: String,
     /// Each example and, when it breaks the schema, why.
     verdicts: Vec<(String, Vec<String>)>,
     choice: Option<Choice>,
     /// The example the fixture's body came from, or None (generated from the schema).
     body_from: Option<String>,
     body: Value,
+    /// What the report says about this webhook besides (a schema nothing can be generated from, …).
+    notes: Vec<String>,
+}
+
+/// One bundled schema, its validator and its generator, made once however many webhooks share it: the
+/// cost of a description stays that of its distinct schemas, not of its webhooks.
+struct SharedSchema {
+    schema: Value,
+    compiled: Option<CompiledSchema<SerdeJson>>,
+    generator: std::cell::OnceCell<Generator>,
+    typical: std::cell::OnceCell<Value>,
+}
+
+impl SharedSchema {
+    fn generator(&self) -> &Generator {
+        self.generator.get_or_init(|| Generator::new(&self.schema))
+    }
+
+    /// The schema's typical instance, made once.
+    fn typical(&self) -> Value {
+        self.typical.get_or_init(|| self.generator().typical()).clone()
+    }
 }
 
 pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
@@ -66,6 +91,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
     let provider = &args.provider;
     let mut unresolved = description.unresolved.clone();
     let mut imported: Vec<Imported> = Vec::new();
+    let mut bundles: std::collections::HashMap<String, std::rc::Rc<SharedSchema>> = Default::default();
     for webhook in &description.webhooks {
         let event = webhook.key.trim_start_matches('/').to_string();
         let name = fixture_name(provider, &event);
@@ -73,14 +99,23 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
         let id = format!("https://hookctl.invalid/schemas/{stem}.json");
         let title = webhook.summary.clone().unwrap_or_else(|| format!("{provider} {event} webhook"));
         let source = webhook.schema.clone().unwrap_or_else(|| json!({}));
-        let (schema, missing) = bundle::Bundler::new(&description.doc).bundle(&source, &id, &title);
-        unresolved.extend(missing);
-        let compiled = CompiledSchema::<SerdeJson>::compile(&schema).ok();
+        let shared = bundles.entry(source.to_string()).or_insert_with(|| {
+            let (schema, missing) = bundle::Bundler::new(&description.doc).bundle(&source, &id, &title);
+            unresolved.extend(missing);
+            let compiled = CompiledSchema::<SerdeJson>::compile(&schema).ok();
+            std::rc::Rc::new(SharedSchema {
+                schema,
+                compiled,
+                generator: Default::default(),
+                typical: Default::default(),
+            })
+        });
         let verdicts = webhook
             .examples
             .iter()
             .map(|(example, value)| {
-                let errors = compiled
+                let errors = shared
+                    .compiled
                     .as_ref()
                     .map(|c| c.check(value).errors.iter().map(ToString::to_string).collect())
                     .unwrap_or_default();
@@ -91,37 +126,45 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
             webhook: webhook.clone(),
             name,
             stem,
-            schema,
-            compiled,
+            schema: shared.clone(),
+            id,
+            title,
             verdicts,
             choice: None,
             body_from: None,
             body: Value::Null,
+            notes: Vec::new(),
         });
     }
     unresolved.sort();
     unresolved.dedup();
+    name_apart(&mut imported)?;
     let choices = {
         let candidates: Vec<Candidate> = imported
             .iter()
             .map(|i| Candidate {
                 key: &i.webhook.key,
-                schema: &i.schema,
+                schema: &i.schema.schema,
                 examples: &i.webhook.examples,
                 headers: &i.webhook.headers,
             })
             .collect();
         rules::choose(&candidates)
     };
-    for (item, choice) in imported.iter_mut().zip(choices) {
-        item.choice = Some(choice);
-        choose_body(item);
-    }
-    let wrong_webhook = misnamed_examples(&imported);
     let out = args.out.join(provider);
     std::fs::create_dir_all(&args.out)
         .map_err(|e| UserError::new(format!("cannot create --out {}: {e}", args.out.display())))?;
-    let changes = write_folder(&out, provider, &label, &description, &imported)?;
+    // Each webhook's body is chosen and its files staged in turn, then its body dropped: memory holds one
+    // body at a time, whatever the number of webhooks.
+    let mut staged = Staged::for_out(&out)?;
+    for (item, choice) in imported.iter_mut().zip(choices) {
+        item.choice = Some(choice);
+        choose_body(item);
+        staged.item(item)?;
+        item.body = Value::Null;
+    }
+    let wrong_webhook = misnamed_examples(&imported);
+    let changes = write_folder(staged, provider, &label, &description, &imported)?;
     let report = Report {
         provider,
         label: &label,
@@ -167,6 +210,47 @@ fn fixture_name(provider: &str, key: &str) -> String {
         return format!("{provider}.webhook");
     }
     format!("{provider}.{}", parts.join("."))
+}
+
+/// The longest fixture name import writes (its files are `NAME.schema.json`: under any file system's 255).
+const MAX_NAME: usize = 200;
+
+/// Checked before anything is written: a name over [`MAX_NAME`] is refused (exit 2, nothing written), and
+/// webhooks whose keys make the same name are told apart by a numeric suffix, said in both reports.
+fn name_apart(imported: &mut [Imported]) -> Result<()> {
+    if let Some(long) = imported.iter().find(|i| i.name.len() > MAX_NAME) {
+        let key: String = long.webhook.key.chars().take(40).collect();
+        return Err(UserError::with_hint(
+            format!(
+                "webhook `{}…` ({} characters) makes a fixture name over {MAX_NAME} characters: nothing was written",
+                sanitize(&key),
+                long.webhook.key.chars().count()
+            ),
+            "shorten the key in the description (hookctl names each fixture provider.KEY)",
+        )
+        .into());
+    }
+    let mut taken: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for item in imported.iter_mut() {
+        let wanted = item.name.clone();
+        let mut name = wanted.clone();
+        let mut n = 1;
+        while taken.contains_key(&name) {
+            n += 1;
+            name = format!("{wanted}-{n}");
+        }
+        if name != wanted {
+            let first = &taken[&wanted];
+            item.notes.push(format!(
+                "webhook keys `{first}` and `{}` both make the name {wanted}: this one is written as {name}",
+                item.webhook.key
+            ));
+            item.name = name.clone();
+            item.stem = name.clone();
+        }
+        taken.insert(name, item.webhook.key.clone());
+    }
+    Ok(())
 }
 
 /// A fixture name made safe as a file name: `/` and anything unusual become `_`.
@@ -218,7 +302,34 @@ fn parse_spec(text: &str, label: &str) -> Result<Value> {
 
 impl Imported {
     fn is_valid(&self, value: &Value) -> bool {
-        self.compiled.as_ref().is_none_or(|c| c.check(value).valid)
+        self.schema.compiled.as_ref().is_none_or(|c| c.check(value).valid)
+    }
+
+    /// The schema as this webhook's file holds it: its own `$id` and `title`.
+    fn schema_file(&self) -> Value {
+        let mut schema = self.schema.schema.clone();
+        if let Some(map) = schema.as_object_mut() {
+            map.insert("$id".into(), json!(self.id));
+            map.insert("title".into(), json!(self.title));
+        }
+        schema
+    }
+
+    /// Where `value` breaks the schema: each violation's pointer (`""`: the whole body).
+    fn violations(&self, value: &Value) -> Vec<String> {
+        match &self.schema.compiled {
+            Some(compiled) => {
+                let verdict = compiled.check(value);
+                if verdict.valid {
+                    Vec::new()
+                } else if verdict.errors.is_empty() {
+                    vec![String::new()]
+                } else {
+                    verdict.errors.into_iter().map(|v| v.pointer).collect()
+                }
+            }
+            None => Vec::new(),
+        }
     }
 
     fn rule_pointer(&self) -> Option<(&str, &Value)> {
@@ -261,36 +372,67 @@ fn choose_body(item: &mut Imported) {
             return;
         }
     }
-    let generator = Generator::new(&item.schema);
-    let body = with_rule(item, generator.typical());
+    let shared = item.schema.clone();
+    let generator = shared.generator();
+    if let Some(problem) = generator.problem() {
+        let (from, body) = match item.webhook.examples.first() {
+            Some((name, value)) => (format!("its example {name}"), value.clone()),
+            None => ("{}".to_string(), json!({})),
+        };
+        item.notes.push(format!("{problem}: body left as {from}"));
+        item.body = body;
+        return;
+    }
+    let body = with_rule(item, shared.typical());
     item.body = with_placeholders(item, body);
 }
 
 /// Volatile-looking values (ids, timestamps) as placeholders, as `captures export --as fixture` makes
-/// them — each kept only when the rendered body still passes the schema and the rule.
+/// them — kept only where the rendered body still passes the schema and the rule. All are tried at once
+/// and the body validated once; those the validator points at are dropped and the rest tried again (a few
+/// rounds at most): linear in the body, not one whole-body validation per leaf.
 fn with_placeholders(item: &Imported, body: Value) -> Value {
     let mut leaves = Vec::new();
     collect_leaves(&body, String::new(), &mut leaves);
     let rule = item.rule_pointer().map(|(p, _)| p.to_string());
+    let mut candidates: Vec<(String, String)> = leaves
+        .into_iter()
+        .filter(|pointer| Some(pointer) != rule.as_ref())
+        .filter_map(|pointer| {
+            let placeholder = crate::captures::infer::placeholder_for(body.pointer(&pointer)?)?;
+            Some((pointer, placeholder))
+        })
+        .collect();
     let clock = RenderClock::now();
-    let mut current = body;
-    for pointer in leaves {
-        if Some(&pointer) == rule.as_ref() {
-            continue;
+    for _ in 0..4 {
+        if candidates.is_empty() {
+            break;
         }
-        let Some(value) = current.pointer(&pointer) else { continue };
-        let Some(placeholder) = crate::captures::infer::placeholder_for(value) else { continue };
-        let mut candidate = current.clone();
-        if let Some(slot) = candidate.pointer_mut(&pointer) {
-            *slot = Value::String(placeholder);
+        let mut candidate = body.clone();
+        for (pointer, placeholder) in &candidates {
+            if let Some(slot) = candidate.pointer_mut(pointer) {
+                *slot = Value::String(placeholder.clone());
+            }
         }
         let mut rendered = candidate.clone();
         placeholder::fill_all(&mut rendered, &clock);
-        if item.is_valid(&rendered) {
-            current = candidate;
+        let broken = item.violations(&rendered);
+        if broken.is_empty() {
+            return candidate;
+        }
+        let before = candidates.len();
+        let touches = |pointer: &str, at: &str| {
+            at.is_empty()
+                || pointer == at
+                || pointer.starts_with(&format!("{at}/"))
+                || at.starts_with(&format!("{pointer}/"))
+        };
+        candidates.retain(|(pointer, _)| !broken.iter().any(|at| touches(pointer, at)));
+        if candidates.len() == before {
+            break;
         }
     }
-    current
+    body
 }
 
 fn collect_leaves(value: &Value, at: String, out: &mut Vec<String>) {
@@ -340,17 +482,72 @@ struct Changes {
     unchanged: Vec<PathBuf>,
 }
 
-impl Changes {
-    /// Writes `name` into `folder` (inside `--out`, never through a link: see [`crate::files`]).
-    fn write(&mut self, folder: &Path, name: &str, value: &Value) -> Result<()> {
-        let text = serde_json::to_string_pretty(value)? + "\n";
-        let path = folder.join(name);
-        match crate::files::write_inside(folder, name, text.as_bytes())? {
-            crate::files::Wrote::Created => self.created.push(path),
-            crate::files::Wrote::Replaced => self.updated.push(path),
-            crate::files::Wrote::Unchanged => self.unchanged.push(path),
+/// Files written first into a private staging folder beside `--out`; moved into place only once every one
+/// was written, so a failed import leaves the folder as it was (the staging folder goes when dropped).
+struct Staged {
+    staging: crate::files::PrivateFolder,
+    /// Each staged file: its folders under `--out` and its name.
+    files: Vec<(Vec<String>, String)>,
+    /// `--out` and the provider's folder in it.
+    dir: PathBuf,
+    provider_dir: String,
+}
+
+impl Staged {
+    /// Staging for `--out DIR/PROVIDER`; a provider folder that is a link (or a file) is refused first.
+    fn for_out(out: &Path) -> Result<Staged> {
+        let (dir, provider_dir) = split_out(out);
+        let existing = std::fs::symlink_metadata(out).ok().map(|m| m.file_type());
+        if existing.is_some_and(|kind| !kind.is_dir()) {
+            return Err(UserError::with_hint(
+                format!("{} is a symbolic link or a file, not a folder: nothing is written through it", out.display()),
+                "remove it (or choose another --out folder)",
+            )
+            .into());
+        }
+        let staging = crate::files::PrivateFolder::create(dir, ".hookctl-import-")
+            .map_err(|e| UserError::new(format!("cannot write into --out {}: {e}", dir.display())))?;
+        Ok(Staged { staging, files: Vec::new(), dir: dir.to_path_buf(), provider_dir: provider_dir.to_string() })
+    }
+
+    /// A webhook's fixture, schema and example bodies.
+    fn item(&mut self, item: &Imported) -> Result<()> {
+        let provider_dir = self.provider_dir.clone();
+        self.write(&[&provider_dir], &format!("{}.json", item.stem), &fixture_file(item))?;
+        self.write(&[&provider_dir], &format!("{}.schema.json", item.stem), &item.schema_file())?;
+        for (example, value) in &item.webhook.examples {
+            let folders = [provider_dir.as_str(), EXAMPLES_DIR, item.stem.as_str()];
+            self.write(&folders, &format!("{}{BODY_SUFFIX}", file_stem(example)), value)?;
         }
         Ok(())
+    }
+
+    fn write(&mut self, folders: &[&str], name: &str, value: &Value) -> Result<()> {
+        let text = serde_json::to_string_pretty(value)? + "\n";
+        let folder = crate::files::folder_inside(&self.staging.path, folders)?;
+        self.staging
+            .write_new_in(&folder, name, text.as_bytes())
+            .map_err(|e| UserError::new(format!("cannot write {}: {e}", folder.join(name).display())))?;
+        self.files.push((folders.iter().map(|f| f.to_string()).collect(), name.to_string()));
+        Ok(())
+    }
+
+    /// Moves every staged file into `--out` (never through a link), saying what changed.
+    fn commit(self) -> Result<Changes> {
+        let dir = self.dir.clone();
+        let mut changes = Changes::default();
+        for (folders, name) in &self.files {
+            let parts: Vec<&str> = folders.iter().map(String::as_str).collect();
+            let staged = self.staging.path.join(folders.iter().collect::<PathBuf>()).join(name);
+            let folder = crate::files::folder_inside(&dir, &parts)?;
+            let path = folder.join(name);
+            match crate::files::move_inside(&staged, &folder, name)? {
+                crate::files::Wrote::Created => changes.created.push(path),
+                crate::files::Wrote::Replaced => changes.updated.push(path),
+                crate::files::Wrote::Unchanged => changes.unchanged.push(path),
+            }
+        }
+        Ok(changes)
     }
 }
 
@@ -359,13 +556,12 @@ fn first_paragraph(text: &str) -> String {
 }
 
 fn write_folder(
-    out: &Path,
+    mut staged: Staged,
     provider: &str,
     label: &str,
     description: &Description,
     imported: &[Imported],
 ) -> Result<Changes> {
-    let mut changes = Changes::default();
     let info = description.doc.get("info").cloned().unwrap_or(Value::Null);
     let title = info.get("title").and_then(Value::as_str).unwrap_or(provider);
     let mut provider_file = Map::new();
@@ -389,21 +585,9 @@ fn write_folder(
             provider_file.insert("delivery_timeout".into(), json!(timeout));
         }
     }
-    let (dir, provider_dir) = split_out(out);
-    let folder = crate::files::folder_inside(dir, &[provider_dir])?;
-    changes.write(&folder, crate::catalog::provider::FILE_NAME, &Value::Object(provider_file))?;
-    for item in imported {
-        changes.write(&folder, &format!("{}.json", item.stem), &fixture_file(item))?;
-        changes.write(&folder, &format!("{}.schema.json", item.stem), &item.schema)?;
-        if item.webhook.examples.is_empty() {
-            continue;
-        }
-        let examples = crate::files::folder_inside(&folder, &[EXAMPLES_DIR, &item.stem])?;
-        for (example, value) in &item.webhook.examples {
-            changes.write(&examples, &format!("{}{BODY_SUFFIX}", file_stem(example)), value)?;
-        }
-    }
-    Ok(changes)
+    let provider_dir = staged.provider_dir.clone();
+    staged.write(&[&provider_dir], crate::catalog::provider::FILE_NAME, &Value::Object(provider_file))?;
+    staged.commit()
 }
 
 /// `--out DIR` joined with the provider: DIR (created if need be: the user named it) and the provider's
@@ -516,6 +700,7 @@ impl Report<'_> {
             "examples_naming_another_webhook": self.wrong_webhook.iter().map(|m| json!({"webhook": m.webhook, "example": m.example, "at": m.at, "names": m.names})).collect::<Vec<_>>(),
             "without_request_body": self.description.without_body,
             "unresolved_refs": self.unresolved,
+            "notes": self.imported.iter().flat_map(|i| i.notes.iter().map(|n| json!({"fixture": i.name, "note": n}))).collect::<Vec<_>>(),
             "files": {"created": paths(&self.changes.created), "updated": paths(&self.changes.updated), "unchanged": paths(&self.changes.unchanged)},
         })
     }
@@ -580,6 +765,11 @@ impl Report<'_> {
                 style.warn("no request body, skipped:"),
                 sanitize(&self.description.without_body.join(", "))
             ))?;
+        }
+        for item in self.imported {
+            for note in &item.notes {
+                output::outln(&format!("{} {}: {}", style.warn("note:"), sanitize(&item.name), sanitize(note)))?;
+            }
         }
         if !self.unresolved.is_empty() {
             output::outln(&format!(

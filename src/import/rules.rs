@@ -143,15 +143,22 @@ fn preferred(candidate: &Candidate<'_>, pointer: &str) -> Option<Value> {
 }
 
 pub fn choose(all: &[Candidate<'_>]) -> Vec<Choice> {
-    let mut chosen: Vec<Choice> = all.iter().enumerate().map(|(i, candidate)| choose_one(all, i, candidate)).collect();
-    disambiguate(all, &mut chosen);
+    // Each distinct schema's properties, worked out once: webhooks that share one schema share them.
+    let mut known: std::collections::HashMap<*const Value, std::rc::Rc<Vec<(String, Value)>>> = Default::default();
+    let props: Vec<std::rc::Rc<Vec<(String, Value)>>> = all
+        .iter()
+        .map(|c| known.entry(c.schema as *const Value).or_insert_with(|| properties(c.schema).into()).clone())
+        .collect();
+    let mut chosen: Vec<Choice> =
+        all.iter().enumerate().map(|(i, candidate)| choose_one(all, i, candidate, &props[i])).collect();
+    disambiguate(all, &props, &mut chosen);
     chosen
 }
 
 /// Webhooks whose rules came out the same (many events saying `action: created`) each get one more condition
 /// that only they meet: a header whose example differs (GitHub's `X-GitHub-Event`), a property only they
 /// require, or another one-value property.
-fn disambiguate(all: &[Candidate<'_>], chosen: &mut [Choice]) {
+fn disambiguate(all: &[Candidate<'_>], props: &[std::rc::Rc<Vec<(String, Value)>>], chosen: &mut [Choice]) {
     for i in 0..chosen.len() {
         if chosen[i].kind == "validation" {
             continue;
@@ -163,13 +170,18 @@ fn disambiguate(all: &[Candidate<'_>], chosen: &mut [Choice]) {
         if twins.is_empty() {
             continue;
         }
-        if let Some(extra) = distinguishing(all, i, &twins) {
+        if let Some(extra) = distinguishing(all, props, i, &twins) {
             chosen[i].also.push(extra);
         }
     }
 }
 
-fn distinguishing(all: &[Candidate<'_>], me: usize, twins: &[usize]) -> Option<(String, Value)> {
+fn distinguishing(
+    all: &[Candidate<'_>],
+    props: &[std::rc::Rc<Vec<(String, Value)>>],
+    me: usize,
+    twins: &[usize],
+) -> Option<(String, Value)> {
     let example_of = |c: &Candidate<'_>, name: &str| {
         c.headers
             .iter()
@@ -183,24 +195,21 @@ fn distinguishing(all: &[Candidate<'_>], me: usize, twins: &[usize]) -> Option<(
             return Some((format!("header:{}", header.name), mine));
         }
     }
-    let declared = |c: &Candidate<'_>| properties(c.schema).into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+    let declared = |t: usize| props[t].iter().map(|(n, _)| n.as_str()).collect::<std::collections::HashSet<_>>();
     let root = flatten(all[me].schema, all[me].schema).into_owned();
     let required = crate::generate::resolve::required(&root);
+    let twins_declared: Vec<_> = twins.iter().map(|t| declared(*t)).collect();
     for name in required {
         let pointer = format!("/{}", crate::pointer::escape(&name));
-        if twins.iter().all(|t| !declared(&all[*t]).contains(&pointer)) {
+        if twins_declared.iter().all(|d| !d.contains(pointer.as_str())) {
             return Some((pointer, json!({"$present": true})));
         }
     }
     let mine: Vec<(String, Value)> =
-        properties(all[me].schema).into_iter().filter_map(|(n, s)| one_value(&s).map(|v| (n, v))).collect();
+        props[me].iter().filter_map(|(n, s)| one_value(s).map(|v| (n.clone(), v))).collect();
     for (name, value) in mine {
         let differs = |t: &usize| {
-            properties(all[*t].schema)
-                .iter()
-                .find(|(n, _)| *n == name)
-                .and_then(|(_, s)| one_value(s))
-                .is_some_and(|v| v != value)
+            props[*t].iter().find(|(n, _)| *n == name).and_then(|(_, s)| one_value(s)).is_some_and(|v| v != value)
         };
         if twins.iter().all(differs) {
             return Some((name, value));
@@ -209,15 +218,14 @@ fn distinguishing(all: &[Candidate<'_>], me: usize, twins: &[usize]) -> Option<(
     None
 }
 
-fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice {
-    let props = properties(me.schema);
+fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>, props: &[(String, Value)]) -> Choice {
     let key = me.key.trim_start_matches('/');
-    for (name, schema) in &props {
+    for (name, schema) in props {
         if let Some(value) = one_value(schema) {
             return Choice { kind: "const", at: name.clone(), value, also: Vec::new() };
         }
     }
-    for (name, schema) in &props {
+    for (name, schema) in props {
         let Some(values) = schema.get("enum").and_then(Value::as_array) else { continue };
         let own = values.iter().find(|v| v.as_str().is_some_and(|s| s == key || s == me.key)).cloned().or_else(|| {
             // The examples agree on one value the enum lists.
@@ -234,7 +242,7 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>) -> Choice
             return Choice { kind: "header", at: format!("header:{}", header.name), value, also: Vec::new() };
         }
     }
-    for (name, schema) in &props {
+    for (name, schema) in props {
         if schema.get("enum").is_some() {
             continue;
         }

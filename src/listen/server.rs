@@ -317,13 +317,11 @@ async fn turn_away(
     }
 }
 
-/// The 503 past --max-connections. Whatever the client sent is read (briefly) first, so closing does not
-/// reset the connection before the answer is read.
-async fn answer_busy<S>(shared: Arc<Shared>, mut stream: S)
+/// The 503 past --max-connections.
+async fn answer_busy<S>(shared: Arc<Shared>, stream: S)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let max = shared.settings.max_connections;
     if !shared.full_warned.swap(true, Ordering::SeqCst) {
         shared
@@ -338,10 +336,20 @@ where
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
+    answer_and_close(stream, answer.as_bytes()).await;
+}
+
+/// Writes a whole answer and closes. Whatever the client sent is read (briefly) first, so closing does not
+/// reset the connection before the answer is read.
+async fn answer_and_close<S>(mut stream: S, answer: &[u8])
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut scratch = [0u8; 4096];
     let _ = tokio::time::timeout(Duration::from_millis(50), stream.read(&mut scratch)).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        stream.write_all(answer.as_bytes()).await?;
+        stream.write_all(answer).await?;
         stream.shutdown().await?;
         while stream.read(&mut scratch).await? > 0 {}
         Ok::<(), std::io::Error>(())
@@ -392,8 +400,7 @@ async fn handshake(
     }
 }
 
-async fn refuse_plain_http(shared: &Shared, mut stream: tokio::net::TcpStream, remote: SocketAddr) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+async fn refuse_plain_http(shared: &Shared, stream: tokio::net::TcpStream, remote: SocketAddr) {
     let now = shared.started.elapsed().as_secs();
     let last = shared.plain_said.load(Ordering::SeqCst);
     if (last == u64::MAX || now >= last + 10) && shared.plain_said.swap(now, Ordering::SeqCst) == last {
@@ -407,15 +414,7 @@ async fn refuse_plain_http(shared: &Shared, mut stream: tokio::net::TcpStream, r
         "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let mut scratch = [0u8; 4096];
-    let _ = tokio::time::timeout(Duration::from_millis(50), stream.read(&mut scratch)).await;
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        stream.write_all(answer.as_bytes()).await?;
-        stream.shutdown().await?;
-        while stream.read(&mut scratch).await? > 0 {}
-        Ok::<(), std::io::Error>(())
-    })
-    .await;
+    answer_and_close(stream, answer.as_bytes()).await;
 }
 
 async fn connection<S>(shared: Arc<Shared>, stream: S, remote: SocketAddr, _live: Live)
