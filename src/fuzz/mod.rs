@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use proptest::strategy::{Strategy, ValueTree};
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use reqwest::{Client, Url};
 use serde_json::{json, Value};
@@ -330,11 +330,149 @@ impl Stop {
     }
 }
 
-/// Failing cases, by check, kind and answer (status and the answer's gist): one finding each.
-type Failures = BTreeMap<(FuzzCheck, Kind, Option<u16>, String), Vec<(usize, Outcome)>>;
+/// A random body's proptest value tree, kept for shrinking while its case is the smallest of its failure.
+type Tree = Box<dyn ValueTree<Value = Value>>;
+
+/// What fails one way (check, kind, status and the answer's gist): how many cases did, and the smallest.
+struct Group {
+    count: usize,
+    case: Case,
+    outcome: Outcome,
+    tree: Option<Tree>,
+}
+
+/// Failing cases, by check, kind and answer: one finding each.
+type Groups = BTreeMap<(FuzzCheck, Kind, Option<u16>, String), Group>;
 
 /// Findings kept per event and check: past this, cases still count toward the last one's tally.
 const FINDINGS_PER_CHECK: usize = 8;
+
+/// What a finding is made of.
+struct Failed<'a> {
+    check: FuzzCheck,
+    kind: Kind,
+    outcome: &'a Outcome,
+    /// What the case varied.
+    label: &'a str,
+    /// How many cases failed this way.
+    count: usize,
+    body: Body,
+    request: &'a Request,
+    /// The body's size before shrinking, and the requests shrinking took.
+    original_bytes: usize,
+    shrink_requests: usize,
+    /// The finding needs the request sent twice (a duplicate delivery, a replay).
+    twice: bool,
+    /// Signature headers are part of the finding (forged, stale, replayed).
+    keeps_signature: bool,
+}
+
+impl<'a> Failed<'a> {
+    fn new(
+        check: FuzzCheck,
+        kind: Kind,
+        outcome: &'a Outcome,
+        label: &'a str,
+        body: Body,
+        request: &'a Request,
+    ) -> Self {
+        Failed {
+            check,
+            kind,
+            outcome,
+            label,
+            count: 1,
+            body,
+            request,
+            original_bytes: 0,
+            shrink_requests: 0,
+            twice: false,
+            keeps_signature: false,
+        }
+    }
+}
+
+/// An event's cases before sending.
+struct Plan {
+    fixed: Vec<Case>,
+    /// Random bodies still to generate.
+    random: usize,
+    ran: Vec<FuzzCheck>,
+}
+
+/// What sending an event's cases found.
+struct Sent {
+    groups: Groups,
+    /// The receiver went down: the case that took it down, and its outcome.
+    down: Option<(Case, Outcome)>,
+}
+
+/// Counts a failing case into its group, keeping the smallest body (where shrinking starts).
+fn add_failure(groups: &mut Groups, case: Case, kind: Kind, outcome: Outcome, tree: Option<Tree>) {
+    let check = case.check;
+    let key = (check, kind, outcome.status, gist(&outcome.answer));
+    let in_check = groups.keys().filter(|k| k.0 == check).count();
+    let key = if groups.contains_key(&key) || in_check < FINDINGS_PER_CHECK {
+        key
+    } else {
+        groups.keys().rfind(|k| k.0 == check).cloned().unwrap_or(key)
+    };
+    let size = case.body.bytes().len();
+    match groups.get_mut(&key) {
+        Some(group) => {
+            group.count += 1;
+            if size < group.case.body.bytes().len() {
+                (group.case, group.outcome, group.tree) = (case, outcome, tree);
+            }
+        }
+        None => {
+            groups.insert(key, Group { count: 1, case, outcome, tree });
+        }
+    }
+}
+
+/// Random bodies of an event's schema, one at a time, each checked by the validator (a few tries each).
+struct Randoms {
+    strategy: Option<BoxedStrategy<Value>>,
+    validator: Option<Generator>,
+    runner: TestRunner,
+    wanted: usize,
+    made: usize,
+    attempts: usize,
+}
+
+impl Randoms {
+    fn new(generator: Option<&Generator>, seed: u64, event: &str, wanted: usize) -> Randoms {
+        let mut rng_seed = [0u8; 32];
+        rng_seed[..8].copy_from_slice(&seed.to_le_bytes());
+        rng_seed[8..16].copy_from_slice(&hash(event).to_le_bytes());
+        let runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &rng_seed));
+        Randoms {
+            strategy: generator.filter(|_| wanted > 0).map(Generator::strategy),
+            validator: generator.filter(|_| wanted > 0).map(|g| Generator::new(g.schema())),
+            runner,
+            wanted,
+            made: 0,
+            attempts: 0,
+        }
+    }
+
+    fn next(&mut self) -> Option<(Case, Tree)> {
+        let (strategy, validator) = (self.strategy.as_ref()?, self.validator.as_ref()?);
+        while self.made < self.wanted && self.attempts < self.wanted * 4 {
+            self.attempts += 1;
+            let Ok(tree) = strategy.new_tree(&mut self.runner) else { continue };
+            let value = tree.current();
+            if validator.is_valid(&value) {
+                self.made += 1;
+                let case = cases::generated(Vec::new(), &[value]).pop()?;
+                let case = Case { label: format!("random body {}", self.made), origin: Origin::Random(0), ..case };
+                return Some((case, tree));
+            }
+        }
+        None
+    }
+}
 
 /// What tells two failures apart: the answer's first line, numbers blanked (`id 123 not found` and `id 456
 /// not found` are one bug).
@@ -372,9 +510,6 @@ impl Runner {
             ));
         }
         let generator = generator.filter(|g| g.problem().is_none());
-        let mut ran = Vec::new();
-        let mut cases: Vec<Case> = Vec::new();
-        let mut trees: Vec<Box<dyn ValueTree<Value = Value>>> = Vec::new();
         let example = match &fixture.raw_body {
             Some(raw) => Body::Raw(raw.as_bytes().to_vec()),
             None => Body::Json(fixture.render().body),
@@ -386,120 +521,26 @@ impl Runner {
             (Body::Json(v), None) => Some(v.clone()),
             (Body::Raw(_), None) => None,
         };
-        if self.wants(FuzzCheck::Examples) {
-            ran.push(FuzzCheck::Examples);
-            let mut example_cases = cases::examples(&Value::Null);
-            example_cases[0].body = example.clone();
-            cases.extend(example_cases);
-        }
-        if let (true, Some(generator), Some(base)) = (self.wants(FuzzCheck::Generated), &generator, &base) {
-            ran.push(FuzzCheck::Generated);
-            let edges = crate::generate::edges::around(generator, base, self.budget);
-            let wanted = self.budget.saturating_sub(edges.len());
-            let mut values = Vec::new();
-            if wanted > 0 {
-                let strategy = generator.strategy();
-                let mut rng_seed = [0u8; 32];
-                rng_seed[..8].copy_from_slice(&self.seed.to_le_bytes());
-                rng_seed[8..16].copy_from_slice(&hash(&fixture.name).to_le_bytes());
-                let mut rng =
-                    TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &rng_seed));
-                let mut attempts = 0;
-                while values.len() < wanted && attempts < wanted * 4 {
-                    attempts += 1;
-                    let Ok(tree) = strategy.new_tree(&mut rng) else { continue };
-                    let value = tree.current();
-                    if generator.is_valid(&value) {
-                        values.push(value);
-                        trees.push(tree);
-                    }
-                }
-            }
-            cases.extend(cases::generated(edges, &values));
-        }
-        if let (true, Some(base)) = (self.wants(FuzzCheck::Negative), &base) {
-            ran.push(FuzzCheck::Negative);
-            cases.extend(cases::negative(generator.as_ref(), base));
-        }
-        let bar = self.bar(&fixture.name, cases.len() as u64 + 8);
-        let outcomes = self.send_all(fixture, &cases, timeout, bar.as_ref());
-        if outcomes.iter().any(Outcome::refused) && self.runtime.block_on(reachable(&self.url)).is_err() {
+        let plan = self.plan(fixture, generator.as_ref(), &example, base.as_ref());
+        let bar = self.bar(&fixture.name, plan.fixed.len() as u64 + plan.random as u64 + 8);
+        let sent = self.send_windows(fixture, plan.fixed, plan.random, generator.as_ref(), timeout, bar.as_ref());
+        let mut ran = plan.ran;
+        if let Some((case, outcome)) = sent.down {
             // The receiver died: the case that took it down is the first left without an answer.
             self.down = true;
-            let culprit = outcomes.iter().position(|o| o.status.is_none() && !o.refused() && !o.timed_out());
-            let index = culprit.or_else(|| outcomes.iter().position(Outcome::refused)).unwrap_or(0);
-            let case = &cases[index];
             let request = self.dress.request(fixture, &case.body);
             let label = format!("{} (the receiver went down here: every request after it was refused)", case.label);
-            let finding = self.finding(
-                fixture,
-                case.check,
-                Kind::ServerError,
-                &outcomes[index],
-                &label,
-                1,
-                case.body.clone(),
-                &request,
-                0,
-                0,
-                false,
-                false,
-            );
+            let failed = Failed::new(case.check, Kind::ServerError, &outcome, &label, case.body.clone(), &request);
+            let finding = self.finding(fixture, failed);
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
             return (vec![finding], ran);
         }
-        let mut failures: Failures = BTreeMap::new();
-        for (i, outcome) in outcomes.into_iter().enumerate() {
-            if let Some(kind) = judge::judge(cases[i].expect, &outcome) {
-                let check = cases[i].check;
-                let key = (check, kind, outcome.status, gist(&outcome.answer));
-                let groups = failures.keys().filter(|k| k.0 == check).count();
-                let key = if failures.contains_key(&key) || groups < FINDINGS_PER_CHECK {
-                    key
-                } else {
-                    failures.keys().rfind(|k| k.0 == check).cloned().unwrap_or(key)
-                };
-                failures.entry(key).or_default().push((i, outcome));
-            }
-        }
-        let mut findings = Vec::new();
-        let mut retried = None;
-        let mut numbering: BTreeMap<(FuzzCheck, Kind), usize> = BTreeMap::new();
-        for ((check, kind, _, _), failed) in &failures {
-            let nth = numbering.entry((*check, *kind)).or_default();
-            *nth += 1;
-            let nth = *nth;
-            // The smallest failing body is where shrinking starts.
-            let (index, outcome) = failed.iter().min_by_key(|(i, _)| cases[*i].body.bytes().len()).expect("one");
-            if *kind == Kind::ServerError && cases[*index].expect == Expect::Accept && retried.is_none() {
-                retried = Some((*index, outcome.clone()));
-            }
-            let mut finding = self.found(
-                fixture,
-                &cases[*index],
-                *check,
-                *kind,
-                outcome.clone(),
-                failed.len(),
-                generator.as_ref(),
-                &mut trees,
-                timeout,
-            );
-            if nth > 1 {
-                let renamed = format!("{}-{nth}", finding.fixture_name);
-                finding.reproduce = finding
-                    .reproduce
-                    .replace(&crate::shell::quote(&finding.fixture_name), &crate::shell::quote(&renamed));
-                finding.fixture_name = renamed;
-            }
-            findings.push(finding);
-        }
+        let (mut findings, retried) = self.findings_of(fixture, sent.groups, generator.as_ref(), timeout);
         if let (true, Body::Json(_)) = (self.wants(FuzzCheck::Delivery), &example) {
             ran.push(FuzzCheck::Delivery);
-            let retry = retried.map(|(i, first)| (cases[i].body.clone(), first));
-            findings.extend(self.delivery(fixture, retry, timeout));
+            findings.extend(self.delivery(fixture, retried, timeout));
         }
         if let (true, Body::Json(body)) = (self.wants(FuzzCheck::Signatures), &example) {
             ran.push(FuzzCheck::Signatures);
@@ -509,6 +550,108 @@ impl Runner {
             bar.finish_and_clear();
         }
         (findings, ran)
+    }
+
+    /// The cases an event gets: the fixed ones (the example, the edge cases, the invalid bodies) made now, and
+    /// how many random bodies to generate as they are sent.
+    fn plan(&self, fixture: &Fixture, generator: Option<&Generator>, example: &Body, base: Option<&Value>) -> Plan {
+        let mut plan = Plan { fixed: Vec::new(), random: 0, ran: Vec::new() };
+        if self.wants(FuzzCheck::Examples) {
+            plan.ran.push(FuzzCheck::Examples);
+            let mut example_cases = cases::examples(&Value::Null);
+            example_cases[0].body = example.clone();
+            plan.fixed.extend(example_cases);
+        }
+        if let (true, Some(generator), Some(base)) = (self.wants(FuzzCheck::Generated), generator, base) {
+            plan.ran.push(FuzzCheck::Generated);
+            // Each edge case is a whole body: a large base gets fewer of them (at most ~64 MiB in all).
+            let base_bytes = serde_json::to_vec(base).map_or(1, |b| b.len().max(1));
+            let limit = self.budget.min((64 << 20) / base_bytes).max(8.min(self.budget));
+            let edges = crate::generate::edges::around(generator, base, limit);
+            plan.random = self.budget.saturating_sub(edges.len());
+            plan.fixed.extend(cases::generated(edges, &[]));
+        }
+        if let (true, Some(base)) = (self.wants(FuzzCheck::Negative), base) {
+            plan.ran.push(FuzzCheck::Negative);
+            plan.fixed.extend(cases::negative(generator, base));
+        }
+        let _ = fixture;
+        plan
+    }
+
+    /// Sends the fixed cases, then the random bodies, a window at a time: only a window's bodies are held,
+    /// and of the failing cases only the smallest of each kind of failure (with its value tree, for
+    /// shrinking). Stops early when the receiver goes down, on Ctrl-C, or after too many timeouts in a row.
+    fn send_windows(
+        &mut self,
+        fixture: &Fixture,
+        fixed: Vec<Case>,
+        random: usize,
+        generator: Option<&Generator>,
+        timeout: Duration,
+        bar: Option<&ProgressBar>,
+    ) -> Sent {
+        let window = (self.concurrency * 8).max(32);
+        let mut sent = Sent { groups: BTreeMap::new(), down: None };
+        let mut fixed = fixed.into_iter().peekable();
+        let mut randoms = Randoms::new(generator, self.seed, &fixture.name, random);
+        while !self.stop.halted() {
+            let mut cases: Vec<Case> = fixed.by_ref().take(window).collect();
+            let mut trees: Vec<Option<Tree>> = cases.iter().map(|_| None).collect();
+            while cases.len() < window {
+                let Some((case, tree)) = randoms.next() else { break };
+                cases.push(case);
+                trees.push(Some(tree));
+            }
+            if cases.is_empty() {
+                break;
+            }
+            let outcomes = self.send_all(fixture, &cases, timeout, bar);
+            if outcomes.iter().any(Outcome::refused) && self.runtime.block_on(reachable(&self.url)).is_err() {
+                let culprit = outcomes.iter().position(|o| o.status.is_none() && !o.refused() && !o.timed_out());
+                let index = culprit.or_else(|| outcomes.iter().position(Outcome::refused)).unwrap_or(0);
+                sent.down = Some((cases.swap_remove(index), outcomes[index].clone()));
+                return sent;
+            }
+            for ((case, outcome), tree) in cases.into_iter().zip(outcomes).zip(trees) {
+                if let Some(kind) = judge::judge(case.expect, &outcome) {
+                    add_failure(&mut sent.groups, case, kind, outcome, tree);
+                }
+            }
+        }
+        sent
+    }
+
+    /// One finding per kind of failure (shrunk from its smallest case), and the first 5xx to a valid webhook
+    /// (for the delivery check's retry).
+    fn findings_of(
+        &mut self,
+        fixture: &Fixture,
+        groups: Groups,
+        generator: Option<&Generator>,
+        timeout: Duration,
+    ) -> (Vec<Finding>, Option<(Body, Outcome)>) {
+        let mut findings = Vec::new();
+        let mut retried = None;
+        let mut numbering: BTreeMap<(FuzzCheck, Kind), usize> = BTreeMap::new();
+        for ((check, kind, _, _), group) in groups {
+            let nth = numbering.entry((check, kind)).or_default();
+            *nth += 1;
+            let nth = *nth;
+            if kind == Kind::ServerError && group.case.expect == Expect::Accept && retried.is_none() {
+                retried = Some((group.case.body.clone(), group.outcome.clone()));
+            }
+            let mut finding = self.found(fixture, group, kind, generator, timeout);
+            if nth > 1 {
+                let renamed = format!("{}-{nth}", finding.fixture_name);
+                finding.reproduce = finding
+                    .reproduce
+                    .replace(&crate::shell::quote(&finding.fixture_name), &crate::shell::quote(&renamed));
+                finding.fixture_name = renamed;
+            }
+            findings.push(finding);
+        }
+        (findings, retried)
     }
 
     fn bar(&self, name: &str, len: u64) -> Option<ProgressBar> {
@@ -575,65 +718,49 @@ impl Runner {
         self.runtime.block_on(self.stop.send(&self.client, &self.url, request, timeout))
     }
 
-    /// A finding from its first failing case, shrunk when it is a generated body.
-    #[allow(clippy::too_many_arguments)]
+    /// A finding from the smallest case of its group, shrunk when it is a generated body.
     fn found(
         &mut self,
         fixture: &Fixture,
-        case: &Case,
-        check: FuzzCheck,
+        group: Group,
         kind: Kind,
-        outcome: Outcome,
-        count: usize,
         generator: Option<&Generator>,
-        trees: &mut [Box<dyn ValueTree<Value = Value>>],
         timeout: Duration,
     ) -> Finding {
+        let Group { count, case, outcome, mut tree } = group;
         let original_bytes = case.body.bytes().len();
         let (body, outcome, shrink_requests) = match (&case.body, case.origin, generator) {
             (Body::Json(value), Origin::Edge | Origin::Random(_), Some(generator)) if !self.stop.halted() => {
-                let tree = match case.origin {
-                    Origin::Random(i) => trees.get_mut(i),
-                    _ => None,
-                };
-                let shrunk = shrinking::shrink(self, fixture, generator, value.clone(), tree, kind, outcome, timeout);
+                let shrunk =
+                    shrinking::shrink(self, fixture, generator, value.clone(), tree.as_mut(), kind, outcome, timeout);
                 (Body::Json(shrunk.value), shrunk.outcome, shrunk.requests)
             }
             _ => (case.body.clone(), outcome, 0),
         };
         let request = self.dress.request(fixture, &body);
-        self.finding(
-            fixture,
-            check,
-            kind,
-            &outcome,
-            &case.label,
+        let failed = Failed {
             count,
-            body,
-            &request,
             original_bytes,
             shrink_requests,
-            false,
-            false,
-        )
+            ..Failed::new(case.check, kind, &outcome, &case.label, body, &request)
+        };
+        self.finding(fixture, failed)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn finding(
-        &self,
-        fixture: &Fixture,
-        check: FuzzCheck,
-        kind: Kind,
-        outcome: &Outcome,
-        label: &str,
-        count: usize,
-        body: Body,
-        request: &Request,
-        original_bytes: usize,
-        shrink_requests: usize,
-        twice: bool,
-        keeps_signature: bool,
-    ) -> Finding {
+    fn finding(&self, fixture: &Fixture, failed: Failed<'_>) -> Finding {
+        let Failed {
+            check,
+            kind,
+            outcome,
+            label,
+            count,
+            body,
+            request,
+            original_bytes,
+            shrink_requests,
+            twice,
+            keeps_signature,
+        } = failed;
         let fixture_name = finding::fixture_name(&fixture.name, check, kind);
         let signing = if keeps_signature { None } else { self.signing_flags.as_deref() };
         let reproduce = finding::reproduce(&self.save_dir, &fixture_name, self.url.as_str(), twice, signing);
@@ -683,20 +810,9 @@ impl Runner {
         if judge::judge(Expect::Accept, &answer).is_none() {
             let again = self.send_one(&second, timeout);
             if let Some(kind) = judge::judge(Expect::Accept, &again) {
-                findings.push(self.finding(
-                    fixture,
-                    FuzzCheck::Delivery,
-                    kind,
-                    &again,
-                    "the same webhook twice in a row (the second failed)",
-                    1,
-                    body.clone(),
-                    &second,
-                    0,
-                    0,
-                    true,
-                    false,
-                ));
+                let label = "the same webhook twice in a row (the second failed)";
+                let failed = Failed::new(FuzzCheck::Delivery, kind, &again, label, body.clone(), &second);
+                findings.push(self.finding(fixture, Failed { twice: true, ..failed }));
             }
         }
         // Two copies at once.
@@ -712,20 +828,9 @@ impl Runner {
             [a, b]
         });
         if let Some((answer, kind)) = answers.iter().find_map(|a| judge::judge(Expect::Accept, a).map(|k| (a, k))) {
-            findings.push(self.finding(
-                fixture,
-                FuzzCheck::Delivery,
-                kind,
-                answer,
-                "two copies at once (same webhook id)",
-                1,
-                body.clone(),
-                &pair[0],
-                0,
-                0,
-                true,
-                false,
-            ));
+            let label = "two copies at once (same webhook id)";
+            let failed = Failed::new(FuzzCheck::Delivery, kind, answer, label, body.clone(), &pair[0]);
+            findings.push(self.finding(fixture, Failed { twice: true, ..failed }));
         }
         // A provider retries what got a 5xx: the retry must go through.
         if let Some((failed, first)) = retry {
@@ -736,20 +841,10 @@ impl Runner {
             // after a half-done first attempt) is the retry's own.
             let same = answer.status == first.status && gist(&answer.answer) == gist(&first.answer);
             if let (Some(kind), false) = (judge::judge(Expect::Accept, &answer), same) {
-                findings.push(self.finding(
-                    fixture,
-                    FuzzCheck::Delivery,
-                    kind,
-                    &answer,
-                    "a retry after a 5xx (the retry failed too)",
-                    1,
-                    failed,
-                    &request,
-                    0,
-                    0,
-                    false,
-                    false,
-                ));
+                let label = "a retry after a 5xx (the retry failed too)";
+                findings.push(
+                    self.finding(fixture, Failed::new(FuzzCheck::Delivery, kind, &answer, label, failed, &request)),
+                );
             }
         }
         merge_by_kind(findings)
@@ -805,20 +900,8 @@ impl Runner {
                     Ok(v) if request.body == serde_json::to_vec(&v).unwrap_or_default() => Body::Json(v),
                     _ => body,
                 };
-                self.finding(
-                    fixture,
-                    FuzzCheck::Signatures,
-                    kind,
-                    &answer,
-                    label,
-                    count,
-                    body,
-                    &request,
-                    0,
-                    0,
-                    twice,
-                    true,
-                )
+                let failed = Failed::new(FuzzCheck::Signatures, kind, &answer, label, body, &request);
+                self.finding(fixture, Failed { count, twice, keeps_signature: true, ..failed })
             })
             .collect()
     }
