@@ -99,54 +99,53 @@ pub enum Wrote {
 /// so a link at `dir/name` is replaced, never followed, and a reader never sees half a file. A regular file
 /// already holding exactly `bytes` is left alone (compared after a capped read that follows no link).
 pub fn write_inside(dir: &Path, name: &str, bytes: &[u8]) -> Result<Wrote, UserError> {
+    let path = target_inside(dir, name)?;
+    let wrote = what_writing_does(&path, bytes)?;
+    if wrote != Wrote::Unchanged {
+        write_new_then_rename(&path, bytes)
+            .map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(wrote)
+}
+
+/// `dir/name`, when `name` is a plain file name.
+fn target_inside(dir: &Path, name: &str) -> Result<PathBuf, UserError> {
     if !plain_file_name(name) {
         return Err(UserError::new(format!("{}: not a plain file name, nothing written", sanitize(name))));
     }
-    let path = dir.join(name);
-    let wrote = match existing(&path) {
+    Ok(dir.join(name))
+}
+
+/// What writing `bytes` at `path` would do: create it, replace what is there (a link is replaced, not
+/// followed), or nothing (a regular file already holding them). A folder there is an error.
+fn what_writing_does(path: &Path, bytes: &[u8]) -> Result<Wrote, UserError> {
+    Ok(match existing(path) {
         None => Wrote::Created,
         Some(kind) if kind.is_file() => {
-            let same = read_regular(&path, bytes.len() as u64, &path.display().to_string(), false)
+            let same = read_regular(path, bytes.len() as u64, &path.display().to_string(), false)
                 .is_ok_and(|old| old == bytes);
             if same {
-                return Ok(Wrote::Unchanged);
+                Wrote::Unchanged
+            } else {
+                Wrote::Replaced
             }
-            Wrote::Replaced
         }
         Some(kind) if kind.is_dir() => {
             return Err(UserError::new(format!("cannot write {}: a folder is there", path.display())))
         }
         Some(_) => Wrote::Replaced,
-    };
-    write_new_then_rename(&path, bytes).map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
-    Ok(wrote)
+    })
 }
 
 /// Moves the file at `from` (a regular file of this process's own) to `dir/name` by renaming it: a link at
 /// `dir/name` is replaced, never followed; a regular file already holding the same bytes is left alone.
 pub fn move_inside(from: &Path, dir: &Path, name: &str) -> Result<Wrote, UserError> {
-    if !plain_file_name(name) {
-        return Err(UserError::new(format!("{}: not a plain file name, nothing written", sanitize(name))));
-    }
-    let path = dir.join(name);
+    let path = target_inside(dir, name)?;
     let cannot = |e: std::io::Error| UserError::new(format!("cannot write {}: {e}", path.display()));
-    let wrote = match existing(&path) {
-        None => Wrote::Created,
-        Some(kind) if kind.is_file() => {
-            let new = std::fs::read(from).map_err(cannot)?;
-            let same =
-                read_regular(&path, new.len() as u64, &path.display().to_string(), false).is_ok_and(|old| old == new);
-            if same {
-                return Ok(Wrote::Unchanged);
-            }
-            Wrote::Replaced
-        }
-        Some(kind) if kind.is_dir() => {
-            return Err(UserError::new(format!("cannot write {}: a folder is there", path.display())))
-        }
-        Some(_) => Wrote::Replaced,
-    };
-    std::fs::rename(from, &path).map_err(cannot)?;
+    let wrote = what_writing_does(&path, &std::fs::read(from).map_err(cannot)?)?;
+    if wrote != Wrote::Unchanged {
+        std::fs::rename(from, &path).map_err(cannot)?;
+    }
     Ok(wrote)
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
 use reqwest::{Client, Url};
 use serde_json::{json, Value};
 
@@ -446,7 +446,8 @@ impl Randoms {
         let mut rng_seed = [0u8; 32];
         rng_seed[..8].copy_from_slice(&seed.to_le_bytes());
         rng_seed[8..16].copy_from_slice(&hash(event).to_le_bytes());
-        let runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &rng_seed));
+        let config = crate::generate::budget::runner_config();
+        let runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &rng_seed));
         Randoms {
             strategy: generator.filter(|_| wanted > 0).map(Generator::strategy),
             validator: generator.filter(|_| wanted > 0).map(|g| Generator::new(g.schema())),

@@ -50,6 +50,25 @@ pub fn check(root: &Value) -> Result<u64, Problem> {
     estimate.minimum(root, "", 0)
 }
 
+/// How often one value's filters may refuse before it is given up (proptest's default is 65,536: a filter
+/// that can never pass then costs 65,536 tries per value).
+pub const LOCAL_REJECTS: u32 = 256;
+
+/// A test runner configuration for generating: few local rejects, nothing persisted.
+pub fn runner_config() -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        max_local_rejects: LOCAL_REJECTS,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}
+
+/// Whether a node (its `$ref`s resolved against `root`) can be generated within the budget.
+pub fn fits(root: &Value, schema: &Value) -> bool {
+    let mut estimate = Estimate { root, memo: HashMap::new(), path: Vec::new(), work: 0 };
+    estimate.minimum(schema, "", 0).is_ok()
+}
+
 /// A node's smallest cost alone (its own `$ref`s resolved against `root`), for sizing arrays of it.
 pub fn minimum_of(root: &Value, schema: &Value) -> u64 {
     let mut estimate = Estimate { root, memo: HashMap::new(), path: Vec::new(), work: 0 };
@@ -123,22 +142,9 @@ impl Estimate<'_> {
         if let Some(list) = branches(flat) {
             return self.cheapest(list.iter().map(|branch| (branch, "")), pointer, depth);
         }
-        let kinds = types(flat);
-        let mut first_problem = None;
-        let mut best: Option<u64> = None;
-        for kind in kinds {
-            match self.of_type(flat, kind, pointer, depth) {
-                Ok(cost) => best = Some(best.map_or(cost, |b| b.min(cost))),
-                Err(problem) => {
-                    first_problem.get_or_insert(problem);
-                }
-            }
-        }
-        match (best, first_problem) {
-            (Some(cost), _) => Ok(cost),
-            (None, Some(problem)) => Err(problem),
-            (None, None) => Ok(NODE_COST),
-        }
+        let costs: Vec<Result<u64, Problem>> =
+            types(flat).into_iter().map(|kind| self.of_type(flat, kind, pointer, depth)).collect();
+        cheapest(costs)
     }
 
     /// The cheapest of several alternatives (a branch, a type); a problem only when every one has one.
@@ -148,21 +154,9 @@ impl Estimate<'_> {
         pointer: &str,
         depth: usize,
     ) -> Result<u64, Problem> {
-        let mut first_problem = None;
-        let mut best: Option<u64> = None;
-        for (schema, _) in alternatives {
-            match self.minimum(schema, pointer, depth + 1) {
-                Ok(cost) => best = Some(best.map_or(cost, |b| b.min(cost))),
-                Err(problem) => {
-                    first_problem.get_or_insert(problem);
-                }
-            }
-        }
-        match (best, first_problem) {
-            (Some(cost), _) => Ok(cost),
-            (None, Some(problem)) => Err(problem),
-            (None, None) => Ok(NODE_COST),
-        }
+        let costs: Vec<Result<u64, Problem>> =
+            alternatives.map(|(schema, _)| self.minimum(schema, pointer, depth + 1)).collect();
+        cheapest(costs)
     }
 
     fn of_type(&mut self, flat: &Value, kind: &str, pointer: &str, depth: usize) -> Result<u64, Problem> {
@@ -248,6 +242,25 @@ impl Estimate<'_> {
             ));
         }
         Ok(())
+    }
+}
+
+/// The least of several costs; the first problem only when none has a cost.
+fn cheapest(costs: Vec<Result<u64, Problem>>) -> Result<u64, Problem> {
+    let mut first_problem = None;
+    let mut best: Option<u64> = None;
+    for cost in costs {
+        match cost {
+            Ok(cost) => best = Some(best.map_or(cost, |b| b.min(cost))),
+            Err(problem) => {
+                first_problem.get_or_insert(problem);
+            }
+        }
+    }
+    match (best, first_problem) {
+        (Some(cost), _) => Ok(cost),
+        (None, Some(problem)) => Err(problem),
+        (None, None) => Ok(NODE_COST),
     }
 }
 

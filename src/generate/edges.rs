@@ -76,13 +76,17 @@ fn fits_alone(flat: &Value, given: &Value) -> bool {
 }
 
 pub(super) fn typical_of_type(generator: &Generator, flat: &Value, kind: &str, depth: usize) -> Value {
+    // Past the typical instance's budget only what the schema requires is made (which fits: checked first).
+    let roomy = generator.spend_typical(super::budget::NODE_COST);
     match kind {
         "object" => {
             let mut map = Map::new();
             let required = required(flat);
             if let Some(properties) = flat.get("properties").and_then(Value::as_object) {
                 for (name, sub) in properties {
-                    if required.contains(name) || depth < OPTIONAL_DEPTH - 2 {
+                    // An optional property goes in only when it can be made within the budget.
+                    let optional_fits = roomy && depth < OPTIONAL_DEPTH - 2 && generator.typical_affords(sub, 1);
+                    if required.contains(name) || optional_fits {
                         map.insert(name.clone(), typical(generator, sub, depth + 1));
                     }
                 }
@@ -98,9 +102,10 @@ pub(super) fn typical_of_type(generator: &Generator, flat: &Value, kind: &str, d
         "array" => {
             let min = count(flat, "minItems").unwrap_or(0);
             let max = count(flat, "maxItems").unwrap_or(usize::MAX);
-            let n = min.max(1).min(max);
             let item = flat.get("items").cloned().unwrap_or(Value::Bool(true));
-            let one = typical(generator, &item, depth + 1);
+            // One item where the schema allows none, when it can be afforded; else just what is required.
+            let n = if roomy && min == 0 && max > 0 && generator.typical_affords(&item, 1) { 1 } else { min };
+            let one = generator.typical_copies(n, || typical(generator, &item, depth + 1));
             let mut items = vec![one; n];
             if flat.get("uniqueItems") == Some(&Value::Bool(true)) && n > 1 {
                 items = distinct_samples(generator, &item, n).unwrap_or(items);
@@ -148,7 +153,7 @@ fn typical_string(generator: &Generator, flat: &Value, depth: usize) -> String {
 pub fn sample_of(generator: &Generator, schema: &Value, nth: u64) -> Option<Value> {
     let strategy = generator.node(schema, 0, super::budget::Room::whole());
     let mut runner = TestRunner::new_with_rng(
-        proptest::test_runner::Config::default(),
+        super::budget::runner_config(),
         proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(nth)),
     );
     (0..64).find_map(|_| strategy.new_tree(&mut runner).ok().map(|t| t.current()))
@@ -164,7 +169,7 @@ fn distinct_samples(generator: &Generator, item: &Value, n: usize) -> Option<Vec
     // One strategy, one seeded runner, a set of what was seen: linear in the tries, which are capped.
     let strategy = generator.node(item, 0, super::budget::Room::whole().split(n as u64));
     let mut runner = TestRunner::new_with_rng(
-        proptest::test_runner::Config::default(),
+        super::budget::runner_config(),
         proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(0)),
     );
     let mut seen = std::collections::HashSet::new();
@@ -278,7 +283,11 @@ fn walk(generator: &Generator, schema: &Value, value: &Value, at: &str, depth: u
     let node = match branches(&flat) {
         Some(list) => {
             for (i, branch) in list.iter().enumerate() {
-                replace(out, format!("branch {} of {}", i + 1, list.len()), typical(generator, branch, depth + 1));
+                replace(
+                    out,
+                    format!("branch {} of {}", i + 1, list.len()),
+                    generator.with_fresh_typical(|| typical(generator, branch, depth + 1)),
+                );
             }
             // Walk into the branch the value follows.
             list.into_iter().find(|b| generator.fits_branch(b, value)).unwrap_or(flat.clone())
@@ -292,7 +301,8 @@ fn walk(generator: &Generator, schema: &Value, value: &Value, at: &str, depth: u
     }
     for kind in &kinds {
         if *kind != "null" && !same_kind(kind, value) {
-            replace(out, format!("a {kind} instead"), typical_of_type(generator, &node, kind, depth + 1));
+            let value = generator.with_fresh_typical(|| typical_of_type(generator, &node, kind, depth + 1));
+            replace(out, format!("a {kind} instead"), value);
         }
     }
     if flat.get("enum").is_some() || flat.get("const").is_some() {
@@ -351,7 +361,7 @@ fn object_edges(
                 out.push((format!("{child}: absent"), Change::Remove(child.clone())));
             }
             None => {
-                let value = typical(generator, sub, depth + 1);
+                let value = generator.with_fresh_typical(|| typical(generator, sub, depth + 1));
                 out.push((format!("{child}: present"), Change::Add(at.to_string(), name.clone(), value)));
             }
             _ => {}
@@ -359,7 +369,7 @@ fn object_edges(
     }
     if resolve::allows_extra_keys(node) {
         let extra = match node.get("additionalProperties") {
-            Some(s @ Value::Object(_)) => typical(generator, s, depth + 1),
+            Some(s @ Value::Object(_)) => generator.with_fresh_typical(|| typical(generator, s, depth + 1)),
             _ => Value::String("an unexpected field".into()),
         };
         let key = "x_hookctl_extra".to_string();

@@ -36,13 +36,21 @@ pub struct Generator {
     problem: Option<budget::Problem>,
     /// Validators of `anyOf`/`oneOf` branches (with the root's definitions), compiled once each.
     branches: std::cell::RefCell<std::collections::HashMap<String, Option<jsonschema::Validator>>>,
+    /// What the typical instance being made may still cost: past it, only what is required is added.
+    typical_left: std::cell::Cell<u64>,
 }
 
 impl Generator {
     pub fn new(schema: &Value) -> Generator {
         let validator = jsonschema::options().should_validate_formats(true).build(schema).ok();
         let problem = budget::check(schema).err();
-        Generator { root: schema.clone(), validator, problem, branches: Default::default() }
+        Generator {
+            root: schema.clone(),
+            validator,
+            problem,
+            branches: Default::default(),
+            typical_left: Default::default(),
+        }
     }
 
     /// Why nothing can be generated from this schema (said once by the caller), if so.
@@ -152,7 +160,9 @@ impl Generator {
             let key = name.clone();
             if required.contains(name) {
                 parts.push(self.node(sub, depth + 1, room).prop_map(move |v| Some((key.clone(), v))).boxed());
-            } else if depth < OPTIONAL_DEPTH {
+            } else if depth < OPTIONAL_DEPTH && budget::fits(&self.root, sub) {
+                // An optional property nothing can be generated for (a look-ahead pattern, a huge minimum) is
+                // left out, not tried and refused over and over.
                 let value = self.node(sub, depth + 1, room);
                 parts.push(
                     proptest::option::weighted(0.6, value).prop_map(move |v| v.map(|v| (key.clone(), v))).boxed(),
@@ -184,9 +194,11 @@ impl Generator {
         let max = count(schema, "maxItems");
         let prefix: Vec<Value> = schema.get("prefixItems").and_then(Value::as_array).cloned().unwrap_or_default();
         let items = schema.get("items").cloned().unwrap_or(Value::Bool(true));
-        // As many items as the room holds at their smallest, each with its share of the room.
+        // As many items as the room holds at their smallest, each with its share of the room; none when no
+        // item can be made within the budget (an item that requires itself).
         let each = budget::minimum_of(&self.root, &items).max(budget::NODE_COST);
-        let fits = |wanted: usize| (room.fits(each, wanted as u64) as usize).max(min);
+        let makeable = budget::fits(&self.root, &items);
+        let fits = |wanted: usize| if makeable { (room.fits(each, wanted as u64) as usize).max(min) } else { min };
         let deep = depth >= OPTIONAL_DEPTH;
         let small_max = if deep { min } else { min + 4 };
         let small_max = fits(max.map_or(small_max, |m| small_max.min(m)).max(min));
@@ -258,6 +270,7 @@ impl Generator {
         if self.problem.is_some() {
             return Value::Null;
         }
+        self.typical_left.set(budget::INSTANCE_BYTES);
         let value = edges::typical(self, &self.root, 0);
         if self.is_valid(&value) {
             return value;
@@ -265,7 +278,10 @@ impl Generator {
         // Constraints typical values missed (a oneOf both branches fit, a uniqueItems, a minProperties): the
         // first valid instance of a fixed-seed run.
         let strategy = self.strategy();
-        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let mut runner = proptest::test_runner::TestRunner::new_with_rng(
+            budget::runner_config(),
+            proptest::test_runner::TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
+        );
         let started = std::time::Instant::now();
         for _ in 0..256 {
             // Bounded in time too: each try may be a large body.
@@ -284,6 +300,40 @@ impl Generator {
 
     pub(crate) fn root(&self) -> &Value {
         &self.root
+    }
+
+    /// Makes one of `n` copies with a 1/n share of the typical instance's budget, then spends it n times
+    /// (an array of `n` copies of one item costs n items).
+    pub(crate) fn typical_copies(&self, n: usize, make: impl FnOnce() -> Value) -> Value {
+        let n = n.max(1) as u64;
+        let left = self.typical_left.get();
+        let share = left / n;
+        self.typical_left.set(share);
+        let one = make();
+        let spent = share.saturating_sub(self.typical_left.get()).max(budget::NODE_COST);
+        self.typical_left.set(left.saturating_sub(spent.saturating_mul(n)));
+        one
+    }
+
+    /// `make` with a typical-instance budget of its own (an edge case's replacement value).
+    pub(crate) fn with_fresh_typical(&self, make: impl FnOnce() -> Value) -> Value {
+        let saved = self.typical_left.replace(budget::INSTANCE_BYTES / 4);
+        let value = make();
+        self.typical_left.set(saved);
+        value
+    }
+
+    /// Whether something whose smallest instance is `schema`'s still fits the typical instance's budget.
+    pub(crate) fn typical_affords(&self, schema: &Value, copies: usize) -> bool {
+        let each = budget::minimum_of(&self.root, schema);
+        budget::fits(&self.root, schema) && each.saturating_mul(copies.max(1) as u64) <= self.typical_left.get()
+    }
+
+    /// Spends `cost` of the typical instance's budget; whether any was left to spend.
+    pub(crate) fn spend_typical(&self, cost: u64) -> bool {
+        let left = self.typical_left.get();
+        self.typical_left.set(left.saturating_sub(cost));
+        left > 0
     }
 }
 
