@@ -85,7 +85,7 @@ struct Estimate<'r> {
     work: usize,
 }
 
-const WORK: usize = 20_000;
+const WORK: usize = 5_000;
 const DEPTH: usize = 64;
 
 fn shown(pointer: &str) -> &str {
@@ -108,28 +108,33 @@ impl Estimate<'_> {
                 _ => Ok(NODE_COST),
             };
         };
-        if let Some(Value::String(reference)) = map.get("$ref") {
-            if self.path.contains(reference) {
-                return Err(format!(
-                    "`{}`: the schema requires itself ({reference}) with no way to end: no finite instance",
-                    shown(pointer)
-                ));
-            }
-            if let Some(known) = self.memo.get(reference) {
-                return known.clone();
-            }
-            self.path.push(reference.clone());
-            let flat = flatten(self.root, schema).into_owned();
-            let result = self.flat_minimum(&flat, pointer, depth);
-            self.path.pop();
-            // Only a node's own `$ref` is remembered: its siblings may add to it elsewhere.
-            if map.len() == 1 {
-                self.memo.insert(reference.clone(), result.clone());
-            }
-            return result;
+        // The `$ref`s this node leads to at once (its own, and its `allOf` parts'): meeting one again on the
+        // way here is a requirement that never ends.
+        let refs: Vec<String> = std::iter::once(map.get("$ref"))
+            .chain(map.get("allOf").and_then(Value::as_array).into_iter().flatten().map(|part| part.get("$ref")))
+            .flatten()
+            .filter_map(|r| r.as_str().map(String::from))
+            .collect();
+        if let Some(reference) = refs.iter().find(|r| self.path.contains(r)) {
+            return Err(format!(
+                "`{}`: the schema requires itself ({reference}) with no way to end: no finite instance",
+                shown(pointer)
+            ));
         }
+        let own_ref = map.get("$ref").and_then(Value::as_str).filter(|_| map.len() == 1).map(String::from);
+        if let Some(known) = own_ref.as_ref().and_then(|r| self.memo.get(r)) {
+            return known.clone();
+        }
+        let before = self.path.len();
+        self.path.extend(refs);
         let flat = flatten(self.root, schema).into_owned();
-        self.flat_minimum(&flat, pointer, depth)
+        let result = self.flat_minimum(&flat, pointer, depth);
+        self.path.truncate(before);
+        // Only a node that is a bare `$ref` is remembered: siblings may add to it elsewhere.
+        if let Some(reference) = own_ref {
+            self.memo.insert(reference, result.clone());
+        }
+        result
     }
 
     fn flat_minimum(&mut self, flat: &Value, pointer: &str, depth: usize) -> Result<u64, Problem> {

@@ -42,7 +42,8 @@ pub(super) fn typical(generator: &Generator, schema: &Value, depth: usize) -> Va
         }
     }
     if let Some(list) = branches(&flat) {
-        return typical(generator, &list[0], depth + 1);
+        let first = list.iter().find(|b| super::budget::fits(root, b)).unwrap_or(&list[0]);
+        return typical(generator, first, depth + 1);
     }
     let kinds = types(&flat);
     let kind = kinds.iter().find(|k| **k != "null").or(kinds.first()).copied().unwrap_or("null");

@@ -121,7 +121,12 @@ impl Generator {
             }
         }
         if let Some(list) = branches(&flat) {
-            return Union::new(list.iter().map(|b| self.node(b, depth + 1, room))).boxed();
+            // Only the branches something can be made for (one that requires itself forever is left out).
+            let mut makeable: Vec<&Value> = list.iter().filter(|b| budget::fits(&self.root, b)).collect();
+            if makeable.is_empty() {
+                makeable = list.iter().take(1).collect();
+            }
+            return Union::new(makeable.into_iter().map(|b| self.node(b, depth + 1, room))).boxed();
         }
         let kinds = types(&flat);
         let strategies: Vec<BoxedStrategy<Value>> =
@@ -198,6 +203,10 @@ impl Generator {
         // item can be made within the budget (an item that requires itself).
         let each = budget::minimum_of(&self.root, &items).max(budget::NODE_COST);
         let makeable = budget::fits(&self.root, &items);
+        if !makeable && min > 0 {
+            // No item can be made, and some are required: nothing valid comes of this node.
+            return Just(Value::Null).boxed();
+        }
         let fits = |wanted: usize| if makeable { (room.fits(each, wanted as u64) as usize).max(min) } else { min };
         let deep = depth >= OPTIONAL_DEPTH;
         let small_max = if deep { min } else { min + 4 };
