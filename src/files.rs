@@ -142,7 +142,11 @@ fn what_writing_does(path: &Path, bytes: &[u8]) -> Result<Wrote, UserError> {
 pub fn move_inside(from: &Path, dir: &Path, name: &str) -> Result<Wrote, UserError> {
     let path = target_inside(dir, name)?;
     let cannot = |e: std::io::Error| UserError::new(format!("cannot write {}: {e}", path.display()));
-    let wrote = what_writing_does(&path, &std::fs::read(from).map_err(cannot)?)?;
+    // The staged bytes are read back only when a regular file is there to compare them with.
+    let wrote = match existing(&path) {
+        Some(kind) if kind.is_file() => what_writing_does(&path, &std::fs::read(from).map_err(cannot)?)?,
+        _ => what_writing_does(&path, &[])?,
+    };
     if wrote != Wrote::Unchanged {
         std::fs::rename(from, &path).map_err(cannot)?;
     }
