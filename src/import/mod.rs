@@ -297,7 +297,14 @@ fn parse_spec(text: &str, label: &str) -> Result<Value> {
     if trimmed.starts_with('{') {
         return crate::input::parse_json(trimmed.as_bytes(), label);
     }
-    yaml::parse(trimmed).map_err(|e| UserError::new(format!("{}: {e}", sanitize(label))).into())
+    yaml::parse(trimmed).map_err(|e| {
+        let what = if e.starts_with("not YAML") {
+            "neither JSON nor YAML (hookctl imports OpenAPI and AsyncAPI descriptions): "
+        } else {
+            ""
+        };
+        UserError::new(format!("{}: {what}{e}", sanitize(label))).into()
+    })
 }
 
 impl Imported {
