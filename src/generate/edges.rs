@@ -106,6 +106,10 @@ pub(super) fn typical_of_type(generator: &Generator, flat: &Value, kind: &str, d
             let item = flat.get("items").cloned().unwrap_or(Value::Bool(true));
             // One item where the schema allows none, when it can be afforded; else just what is required.
             let n = if roomy && min == 0 && max > 0 && generator.typical_affords(&item, 1) { 1 } else { min };
+            // No item is made when none is wanted, or when none can be (it requires itself forever).
+            if n == 0 || !super::budget::fits(generator.root(), &item) {
+                return Value::Array(Vec::new());
+            }
             let one = generator.typical_copies(n, || typical(generator, &item, depth + 1));
             let mut items = vec![one; n];
             if flat.get("uniqueItems") == Some(&Value::Bool(true)) && n > 1 {

@@ -283,15 +283,19 @@ async fn send_each(
     let mut tasks = Vec::new();
     for (i, url) in urls.iter().enumerate() {
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
-        if settings.verbose {
-            errln(&prefixed('>', &request_text(&prepared, Some(url), ctx.stderr_color)));
-        }
         tasks.push((url.clone(), prepared));
     }
     let mut cases = Vec::new();
     let mut all_ok = true;
     for (url, prepared) in tasks {
         for copy in 1..=settings.duplicate {
+            // `-v` shows every request that goes out, each copy of a --duplicate included.
+            if settings.verbose {
+                if settings.duplicate > 1 {
+                    errln(&format!("> (copy {copy}/{}: the same bytes)", settings.duplicate));
+                }
+                errln(&prefixed('>', &request_text(&prepared, Some(&url), ctx.stderr_color)));
+            }
             let outcome =
                 deliver_with_retries(&client, &plan, &url, &prepared, retry.as_ref(), copy, settings, ctx).await?;
             all_ok &= outcome.ok();

@@ -237,6 +237,7 @@ proptest! {
 
     #[test]
     fn random_descriptions_never_abort_or_hang(doc in description()) {
+        let _turn = crate::support::heavy_turn();
         let dir = tempfile::tempdir().unwrap();
         let spec = dir.path().join("spec.json");
         std::fs::write(&spec, doc.to_string()).unwrap();
@@ -244,8 +245,9 @@ proptest! {
         let ran = limited(
             dir.path(),
             &["import", spec.to_str().unwrap(), "--provider", "acme", "--out", out.to_str().unwrap(), "--json"],
-            Duration::from_secs(60),
+            Duration::from_secs(120),
         );
+        // Bounded: killed past 120 s (a debug build on a busy machine; release takes well under a second).
         assert_ended_well(&doc.to_string(), &ran);
     }
 }

@@ -323,3 +323,15 @@ fn repeat_survives_chunked_closing_and_http10_answers_and_closed_idle_connection
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 60, "each delivery sent once, none twice");
 }
+
+#[test]
+fn verbose_shows_every_copy_of_a_duplicate() {
+    // Issue 37 #9: `-v --duplicate 2` printed the request of the first copy only.
+    let rx = crate::support::receiver(200, Duration::ZERO);
+    let out = hookctl().args(["send", "pgyer.crashlog", "--to", &rx.url, "-v", "--duplicate", "2"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    let said = stderr_text(&out);
+    assert_eq!(said.matches("> POST ").count(), 2, "{said}");
+    assert!(said.contains("(copy 1/2") && said.contains("(copy 2/2"), "{said}");
+    assert_eq!(rx.drain(Duration::from_millis(300)).len(), 2);
+}
