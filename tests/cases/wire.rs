@@ -343,7 +343,7 @@ fn ctrl_c_reports_and_saves_what_fuzz_found_and_exits_130() {
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     let status = child.wait().unwrap();
-    assert!(interrupted.elapsed() < Duration::from_secs(10), "took {:?} to stop", interrupted.elapsed());
+    assert!(interrupted.elapsed() < Duration::from_secs(30), "took {:?} to stop", interrupted.elapsed());
     assert_eq!(status.code(), Some(130), "{stderr}");
     let doc: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     assert_eq!(doc["interrupted"], true);
@@ -546,7 +546,7 @@ fn import_never_writes_through_a_link_or_reads_a_device_or_fifo() {
     let started = Instant::now();
     let out = import(&out1);
     assert!(out.status.success(), "{}", stderr_text(&out));
-    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(std::fs::read_to_string(outside.join("victim.json")).unwrap(), "keep me");
     for name in ["provider.json", "acme.order.created.json", "acme.order.created.schema.json"] {
         let kind = std::fs::symlink_metadata(out1.join("acme").join(name)).unwrap().file_type();
@@ -605,7 +605,7 @@ fn tls_files_name_their_flag_and_a_device_or_fifo_is_refused_at_once() {
         let said = stderr_text(&out);
         assert_eq!(out.status.code(), Some(2), "{said}");
         assert!(said.contains(expected) && !said.contains("--max-body"), "{said}");
-        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(started.elapsed() < Duration::from_secs(30));
     }
     let big = dir.path().join("big.pem");
     std::fs::write(&big, vec![b'a'; 2 << 20]).unwrap();
