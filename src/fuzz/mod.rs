@@ -522,7 +522,7 @@ impl Runner {
             (Body::Json(v), None) => Some(v.clone()),
             (Body::Raw(_), None) => None,
         };
-        let plan = self.plan(fixture, generator.as_ref(), &example, base.as_ref());
+        let plan = self.plan(generator.as_ref(), &example, base.as_ref());
         let bar = self.bar(&fixture.name, plan.fixed.len() as u64 + plan.random as u64 + 8);
         let sent = self.send_windows(fixture, plan.fixed, plan.random, generator.as_ref(), timeout, bar.as_ref());
         let mut ran = plan.ran;
@@ -555,7 +555,7 @@ impl Runner {
 
     /// The cases an event gets: the fixed ones (the example, the edge cases, the invalid bodies) made now, and
     /// how many random bodies to generate as they are sent.
-    fn plan(&self, fixture: &Fixture, generator: Option<&Generator>, example: &Body, base: Option<&Value>) -> Plan {
+    fn plan(&self, generator: Option<&Generator>, example: &Body, base: Option<&Value>) -> Plan {
         let mut plan = Plan { fixed: Vec::new(), random: 0, ran: Vec::new() };
         if self.wants(FuzzCheck::Examples) {
             plan.ran.push(FuzzCheck::Examples);
@@ -576,7 +576,6 @@ impl Runner {
             plan.ran.push(FuzzCheck::Negative);
             plan.fixed.extend(cases::negative(generator, base));
         }
-        let _ = fixture;
         plan
     }
 
