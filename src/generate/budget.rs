@@ -69,10 +69,11 @@ pub fn fits(root: &Value, schema: &Value) -> bool {
     estimate.minimum(schema, "", 0).is_ok()
 }
 
-/// A node's smallest cost alone (its own `$ref`s resolved against `root`), for sizing arrays of it.
+/// A node's smallest cost alone (its own `$ref`s resolved against `root`), for sizing arrays of it and choosing
+/// what fits a room; `u64::MAX` when nothing can be made for it.
 pub fn minimum_of(root: &Value, schema: &Value) -> u64 {
     let mut estimate = Estimate { root, memo: HashMap::new(), path: Vec::new(), work: 0 };
-    estimate.minimum(schema, "", 0).unwrap_or(INSTANCE_BYTES)
+    estimate.minimum(schema, "", 0).unwrap_or(u64::MAX)
 }
 
 struct Estimate<'r> {
@@ -146,6 +147,10 @@ impl Estimate<'_> {
         }
         if let Some(list) = branches(flat) {
             return self.cheapest(list.iter().map(|branch| (branch, "")), pointer, depth);
+        }
+        if flat.get("type").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+            // `allOf` parts of different types (an array and an object): no value is both.
+            return Err(format!("`{}`: the schema's parts allow no type in common: no instance", shown(pointer)));
         }
         let costs: Vec<Result<u64, Problem>> =
             types(flat).into_iter().map(|kind| self.of_type(flat, kind, pointer, depth)).collect();

@@ -42,8 +42,13 @@ pub(super) fn typical(generator: &Generator, schema: &Value, depth: usize) -> Va
         }
     }
     if let Some(list) = branches(&flat) {
-        let first = list.iter().find(|b| super::budget::fits(root, b)).unwrap_or(&list[0]);
-        return typical(generator, first, depth + 1);
+        // The first branch that fits what the typical instance may still cost, else the cheapest (an array of
+        // a thousand of itself, taken at every level, would be 1000^depth values).
+        let costs: Vec<u64> = list.iter().map(|b| super::budget::minimum_of(root, b)).collect();
+        let left = generator.typical_left.get();
+        let fitting = costs.iter().position(|cost| *cost <= left);
+        let cheapest = costs.iter().enumerate().min_by_key(|(_, cost)| **cost).map_or(0, |(i, _)| i);
+        return typical(generator, &list[fitting.unwrap_or(cheapest)], depth + 1);
     }
     let kinds = types(&flat);
     let kind = kinds.iter().find(|k| **k != "null").or(kinds.first()).copied().unwrap_or("null");
@@ -156,7 +161,7 @@ fn typical_string(generator: &Generator, flat: &Value, depth: usize) -> String {
 
 /// A valid value of the node from a fixed seed (`nth` picks another seed): the same every run.
 pub fn sample_of(generator: &Generator, schema: &Value, nth: u64) -> Option<Value> {
-    let strategy = generator.node(schema, 0, super::budget::Room::whole());
+    let strategy = generator.build(schema, super::budget::Room::whole());
     let mut runner = TestRunner::new_with_rng(
         super::budget::runner_config(),
         proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(nth)),
@@ -172,17 +177,25 @@ fn seed_bytes(nth: u64) -> [u8; 32] {
 
 fn distinct_samples(generator: &Generator, item: &Value, n: usize) -> Option<Vec<Value>> {
     // One strategy, one seeded runner, a set of what was seen: linear in the tries, which are capped.
-    let strategy = generator.node(item, 0, super::budget::Room::whole().split(n as u64));
+    let strategy = generator.build(item, super::budget::Room::whole().split(n as u64));
     let mut runner = TestRunner::new_with_rng(
         super::budget::runner_config(),
         proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(0)),
     );
     let mut seen = std::collections::HashSet::new();
     let mut distinct = Vec::with_capacity(n);
+    // Bounded in bytes too: a pattern with one long match (`^(a{1000}){1000}$`) makes the same megabyte
+    // string every try.
+    let mut spent = 0u64;
     for _ in 0..(n * 8).min(super::budget::UNIQUE_ITEMS * 8) {
+        if spent > super::budget::INSTANCE_BYTES {
+            break;
+        }
         let Ok(tree) = strategy.new_tree(&mut runner) else { continue };
         let value = tree.current();
-        if seen.insert(value.to_string()) {
+        let text = value.to_string();
+        spent += text.len() as u64;
+        if seen.insert(text) {
             distinct.push(value);
             if distinct.len() == n {
                 return Some(distinct);

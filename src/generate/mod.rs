@@ -22,6 +22,9 @@ use resolve::{branches, count, flatten, number, required, types};
 const OPTIONAL_DEPTH: usize = 6;
 /// Past this depth (a schema that requires itself) generation stops with `null`.
 const HARD_DEPTH: usize = 24;
+/// Strategy nodes one build makes before the rest is built as if deep (required parts only, one branch): a
+/// recursive schema with alternatives at every level stays linear, not 2^depth.
+const BUILD_NODES: usize = 20_000;
 
 /// Numbers at the edges of what receivers store: 32-bit and 53-bit limits.
 pub const BOUNDARY_INTEGERS: [i64; 11] =
@@ -38,6 +41,8 @@ pub struct Generator {
     branches: std::cell::RefCell<std::collections::HashMap<String, Option<jsonschema::Validator>>>,
     /// What the typical instance being made may still cost: past it, only what is required is added.
     typical_left: std::cell::Cell<u64>,
+    /// Strategy nodes made by the build under way (see [`BUILD_NODES`]).
+    built: std::cell::Cell<usize>,
 }
 
 impl Generator {
@@ -50,6 +55,7 @@ impl Generator {
             problem,
             branches: Default::default(),
             typical_left: Default::default(),
+            built: Default::default(),
         }
     }
 
@@ -99,13 +105,21 @@ impl Generator {
         if self.problem.is_some() {
             return Just(Value::Null).boxed();
         }
-        self.node(&self.root.clone(), 0, Room::whole())
+        self.build(&self.root.clone(), Room::whole())
+    }
+
+    /// The strategy for one node of the schema, built afresh (its own [`BUILD_NODES`] allowance).
+    pub(crate) fn build(&self, schema: &Value, room: Room) -> BoxedStrategy<Value> {
+        self.built.set(0);
+        self.node(schema, 0, room)
     }
 
     fn node(&self, schema: &Value, depth: usize, room: Room) -> BoxedStrategy<Value> {
         if depth > HARD_DEPTH {
             return Just(Value::Null).boxed();
         }
+        self.built.set(self.built.get() + 1);
+        let depth = if self.built.get() > BUILD_NODES { depth.max(OPTIONAL_DEPTH) } else { depth };
         match schema {
             Value::Bool(true) => return small_json().boxed(),
             Value::Bool(_) => return Just(Value::Null).boxed(),
@@ -121,10 +135,17 @@ impl Generator {
             }
         }
         if let Some(list) = branches(&flat) {
-            // Only the branches something can be made for (one that requires itself forever is left out).
-            let mut makeable: Vec<&Value> = list.iter().filter(|b| budget::fits(&self.root, b)).collect();
-            if makeable.is_empty() {
-                makeable = list.iter().take(1).collect();
+            // Only the branches something can be made for within this node's room (one that requires itself
+            // forever, or an array of a thousand items inside an item of such an array, is left out); when none
+            // fits, the cheapest.
+            let costs: Vec<u64> = list.iter().map(|b| budget::minimum_of(&self.root, b)).collect();
+            let mut makeable: Vec<&Value> =
+                list.iter().zip(&costs).filter(|(_, cost)| **cost <= room.0).map(|(b, _)| b).collect();
+            if makeable.is_empty() || depth >= OPTIONAL_DEPTH {
+                // Deep down, or nothing fits: the cheapest branch alone (a branch at every level of a
+                // recursive schema would make the strategy 2^depth nodes).
+                let cheapest = costs.iter().enumerate().min_by_key(|(_, cost)| **cost).map_or(0, |(i, _)| i);
+                makeable = list.iter().skip(cheapest).take(1).collect();
             }
             return Union::new(makeable.into_iter().map(|b| self.node(b, depth + 1, room))).boxed();
         }
@@ -165,7 +186,7 @@ impl Generator {
             let key = name.clone();
             if required.contains(name) {
                 parts.push(self.node(sub, depth + 1, room).prop_map(move |v| Some((key.clone(), v))).boxed());
-            } else if depth < OPTIONAL_DEPTH && budget::fits(&self.root, sub) {
+            } else if depth < OPTIONAL_DEPTH && budget::minimum_of(&self.root, sub) <= room.0 {
                 // An optional property nothing can be generated for (a look-ahead pattern, a huge minimum) is
                 // left out, not tried and refused over and over.
                 let value = self.node(sub, depth + 1, room);
@@ -294,7 +315,7 @@ impl Generator {
         let started = std::time::Instant::now();
         for _ in 0..256 {
             // Bounded in time too: each try may be a large body.
-            if started.elapsed() > std::time::Duration::from_secs(2) {
+            if started.elapsed() > std::time::Duration::from_millis(500) {
                 break;
             }
             if let Ok(tree) = strategy.new_tree(&mut runner) {

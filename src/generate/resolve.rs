@@ -102,7 +102,7 @@ pub fn merge(base: Value, extra: Value) -> Value {
                 if let Value::Object(theirs) = value {
                     for (name, schema) in theirs {
                         let joined = match mine.remove(&name) {
-                            Some(old) => serde_json::json!({"allOf": [old, schema]}),
+                            Some(old) => both(old, schema),
                             None => schema,
                         };
                         mine.insert(name, joined);
@@ -148,6 +148,28 @@ pub fn merge(base: Value, extra: Value) -> Value {
         }
     }
     Value::Object(base)
+}
+
+/// One property's two schemas as one: the same schema once (an `allOf` that repeats a part, met again at
+/// every level of a recursive schema, would double the node at each level), else an `allOf` that lists each
+/// distinct part once.
+fn both(old: Value, new: Value) -> Value {
+    if old == new {
+        return old;
+    }
+    let mut parts = match old {
+        Value::Object(map) if map.len() == 1 && map.get("allOf").is_some_and(Value::is_array) => {
+            match map.into_iter().next() {
+                Some((_, Value::Array(parts))) => parts,
+                _ => Vec::new(),
+            }
+        }
+        other => vec![other],
+    };
+    if !parts.contains(&new) {
+        parts.push(new);
+    }
+    serde_json::json!({ "allOf": parts })
 }
 
 fn max_number(a: Value, b: Value) -> Value {

@@ -46,6 +46,51 @@ def shared_component(n, properties=2000):
     return webhooks(schemas, {"Big": component})
 
 
+def _r(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+RANDOM_FOUND = {
+    # allOf repeating a part at every level of a recursion: the merged property doubled per level (24 s).
+    "repeated-all-of": {
+        "N0": {"type": "object", "properties": {"p0": _r("N3"), "p1": _r("N1")}, "required": ["p0"]},
+        "N1": {"anyOf": [_r("N2"), _r("N2")]},
+        "N2": {"allOf": [_r("N3"), _r("N3")]},
+        "N3": {"allOf": [_r("N0"), _r("N0"), _r("N3")]},
+    },
+    # An item that may be an array of a thousand of itself: a branch chosen past its room (abort at 2 GB).
+    "array-of-itself": {
+        "N0": {"type": "array", "items": _r("N3"), "minItems": 1000, "uniqueItems": True},
+        "N1": {"type": "object", "properties": {}, "required": []},
+        "N3": {"anyOf": [_r("N1"), _r("N0")]},
+    },
+    # The same, taken by the typical instance (1000^depth values).
+    "typical-array-of-itself": {
+        "N0": {"type": "array", "items": _r("N2"), "minItems": 1000},
+        "N1": {"type": "array", "items": _r("N3"), "minItems": 1, "uniqueItems": True},
+        "N2": {"anyOf": [_r("N0"), _r("N1")]},
+        "N3": {"type": "object", "properties": {"p0": _r("N3")}, "required": []},
+    },
+    # A branch at every level of a recursion: a strategy of 2^24 nodes.
+    "branch-every-level": {
+        "N1": {"anyOf": [_r("N1"), _r("N3")]},
+        "N2": {"allOf": [_r("N3"), _r("N1")]},
+        "N3": {"type": "array", "items": _r("N1"), "minItems": 0, "uniqueItems": True},
+    },
+    # Parts of different types (an array and an object) required: retried for seconds per webhook.
+    "no-common-type": {
+        "N1": {"type": "array", "items": _r("N3"), "minItems": 1000},
+        "N2": {"allOf": [_r("N1"), _r("N3")]},
+        "N3": {"type": "object", "properties": {"p0": _r("N2"), "p1": _r("N3")}, "required": ["p0"]},
+    },
+    # Distinct items of a pattern with one megabyte-long match: the same megabyte made again and again.
+    "unique-long-match": {
+        "N0": {"type": "string", "minLength": 3, "pattern": "^((a{100}){100}){100}$"},
+        "N4": {"type": "array", "items": _r("N0"), "minItems": 3, "uniqueItems": True},
+    },
+}
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -69,6 +114,9 @@ def main():
     write(out, "shared-component-50.json", shared_component(50))
     write(out, "colliding-keys.json", webhooks({"a/b": {"type": "object"}, "a_b": {"type": "object"}, "a\\b": {"type": "object"}}))
     write(out, "long-key.json", webhooks({"k" * 300: {"type": "object"}, "short": {"type": "object"}}))
+    # Found by the random-description property test (issue 34): each aborted or ran for minutes.
+    for name, graph in RANDOM_FOUND.items():
+        write(out, f"random-{name}.json", webhooks({k: ref(k) for k in graph}, graph))
     if "--large" in sys.argv:
         write(out, "shared-component-300.json", shared_component(300))
         write(out, "shared-component-1000.json", shared_component(1000))
