@@ -83,35 +83,11 @@ fn civil_date(days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// The linker script that leaves the unwind tables out (`-T` with `INSERT`: it only adds to the default
-/// layout; GNU ld and LLD both read it).
-const NO_UNWIND_TABLES: &str =
-    "SECTIONS\n{\n  /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) }\n}\nINSERT BEFORE .text;\n";
-
-/// Release builds for Linux leave the unwind tables (`.eh_frame`, `.eh_frame_hdr`: about 1.1 MB) out of the
-/// binary. `panic = "abort"` never unwinds, and a stripped binary's backtrace would name nothing; a panic
-/// still prints its message and aborts. rustc has no stable switch for this in one profile alone
-/// (`-C force-unwind-tables=no` would reach the tests, which unwind), so the linker drops them, for the
-/// `hookctl` binary only (tests and examples keep theirs). `HOOKCTL_KEEP_UNWIND_TABLES=1` keeps them (a
-/// linker that reads no linker scripts, such as mold).
-fn drop_unwind_tables() {
-    println!("cargo:rerun-if-env-changed=HOOKCTL_KEEP_UNWIND_TABLES");
-    let release = env::var("PROFILE").is_ok_and(|p| p == "release");
-    let linux = env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
-    if !release || !linux || env::var_os("HOOKCTL_KEEP_UNWIND_TABLES").is_some() {
-        return;
-    }
-    let script = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).join("no-unwind-tables.ld");
-    fs::write(&script, NO_UNWIND_TABLES).expect("write no-unwind-tables.ld");
-    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
-}
-
 fn main() {
     // At run time, not `env!`: a build script binary compiled for `cargo package`'s copy may be reused.
     let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     let manifest = Path::new(&manifest_dir);
     embed_fixtures(manifest);
-    drop_unwind_tables();
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
     println!("cargo:rustc-env=HOOKCTL_COMMIT={}", commit(manifest));
     println!("cargo:rustc-env=HOOKCTL_DATE={}", date(manifest));

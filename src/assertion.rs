@@ -146,138 +146,142 @@ fn jsonpath_to_pointer(path: &str) -> Option<String> {
     Some(pointer)
 }
 
+/// The query an assertion starts with (`body /data/id`, `header X-Id`, `count`…), and where it ends.
+fn parse_query(text: &str) -> Result<(Query, usize), String> {
+    let (word, start, mut at) = token(text, 0).ok_or_else(|| failure(text, 0, "empty assertion"))?;
+    let query = match word {
+        "body" => {
+            let (pointer, p_start, end) = token(text, at)
+                .ok_or_else(|| failure(text, text.len(), "body needs a JSON pointer, like body /data/id"))?;
+            if !pointer.is_empty() && !pointer.starts_with('/') {
+                return Err(failure(text, p_start, "a JSON pointer starts with / (body /data/id)"));
+            }
+            at = end;
+            Query::Body(pointer.to_string())
+        }
+        "jsonpath" => {
+            let (path, p_start, end) = token(text, at)
+                .ok_or_else(|| failure(text, text.len(), "jsonpath needs a path, like jsonpath \"$.data.id\""))?;
+            let path: String = serde_json::from_str(path).unwrap_or_else(|_| path.to_string());
+            let pointer = jsonpath_to_pointer(&path)
+                .ok_or_else(|| failure(text, p_start, "not a path hookctl reads: use $.a.b[0]"))?;
+            at = end;
+            Query::Body(pointer)
+        }
+        "header" | "query" => {
+            let (name, _, end) = token(text, at)
+                .ok_or_else(|| failure(text, text.len(), &format!("{word} needs a name, like {word} X-Request-Id")))?;
+            at = end;
+            let name: String = serde_json::from_str(name).unwrap_or_else(|_| name.to_string());
+            if word == "header" {
+                Query::Header(name.to_ascii_lowercase())
+            } else {
+                Query::QueryParam(name)
+            }
+        }
+        "method" => Query::Method,
+        "path" => Query::Path,
+        "event" => Query::Event,
+        "count" => Query::Count,
+        other => {
+            return Err(failure(
+                text,
+                start,
+                &format!("{other:?} is not a query: use body, jsonpath, header, method, path, query, event or count"),
+            ))
+        }
+    };
+    Ok((query, at))
+}
+
+/// The predicate after the query (`== 3`, `exists`, `matches "^a"`…), from `at`, and where it ends.
+fn parse_predicate(text: &str, at: usize) -> Result<(Predicate, usize), String> {
+    let (word, p_start, mut at) = token(text, at)
+        .ok_or_else(|| failure(text, text.len(), "a predicate is missing: ==, !=, contains, exists, isUuid, …"))?;
+    let value = |at: usize| -> Result<(Value, usize), String> {
+        let rest = text[at..].trim();
+        if rest.is_empty() {
+            return Err(failure(text, text.len(), &format!("{word} needs a value (JSON: \"text\", 2, true, null)")));
+        }
+        let start = at + text[at..].len() - text[at..].trim_start().len();
+        serde_json::from_str(rest).map(|v| (v, text.len())).map_err(|_| {
+            failure(
+                text,
+                start,
+                "not a JSON value: write strings in double quotes (\"text\"), numbers and true/false/null bare",
+            )
+        })
+    };
+    let predicate = match word {
+        "==" | "!=" | ">" | ">=" | "<" | "<=" => {
+            let op = match word {
+                "==" => "==",
+                "!=" => "!=",
+                ">" => ">",
+                ">=" => ">=",
+                "<" => "<",
+                _ => "<=",
+            };
+            let (v, end) = value(at)?;
+            at = end;
+            Predicate::Compare(op, v)
+        }
+        "contains" => {
+            let (v, end) = value(at)?;
+            at = end;
+            Predicate::Contains(v)
+        }
+        "startsWith" | "endsWith" => {
+            let (v, end) = value(at)?;
+            let Value::String(s) = v else {
+                return Err(failure(text, at + 1, &format!("{word} takes a string (\"…\")")));
+            };
+            at = end;
+            if word == "startsWith" {
+                Predicate::StartsWith(s)
+            } else {
+                Predicate::EndsWith(s)
+            }
+        }
+        "matches" => {
+            let (v, end) = value(at)?;
+            let Value::String(pattern) = v else {
+                return Err(failure(text, at + 1, "matches takes a regular expression as a string (\"^a.*\")"));
+            };
+            let regex = regex::Regex::new(&pattern)
+                .map_err(|e| failure(text, at + 1, &format!("not a regular expression: {}", e.to_string().lines().last().unwrap_or(""))))?;
+            at = end;
+            Predicate::Matches(regex)
+        }
+        "exists" => Predicate::Exists,
+        "not" => {
+            let (next, n_start, end) = token(text, at).ok_or_else(|| failure(text, text.len(), "not what? (not exists)"))?;
+            if next != "exists" {
+                return Err(failure(text, n_start, "only `not exists` is known"));
+            }
+            at = end;
+            Predicate::NotExists
+        }
+        "isString" => Predicate::IsString,
+        "isNumber" => Predicate::IsNumber,
+        "isBoolean" => Predicate::IsBoolean,
+        "isDate" => Predicate::IsDate,
+        "isUuid" => Predicate::IsUuid,
+        other => {
+            return Err(failure(
+                text,
+                p_start,
+                &format!("{other:?} is not a predicate: use ==, !=, >, >=, <, <=, contains, startsWith, endsWith, matches, exists, not exists, isString, isNumber, isBoolean, isDate, isUuid"),
+            ))
+        }
+    };
+    Ok((predicate, at))
+}
+
 impl Assertion {
     pub fn parse(text: &str, on: Option<String>) -> Result<Assertion, String> {
-        let (word, start, mut at) = token(text, 0).ok_or_else(|| failure(text, 0, "empty assertion"))?;
-        let query = match word {
-            "body" => {
-                let (pointer, p_start, end) = token(text, at)
-                    .ok_or_else(|| failure(text, text.len(), "body needs a JSON pointer, like body /data/id"))?;
-                if !pointer.is_empty() && !pointer.starts_with('/') {
-                    return Err(failure(text, p_start, "a JSON pointer starts with / (body /data/id)"));
-                }
-                at = end;
-                Query::Body(pointer.to_string())
-            }
-            "jsonpath" => {
-                let (path, p_start, end) = token(text, at)
-                    .ok_or_else(|| failure(text, text.len(), "jsonpath needs a path, like jsonpath \"$.data.id\""))?;
-                let path: String = serde_json::from_str(path).unwrap_or_else(|_| path.to_string());
-                let pointer = jsonpath_to_pointer(&path)
-                    .ok_or_else(|| failure(text, p_start, "not a path hookctl reads: use $.a.b[0]"))?;
-                at = end;
-                Query::Body(pointer)
-            }
-            "header" | "query" => {
-                let (name, _, end) = token(text, at).ok_or_else(|| {
-                    failure(text, text.len(), &format!("{word} needs a name, like {word} X-Request-Id"))
-                })?;
-                at = end;
-                let name: String = serde_json::from_str(name).unwrap_or_else(|_| name.to_string());
-                if word == "header" {
-                    Query::Header(name.to_ascii_lowercase())
-                } else {
-                    Query::QueryParam(name)
-                }
-            }
-            "method" => Query::Method,
-            "path" => Query::Path,
-            "event" => Query::Event,
-            "count" => Query::Count,
-            other => {
-                return Err(failure(
-                    text,
-                    start,
-                    &format!(
-                        "{other:?} is not a query: use body, jsonpath, header, method, path, query, event or count"
-                    ),
-                ))
-            }
-        };
-        let (word, p_start, end) = token(text, at)
-            .ok_or_else(|| failure(text, text.len(), "a predicate is missing: ==, !=, contains, exists, isUuid, …"))?;
-        at = end;
-        let value = |at: usize| -> Result<(Value, usize), String> {
-            let rest = text[at..].trim();
-            if rest.is_empty() {
-                return Err(failure(
-                    text,
-                    text.len(),
-                    &format!("{word} needs a value (JSON: \"text\", 2, true, null)"),
-                ));
-            }
-            let start = at + text[at..].len() - text[at..].trim_start().len();
-            serde_json::from_str(rest).map(|v| (v, text.len())).map_err(|_| {
-                failure(
-                    text,
-                    start,
-                    "not a JSON value: write strings in double quotes (\"text\"), numbers and true/false/null bare",
-                )
-            })
-        };
-        let predicate = match word {
-            "==" | "!=" | ">" | ">=" | "<" | "<=" => {
-                let op = match word {
-                    "==" => "==",
-                    "!=" => "!=",
-                    ">" => ">",
-                    ">=" => ">=",
-                    "<" => "<",
-                    _ => "<=",
-                };
-                let (v, end) = value(at)?;
-                at = end;
-                Predicate::Compare(op, v)
-            }
-            "contains" => {
-                let (v, end) = value(at)?;
-                at = end;
-                Predicate::Contains(v)
-            }
-            "startsWith" | "endsWith" => {
-                let (v, end) = value(at)?;
-                let Value::String(s) = v else {
-                    return Err(failure(text, at + 1, &format!("{word} takes a string (\"…\")")));
-                };
-                at = end;
-                if word == "startsWith" {
-                    Predicate::StartsWith(s)
-                } else {
-                    Predicate::EndsWith(s)
-                }
-            }
-            "matches" => {
-                let (v, end) = value(at)?;
-                let Value::String(pattern) = v else {
-                    return Err(failure(text, at + 1, "matches takes a regular expression as a string (\"^a.*\")"));
-                };
-                let regex = regex::Regex::new(&pattern)
-                    .map_err(|e| failure(text, at + 1, &format!("not a regular expression: {}", e.to_string().lines().last().unwrap_or(""))))?;
-                at = end;
-                Predicate::Matches(regex)
-            }
-            "exists" => Predicate::Exists,
-            "not" => {
-                let (next, n_start, end) = token(text, at).ok_or_else(|| failure(text, text.len(), "not what? (not exists)"))?;
-                if next != "exists" {
-                    return Err(failure(text, n_start, "only `not exists` is known"));
-                }
-                at = end;
-                Predicate::NotExists
-            }
-            "isString" => Predicate::IsString,
-            "isNumber" => Predicate::IsNumber,
-            "isBoolean" => Predicate::IsBoolean,
-            "isDate" => Predicate::IsDate,
-            "isUuid" => Predicate::IsUuid,
-            other => {
-                return Err(failure(
-                    text,
-                    p_start,
-                    &format!("{other:?} is not a predicate: use ==, !=, >, >=, <, <=, contains, startsWith, endsWith, matches, exists, not exists, isString, isNumber, isBoolean, isDate, isUuid"),
-                ))
-            }
-        };
+        let (query, at) = parse_query(text)?;
+        let (predicate, at) = parse_predicate(text, at)?;
         if let Some((extra, e_start, _)) = token(text, at) {
             return Err(failure(text, e_start, &format!("unexpected {extra:?} after the predicate")));
         }

@@ -23,15 +23,26 @@ pub fn exit(code: u8) -> ExitCode {
 pub struct UserError {
     pub message: String,
     pub hint: Option<String>,
+    /// The payload being checked failed its check (exit 1), rather than the command or its input being
+    /// unusable (exit 2): a captured body that is not JSON, say.
+    pub failed_check: bool,
 }
 
 impl UserError {
     pub fn new(message: impl Into<String>) -> Self {
-        UserError { message: message.into(), hint: None }
+        UserError { message: message.into(), hint: None, failed_check: false }
     }
 
     pub fn with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        UserError { message: message.into(), hint: Some(hint.into()) }
+        UserError { message: message.into(), hint: Some(hint.into()), failed_check: false }
+    }
+}
+
+/// The same error, said the same way, as the checked payload's failure (exit 1) rather than an input error.
+pub fn as_failed_check(err: anyhow::Error) -> anyhow::Error {
+    match err.downcast::<UserError>() {
+        Ok(user) => UserError { failed_check: true, ..user }.into(),
+        Err(other) => other,
     }
 }
 
@@ -61,8 +72,12 @@ impl std::error::Error for OutputClosed {}
 pub fn exit_code_for(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<OutputClosed>().is_some() {
         EXIT_OK
-    } else if err.downcast_ref::<UserError>().is_some() {
-        EXIT_USAGE
+    } else if let Some(user) = err.downcast_ref::<UserError>() {
+        if user.failed_check {
+            EXIT_FAILED
+        } else {
+            EXIT_USAGE
+        }
     } else {
         EXIT_FAILED
     }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::capture;
-use crate::captures::{self, select::Selection};
+use crate::capture::select::{self, Selection};
 use crate::doc::Doc;
 use crate::error::UserError;
 use crate::output::{caret_snippet, sanitize};
@@ -34,7 +34,7 @@ pub fn read(spec: &str, limit: u64) -> Result<Input> {
     }
     let Some(selection) = Selection::parse(spec)? else {
         let hint = "give a JSON file, - for stdin, or a capture file from `listen --save` (FILE, FILE:ID or FILE:-1)";
-        return Err(match captures::select::not_a_file(spec) {
+        return Err(match select::not_a_file(spec) {
             Some(kind) => UserError::with_hint(format!("cannot read {}: it is {kind}", sanitize(spec)), hint),
             None => UserError::with_hint(format!("cannot read {}: no such file", sanitize(spec)), hint),
         }
@@ -42,12 +42,12 @@ pub fn read(spec: &str, limit: u64) -> Result<Input> {
     };
     let path = selection.path.clone();
     if selection.items.is_some() {
-        let captured = captures::one(selection, "this command", false)?;
+        let captured = crate::capture::collect::one(selection, "this command", false)?;
         let label = format!("{}:{}", path.display(), captured.record.id);
         return Ok(from_record(captured, label));
     }
     if looks_like_capture(&path) {
-        if let Ok(captured) = captures::one(selection, "this command", false) {
+        if let Ok(captured) = crate::capture::collect::one(selection, "this command", false) {
             let label = format!("{}:{}", path.display(), captured.record.id);
             return Ok(from_record(captured, label));
         }
@@ -63,7 +63,7 @@ pub fn latest_of(specs: &[String]) -> Result<Input> {
     for spec in specs {
         let selection = Selection::require(spec, "diff")?;
         let path = selection.path.clone();
-        let captured = captures::one(selection, "diff", false)?;
+        let captured = crate::capture::collect::one(selection, "diff", false)?;
         let later = latest.as_ref().is_none_or(|(best, _)| captured.record.received_at > best.record.received_at);
         if later {
             let label = format!("{}:{}", path.display(), captured.record.id);
@@ -108,8 +108,7 @@ pub fn read_named(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
     // Sized once from the file's length: read through `take`, the buffer would otherwise double its way up,
     // each step a copy and fresh pages (a 5 MB body touched about 16 MB).
     let size = file.metadata().map_or(0, |m| m.len()).min(limit.saturating_add(1));
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    crate::pages::prefault(&mut bytes, usize::MAX);
+    let bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     read_capped_into(file, limit, &label, bytes)
 }
 

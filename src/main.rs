@@ -1,13 +1,16 @@
 //! hookctl: send, capture, validate and diff webhooks. This file only parses, builds the context,
 //! runs the command and turns the result into an exit code; the commands live in the library (`lib.rs`),
 //! which the fuzz targets build on too.
-mod alloc;
 
 use hookctl::{
-    browse, captures, cli, complete, context, diff, error, fuzz, import, inspect, listen, manual, output, send,
-    signing, version,
+    browse, captures, cli, complete, context, diff, error, fuzz, import, inspect, listen, manual, output, send, sign,
+    version,
 };
 use std::process::ExitCode;
+
+/// mimalloc: `listen` and `send --repeat` allocate per request on several threads, where glibc's malloc is slow.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use cli::{Cli, Command};
 use context::Context;
@@ -39,16 +42,13 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
         Command::Schema(args) => browse::schema(&args, fixtures_dir, &ctx),
         Command::Completions(args) => complete::registration(args.shell),
         Command::Send(args) => send::run(*args, fixtures_dir, &ctx),
-        Command::Diff(args) => {
-            alloc::return_freed_memory_at_once();
-            diff::run(&args, fixtures_dir, &ctx)
-        }
+        Command::Diff(args) => diff::run(&args, fixtures_dir, &ctx),
         Command::Captures(args) => captures::run(*args, fixtures_dir, &ctx),
         Command::Inspect(args) => inspect::run(&args, fixtures_dir, &ctx),
         Command::Fuzz(args) => fuzz::run(*args, fixtures_dir, &ctx),
         Command::Import(args) => import::run(&args, &ctx),
-        Command::Sign(args) => signing::command::sign_command(&args),
-        Command::Verify(args) => signing::command::verify_command(&args, &ctx),
+        Command::Sign(args) => sign::sign_command(&args),
+        Command::Verify(args) => sign::verify_command(&args, &ctx),
         Command::Listen(args) => listen::run(*args, fixtures_dir, &ctx),
         Command::Man(args) => manual::run(args.command.as_deref(), &ctx),
     }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::capture::{self, Arrived, Findings};
 use crate::catalog::set_path::Assignment;
 use crate::doc::Doc;
-use crate::listen::examine::Examiner;
+use crate::examine::Examiner;
 use crate::output::{json_safe, sanitize};
 use crate::signing::Scheme;
 use crate::signing::{self, Check, Secret};
@@ -146,7 +146,7 @@ fn first_member_of(text: &str) -> Option<String> {
 /// The terminal views of a request: nothing a terminal would act on but newlines and tabs (which a text
 /// body's view keeps on purpose).
 fn views_are_safe(header: &str, body: &[u8]) -> Result<(), String> {
-    use crate::listen::show::{self, Answering};
+    use crate::examine::show::{self, Answering};
     let request = arrived(body.to_vec(), vec![("x-note".into(), header.into())]);
     let examined = {
         let examiner = examiner();

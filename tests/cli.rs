@@ -9,10 +9,14 @@ mod captures;
 mod ci_contracts;
 #[path = "cases/diff.rs"]
 mod diff;
+#[path = "cases/first_hour.rs"]
+mod first_hour;
 #[path = "cases/first_minutes.rs"]
 mod first_minutes;
 #[path = "cases/fixtures.rs"]
 mod fixtures;
+#[path = "cases/floors.rs"]
+mod floors;
 #[path = "cases/fuzz.rs"]
 mod fuzz;
 #[path = "cases/golden.rs"]

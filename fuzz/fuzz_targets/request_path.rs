@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use hookctl::capture::{self, Arrived};
 use hookctl::cli::Scheme;
-use hookctl::listen::examine::Examiner;
-use hookctl::listen::show::{self, Answering};
+use hookctl::examine::Examiner;
+use hookctl::examine::show::{self, Answering};
 use hookctl::signing::Secret;
 use libfuzzer_sys::fuzz_target;
 

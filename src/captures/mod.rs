@@ -4,22 +4,21 @@ pub mod curl;
 pub mod fixture;
 pub mod har;
 pub mod infer;
-pub mod select;
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::capture::{self, Captured};
+use crate::capture;
+use crate::capture::select::{self, Filter, Record, Selection, Verdict};
 use crate::cli::{CaptureExportArgs, CaptureShowArgs, CapturesAction, CapturesArgs, ExportFormat, FilterArgs};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_OK};
-use crate::listen::examine::Examiner;
-use crate::listen::show::{self, Answering};
+use crate::examine::show::{self, Answering};
+use crate::examine::Examiner;
 use crate::output::{errln, out, outln, sanitize, Style};
 use crate::schema::SchemaSet;
-use select::{Filter, Record, Selection, Verdict};
 
 pub fn run(args: CapturesArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     match args.action {
@@ -106,7 +105,7 @@ fn merged_records(
             });
             Ok(())
         })?;
-        warn(&scan, &selection.path, color);
+        crate::capture::collect::warn(&scan, &selection.path, color);
     }
     let mut merged = merge_in_time_order(merged, selections);
     if let Some(last) = last {
@@ -124,27 +123,6 @@ fn merge_in_time_order(mut records: Vec<Merged>, selections: &[Selection]) -> Ve
         a.received_at.cmp(&b.received_at).then(rank(&a.label).cmp(&rank(&b.label))).then(a.id.cmp(&b.id))
     });
     records
-}
-
-/// The records of several selections, read back whole and merged in `received_at` order.
-pub fn collect_many(
-    selections: &[Selection],
-    filter: &Filter,
-    last: Option<usize>,
-    color: bool,
-) -> Result<Vec<Captured>> {
-    if let [one] = selections {
-        return collect(one, filter, last, color);
-    }
-    let mut all: Vec<(usize, Captured)> = Vec::new();
-    for (rank, selection) in selections.iter().enumerate() {
-        all.extend(collect(selection, filter, None, color)?.into_iter().map(|c| (rank, c)));
-    }
-    all.sort_by(|(ra, a), (rb, b)| {
-        a.record.received_at.cmp(&b.record.received_at).then(ra.cmp(rb)).then(a.record.id.cmp(&b.record.id))
-    });
-    let skip = last.map_or(0, |n| all.len().saturating_sub(n));
-    Ok(all.into_iter().skip(skip).map(|(_, c)| c).collect())
 }
 
 /// The filter flags, checked (a bad time is a usage error before anything is read).
@@ -175,14 +153,6 @@ pub fn filter(args: &FilterArgs) -> Result<Filter> {
     })
 }
 
-/// Says on stderr which lines were skipped.
-fn warn(scan: &select::Scan, path: &Path, color: bool) {
-    let printer = crate::output::Printer::new(false, color);
-    for warning in &scan.warnings {
-        printer.warn(&format!("{}: {warning}", path.display()));
-    }
-}
-
 /// `--event pgyer` names no event (events are `provider.name`): when nothing matched, say the glob meant.
 fn hint_event_globs(events: &[String], printer: &crate::output::Printer) {
     for event in events.iter().filter(|e| !e.contains(['.', '*', '?'])) {
@@ -199,7 +169,7 @@ fn list(selection: &Selection, args: &CapturesArgs, ctx: &Context) -> Result<Exi
     if args.count && filter.is_empty() && selection.items.is_none() && args.filter.last.is_none() {
         let scan = select::count_all(&selection.path)?;
         outln(&scan.records.to_string())?;
-        warn(&scan, &selection.path, ctx.stderr_color);
+        crate::capture::collect::warn(&scan, &selection.path, ctx.stderr_color);
         return Ok(exit(EXIT_OK));
     }
     let mut count = 0u64;
@@ -224,7 +194,7 @@ fn list(selection: &Selection, args: &CapturesArgs, ctx: &Context) -> Result<Exi
     if args.count {
         outln(&count.to_string())?;
     }
-    warn(&scan, &selection.path, ctx.stderr_color);
+    crate::capture::collect::warn(&scan, &selection.path, ctx.stderr_color);
     if count == 0 {
         hint_event_globs(&args.filter.event, &ctx.printer());
     }
@@ -260,31 +230,6 @@ fn list_line(record: &Record, style: &Style) -> String {
     )
 }
 
-/// The records a selection and filter take, read back whole (body bytes exact).
-pub fn collect(selection: &Selection, filter: &Filter, last: Option<usize>, color: bool) -> Result<Vec<Captured>> {
-    let mut taken = Vec::new();
-    let scan = select::scan(selection, filter, last, |record| {
-        taken
-            .push(capture::from_line(record.line).map_err(|e| UserError::new(format!("line {}: {e}", record.number)))?);
-        Ok(())
-    })?;
-    warn(&scan, &selection.path, color);
-    Ok(taken)
-}
-
-/// The one record a selection names (`FILE` alone: the last), read back whole.
-pub fn one(selection: Selection, what: &str, color: bool) -> Result<Captured> {
-    let item = match selection.single() {
-        Some(item) => item,
-        None if selection.items.is_none() => select::Item::FromEnd(1),
-        None => return Err(UserError::new(format!("{what} takes one record: FILE:ID or FILE:-1")).into()),
-    };
-    let selection = Selection { items: Some(vec![item]), ..selection };
-    collect(&selection, &Filter::default(), None, color)?
-        .pop()
-        .ok_or_else(|| UserError::new(format!("{}: no capture records in it", selection.path.display())).into())
-}
-
 /// `captures export` over several files: the records merged in `received_at` order, then made into the
 /// format as from one file.
 fn export_merged(
@@ -307,7 +252,7 @@ fn export_merged(
         out(&text)?;
         return Ok(exit(EXIT_OK));
     }
-    let captures = collect_many(selections, &filter, args.filter.last, ctx.stderr_color)?;
+    let captures = crate::capture::collect::collect_many(selections, &filter, args.filter.last, ctx.stderr_color)?;
     match args.format {
         ExportFormat::Ndjson => {}
         ExportFormat::Curl => {
@@ -333,10 +278,20 @@ fn export_merged(
 }
 
 fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
-    let captured = one(Selection::require(&args.selection, "captures show")?, "captures show", ctx.stderr_color)?;
+    let captured = crate::capture::collect::one(
+        Selection::require(&args.selection, "captures show")?,
+        "captures show",
+        ctx.stderr_color,
+    )?;
     let catalog = crate::catalog::load(dir, &ctx.printer())?;
     let (schemas, _) = SchemaSet::compile(&catalog);
-    let examiner = Examiner { catalog, schemas, signing: None, tolerance: crate::signing::DEFAULT_TOLERANCE };
+    let examiner = Examiner {
+        catalog,
+        schemas,
+        signing: None,
+        by_header: Vec::new(),
+        tolerance: crate::signing::DEFAULT_TOLERANCE,
+    };
     {
         let arrived = capture::arrived(&captured);
         let examined = examiner.with_hint(examiner.examine(&arrived));
@@ -371,19 +326,19 @@ fn export(args: &CaptureExportArgs, dir: Option<&Path>, ctx: &Context) -> Result
                 Ok(())
             })?;
             out(&text)?;
-            warn(&scan, &selection.path, ctx.stderr_color);
+            crate::capture::collect::warn(&scan, &selection.path, ctx.stderr_color);
         }
         ExportFormat::Curl => {
-            for captured in collect(&selection, &filter, args.filter.last, ctx.stderr_color)? {
+            for captured in crate::capture::collect::collect(&selection, &filter, args.filter.last, ctx.stderr_color)? {
                 outln(&curl::command(&captured, base.as_ref())?)?;
             }
         }
         ExportFormat::Har => {
-            let captures = collect(&selection, &filter, args.filter.last, ctx.stderr_color)?;
+            let captures = crate::capture::collect::collect(&selection, &filter, args.filter.last, ctx.stderr_color)?;
             outln(&crate::output::json_safe(serde_json::to_string_pretty(&har::document(&captures, base.as_ref()))?))?;
         }
         ExportFormat::Fixture => {
-            let captures = collect(&selection, &filter, args.filter.last, ctx.stderr_color)?;
+            let captures = crate::capture::collect::collect(&selection, &filter, args.filter.last, ctx.stderr_color)?;
             let out_dir = args.out.as_deref().ok_or_else(|| {
                 UserError::with_hint("--as fixture writes files: say where", "add --out DIR (then use --fixtures DIR)")
             })?;

@@ -129,7 +129,7 @@ schema is inferred from every sample; load them with --fixtures DIR. ndjson: the
             notes: "The page is served on 127.0.0.1 only. Open the URL printed on stderr: its token lets the page \
 replay (it is kept in a SameSite=Strict cookie); requests with another Host get 403. The file is read from its \
 end, so the newest captures show at once however large it is, and followed as it grows. The page and its JSON \
-API are described in the README.",
+API are described in docs/inspector.md.",
             exit_codes: &[(130, "stopped with Ctrl-C"), USAGE_EXIT],
         },
     ),

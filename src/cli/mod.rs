@@ -541,9 +541,17 @@ pub struct SigningArgs {
     pub secret_env: Option<String>,
 
     /// Signature scheme: standard (webhook-id/-timestamp/-signature, Standard Webhooks v1), svix (svix-* headers),
-    /// github (X-Hub-Signature-256: sha256=<hex>), stripe (Stripe-Signature: t=<ts>,v1=<hex>)
-    #[arg(long, value_enum, default_value_t = Scheme::Standard)]
-    pub scheme: Scheme,
+    /// github (X-Hub-Signature-256: sha256=<hex>), stripe (Stripe-Signature: t=<ts>,v1=<hex>). Default:
+    /// standard; verify and listen take the scheme whose signature header a request carries
+    #[arg(long, value_enum)]
+    pub scheme: Option<Scheme>,
+}
+
+impl SigningArgs {
+    /// The scheme `--scheme` names, else Standard Webhooks.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme.unwrap_or(Scheme::Standard)
+    }
 }
 
 pub use crate::signing::Scheme;
@@ -718,7 +726,7 @@ pub struct ListenArgs {
     pub in_order: bool,
 
     /// Check each capture: 'QUERY PREDICATE [VALUE]', e.g. 'body /data/id == "abc"', 'header x-id exists',
-    /// 'count == 3' (repeatable; hurl's vocabulary, see the README). A failure is exit 1
+    /// 'count == 3' (repeatable; hurl's vocabulary, see docs/ci.md). A failure is exit 1
     #[arg(long = "assert", value_name = "ASSERTION")]
     pub assert: Vec<String>,
 
@@ -772,7 +780,7 @@ pub struct DiffArgs {
     pub json: bool,
 
     /// Check the payload: 'QUERY PREDICATE [VALUE]', e.g. 'body /data/id == "abc"', 'header x-id exists',
-    /// 'count == 3' (repeatable; hurl's vocabulary, see the README). A failure is exit 1
+    /// 'count == 3' (repeatable; hurl's vocabulary, see docs/ci.md). A failure is exit 1
     #[arg(long = "assert", value_name = "ASSERTION")]
     pub assert: Vec<String>,
 

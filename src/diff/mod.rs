@@ -40,7 +40,18 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
             latest
         }
     };
-    let doc = input::parse_doc(&bytes, &label)?;
+    if record.is_some() && !args.input.iter().any(|spec| spec.contains(':')) && args.input.len() == 1 {
+        ctx.printer().note(&format!("comparing {label}, the file's last record"));
+    }
+    // A captured body that is not JSON is the capture failing its check (exit 1); a file of the user's that
+    // is not JSON is an input error (exit 2).
+    let doc = input::parse_doc(&bytes, &label).map_err(|err| {
+        if record.is_some() {
+            crate::error::as_failed_check(err)
+        } else {
+            err
+        }
+    })?;
     drop(bytes); // the document is all that is needed from here on
     let user_schema = match &args.schema {
         Some(path) => Some(input::parse_json(&input::read_file(path, args.max_body)?, &path.display().to_string())?),
@@ -232,6 +243,15 @@ fn detect<'a>(
 ) -> Result<String> {
     let headers = record.map(|r| r.headers.clone()).unwrap_or_default();
     schema::detect(catalog, schemas, doc.root(), &headers).ok_or_else(|| {
+        // A capture listen recognised as a fixture that is not loaded now (an imported provider without
+        // --fixtures): say so, rather than guess among the loaded ones.
+        if let Some(event) = record.and_then(|r| r.event.as_deref()).filter(|e| catalog.get(e).is_none()) {
+            return UserError::with_hint(
+                format!("this capture was recorded as {}, which is not loaded", crate::output::sanitize(event)),
+                "pass --fixtures DIR (or set HOOKCTL_FIXTURES) with the fixtures listen used",
+            )
+            .into();
+        }
         let likely = schema::likely_names::<DocJson>(catalog, doc.root(), 4);
         let hint = if likely.is_empty() {
             "pass --against NAME (`hookctl fixtures` lists them) or --schema FILE".to_string()

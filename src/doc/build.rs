@@ -14,8 +14,6 @@ pub fn parse(text: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
     // Records run from about 0.7x the text (long strings, indented text) to 1.3x (many short keys, indexed).
     // Reserve more: pages never written cost no memory, while a regrowth copy would cost the old buffer.
     let mut builder = Builder { buf: Vec::with_capacity(text.len() / 2 * 3 + 64), keys: Vec::new() };
-    // As much as the text, mapped at once: about what most documents fill (see crate::pages).
-    crate::pages::prefault(&mut builder.buf, text.len());
     let mut parser = serde_json::Deserializer::from_slice(text);
     (&mut builder).deserialize(&mut parser)?;
     parser.end()?;

@@ -42,7 +42,7 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
     let catalog = catalog::load(dir, &printer)?;
     let fixtures = select(&catalog, &args.events)?;
     let url = crate::send::deliver_url(&args.to)?;
-    let scheme = args.signing.scheme;
+    let scheme = args.signing.scheme();
     let signing = signing::resolve(args.signing.secret.as_deref(), args.signing.secret_env.as_deref(), scheme)?;
     let checks = checks(&args.checks, signing.is_some())?;
     let user_headers = args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?;
@@ -91,50 +91,7 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
         down: false,
         stop,
     };
-    let mut findings = Vec::new();
-    let mut suite_cases = Vec::new();
-    for fixture in &fixtures {
-        fastrand::seed(seed ^ hash(&fixture.name));
-        let timeout = args
-            .timeout
-            .or_else(|| fixture.provider_data.as_ref().and_then(|p| p.delivery_timeout()))
-            .unwrap_or(DEFAULT_TIMEOUT);
-        runner.stop.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
-        let (found, ran) = runner.event(fixture, timeout);
-        for check in ran {
-            let mine: Vec<&Finding> = found.iter().filter(|f| f.check == check).collect();
-            let messages = mine.iter().map(|f| format!("{}: {} ({})", f.kind.name(), f.answer, f.case)).collect();
-            suite_cases.push(report::Case::new(
-                format!("{} {}", fixture.name, check_name(check)),
-                mine.is_empty(),
-                messages,
-            ));
-        }
-        findings.extend(found);
-        if runner.stop.interrupted() {
-            break;
-        }
-        if runner.stop.gave_up() {
-            printer.failure(
-                "fuzz:",
-                &format!(
-                    "{}: {TIMEOUTS_IN_A_ROW} requests in a row got no answer within {}: its other cases were not sent (is the receiver stuck?)",
-                    sanitize(&fixture.name),
-                    humantime::format_duration(timeout)
-                ),
-            );
-        }
-        if runner.down {
-            printer.failure(
-                "fuzz:",
-                &format!(
-                    "the receiver stopped answering during {} (see its finding); restart it and run again with --seed {seed}",
-                    fixture.name
-                ),
-            );
-            break;
-        }
-    }
+    let (findings, suite_cases) = runner.every_event(&fixtures, args.timeout, &printer);
     let elapsed = started.elapsed();
     if let Some(progress) = &runner.progress {
         let _ = progress.clear();
@@ -150,31 +107,111 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
         (false, true) => error::EXIT_OK,
         (false, false) => error::EXIT_FAILED,
     };
-    if args.json {
-        output::json_line(&json!({
-            "seed": seed,
-            "requests": runner.requests,
-            "events": fixtures.len(),
-            "checks": runner.checks.iter().map(|c| check_name(*c)).collect::<Vec<_>>(),
-            "seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
-            "interrupted": interrupted,
-            "findings": findings.iter().map(Finding::to_json).collect::<Vec<_>>(),
-        }))?;
-    } else {
-        print_text(&fixtures, &findings, &printer)?;
-    }
-    output::errln(&format!(
-        "fuzz: {} request{} in {:.1}s · {} finding{}{}",
-        output::thousands(runner.requests),
-        if runner.requests == 1 { "" } else { "s" },
-        elapsed.as_secs_f64(),
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" },
-        if saved.is_empty() { String::new() } else { format!(" · saved as fixtures in {}", save_dir.display()) }
-    ));
+    let run =
+        Ran { fixtures: &fixtures, findings: &findings, elapsed, interrupted, saved: &saved, save_dir: &save_dir };
+    run.print(&runner, args.json, &printer)?;
     Suite { command: "fuzz".into(), cases: suite_cases, exit_code: code, seconds: elapsed.as_secs_f64() }
         .write(&report_targets);
     Ok(error::exit(code))
+}
+
+/// What one fuzz run found, for its report.
+struct Ran<'a> {
+    fixtures: &'a [&'a Fixture],
+    findings: &'a [Finding],
+    elapsed: Duration,
+    interrupted: bool,
+    saved: &'a [PathBuf],
+    save_dir: &'a Path,
+}
+
+impl Ran<'_> {
+    /// The findings on stdout (text, or one JSON document with `--json`) and the one-line summary on stderr.
+    fn print(&self, runner: &Runner, json: bool, printer: &output::Printer) -> Result<()> {
+        if json {
+            output::json_line(&json!({
+                "seed": runner.seed,
+                "requests": runner.requests,
+                "events": self.fixtures.len(),
+                "checks": runner.checks.iter().map(|c| check_name(*c)).collect::<Vec<_>>(),
+                "seconds": (self.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+                "interrupted": self.interrupted,
+                "findings": self.findings.iter().map(Finding::to_json).collect::<Vec<_>>(),
+            }))?;
+        } else {
+            print_text(self.fixtures, self.findings, printer)?;
+        }
+        output::errln(&format!(
+            "fuzz: {} request{} in {:.1}s · {} finding{}{}",
+            output::thousands(runner.requests),
+            if runner.requests == 1 { "" } else { "s" },
+            self.elapsed.as_secs_f64(),
+            self.findings.len(),
+            if self.findings.len() == 1 { "" } else { "s" },
+            if self.saved.is_empty() {
+                String::new()
+            } else {
+                format!(" · saved as fixtures in {}", self.save_dir.display())
+            }
+        ));
+        Ok(())
+    }
+}
+
+impl Runner {
+    /// Every event's checks in turn, until the last, an interrupt or a receiver that went down: the findings,
+    /// and one report case per event and check.
+    fn every_event(
+        &mut self,
+        fixtures: &[&Fixture],
+        timeout: Option<Duration>,
+        printer: &output::Printer,
+    ) -> (Vec<Finding>, Vec<report::Case>) {
+        let mut findings = Vec::new();
+        let mut suite_cases = Vec::new();
+        for fixture in fixtures {
+            fastrand::seed(self.seed ^ hash(&fixture.name));
+            let timeout = timeout
+                .or_else(|| fixture.provider_data.as_ref().and_then(|p| p.delivery_timeout()))
+                .unwrap_or(DEFAULT_TIMEOUT);
+            self.stop.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
+            let (found, ran) = self.event(fixture, timeout);
+            for check in ran {
+                let mine: Vec<&Finding> = found.iter().filter(|f| f.check == check).collect();
+                let messages = mine.iter().map(|f| format!("{}: {} ({})", f.kind.name(), f.answer, f.case)).collect();
+                suite_cases.push(report::Case::new(
+                    format!("{} {}", fixture.name, check_name(check)),
+                    mine.is_empty(),
+                    messages,
+                ));
+            }
+            findings.extend(found);
+            if self.stop.interrupted() {
+                break;
+            }
+            if self.stop.gave_up() {
+                printer.failure(
+                    "fuzz:",
+                    &format!(
+                        "{}: {TIMEOUTS_IN_A_ROW} requests in a row got no answer within {}: its other cases were not sent (is the receiver stuck?)",
+                        sanitize(&fixture.name),
+                        humantime::format_duration(timeout)
+                    ),
+                );
+            }
+            if self.down {
+                printer.failure(
+                    "fuzz:",
+                    &format!(
+                        "the receiver stopped answering during {} (see its finding); restart it and run again with --seed {}",
+                        fixture.name, self.seed
+                    ),
+                );
+                break;
+            }
+        }
+        (findings, suite_cases)
+    }
 }
 
 fn hash(text: &str) -> u64 {
@@ -731,8 +768,8 @@ impl Runner {
         let original_bytes = case.body.bytes().len();
         let (body, outcome, shrink_requests) = match (&case.body, case.origin, generator) {
             (Body::Json(value), Origin::Edge | Origin::Random(_), Some(generator)) if !self.stop.halted() => {
-                let shrunk =
-                    shrinking::shrink(self, fixture, generator, value.clone(), tree.as_mut(), kind, outcome, timeout);
+                let failing = shrinking::Failing { start: value.clone(), tree: tree.as_mut(), kind, outcome, timeout };
+                let shrunk = shrinking::shrink(self, fixture, generator, failing);
                 (Body::Json(shrunk.value), shrunk.outcome, shrunk.requests)
             }
             _ => (case.body.clone(), outcome, 0),

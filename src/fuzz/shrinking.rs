@@ -23,17 +23,19 @@ pub struct Shrunk {
     pub requests: usize,
 }
 
-#[allow(clippy::too_many_arguments, clippy::borrowed_box)]
-pub(super) fn shrink(
-    runner: &mut Runner,
-    fixture: &Fixture,
-    generator: &Generator,
-    start: Value,
-    tree: Option<&mut Box<dyn ValueTree<Value = Value>>>,
-    kind: Kind,
-    outcome: Outcome,
-    timeout: Duration,
-) -> Shrunk {
+/// What failed, and how: the body to start from (with its proptest value tree when it was a random one), the
+/// failure's kind and outcome (the one to keep reproducing), and the timeout each try gets.
+pub(super) struct Failing<'t> {
+    pub start: Value,
+    pub tree: Option<&'t mut Box<dyn ValueTree<Value = Value>>>,
+    pub kind: Kind,
+    pub outcome: Outcome,
+    pub timeout: Duration,
+}
+
+#[allow(clippy::borrowed_box)]
+pub(super) fn shrink(runner: &mut Runner, fixture: &Fixture, generator: &Generator, failing: Failing<'_>) -> Shrunk {
+    let Failing { start, tree, kind, outcome, timeout } = failing;
     let mut budget = Budget { tries: if kind == Kind::Timeout { TIMEOUT_TRIES } else { TRIES } };
     let target = outcome.clone();
     let mut last = outcome;

@@ -14,8 +14,7 @@ use super::resolve::{branches, flatten, required, types};
 
 /// The most one instance may cost: about its JSON text's size.
 pub const INSTANCE_BYTES: u64 = 4 << 20;
-/// The longest string generated, in characters.
-pub const MAX_STRING: u64 = 1 << 20;
+pub use super::text::MAX_STRING;
 /// What one JSON value costs besides its text.
 pub const NODE_COST: u64 = 8;
 /// The most distinct items generated for a `uniqueItems` array.

@@ -4,6 +4,9 @@ use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Just, Union};
 use regex_syntax::hir::{Hir, HirKind};
 
+/// The longest string generated, in characters.
+pub const MAX_STRING: u64 = 1 << 20;
+
 /// Text nobody's English-only tests had: CJK, Korean, emoji (with a joiner), right-to-left scripts and an
 /// override, combining marks, accented Latin.
 pub const NON_ASCII: &[&str] = &[
@@ -67,7 +70,7 @@ pub fn plain(min: usize, max: Option<usize>) -> BoxedStrategy<String> {
 /// are their ASCII classes, as in ECMA-262.
 pub fn pattern(pattern: &str) -> Option<BoxedStrategy<String>> {
     let hir = parsed(pattern).ok()?;
-    if pattern_minimum_of(&hir) > super::budget::MAX_STRING {
+    if pattern_minimum_of(&hir) > MAX_STRING {
         return None;
     }
     let hir = without_anchors(&hir);
@@ -98,7 +101,7 @@ fn pattern_minimum_of(hir: &Hir) -> u64 {
 pub fn pattern_minimum(pattern: &str) -> Result<u64, String> {
     let hir = parsed(pattern)?;
     let least = pattern_minimum_of(&hir);
-    if least > super::budget::MAX_STRING {
+    if least > MAX_STRING {
         return Err(if least == u64::MAX {
             "matches nothing".to_string()
         } else {

@@ -2,8 +2,7 @@
 //! schema, its `examples[].payload` as the examples, its `headers` schema's properties as documented headers.
 use serde_json::Value;
 
-use super::openapi::{Description, Flavor, HeaderParam, Webhook};
-use crate::generate::resolve::follow;
+use super::description::{resolve, Description, Flavor, HeaderParam, Webhook};
 
 pub fn read(doc: Value) -> Result<Description, String> {
     let version = doc.get("asyncapi").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -12,22 +11,7 @@ pub fn read(doc: Value) -> Result<Description, String> {
     }
     let mut messages: Vec<(String, Value)> = Vec::new();
     let mut unresolved = Vec::new();
-    let mut deref = |value: &Value| -> Option<Value> {
-        let mut current = value.clone();
-        for _ in 0..16 {
-            match current.get("$ref").and_then(Value::as_str).map(String::from) {
-                Some(reference) => match follow(&doc, &reference) {
-                    Some(target) => current = target.clone(),
-                    None => {
-                        unresolved.push(reference);
-                        return None;
-                    }
-                },
-                None => return Some(current),
-            }
-        }
-        None
-    };
+    let mut deref = |value: &Value| -> Option<Value> { resolve(&doc, value, &mut unresolved).cloned() };
     if let Some(Value::Object(channels)) = doc.get("channels") {
         for (channel, item) in channels {
             let Some(item) = deref(item) else { continue };

@@ -4,6 +4,7 @@
 //! that break their own schema, or name another webhook, are reported, never fatal.
 pub mod asyncapi;
 pub mod bundle;
+pub mod description;
 pub mod openapi;
 pub mod rules;
 pub mod yaml;
@@ -22,7 +23,7 @@ use crate::error::{self, UserError};
 use crate::generate::Generator;
 use crate::output::{self, sanitize};
 use crate::schema::CompiledSchema;
-use openapi::{Description, Webhook};
+use description::{Description, Webhook};
 use rules::{Candidate, Choice};
 
 /// Where a webhook's examples go inside the provider folder, one file each.
@@ -75,67 +76,11 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
     check_provider_name(&args.provider)?;
     let (text, label) = read_spec(&args.spec)?;
     let doc = parse_spec(&text, &label)?;
-    let description = openapi::read(doc).map_err(|e| UserError::new(format!("{}: {e}", sanitize(&label))))?;
-    if description.webhooks.is_empty() {
-        let hint = if description.without_body.is_empty() {
-            "hookctl imports OpenAPI 3.1 `webhooks:` and OpenAPI 3.0 `callbacks`".to_string()
-        } else {
-            format!("{} declared without a request body", description.without_body.join(", "))
-        };
-        return Err(UserError::with_hint(
-            format!("{}: no webhook with a request body to import", sanitize(&label)),
-            hint,
-        )
-        .into());
-    }
+    let description = read_description(doc).map_err(|e| UserError::new(format!("{}: {e}", sanitize(&label))))?;
+    refuse_empty(&description, &label)?;
     let provider = &args.provider;
     let mut unresolved = description.unresolved.clone();
-    let mut imported: Vec<Imported> = Vec::new();
-    let mut bundles: std::collections::HashMap<String, std::rc::Rc<SharedSchema>> = Default::default();
-    for webhook in &description.webhooks {
-        let event = webhook.key.trim_start_matches('/').to_string();
-        let name = fixture_name(provider, &event);
-        let stem = name.clone();
-        let id = format!("https://hookctl.invalid/schemas/{stem}.json");
-        let title = webhook.summary.clone().unwrap_or_else(|| format!("{provider} {event} webhook"));
-        let source = webhook.schema.clone().unwrap_or_else(|| json!({}));
-        let shared = bundles.entry(source.to_string()).or_insert_with(|| {
-            let (schema, missing) = bundle::Bundler::new(&description.doc).bundle(&source, &id, &title);
-            unresolved.extend(missing);
-            let compiled = CompiledSchema::<SerdeJson>::compile(&schema).ok();
-            std::rc::Rc::new(SharedSchema {
-                schema,
-                compiled,
-                generator: Default::default(),
-                typical: Default::default(),
-            })
-        });
-        let verdicts = webhook
-            .examples
-            .iter()
-            .map(|(example, value)| {
-                let errors = shared
-                    .compiled
-                    .as_ref()
-                    .map(|c| c.check(value).errors.iter().map(ToString::to_string).collect())
-                    .unwrap_or_default();
-                (example.clone(), errors)
-            })
-            .collect();
-        imported.push(Imported {
-            webhook: webhook.clone(),
-            name,
-            stem,
-            schema: shared.clone(),
-            id,
-            title,
-            verdicts,
-            choice: None,
-            body_from: None,
-            body: Value::Null,
-            notes: Vec::new(),
-        });
-    }
+    let mut imported = bundle_each(&description, provider, &mut unresolved);
     unresolved.sort();
     unresolved.dedup();
     name_apart(&mut imported)?;
@@ -182,6 +127,71 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
         report.print(&ctx.printer())?;
     }
     Ok(error::exit(error::EXIT_OK))
+}
+
+/// A description with no webhook that has a request body: nothing to import, and why.
+fn refuse_empty(description: &Description, label: &str) -> Result<()> {
+    if !description.webhooks.is_empty() {
+        return Ok(());
+    }
+    let hint = if description.without_body.is_empty() {
+        "hookctl imports OpenAPI 3.1 `webhooks:` and OpenAPI 3.0 `callbacks`".to_string()
+    } else {
+        format!("{} declared without a request body", description.without_body.join(", "))
+    };
+    Err(UserError::with_hint(format!("{}: no webhook with a request body to import", sanitize(label)), hint).into())
+}
+
+/// Each webhook with its schema bundled (once per distinct schema: webhooks that share one share it) and its
+/// examples checked against it.
+fn bundle_each(description: &Description, provider: &str, unresolved: &mut Vec<String>) -> Vec<Imported> {
+    let mut imported: Vec<Imported> = Vec::new();
+    let mut bundles: std::collections::HashMap<String, std::rc::Rc<SharedSchema>> = Default::default();
+    for webhook in &description.webhooks {
+        let event = webhook.key.trim_start_matches('/').to_string();
+        let name = fixture_name(provider, &event);
+        let stem = name.clone();
+        let id = format!("https://hookctl.invalid/schemas/{stem}.json");
+        let title = webhook.summary.clone().unwrap_or_else(|| format!("{provider} {event} webhook"));
+        let source = webhook.schema.clone().unwrap_or_else(|| json!({}));
+        let shared = bundles.entry(source.to_string()).or_insert_with(|| {
+            let (schema, missing) = bundle::Bundler::new(&description.doc).bundle(&source, &id, &title);
+            unresolved.extend(missing);
+            let compiled = CompiledSchema::<SerdeJson>::compile(&schema).ok();
+            std::rc::Rc::new(SharedSchema {
+                schema,
+                compiled,
+                generator: Default::default(),
+                typical: Default::default(),
+            })
+        });
+        let verdicts = webhook
+            .examples
+            .iter()
+            .map(|(example, value)| {
+                let errors = shared
+                    .compiled
+                    .as_ref()
+                    .map(|c| c.check(value).errors.iter().map(ToString::to_string).collect())
+                    .unwrap_or_default();
+                (example.clone(), errors)
+            })
+            .collect();
+        imported.push(Imported {
+            webhook: webhook.clone(),
+            name,
+            stem,
+            schema: shared.clone(),
+            id,
+            title,
+            verdicts,
+            choice: None,
+            body_from: None,
+            body: Value::Null,
+            notes: Vec::new(),
+        });
+    }
+    imported
 }
 
 fn check_provider_name(name: &str) -> Result<()> {
@@ -643,7 +653,7 @@ fn fixture_file(item: &Imported) -> Value {
 /// times).
 /// The header's value, or (when its example holds what a header cannot, such as raw control bytes) one
 /// made from its schema, else a clearly fake one.
-fn sendable_header_value(header: &openapi::HeaderParam) -> String {
+fn sendable_header_value(header: &description::HeaderParam) -> String {
     let value = header_value(header);
     if crate::http::check_header(&header.name, &value).is_ok() {
         return value;
@@ -655,7 +665,7 @@ fn sendable_header_value(header: &openapi::HeaderParam) -> String {
     }
 }
 
-fn header_value(header: &openapi::HeaderParam) -> String {
+fn header_value(header: &description::HeaderParam) -> String {
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), String::from);
     if let Some(example) = &header.example {
         return text(example);
@@ -814,4 +824,12 @@ impl Report<'_> {
         }
         Ok(())
     }
+}
+
+/// The webhooks of an OpenAPI 3.0 / 3.1 or AsyncAPI 2.x / 3.0 document: the reader its top-level key names.
+fn read_description(doc: Value) -> Result<Description, String> {
+    if doc.get("openapi").is_none() && doc.get("asyncapi").is_some() {
+        return asyncapi::read(doc);
+    }
+    openapi::read(doc)
 }

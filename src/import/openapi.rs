@@ -3,66 +3,11 @@
 //! path items, request bodies, parameters and examples resolved inside the document.
 use serde_json::{Map, Value};
 
-use crate::generate::resolve::follow;
+use super::description::{resolve, Description, Flavor, HeaderParam, Webhook};
 
 const METHODS: [&str; 8] = ["post", "put", "patch", "get", "delete", "options", "head", "trace"];
 
-/// Which description it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Flavor {
-    OpenApi31,
-    OpenApi30,
-    AsyncApi,
-}
-
-/// A documented request header.
-#[derive(Debug, Clone)]
-pub struct HeaderParam {
-    pub name: String,
-    pub schema: Option<Value>,
-    pub example: Option<Value>,
-    pub required: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct Webhook {
-    /// The key as the description writes it (`/orders`, `balancePlatform.payment.created`).
-    pub key: String,
-    pub method: String,
-    pub summary: Option<String>,
-    pub description: Option<String>,
-    pub media_type: String,
-    pub schema: Option<Value>,
-    /// (name, value) in the order the description gives them.
-    pub examples: Vec<(String, Value)>,
-    pub headers: Vec<HeaderParam>,
-    /// `x-webhook-timeout` / `x-timeout` on the operation, when given.
-    pub timeout: Option<String>,
-}
-
-impl Flavor {
-    /// How messages name the description's format.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Flavor::AsyncApi => "AsyncAPI",
-            _ => "OpenAPI",
-        }
-    }
-}
-
-#[derive(Debug)]
-pub struct Description {
-    pub flavor: Flavor,
-    pub version: String,
-    pub doc: Value,
-    pub webhooks: Vec<Webhook>,
-    /// Webhooks declared without a request body.
-    pub without_body: Vec<String>,
-    /// `$ref`s that point nowhere in the document (outside it, or to nothing).
-    pub unresolved: Vec<String>,
-}
-
-/// Reads the webhooks of an OpenAPI 3.0 / 3.1 document.
+/// Reads the webhooks of an OpenAPI 3.0 / 3.1 document (an AsyncAPI one goes to [`super::asyncapi`]).
 pub fn read(doc: Value) -> Result<Description, String> {
     let version = doc.get("openapi").and_then(Value::as_str).map(String::from);
     let flavor = match version.as_deref() {
@@ -72,7 +17,6 @@ pub fn read(doc: Value) -> Result<Description, String> {
         None if doc.get("swagger").is_some() => {
             return Err("a Swagger 2.0 description: it has no webhooks (convert it to OpenAPI 3 first)".into())
         }
-        None if doc.get("asyncapi").is_some() => return super::asyncapi::read(doc),
         None => return Err("not an OpenAPI description (no `openapi:` version at the top)".into()),
     };
     let mut reader = Reader { doc: &doc, webhooks: Vec::new(), without_body: Vec::new(), unresolved: Vec::new() };
@@ -103,20 +47,7 @@ struct Reader<'d> {
 impl<'d> Reader<'d> {
     /// Follows `$ref`s (a chain of them) to the object they name.
     fn deref(&mut self, value: &'d Value) -> Option<&'d Value> {
-        let mut current = value;
-        for _ in 0..16 {
-            match current.get("$ref").and_then(Value::as_str) {
-                Some(reference) => match follow(self.doc, reference) {
-                    Some(target) => current = target,
-                    None => {
-                        self.unresolved.push(reference.to_string());
-                        return None;
-                    }
-                },
-                None => return Some(current),
-            }
-        }
-        None
+        resolve(self.doc, value, &mut self.unresolved)
     }
 
     /// 3.0 callbacks: on every operation of `paths`, and in `components/callbacks`. Named by the
@@ -236,20 +167,7 @@ impl<'d> Reader<'d> {
     }
 
     fn deref_owned(&mut self, value: &Value) -> Option<Value> {
-        let mut current = value.clone();
-        for _ in 0..16 {
-            match current.get("$ref").and_then(Value::as_str).map(String::from) {
-                Some(reference) => match follow(self.doc, &reference) {
-                    Some(target) => current = target.clone(),
-                    None => {
-                        self.unresolved.push(reference);
-                        return None;
-                    }
-                },
-                None => return Some(current),
-            }
-        }
-        None
+        resolve(self.doc, value, &mut self.unresolved).cloned()
     }
 }
 

@@ -5,7 +5,7 @@
 //! after every other fixture). Rules that come out the same for several webhooks get one more condition each.
 use serde_json::{json, Map, Value};
 
-use super::openapi::HeaderParam;
+use super::description::HeaderParam;
 use crate::generate::resolve::flatten;
 
 /// A webhook as the rule chooser sees it.

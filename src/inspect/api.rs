@@ -1,5 +1,5 @@
 //! The inspector's HTTP side: the page's three embedded files and the JSON API it is built on (documented in
-//! the README). Bound to 127.0.0.1 only; a request whose Host is not this server's gets 403 (DNS
+//! docs/inspector.md). Bound to 127.0.0.1 only; a request whose Host is not this server's gets 403 (DNS
 //! rebinding), and replaying needs the per-run token the page keeps in a `SameSite=Strict` cookie.
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -18,8 +18,8 @@ use tokio::sync::{broadcast, mpsc, Semaphore};
 
 use super::sources::Captures;
 use super::store::{Query, Store};
+use crate::capture::select::{self as select, Head, Verdict};
 use crate::capture::{self, Captured};
-use crate::captures::select::{self as select, Head, Verdict};
 use crate::captures::{curl, fixture, har};
 use crate::catalog::Catalog;
 use crate::schema::SchemaSet;

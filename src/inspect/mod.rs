@@ -81,13 +81,13 @@ pub async fn serve(
     }
 }
 
-/// Runs the inspector (its page, API, live streams and file following) on a runtime of its own, on threads
-/// that the scheduler ranks below the capture port's: nothing the page asks for competes with capture on
-/// equal terms, and CPU-heavy page work runs on that runtime's blocking threads, a few at a time.
+/// Runs the inspector (its page, API, live streams, and taking in what was captured or appended) on a
+/// runtime of its own, on threads that the scheduler ranks below the capture port's: nothing the page asks
+/// for competes with capture on equal terms, and CPU-heavy page work runs on that runtime's blocking threads,
+/// a few at a time. The capture path hands records over without a lock (memory) or through the file.
 pub fn spawn(
     inspector: Arc<Inspector>,
     listener: TcpListener,
-    follow_file: bool,
     shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -101,9 +101,7 @@ pub fn spawn(
         lower_priority();
         runtime.block_on(async {
             tokio::spawn(inspector.clone().fan_out());
-            if follow_file {
-                tokio::spawn(follow(inspector.captures.clone(), shutdown.clone()));
-            }
+            tokio::spawn(follow(inspector.captures.clone(), shutdown.clone()));
             let _ = serve(inspector, listener, shutdown).await;
         });
         runtime.shutdown_timeout(Duration::from_millis(200));
@@ -124,7 +122,7 @@ fn lower_priority() {
     }
 }
 
-/// Picks up what is appended to the capture files, every 50 ms, until `shutdown`.
+/// Takes in what was captured (memory) or appended to the capture files, every 50 ms, until `shutdown`.
 pub async fn follow(captures: Arc<Captures>, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -182,7 +180,7 @@ async fn interrupted() {
 pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     for file in &args.files {
         if !file.is_file() {
-            let what = crate::captures::select::not_a_file(file).unwrap_or("no such capture file");
+            let what = crate::capture::select::not_a_file(file).unwrap_or("no such capture file");
             return Err(UserError::with_hint(
                 format!("{}: {what}", file.display()),
                 "give the file `hookctl listen --save FILE` wrote",
@@ -193,8 +191,8 @@ pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     let catalog = crate::catalog::load(dir, &ctx.printer())?;
     let (schemas, _) = SchemaSet::compile(&catalog);
     let keys = &args.signing;
-    let signing =
-        signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), keys.scheme)?.map(|s| (keys.scheme, s));
+    let signing = signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), keys.scheme())?
+        .map(|s| (keys.scheme(), s));
     let paths: Vec<&Path> = args.files.iter().map(|f| f.as_path()).collect();
     let captures = Captures::files(&paths).map_err(UserError::new)?;
     let inspector = Arc::new(Inspector::new(api::Parts {
@@ -215,7 +213,7 @@ pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         errln("--open: no display here to open a browser on (no DISPLAY or WAYLAND_DISPLAY): open the URL above in your browser");
     }
     let (stop, shutdown) = watch::channel(false);
-    let server = spawn(inspector, listener, true, shutdown)?;
+    let server = spawn(inspector, listener, shutdown)?;
     let waiter = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     waiter.block_on(interrupted());
     let _ = stop.send(true);

@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::broadcast;
 
-use crate::captures::select::{glob_matches, Filter, Head, Verdict};
+use crate::capture::select::{glob_matches, Filter, Head, Verdict};
 
 /// What the index keeps per record (about 40 bytes).
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +74,9 @@ pub struct Found {
     pub time: i64,
 }
 
+/// How much of what was appended to a capture file is read at once.
+const FOLLOW_CHUNK: u64 = 4 << 20;
+
 pub struct Store {
     /// This file's place among several merged ones (0 alone), which breaks ties in `received_at` order.
     pub rank: usize,
@@ -91,6 +94,11 @@ pub struct Store {
     looked_to: AtomicU64,
     /// Each new record's line, once (the inspector turns it into one summary for every page).
     news: broadcast::Sender<Arc<str>>,
+    /// Memory: lines the capture path handed over and the index has not taken yet. The capture path only
+    /// sends (an unbounded channel's send takes no lock); the inspector's threads take them into the index
+    /// under its lock, so capture never waits on a scan.
+    arrived: std::sync::mpsc::Sender<Arc<str>>,
+    waiting: std::sync::Mutex<std::sync::mpsc::Receiver<Arc<str>>>,
 }
 
 /// What a page of results says besides its records.
@@ -108,6 +116,7 @@ impl Store {
 
     fn new(lines: Lines, keep: usize, rank: usize, label: Option<Arc<str>>) -> Arc<Store> {
         let (news, _) = broadcast::channel(1024);
+        let (arrived, waiting) = std::sync::mpsc::channel();
         Arc::new(Store {
             rank,
             label,
@@ -118,6 +127,8 @@ impl Store {
             complete: AtomicBool::new(true),
             looked_to: AtomicU64::new(0),
             news,
+            arrived,
+            waiting: std::sync::Mutex::new(waiting),
         })
     }
 
@@ -182,10 +193,24 @@ impl Store {
         }
     }
 
-    /// Memory: a new record (the line `listen` saved or would have).
+    /// Memory: a new record (the line `listen` saved or would have), from the capture path: handed over
+    /// without a lock; the index takes it when the inspector next looks ([`Store::take_arrived`]).
     pub fn push(&self, line: &str) {
+        let _ = self.arrived.send(Arc::from(line));
+    }
+
+    /// Memory: the records the capture path handed over since the last look, into the index (and announced).
+    /// Only the inspector's threads call this; one at a time takes them.
+    fn take_arrived(&self) {
+        let Ok(waiting) = self.waiting.try_lock() else { return };
+        while let Ok(line) = waiting.try_recv() {
+            self.index_one(line);
+        }
+    }
+
+    fn index_one(&self, shared: Arc<str>) {
+        let line: &str = &shared;
         let Some(head) = Head::of(line) else { return };
-        let shared: Arc<str> = Arc::from(line);
         {
             let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
             let keep = index.keep;
@@ -212,6 +237,12 @@ impl Store {
         if self.news.receiver_count() > 0 {
             let _ = self.news.send(shared);
         }
+    }
+
+    /// The index, with what the capture path handed over taken in first.
+    fn read_index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.take_arrived();
+        self.index.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Reads `[0, end)` of the file from its end in chunks, adding each record in front of the index.
@@ -250,27 +281,36 @@ impl Store {
         }
     }
 
-    /// File: indexes what was appended since last time (complete lines only) and announces each record.
-    /// An unterminated tail is not read again: only what was appended since the last look is searched for
-    /// the newline that completes it.
+    /// File: indexes what was appended since last time (complete lines only) and announces each record,
+    /// [`FOLLOW_CHUNK`] bytes at a time (memory stays small however much was appended). An unterminated tail
+    /// is not read again: only what was appended since the last look is searched for the newline that
+    /// completes it. Memory: takes in what the capture path handed over.
     pub fn follow(&self) -> std::io::Result<()> {
-        let path = match &self.index.read().unwrap_or_else(|e| e.into_inner()).lines {
+        let path = match &self.read_index().lines {
             Lines::File(path) => path.clone(),
             Lines::Memory { .. } => return Ok(()),
         };
+        while self.follow_chunk(&path)? {}
+        Ok(())
+    }
+
+    /// One chunk of what was appended; whether there may be more to read.
+    fn follow_chunk(&self, path: &Path) -> std::io::Result<bool> {
         let from = self.followed_to.load(Ordering::SeqCst);
-        let length = std::fs::metadata(&path)?.len();
+        let length = std::fs::metadata(path)?.len();
         if length <= from {
-            return Ok(());
+            return Ok(false);
         }
         let looked = self.looked_to.load(Ordering::SeqCst).clamp(from, length);
-        let mut file = File::open(&path)?;
+        let wanted = (length - looked).min(FOLLOW_CHUNK);
+        let more = length - looked > FOLLOW_CHUNK;
+        let mut file = File::open(path)?;
         file.seek(SeekFrom::Start(looked))?;
         let mut fresh = Vec::new();
-        (&mut file).take(length - looked).read_to_end(&mut fresh)?;
+        (&mut file).take(wanted).read_to_end(&mut fresh)?;
         let Some(last_in_fresh) = fresh.iter().rposition(|b| *b == b'\n') else {
             self.looked_to.store(looked + fresh.len() as u64, Ordering::SeqCst);
-            return Ok(());
+            return Ok(more && !fresh.is_empty());
         };
         let end = looked + last_in_fresh as u64 + 1;
         let added = if looked == from {
@@ -305,7 +345,7 @@ impl Store {
         for line in news {
             let _ = self.news.send(line);
         }
-        Ok(())
+        Ok(more)
     }
 
     fn line(index: &Index, meta: &Meta) -> Option<Arc<str>> {
@@ -331,13 +371,13 @@ impl Store {
 
     /// One record's line, by id.
     pub fn get(&self, id: u64) -> Option<Arc<str>> {
-        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let index = self.read_index();
         Store::find(&index, id).and_then(|meta| Store::line(&index, &meta))
     }
 
     /// When a record was received (Unix milliseconds), by id.
     pub fn time_of(&self, id: u64) -> Option<i64> {
-        Store::find(&self.index.read().unwrap_or_else(|e| e.into_inner()), id).map(|meta| meta.time)
+        Store::find(&self.read_index(), id).map(|meta| meta.time)
     }
 
     /// Whether a record comes after `before` (newest first), among the files merged.
@@ -352,7 +392,7 @@ impl Store {
     /// The records that pass the filters the index can decide alone (event, verdict, status, time, id),
     /// newest first; taken under the lock, which is then let go: the lines are read outside it.
     fn candidates(&self, query: &Query) -> (Vec<Candidate>, Reader, usize) {
-        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let index = self.read_index();
         let wants_text = query.q.is_some() || query.method.is_some() || query.path.is_some();
         let mut found = Vec::new();
         for meta in index.metas.iter().rev() {

@@ -1,11 +1,9 @@
 //! `hookctl listen`: a local capture server that shows, checks, keeps and answers every webhook.
 mod batch;
 mod display;
-pub mod examine;
 mod forward;
 pub mod script;
 mod server;
-pub mod show;
 mod tally;
 
 use std::fs::OpenOptions;
@@ -21,25 +19,20 @@ use crate::catalog::Catalog;
 use crate::cli::ListenArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError};
+use crate::examine::Examiner;
 use crate::headers::Headers;
 use crate::output::{errln, sanitize};
 use crate::schema::SchemaSet;
 use crate::signing;
-use examine::Examiner;
 use server::{Answer, Display, Settings, Shared};
 use tally::Expectation;
 
 pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = Catalog::load(dir)?;
-    let mut expect = Vec::new();
-    for name in &args.expect {
-        catalog.require(name)?;
-        let (event, shape) = catalog.event_and_shape(name);
-        expect.push(Expectation { name: name.clone(), event: event.to_string(), shape: shape.map(String::from) });
-    }
+    let expect = expectations(&catalog, &args.expect)?;
     let keys = &args.signing;
-    let signing = signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), keys.scheme)?
-        .map(|secret| (keys.scheme, secret));
+    let signing = signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), keys.scheme())?
+        .map(|secret| (keys.scheme(), secret));
     if args.require_signature && signing.is_none() {
         return Err(
             UserError::new("--require-signature needs a secret: pass --secret-env VAR or --secret SECRET").into()
@@ -57,19 +50,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     };
     let listener = bind(&args.host, args.port)?;
     let address = listener.local_addr()?;
-    for route in settings.forward.iter().flat_map(|f| &f.routes) {
-        if forward::points_at(&route.url, address) {
-            return Err(UserError::with_hint(
-                format!(
-                    "--forward-to {}: that is this listener ({}); every request would come round again",
-                    sanitize(route.url.as_str()),
-                    display_addr(address)
-                ),
-                "forward to your app's port, not listen's own",
-            )
-            .into());
-        }
-    }
+    refuse_forwarding_to_itself(&settings, address)?;
     // The socket is listening (the kernel queues connections from here on), so the port can be announced:
     // first in --port-file, written whole under a temporary name and renamed, then as the ready line.
     // Signals are caught from here on, before the port file and the ready line: a stop right after either
@@ -97,6 +78,107 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         None => (None, None),
     };
     let printer = ctx.printer();
+    warn_at_start(&args, address, torn, &catalog, &printer);
+    let (schemas, problems) = SchemaSet::compile(&catalog);
+    for problem in problems {
+        printer.warn(&problem);
+    }
+    let examiner = Examiner {
+        catalog,
+        schemas,
+        signing,
+        by_header: secrets_by_scheme(&args.signing)?,
+        tolerance: signing::DEFAULT_TOLERANCE,
+    };
+    let memory = ui.as_ref().filter(|_| args.save.is_none()).map(|ui| ui.0.captures.stores()[0].clone());
+    let shared = Shared::new(settings, examiner, save, first_id, memory);
+
+    // The inspector runs on a runtime (and threads) of its own: the capture port never waits on the page.
+    let page = match ui {
+        Some((inspector, ui_listener)) => {
+            Some(crate::inspect::spawn(inspector, ui_listener, shared.shutdown_signal())?)
+        }
+        None => None,
+    };
+    let stop = runtime.block_on(server::serve(shared.clone(), listener, acceptor, signals))?;
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    if let Some(page) = page {
+        let _ = page.join();
+    }
+
+    Ok(exit(finish(&shared, stop, &reports, started, ctx)))
+}
+
+/// After the server stopped: the summary, the `--report` files and the exit code.
+fn finish(
+    shared: &Shared,
+    stop: tally::Stop,
+    reports: &[crate::report::Target],
+    started: std::time::Instant,
+    ctx: &Context,
+) -> u8 {
+    // What stdout has not taken by now (a reader that stopped reading) is dropped, not waited for.
+    shared.display.finish(std::time::Duration::from_secs(2));
+    let mut tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let count_cases = check_counts(&mut tally, &shared.settings.assertions);
+    let code = tally.exit_code(stop, &shared.settings.expect);
+    report(&tally, stop, shared.display.dropped(), &shared.settings, ctx);
+    test_report(&tally, stop, count_cases, code, &shared.settings, started.elapsed().as_secs_f64()).write(reports);
+    code
+}
+
+/// Without `--scheme`, the secret as each scheme reads it (a `whsec_` secret is base64 for Standard Webhooks
+/// and Svix, the string itself for GitHub and Stripe): each request is checked under the scheme it carries.
+fn secrets_by_scheme(keys: &crate::cli::SigningArgs) -> Result<Vec<(signing::Scheme, signing::Secret)>> {
+    if keys.scheme.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut secrets = Vec::new();
+    for scheme in signing::Scheme::ALL {
+        if let Ok(Some(secret)) = signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), scheme) {
+            secrets.push((scheme, secret));
+        }
+    }
+    Ok(secrets)
+}
+
+/// `--expect NAME…`, each a fixture the catalog has.
+fn expectations(catalog: &Catalog, names: &[String]) -> Result<Vec<Expectation>> {
+    let mut expect = Vec::new();
+    for name in names {
+        catalog.require(name)?;
+        let (event, shape) = catalog.event_and_shape(name);
+        expect.push(Expectation { name: name.clone(), event: event.to_string(), shape: shape.map(String::from) });
+    }
+    Ok(expect)
+}
+
+/// A `--forward-to` route that points at this listener would send every request round again.
+fn refuse_forwarding_to_itself(settings: &Settings, address: std::net::SocketAddr) -> Result<()> {
+    for route in settings.forward.iter().flat_map(|f| &f.routes) {
+        if forward::points_at(&route.url, address) {
+            return Err(UserError::with_hint(
+                format!(
+                    "--forward-to {}: that is this listener ({}); every request would come round again",
+                    sanitize(route.url.as_str()),
+                    display_addr(address)
+                ),
+                "forward to your app's port, not listen's own",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The warnings and notes said once at start: an open address, a torn save file, skipped fixtures, the zone.
+fn warn_at_start(
+    args: &ListenArgs,
+    address: std::net::SocketAddr,
+    torn: bool,
+    catalog: &Catalog,
+    printer: &crate::output::Printer,
+) {
     if !address.ip().is_loopback() {
         printer.warn(&format!("bound to {}: anyone who can reach this machine can send to it", address.ip()));
     }
@@ -107,39 +189,10 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
             path.map(|p| p.to_string()).unwrap_or_default()
         ));
     }
-    crate::catalog::warn_skipped(&catalog, &printer);
-    let (schemas, problems) = SchemaSet::compile(&catalog);
-    for problem in problems {
-        printer.warn(&problem);
-    }
+    crate::catalog::warn_skipped(catalog, printer);
     if !args.json {
         errln(&format!("Times are local ({}); saved records keep UTC", crate::output::local_zone()));
     }
-    let examiner = Examiner { catalog, schemas, signing, tolerance: signing::DEFAULT_TOLERANCE };
-    let memory = ui.as_ref().filter(|_| args.save.is_none()).map(|ui| ui.0.captures.stores()[0].clone());
-    let shared = Shared::new(settings, examiner, save, first_id, memory);
-
-    // The inspector runs on a runtime (and threads) of its own: the capture port never waits on the page.
-    let page = match ui {
-        Some((inspector, ui_listener)) => {
-            Some(crate::inspect::spawn(inspector, ui_listener, args.save.is_some(), shared.shutdown_signal())?)
-        }
-        None => None,
-    };
-    let stop = runtime.block_on(server::serve(shared.clone(), listener, acceptor, signals))?;
-    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
-    if let Some(page) = page {
-        let _ = page.join();
-    }
-
-    // What stdout has not taken by now (a reader that stopped reading) is dropped, not waited for.
-    shared.display.finish(std::time::Duration::from_secs(2));
-    let mut tally = shared.tally.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let count_cases = check_counts(&mut tally, &shared.settings.assertions);
-    let code = tally.exit_code(stop, &shared.settings.expect);
-    report(&tally, stop, shared.display.dropped(), &shared.settings, ctx);
-    test_report(&tally, stop, count_cases, code, &shared.settings, started.elapsed().as_secs_f64()).write(&reports);
-    Ok(exit(code))
 }
 
 /// `--ui`: the inspector over the `--save` file (followed as it grows) or over the last `--keep` captures

@@ -19,11 +19,11 @@ use tokio::sync::watch;
 
 use super::batch::{BatchWriter, SaveFile};
 use super::display::{DisplayQueue, Queued, QUEUE_BYTES};
-use super::examine::Examiner;
 use super::forward;
-use super::show;
 use super::tally::{Expectation, Outcome, Stop, Tally};
 use crate::capture::{self, Arrived};
+use crate::examine::show;
+use crate::examine::Examiner;
 use crate::glob::glob_matches;
 use crate::output::{errln, Printer};
 
@@ -635,7 +635,7 @@ struct Decision<'a> {
     answering: show::Answering,
 }
 
-fn decide<'a>(shared: &'a Shared, arrived: &Arrived, examined: &super::examine::Examined) -> Decision<'a> {
+fn decide<'a>(shared: &'a Shared, arrived: &Arrived, examined: &crate::examine::Examined) -> Decision<'a> {
     let settings = &shared.settings;
     let signature_ok = examined.signature.as_ref().map(|c| c.is_valid());
     let refused = settings.require_signature && signature_ok != Some(true);
@@ -739,7 +739,7 @@ async fn relay_first(shared: &Shared, decision: &Decision<'_>, arrived: &Arrived
 async fn respond(
     shared: &Arc<Shared>,
     arrived: Arrived,
-    examined: &super::examine::Examined,
+    examined: &crate::examine::Examined,
     decision: Decision<'_>,
     relayed: Option<Relayed>,
     shown: bool,
@@ -849,7 +849,7 @@ fn show_text(shared: &Shared, text: String) {
 fn display(
     shared: &Shared,
     arrived: &Arrived,
-    examined: &super::examine::Examined,
+    examined: &crate::examine::Examined,
     line: &str,
     answering: show::Answering,
 ) {
@@ -864,7 +864,7 @@ fn display(
 
 /// Runs the `--assert` checks that apply to this request (`count` ones wait for the end of the run),
 /// keeps their results in the record and says each failure on stderr; returns the failures.
-fn check_assertions(shared: &Shared, arrived: &Arrived, examined: &mut super::examine::Examined) -> Vec<String> {
+fn check_assertions(shared: &Shared, arrived: &Arrived, examined: &mut crate::examine::Examined) -> Vec<String> {
     use crate::assertion::{Query, Subject};
     if shared.settings.assertions.is_empty() {
         return Vec::new();

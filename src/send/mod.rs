@@ -17,7 +17,7 @@ use anyhow::Result;
 use reqwest::Url;
 use serde_json::{json, Value};
 
-use crate::captures::select::Selection;
+use crate::capture::select::Selection;
 use crate::catalog::{Catalog, Fixture};
 use crate::cli::SendArgs;
 use crate::context::Context;
@@ -70,7 +70,7 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     warn_new_fields(&source, &settings.sets, &ctx.printer());
     let mut plan = plan_for(source, &settings);
     if let (true, Some(spec)) = (args.keep_id, &args.capture) {
-        let captured = crate::captures::one(Selection::require(spec, "--capture")?, "--capture", false)?;
+        let captured = crate::capture::collect::one(Selection::require(spec, "--capture")?, "--capture", false)?;
         plan.message_id = replay::original_id(&captured);
     }
     // Build once up front: a --set that cannot apply, or a header HTTP cannot carry, is a usage error
@@ -119,7 +119,7 @@ fn export_locust(args: &SendArgs, catalog: &Catalog) -> Result<ExitCode> {
     }
     let fixture = catalog.require(name)?;
     let signing = export::ExportSigning::new(
-        args.signing.scheme,
+        args.signing.scheme(),
         args.signing.secret_env.as_deref(),
         args.signing.secret.is_some(),
     )?;
@@ -167,7 +167,7 @@ pub(crate) fn plan_for(source: Source, settings: &Settings) -> Plan {
 fn source(args: &mut SendArgs, catalog: &Catalog, ctx: &Context) -> Result<Option<Source>> {
     if let Some(spec) = &args.capture {
         let selection = Selection::require(spec, "--capture")?;
-        let captured = crate::captures::one(selection, "--capture", ctx.stderr_color)?;
+        let captured = crate::capture::collect::one(selection, "--capture", ctx.stderr_color)?;
         return Ok(Some(plan::from_capture(captured)));
     }
     if let Some(spec) = &args.body {
@@ -285,6 +285,7 @@ async fn send_each(
         let prepared = if i == 0 { first.clone() } else { plan.build()? };
         tasks.push((url.clone(), prepared));
     }
+    let run = OneByOne { client: &client, plan: &plan, retry: retry.as_ref(), settings, ctx };
     let mut cases = Vec::new();
     let mut all_ok = true;
     for (url, prepared) in tasks {
@@ -296,8 +297,7 @@ async fn send_each(
                 }
                 errln(&prefixed('>', &request_text(&prepared, Some(&url), ctx.stderr_color)));
             }
-            let outcome =
-                deliver_with_retries(&client, &plan, &url, &prepared, retry.as_ref(), copy, settings, ctx).await?;
+            let outcome = run.deliver_with_retries(&url, &prepared, copy).await?;
             all_ok &= outcome.ok();
             let name = format!(
                 "{} → {}{}",
@@ -319,59 +319,66 @@ async fn send_each(
     Ok(exit(code))
 }
 
-/// One delivery, with `--retry`'s attempts when it fails; each attempt is reported. Returns the last.
-#[allow(clippy::too_many_arguments)]
-async fn deliver_with_retries(
-    client: &reqwest::Client,
-    plan: &Plan,
-    url: &Url,
-    prepared: &Prepared,
-    retry: Option<&scenario::RetryPolicy>,
-    copy: u64,
-    settings: &Settings,
-    ctx: &Context,
-) -> Result<Delivery> {
-    let style = ctx.printer().err;
-    let mut request = prepared.clone();
-    let mut attempt = 1;
-    let mut waited = None;
-    loop {
-        let method = deliver::method(&request.method)?;
-        let headers = deliver::header_map(&request.headers)?;
-        let delivery =
-            deliver::deliver(client, url, method, headers, request.clone(), settings.timeout, settings.verbose).await;
-        let retrying = retry.is_some();
-        let extra = Attempt {
-            copy: (settings.duplicate > 1).then_some(copy),
-            attempt: retrying.then_some(attempt),
-            delay: waited.filter(|_| retrying),
-            capture: None,
-        };
-        report_attempt(&delivery, plan, settings, ctx, &extra)?;
-        let Some(policy) = retry.filter(|_| !delivery.ok()) else { return Ok(delivery) };
-        let Some((delay, scaled)) = scenario::wait_before(policy, attempt + 1, settings.time_scale) else {
-            if !settings.json {
-                errln(&format!("{} gave up after {attempt} attempts (--retry {})", style.bad("retry:"), policy.name));
-            }
-            return Ok(delivery);
-        };
-        attempt += 1;
-        if !settings.json {
-            let scaled_note = if scaled != delay {
-                format!(", {} with --time-scale", humantime::format_duration(scaled))
-            } else {
-                String::new()
+/// What every delivery of a one-by-one send shares: the client, the plan, `--retry`'s policy, the settings.
+struct OneByOne<'a> {
+    client: &'a reqwest::Client,
+    plan: &'a Plan,
+    retry: Option<&'a scenario::RetryPolicy>,
+    settings: &'a Settings,
+    ctx: &'a Context,
+}
+
+impl OneByOne<'_> {
+    /// One delivery, with `--retry`'s attempts when it fails; each attempt is reported. Returns the last.
+    async fn deliver_with_retries(&self, url: &Url, prepared: &Prepared, copy: u64) -> Result<Delivery> {
+        let OneByOne { client, plan, retry, settings, ctx } = *self;
+        let style = ctx.printer().err;
+        let mut request = prepared.clone();
+        let mut attempt = 1;
+        let mut waited = None;
+        loop {
+            let method = deliver::method(&request.method)?;
+            let headers = deliver::header_map(&request.headers)?;
+            let delivery =
+                deliver::deliver(client, url, method, headers, request.clone(), settings.timeout, settings.verbose)
+                    .await;
+            let retrying = retry.is_some();
+            let extra = Attempt {
+                copy: (settings.duplicate > 1).then_some(copy),
+                attempt: retrying.then_some(attempt),
+                delay: waited.filter(|_| retrying),
+                capture: None,
             };
-            errln(&format!(
-                "{} attempt {attempt} in {}{scaled_note}",
-                style.dim("retry:"),
-                humantime::format_duration(delay)
-            ));
+            report_attempt(&delivery, plan, settings, ctx, &extra)?;
+            let Some(policy) = retry.filter(|_| !delivery.ok()) else { return Ok(delivery) };
+            let Some((delay, scaled)) = scenario::wait_before(policy, attempt + 1, settings.time_scale) else {
+                if !settings.json {
+                    errln(&format!(
+                        "{} gave up after {attempt} attempts (--retry {})",
+                        style.bad("retry:"),
+                        policy.name
+                    ));
+                }
+                return Ok(delivery);
+            };
+            attempt += 1;
+            if !settings.json {
+                let scaled_note = if scaled != delay {
+                    format!(", {} with --time-scale", humantime::format_duration(scaled))
+                } else {
+                    String::new()
+                };
+                errln(&format!(
+                    "{} attempt {attempt} in {}{scaled_note}",
+                    style.dim("retry:"),
+                    humantime::format_duration(delay)
+                ));
+            }
+            tokio::time::sleep(scaled).await;
+            // A provider's retry: the same body and webhook id, a fresh timestamp and signature.
+            request = plan.resign(&request);
+            waited = Some(delay);
         }
-        tokio::time::sleep(scaled).await;
-        // A provider's retry: the same body and webhook id, a fresh timestamp and signature.
-        request = plan.resign(&request);
-        waited = Some(delay);
     }
 }
 

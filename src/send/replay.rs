@@ -11,8 +11,8 @@ use reqwest::Url;
 use super::plan;
 use super::settings::Settings;
 use super::{deliver, dry_run, plan_for};
+use crate::capture::select::{Filter, Selection};
 use crate::capture::Captured;
-use crate::captures::select::{Filter, Selection};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
 use crate::output::errln;
@@ -28,7 +28,7 @@ fn received_at(captured: &Captured) -> Option<chrono::DateTime<chrono::FixedOffs
 }
 
 pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<ExitCode> {
-    let mut captures = crate::captures::collect(&selection, &Filter::default(), None, ctx.stderr_color)?;
+    let mut captures = crate::capture::collect::collect(&selection, &Filter::default(), None, ctx.stderr_color)?;
     if settings.shuffle {
         let seed = settings.seed.unwrap_or_else(|| fastrand::u64(..));
         errln(&format!("shuffled with --seed {seed} (pass it again for the same order)"));

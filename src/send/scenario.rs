@@ -1,7 +1,7 @@
 //! Delivery scenarios that test a receiver's hardest cases: the same webhook more than once
 //! (`--duplicate N`, at-least-once delivery), and retries on a provider's schedule when it fails (`--retry`).
 //!
-//! What the providers really do (see the README): obniz never retries a failed delivery (the event is lost);
+//! What the providers really do (see docs/fixtures.md): obniz never retries a failed delivery (the event is lost);
 //! Ebriza does not retry either, it reverts the configuration change the webhook announced; Pgyer documents
 //! no retries. Standard Webhooks / Svix retry immediately, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and
 //! 10 h; Stripe retries for up to three days with an exponential back-off.

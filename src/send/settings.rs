@@ -62,7 +62,7 @@ impl Settings {
             assignment.adds = true;
             sets.push(assignment);
         }
-        let scheme = args.signing.scheme;
+        let scheme = args.signing.scheme();
         Ok(Settings {
             to: args.to.clone(),
             json: args.json,

@@ -2,7 +2,6 @@
 //! RustCrypto `hmac`/`sha2` crates. Secrets live in a redacting newtype and never reach any output.
 //!
 //! This module is the crypto and the header formats; the `sign` and `verify` commands are in [`command`].
-pub mod command;
 
 use std::fmt;
 use std::time::Duration;
@@ -199,6 +198,18 @@ pub fn scheme_name(scheme: Scheme) -> &'static str {
         Scheme::Github => "github",
         Scheme::Stripe => "stripe",
     }
+}
+
+/// The scheme whose signature header `headers` carry (the header sets are disjoint), if one does.
+pub fn scheme_in(headers: &Headers) -> Option<Scheme> {
+    Scheme::ALL.into_iter().find(|scheme| {
+        let signature_header = match scheme {
+            Scheme::Standard | Scheme::Svix => scheme_headers(*scheme).2,
+            Scheme::Github => "x-hub-signature-256",
+            Scheme::Stripe => "stripe-signature",
+        };
+        find(headers, signature_header).is_some()
+    })
 }
 
 fn find<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {

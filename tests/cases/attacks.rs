@@ -510,8 +510,8 @@ fn item12_repeated_keys_are_a_finding_bidi_is_shown_escaped_and_hosts_are_case_i
 
 #[test]
 fn item13_is_in_ci_contracts() {
-    // The README's recipes are run, passing and failing, by ci_contracts::the_readmes_ci_recipes_run_as_written.
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    // The CI recipes (docs/ci.md) are run, passing and failing, by ci_contracts::the_ci_recipes_run_as_written.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci.md")).unwrap();
     assert!(!readme.contains("while [ ! -s port ]"), "no unbounded wait for the port file");
     assert!(!readme.contains("    - wait\n"), "no bare wait: it always succeeds");
 }
@@ -735,9 +735,12 @@ fn item19_the_readme_set_up_leaves_hookctl_on_path_before_terminal_2_uses_it() {
     let setup = readme.split("## Set-up on a fresh machine").nth(1).unwrap();
     let block = setup.split("```sh").nth(1).unwrap().split("```").next().unwrap();
     let commands: Vec<&str> = block.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(commands.len(), 2, "two set-up commands: {commands:?}");
-    assert!(commands[0].contains("cargo install") && commands[0].contains("hookctl listen"), "{}", commands[0]);
+    // One command per line: install, test, then the main job (it blocks, so pasting the block runs the tests).
+    assert_eq!(commands.len(), 3, "three set-up commands: {commands:?}");
+    assert!(commands[0].starts_with("cargo install --locked"), "{}", commands[0]);
+    assert!(!commands.iter().any(|c| c.contains("&&")), "nothing chained: {commands:?}");
     assert!(commands[1].trim_start().starts_with("cargo test"), "{}", commands[1]);
+    assert!(commands[2].trim_start().starts_with("hookctl listen"), "{}", commands[2]);
     // Every `$ hookctl` in the walkthrough runs what the set-up installed.
     let walkthrough = readme.split("## In 60 seconds").nth(1).unwrap().split("\n## ").next().unwrap();
     assert!(walkthrough.contains("$ hookctl send"), "terminal 2 runs hookctl");

@@ -1,5 +1,5 @@
 //! CI contracts: assertions, in-order arrival, JUnit/JSON reports (read by an independent parser), the
-//! README's CI recipes run as written, and the delivery scenarios that break receivers.
+//! CI recipes (docs/ci.md) run as written, and the delivery scenarios that break receivers.
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -224,8 +224,8 @@ fn in_order_catches_an_event_that_overtakes_another() {
 }
 
 #[test]
-fn the_readmes_ci_recipes_run_as_written() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+fn the_ci_recipes_run_as_written() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci.md")).unwrap();
     let block = |name: &str| -> String {
         let start = readme.find(&format!("<!-- ci-recipe: {name} -->")).expect("recipe marker");
         let code = &readme[start..];

@@ -140,3 +140,88 @@ fn bare_hookctl_prints_help_on_stderr_and_exits_2() {
     let json_alone = hookctl().arg("--json").output().unwrap();
     assert_eq!(json_alone.status.code(), Some(2), "--json needs --version");
 }
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The docs page that documents each command.
+const DOCS_PAGES: [(&str, &str); 13] = [
+    ("send", "send"),
+    ("listen", "listen"),
+    ("captures", "captures"),
+    ("inspect", "inspector"),
+    ("diff", "diff"),
+    ("sign", "signatures"),
+    ("verify", "signatures"),
+    ("fuzz", "fuzz"),
+    ("import", "import"),
+    ("fixtures", "fixtures"),
+    ("schema", "fixtures"),
+    ("completions", "install"),
+    ("man", "install"),
+];
+
+/// The long options `--help` lists for a command (its Options section, global ones included).
+fn long_options(help: &str) -> Vec<String> {
+    let mut options: Vec<String> = help
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("--") || (l.starts_with('-') && l.contains(", --")))
+        .filter_map(|l| l.split("--").nth(1))
+        .map(|rest| format!("--{}", rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).next().unwrap()))
+        .filter(|o| o != "--help")
+        .collect();
+    options.dedup();
+    options
+}
+
+#[test]
+fn every_commands_help_man_page_and_docs_page_agree() {
+    let names = page_names();
+    for name in &names[1..] {
+        let command = name.trim_start_matches("hookctl-").trim_end_matches(".1");
+        let page =
+            DOCS_PAGES.iter().find(|(c, _)| *c == command).unwrap_or_else(|| panic!("{command} has a docs page"));
+        let help = hookctl().args([command, "--help"]).env("NO_COLOR", "1").output().unwrap();
+        assert!(help.status.success(), "{command} --help");
+        let help = String::from_utf8_lossy(&help.stdout).replace("\r", "");
+        // The man page names every option --help names.
+        let man = std::fs::read_to_string(format!("{MAN_DIR}/{name}")).unwrap();
+        for option in long_options(&help) {
+            assert!(man.contains(&option.replace('-', "\\-")), "man/{name} lacks {option}");
+        }
+        // The docs page carries the command's --help as it is today, between its markers.
+        let path = format!("{ROOT}/docs/{}.md", page.1);
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let begin = format!("<!-- help: {command} -->");
+        let end = format!("<!-- /help: {command} -->");
+        let block = format!("{begin}\n```text\n$ hookctl {command} --help\n{}\n```\n{end}", help.trim_end());
+        let current = doc.find(&begin).zip(doc.find(&end)).map(|(a, b)| doc[a..b + end.len()].to_string());
+        if std::env::var_os("HOOKCTL_UPDATE_DOCS").is_some() && current.as_deref() != Some(block.as_str()) {
+            let updated = match &current {
+                Some(old) => doc.replace(old.as_str(), &block),
+                None => format!("{}\n\n## `hookctl {command}` reference\n\n{block}\n", doc.trim_end()),
+            };
+            std::fs::write(&path, updated).unwrap();
+            continue;
+        }
+        assert!(
+            current.as_deref() == Some(block.as_str()),
+            "docs/{}.md does not carry `hookctl {command} --help` as it is: run `HOOKCTL_UPDATE_DOCS=1 cargo test agree` and commit it",
+            page.1
+        );
+    }
+}
+
+#[test]
+fn the_readme_is_short_and_reaches_every_docs_page() {
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
+    assert!(readme.lines().count() <= 300, "README.md has {} lines (at most 300)", readme.lines().count());
+    for entry in std::fs::read_dir(format!("{ROOT}/docs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            assert!(readme.contains(&format!("](docs/{name})")), "README.md links docs/{name}");
+            let page = std::fs::read_to_string(format!("{ROOT}/docs/{name}")).unwrap();
+            assert!(page.contains("](../README.md)"), "docs/{name} links back to the README");
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::examine::Examined;
+use super::Examined;
 use crate::capture::{Arrived, BodyKind, Findings};
 use crate::output::{caret_snippet, sanitize, Style};
 use crate::signing::Check;

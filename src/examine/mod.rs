@@ -1,4 +1,6 @@
 //! What `listen` finds in a request: body kind, provider event, schema verdict, signature.
+pub mod show;
+
 use std::time::Duration;
 
 use serde_json::Value;
@@ -14,6 +16,9 @@ pub struct Examiner {
     pub catalog: Catalog,
     pub schemas: SchemaSet,
     pub signing: Option<(Scheme, Secret)>,
+    /// Without `--scheme`: the secret read for each scheme, so that each request is checked under the scheme
+    /// whose signature header it carries (else the one in `signing`). Empty when `--scheme` named one.
+    pub by_header: Vec<(Scheme, Secret)>,
     pub tolerance: Duration,
 }
 
@@ -31,7 +36,7 @@ impl Examiner {
     pub fn builtin(signing: Option<(Scheme, Secret)>) -> Examiner {
         let catalog = Catalog::builtin();
         let (schemas, _) = SchemaSet::compile(&catalog);
-        Examiner { catalog, schemas, signing, tolerance: signing::DEFAULT_TOLERANCE }
+        Examiner { catalog, schemas, signing, by_header: Vec::new(), tolerance: signing::DEFAULT_TOLERANCE }
     }
 
     pub fn examine(&self, arrived: &Arrived) -> Examined {
@@ -40,6 +45,7 @@ impl Examiner {
             self.catalog.explain(problem);
         }
         let mut findings = Findings::default();
+        let mut signature = None;
         match &kind {
             BodyKind::Json(body) => {
                 self.check_json(arrived, body, &mut findings);
@@ -56,12 +62,14 @@ impl Examiner {
             }
             _ => {}
         }
-        let signature = self.signing.as_ref().map(|(scheme, secret)| {
+        if let Some((given, secret)) = &self.signing {
+            let detected = signing::scheme_in(&arrived.headers)
+                .and_then(|scheme| self.by_header.iter().find(|(s, _)| *s == scheme));
+            let (scheme, secret) = detected.map_or((*given, secret), |(s, secret)| (*s, secret));
             let now = chrono::Utc::now().timestamp();
-            signing::verify(*scheme, secret, &arrived.headers, &arrived.body, now, self.tolerance)
-        });
-        if let (Some(check), Some((scheme, _))) = (&signature, &self.signing) {
-            findings.signature = Some(check.to_json(*scheme));
+            let check = signing::verify(scheme, secret, &arrived.headers, &arrived.body, now, self.tolerance);
+            findings.signature = Some(check.to_json(scheme));
+            signature = Some(check);
         }
         // The near-miss hint costs a walk over the catalog: made only where it is shown (`with_hint`).
         Examined { kind, findings, signature, hint: None }
@@ -97,7 +105,7 @@ mod tests {
     fn examiner() -> Examiner {
         let catalog = Catalog::builtin();
         let (schemas, _) = SchemaSet::compile(&catalog);
-        Examiner { catalog, schemas, signing: None, tolerance: signing::DEFAULT_TOLERANCE }
+        Examiner { catalog, schemas, signing: None, by_header: Vec::new(), tolerance: signing::DEFAULT_TOLERANCE }
     }
 
     fn arrived(headers: &[(&str, &str)], body: &[u8]) -> Arrived {

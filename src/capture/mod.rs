@@ -1,5 +1,8 @@
 //! The capture record: one JSON line per request that `listen --save` writes and `diff`, `send --capture`
-//! and `verify` read back. Its fields are documented in the README.
+//! and `verify` read back. Its fields are documented in docs/listen.md.
+pub mod collect;
+pub mod select;
+
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -4,16 +4,16 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde_json::{Map, Value};
 
-use super::{new_message_id, parse_header, resolve, scheme_name, sign, verify, Secret};
 use crate::cli::{SignArgs, SignFormat, SigningArgs, VerifyArgs};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
 use crate::headers::Headers;
 use crate::input;
 use crate::output::{errln, json_line, outln};
+use crate::signing::{new_message_id, parse_header, resolve, scheme_in, scheme_name, sign, verify, Scheme, Secret};
 
 fn secret_from(args: &SigningArgs) -> Result<Secret> {
-    resolve(args.secret.as_deref(), args.secret_env.as_deref(), args.scheme)?
+    resolve(args.secret.as_deref(), args.secret_env.as_deref(), args.scheme())?
         .ok_or_else(|| UserError::new("a secret is required: pass --secret-env VAR or --secret SECRET").into())
 }
 
@@ -22,7 +22,7 @@ pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
     let payload = input::read(&args.file, args.max_body)?;
     let id = args.id.clone().unwrap_or_else(new_message_id);
     let timestamp = args.timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
-    let headers = sign(args.secret.scheme, &secret, &payload.bytes, &id, timestamp);
+    let headers = sign(args.secret.scheme(), &secret, &payload.bytes, &id, timestamp);
     if args.json {
         let map: Map<String, Value> = headers.into_iter().map(|(n, v)| (n, Value::String(v))).collect();
         json_line(&Value::Object(map))?;
@@ -68,7 +68,6 @@ fn headers_file(path: &std::path::Path) -> Result<Headers> {
 }
 
 pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
-    let secret = secret_from(&args.secret)?;
     let payload = input::read(&args.file, args.max_body)?;
     let mut headers = payload.record.as_ref().map(|r| r.headers.clone()).unwrap_or_default();
     let from_file = match &args.headers {
@@ -77,16 +76,37 @@ pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
     };
     let from_flags = args.header.iter().map(|text| parse_header(text)).collect::<Result<Vec<_>>>()?;
     headers.set_all(from_file.into_iter().chain(from_flags));
-    let now = chrono::Utc::now().timestamp();
-    let check = verify(args.secret.scheme, &secret, &headers, &payload.bytes, now, args.tolerance);
+    // Without --scheme, the scheme whose signature header is there (the header sets are disjoint).
+    let detected = args.secret.scheme.is_none().then(|| scheme_in(&headers)).flatten();
+    let scheme = detected.unwrap_or(args.secret.scheme());
+    // Read for the scheme it is used with: a `whsec_` secret is base64 for Standard Webhooks and Svix only.
+    let secret = resolve(args.secret.secret.as_deref(), args.secret.secret_env.as_deref(), scheme)?
+        .ok_or_else(|| UserError::new("a secret is required: pass --secret-env VAR or --secret SECRET"))?;
+    // A capture's timestamp is judged against when it arrived (listen judged it then); --tolerance still
+    // bounds how far apart the two may be.
+    let arrived = payload.record.as_ref().and_then(|r| chrono::DateTime::parse_from_rfc3339(&r.received_at).ok());
+    let now = arrived.map_or_else(|| chrono::Utc::now().timestamp(), |at| at.timestamp());
+    let check = verify(scheme, &secret, &headers, &payload.bytes, now, args.tolerance);
     if args.json {
-        let mut verdict = check.to_json(args.secret.scheme);
+        let mut verdict = check.to_json(scheme);
         verdict["valid"] = Value::Bool(check.is_valid());
+        verdict["scheme_detected"] = Value::Bool(detected.is_some());
+        verdict["judged_at"] = Value::String(if arrived.is_some() { "received_at" } else { "now" }.into());
         json_line(&verdict)?;
     } else {
-        let style = ctx.printer().err;
+        let printer = ctx.printer();
+        if detected.is_some_and(|d| d != Scheme::Standard) {
+            printer.note(&format!(
+                "scheme {}: its signature header is there (--scheme picks another)",
+                scheme_name(scheme)
+            ));
+        }
+        if let Some(at) = arrived {
+            printer.note(&format!("the timestamp is judged against the capture's received_at ({})", at.to_rfc3339()));
+        }
+        let style = printer.err;
         match check.reason() {
-            None => errln(&format!("{} signature valid ({})", style.ok("✓"), scheme_name(args.secret.scheme))),
+            None => errln(&format!("{} signature valid ({})", style.ok("✓"), scheme_name(scheme))),
             Some(reason) => errln(&format!("{} signature {}: {reason}", style.bad("✗"), check.status())),
         }
     }

@@ -1,0 +1,190 @@
+//! Issue 37 (the first hour, second pass): what a new user tripped on, each reproduced here.
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{hookctl, listen, post, stderr_text, stdout_json};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// `sign --json` headers for `payload` under `scheme` (and `timestamp`, when given), as (name, value) pairs.
+fn signed_headers(payload: &std::path::Path, scheme: &str, timestamp: Option<i64>) -> Vec<(String, String)> {
+    let mut sign = hookctl();
+    sign.args(["sign", "--secret", SECRET, "--scheme", scheme, "--json", payload.to_str().unwrap()]);
+    if let Some(t) = timestamp {
+        sign.args(["--timestamp", &t.to_string()]);
+    }
+    let out = sign.output().unwrap();
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    let headers = stdout_json(&out);
+    headers.as_object().unwrap().iter().map(|(n, v)| (n.clone(), v.as_str().unwrap().to_string())).collect()
+}
+
+#[test]
+fn item1_verify_finds_the_scheme_by_its_header_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = dir.path().join("payload.json");
+    std::fs::write(&payload, br#"{"hello":"world"}"#).unwrap();
+    for scheme in ["github", "stripe", "svix", "standard"] {
+        let headers: serde_json::Map<String, Value> =
+            signed_headers(&payload, scheme, None).into_iter().map(|(n, v)| (n, Value::String(v))).collect();
+        let file = dir.path().join(format!("{scheme}.headers.json"));
+        std::fs::write(&file, Value::Object(headers).to_string()).unwrap();
+        let verify = |json: bool| {
+            let mut cmd = hookctl();
+            cmd.args(["verify", "--secret", SECRET, "--headers", file.to_str().unwrap(), payload.to_str().unwrap()]);
+            if json {
+                cmd.arg("--json");
+            }
+            cmd.output().unwrap()
+        };
+        let text = verify(false);
+        assert_eq!(text.status.code(), Some(0), "{scheme}: {}", stderr_text(&text));
+        let said = stderr_text(&text);
+        assert!(said.contains(&format!("signature valid ({scheme})")), "{scheme}: {said}");
+        if scheme != "standard" {
+            assert!(said.contains(&format!("scheme {scheme}: its signature header is there")), "{said}");
+        }
+        let json = stdout_json(&verify(true));
+        assert_eq!(json["scheme"], scheme);
+        assert_eq!(json["valid"], true);
+        assert_eq!(json["scheme_detected"], true);
+        assert_eq!(json["judged_at"], "now");
+    }
+    // --scheme still decides when given: GitHub headers checked as Standard Webhooks are missing its headers.
+    let github = dir.path().join("github.headers.json");
+    let forced = hookctl()
+        .args(["verify", "--secret", SECRET, "--scheme", "standard", "--headers", github.to_str().unwrap()])
+        .arg(&payload)
+        .output()
+        .unwrap();
+    assert_eq!(forced.status.code(), Some(1));
+    assert!(stderr_text(&forced).contains("missing header webhook-id"), "{}", stderr_text(&forced));
+}
+
+#[test]
+fn item1_listen_without_scheme_checks_each_request_under_the_scheme_it_carries() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = dir.path().join("payload.json");
+    let body = br#"{"hello":"listen"}"#;
+    std::fs::write(&payload, body).unwrap();
+    let server = listen(&["--json", "--count", "2", "--timeout", "30s", "--secret", SECRET]);
+    for scheme in ["github", "stripe"] {
+        let mut headers = signed_headers(&payload, scheme, None);
+        headers.push(("Content-Type".into(), "application/json".into()));
+        let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(post(&server.url, &pairs, body), 200);
+    }
+    let (code, stdout, stderr) = server.finish(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let checked: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["signature"]["scheme"].as_str().unwrap(), l["signature"]["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(checked, [("github", "valid"), ("stripe", "valid")], "{stdout}");
+}
+
+#[test]
+fn item2_a_capture_is_judged_against_when_it_arrived() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = dir.path().join("payload.json");
+    let body = br#"{"hello":"an hour ago"}"#;
+    std::fs::write(&payload, body).unwrap();
+    let an_hour_ago = chrono::Utc::now().timestamp() - 3600;
+    let save = dir.path().join("caps.ndjson");
+    let server = listen(&["-q", "--count", "1", "--timeout", "30s", "--save", save.to_str().unwrap()]);
+    let headers = signed_headers(&payload, "standard", Some(an_hour_ago));
+    let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    assert_eq!(post(&server.url, &pairs, body), 200);
+    let (code, _, stderr) = server.finish(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    // The capture as listen would have saved it an hour ago: its received_at moved back to the signing time.
+    let mut record: Value = serde_json::from_str(std::fs::read_to_string(&save).unwrap().trim()).unwrap();
+    let then = chrono::DateTime::from_timestamp(an_hour_ago + 1, 0).unwrap();
+    record["received_at"] = Value::String(then.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    std::fs::write(&save, format!("{record}\n")).unwrap();
+    let verify = hookctl().args(["verify", "--secret", SECRET, &format!("{}:1", save.display())]).output().unwrap();
+    let said = stderr_text(&verify);
+    assert_eq!(verify.status.code(), Some(0), "{said}");
+    assert!(said.contains("judged against the capture's received_at"), "{said}");
+    let json = stdout_json(
+        &hookctl().args(["verify", "--secret", SECRET, "--json", &format!("{}:1", save.display())]).output().unwrap(),
+    );
+    assert_eq!(json["judged_at"], "received_at");
+    // A live check of the same bytes is an hour too old.
+    let mut live = hookctl();
+    live.args(["verify", "--secret", SECRET, payload.to_str().unwrap()]);
+    for (name, value) in &headers {
+        live.args(["-H", &format!("{name}: {value}")]);
+    }
+    let live = live.output().unwrap();
+    assert_eq!(live.status.code(), Some(1));
+    assert!(stderr_text(&live).contains("too old"), "{}", stderr_text(&live));
+}
+
+#[test]
+fn item4_a_provider_that_is_not_loaded_is_named_with_where_its_fixtures_come_from() {
+    let sent =
+        hookctl().args(["send", "stripe.charge.succeeded", "--to", "http://127.0.0.1:9/hooks"]).output().unwrap();
+    assert_eq!(sent.status.code(), Some(2));
+    let said = stderr_text(&sent);
+    assert!(said.contains("no fixture named `stripe.charge.succeeded`: no provider `stripe` is loaded"), "{said}");
+    assert!(said.contains("--fixtures DIR") && said.contains("hookctl import"), "{said}");
+    // A loaded provider's typo still gets its did-you-mean.
+    let typo = hookctl().args(["send", "pgyer.crashlogg", "--to", "http://127.0.0.1:9/hooks"]).output().unwrap();
+    assert!(stderr_text(&typo).contains("did you mean pgyer.crashlog"), "{}", stderr_text(&typo));
+
+    // A capture recorded as an imported event, diffed without its fixtures.
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = dir.path().join("fixtures");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    std::fs::write(
+        fixtures.join("acme.order.json"),
+        r#"{"name":"acme.order","description":"an order","match":{"/kind":"order"},"body":{"kind":"order","id":1}}"#,
+    )
+    .unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let server = listen(&[
+        "-q",
+        "--count",
+        "1",
+        "--timeout",
+        "30s",
+        "--save",
+        save.to_str().unwrap(),
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+    ]);
+    assert_eq!(post(&server.url, &[("Content-Type", "application/json")], br#"{"kind":"order","id":7}"#), 200);
+    server.finish(Duration::from_secs(30));
+    let diff = hookctl().args(["diff", &format!("{}:1", save.display())]).output().unwrap();
+    let said = stderr_text(&diff);
+    assert!(said.contains("this capture was recorded as acme.order, which is not loaded"), "{said}");
+    assert!(said.contains("--fixtures DIR"), "{said}");
+}
+
+#[test]
+fn item7_diff_names_the_record_and_a_broken_capture_is_a_failed_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let server = listen(&["-q", "--count", "2", "--timeout", "30s", "--save", save.to_str().unwrap()]);
+    let sent = hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).output().unwrap();
+    assert!(sent.status.success(), "{}", stderr_text(&sent));
+    assert_eq!(post(&server.url, &[("Content-Type", "application/json")], br#"{"a":"#), 200);
+    server.finish(Duration::from_secs(30));
+    let first = hookctl().args(["diff", &format!("{}:1", save.display())]).output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr_text(&first));
+    // The file alone: its last record, and diff says which.
+    let last = hookctl().args(["diff", save.to_str().unwrap()]).output().unwrap();
+    let said = stderr_text(&last);
+    assert!(said.contains(&format!("comparing {}:2, the file's last record", save.display())), "{said}");
+    // Its body is not JSON: the capture failed its check (1), not a usage error (2); said in one line and a hint.
+    assert_eq!(last.status.code(), Some(1), "{said}");
+    assert!(said.contains("is not valid JSON"), "{said}");
+    // A file of the user's that is not JSON stays an input error.
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"a\":").unwrap();
+    let file = hookctl().args(["diff", broken.to_str().unwrap(), "--against", "pgyer.crashlog"]).output().unwrap();
+    assert_eq!(file.status.code(), Some(2), "{}", stderr_text(&file));
+}

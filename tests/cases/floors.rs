@@ -1,0 +1,194 @@
+//! The house's floors (issue 35): a room — a file or a folder right under `src/` — imports only rooms on
+//! lower floors, so no two rooms import each other however far round; and inside a room no files import
+//! each other in a circle. The table is the one place the floors are written; docs/contributing.md prints it
+//! (a test checks the copy). A new room fails here until it is given a floor.
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Bottom floor first. `main.rs` and `lib.rs` stand above every floor.
+const FLOORS: &[&[&str]] = &[
+    &["error", "glob", "headers", "pointer", "problem", "shell", "units", "version"],
+    &["catalog", "doc", "json_checked", "output"],
+    &["assertion", "capture", "context", "files", "generate", "report", "schema"],
+    &["input", "render", "tls"],
+    &["http"],
+    &["signing"],
+    &["cli", "examine"],
+    &["browse", "captures", "complete", "diff", "manual", "properties", "send", "sign"],
+    &["fuzz", "import", "inspect"],
+    &["listen"],
+];
+
+const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+
+fn floor_of(room: &str) -> Option<usize> {
+    FLOORS.iter().position(|rooms| rooms.contains(&room))
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The module path of a file (`src/fuzz/judge.rs` → `fuzz::judge`, `src/fuzz/mod.rs` → `fuzz`).
+fn module_of(path: &Path) -> String {
+    let relative = path.strip_prefix(SRC).unwrap().with_extension("");
+    let parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let parts: Vec<&str> = parts.iter().map(String::as_str).filter(|p| *p != "mod").collect();
+    parts.join("::")
+}
+
+/// The code lines of a file up to its unit tests (`#[cfg(test)]`), comments left out.
+fn code_lines(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .take_while(|l| !l.trim_start().starts_with("#[cfg(test)]"))
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(String::from)
+        .collect()
+}
+
+/// The `a::b` paths a line names after `prefix` (`crate::`, `super::`), as far as they are lower-case
+/// module names.
+fn paths_after(line: &str, prefix: &str) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(prefix) {
+        let before = rest[..at].chars().last();
+        rest = &rest[at + prefix.len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        let mut path = Vec::new();
+        let mut tail = rest;
+        loop {
+            let name: String =
+                tail.chars().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_').collect();
+            if name.is_empty() {
+                break;
+            }
+            tail = &tail[name.len()..];
+            path.push(name);
+            match tail.strip_prefix("::") {
+                Some(next) => tail = next,
+                None => break,
+            }
+        }
+        if !path.is_empty() {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn no_room_imports_a_room_on_its_own_floor_or_above() {
+    let mut files = Vec::new();
+    rust_files(Path::new(SRC), &mut files);
+    let mut climbs = Vec::new();
+    for path in &files {
+        let module = module_of(path);
+        let room = module.split("::").next().unwrap().to_string();
+        if room == "lib" || room == "main" {
+            continue;
+        }
+        let Some(own) = floor_of(&room) else {
+            climbs.push(format!("src/{room} has no floor: add it to FLOORS in tests/cases/floors.rs"));
+            continue;
+        };
+        for line in code_lines(path) {
+            for target in paths_after(&line, "crate::") {
+                let target = &target[0];
+                if *target == room {
+                    continue;
+                }
+                match floor_of(target) {
+                    Some(floor) if floor < own => {}
+                    Some(floor) => climbs.push(format!(
+                        "{} (floor {own}) imports {target} (floor {floor}): {}",
+                        path.strip_prefix(SRC).unwrap().display(),
+                        line.trim()
+                    )),
+                    None => climbs.push(format!("{target} has no floor (named by {})", path.display())),
+                }
+            }
+        }
+    }
+    assert!(climbs.is_empty(), "imports that climb a floor:\n{}", climbs.join("\n"));
+}
+
+#[test]
+fn no_files_inside_a_room_import_each_other_in_a_circle() {
+    let mut files = Vec::new();
+    rust_files(Path::new(SRC), &mut files);
+    let modules: BTreeSet<String> = files.iter().map(|p| module_of(p)).collect();
+    // The module a path names: its longest prefix that is a file.
+    let resolve = |path: &[String]| -> Option<String> {
+        (1..=path.len()).rev().map(|n| path[..n].join("::")).find(|m| modules.contains(m))
+    };
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for path in &files {
+        let module = module_of(path);
+        // `super::` in `fuzz/judge.rs` and in `fuzz/mod.rs` alike names the module above the file's own.
+        let mut parent: Vec<String> = module.split("::").map(String::from).collect();
+        parent.pop();
+        let mut edges = BTreeSet::new();
+        for line in code_lines(path) {
+            for target in paths_after(&line, "crate::") {
+                edges.extend(resolve(&target));
+            }
+            for target in paths_after(&line, "super::") {
+                let whole: Vec<String> = parent.iter().cloned().chain(target).collect();
+                edges.extend(resolve(&whole));
+            }
+        }
+        edges.remove(&module);
+        graph.insert(module, edges);
+    }
+    // A depth-first walk; meeting a module that is on the way here is a circle.
+    fn walk(
+        at: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        way: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = way.iter().position(|m| m == at) {
+            let mut circle = way[start..].to_vec();
+            circle.push(at.to_string());
+            return Some(circle);
+        }
+        if done.contains(at) {
+            return None;
+        }
+        way.push(at.to_string());
+        for next in graph.get(at).into_iter().flatten() {
+            if let Some(circle) = walk(next, graph, way, done) {
+                return Some(circle);
+            }
+        }
+        way.pop();
+        done.insert(at.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for module in graph.keys() {
+        if let Some(circle) = walk(module, &graph, &mut Vec::new(), &mut done) {
+            panic!("an import circle: {}", circle.join(" → "));
+        }
+    }
+}
+
+#[test]
+fn the_docs_print_the_same_floors() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/contributing.md")).unwrap();
+    for (floor, rooms) in FLOORS.iter().enumerate() {
+        let row = format!("| {floor} | {} |", rooms.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "));
+        assert!(page.contains(&row), "docs/contributing.md lacks the floor row {row}");
+    }
+}
