@@ -33,8 +33,24 @@ fn decorate(mut cmd: clap::Command, path: &str) -> clap::Command {
 
 /// Parses the process arguments (clap prints help, version and usage errors itself and exits).
 pub fn parse() -> Cli {
-    let matches: ArgMatches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let parsed = command().try_get_matches().and_then(|matches: ArgMatches| Cli::from_arg_matches(&matches));
+    parsed.unwrap_or_else(|e| exit_with(e))
+}
+
+/// clap's help and version go out as clap prints them; its errors in hookctl's own style (`hookctl: error: …`,
+/// then clap's usage and tip), exit 2.
+fn exit_with(error: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit()
+    }
+    let text = error.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    eprint!("hookctl: error: {text}");
+    std::process::exit(i32::from(crate::error::EXIT_USAGE))
 }
 
 #[derive(Debug, Parser)]
@@ -417,11 +433,11 @@ pub struct SendArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
 
-    /// Like --set, but VALUE is always a string
+    /// Like --set, but VALUE is always a string (a field the body lacks is refused, as with --set)
     #[arg(long = "set-str", value_name = "PATH=VALUE")]
     pub set_str: Vec<String>,
 
-    /// Like --set, for a field the fixture does not have (--set warns when it adds one: a typo, often)
+    /// Like --set, for a field the fixture does not have (--set refuses one: a typo, often)
     #[arg(long = "set-new", value_name = "PATH=VALUE")]
     pub set_new: Vec<String>,
 

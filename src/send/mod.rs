@@ -67,7 +67,7 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
     }
     let urls: Vec<Url> = args.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
     let settings = Settings::from_args(&args)?;
-    warn_new_fields(&source, &settings.sets, &ctx.printer());
+    refuse_new_fields(&source, &settings.sets)?;
     let mut plan = plan_for(source, &settings);
     if let (true, Some(spec)) = (args.keep_id, &args.capture) {
         let captured = crate::capture::collect::one(Selection::require(spec, "--capture")?, "--capture", false)?;
@@ -413,15 +413,15 @@ pub fn delivery_json(delivery: &Delivery, plan: &Plan) -> Value {
     })
 }
 
-/// `--set` on a field the fixture's body does not have adds it: said once, with the nearest existing
-/// name, since it is usually a typo (`devicetype` for `device_type`). `--set-new` means it.
-fn warn_new_fields(source: &Source, sets: &[crate::catalog::set_path::Assignment], printer: &crate::output::Printer) {
+/// `--set` on a field the fixture's body does not have is refused (exit 2: nothing is sent), with the nearest
+/// existing name, since it is usually a typo (`devicetype` for `device_type`); `--set-new` adds one on purpose.
+fn refuse_new_fields(source: &Source, sets: &[crate::catalog::set_path::Assignment]) -> Result<()> {
     let body = match source {
         Source::Fixture(fixture) => fixture.render().body,
         Source::Json { body, .. } => body.clone(),
         Source::Capture { body, .. } => match serde_json::from_slice(body) {
             Ok(value) => value,
-            Err(_) => return,
+            Err(_) => return Ok(()),
         },
     };
     for set in sets.iter().filter(|s| !s.adds) {
@@ -431,14 +431,15 @@ fn warn_new_fields(source: &Source, sets: &[crate::catalog::set_path::Assignment
             .map(|s| (strsim::jaro_winkler(&key.to_lowercase(), &s.to_lowercase()), s))
             .filter(|(score, _)| *score > 0.8)
             .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, s)| format!(" (did you mean {}?)", sanitize(s)))
+            .map(|(_, s)| format!("did you mean {}? ", sanitize(s)))
             .unwrap_or_default();
-        printer.warn(&format!(
-            "--set {}: the body has no field {}{nearest}; it is added (--set-new adds one without this warning)",
-            sanitize(set.path_text()),
-            sanitize(&key)
-        ));
+        return Err(UserError::with_hint(
+            format!("--set {}: the body has no field {}", sanitize(set.path_text()), sanitize(&key)),
+            format!("{nearest}(--set-new {}=… adds it on purpose)", sanitize(set.path_text())),
+        )
+        .into());
     }
+    Ok(())
 }
 
 /// Checks a receiver URL as `--to` does.

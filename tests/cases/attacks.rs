@@ -749,13 +749,14 @@ fn item19_the_readme_set_up_leaves_hookctl_on_path_before_terminal_2_uses_it() {
 #[test]
 fn item20_rough_edges_are_smoothed() {
     let rx = receiver(200, Duration::ZERO);
-    // A --set that adds a field warns, with the name it probably meant; --set-new means it.
+    // A --set on a field the body lacks is refused (exit 2, nothing sent: issue 37 #6), with the name it
+    // probably meant; --set-new means it.
     let typo =
         hookctl().args(["send", "pgyer.crashlog", "--set", "devicetype=Android", "--to", &rx.url]).output().unwrap();
-    assert!(typo.status.success());
-    let warning = stderr_text(&typo);
-    assert!(warning.contains("no field devicetype") && warning.contains("did you mean device_type?"), "{warning}");
-    assert!(rx.next().json()["devicetype"] == "Android", "still sent as asked");
+    assert_eq!(typo.status.code(), Some(2));
+    let said = stderr_text(&typo);
+    assert!(said.contains("no field devicetype") && said.contains("did you mean device_type?"), "{said}");
+    assert!(said.contains("--set-new devicetype="), "{said}");
     let meant = hookctl().args(["send", "pgyer.crashlog", "--set-new", "extra=1", "--to", &rx.url]).output().unwrap();
     assert!(meant.status.success() && !stderr_text(&meant).contains("warning"), "{}", stderr_text(&meant));
     assert_eq!(rx.next().json()["extra"], 1);

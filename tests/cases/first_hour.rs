@@ -188,3 +188,36 @@ fn item7_diff_names_the_record_and_a_broken_capture_is_a_failed_check() {
     let file = hookctl().args(["diff", broken.to_str().unwrap(), "--against", "pgyer.crashlog"]).output().unwrap();
     assert_eq!(file.status.code(), Some(2), "{}", stderr_text(&file));
 }
+
+#[test]
+fn item11_clap_errors_read_like_hookctls_own() {
+    for args in [&["send", "--nosuch"][..], &["listen", "-q", "--json"], &["diff"], &["fuzz", "--checks", "nope"]] {
+        let out = hookctl().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let said = stderr_text(&out);
+        assert!(said.starts_with("hookctl: error: "), "{args:?}: {said}");
+        assert!(said.contains("Usage: hookctl") || said.contains("try '--help'"), "{args:?}: {said}");
+    }
+    // Help is still help, on stdout with exit 0.
+    let help = hookctl().args(["send", "--help"]).output().unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: hookctl send"));
+}
+
+#[test]
+fn item6_a_set_path_the_body_lacks_is_an_error_and_set_new_adds_it() {
+    let rx = crate::support::receiver(200, Duration::ZERO);
+    let typo =
+        hookctl().args(["send", "pgyer.crashlog", "--set", "devicetype=Android", "--to", &rx.url]).output().unwrap();
+    assert_eq!(typo.status.code(), Some(2), "{}", stderr_text(&typo));
+    let said = stderr_text(&typo);
+    assert!(said.starts_with("hookctl: error: --set devicetype: the body has no field devicetype"), "{said}");
+    assert!(said.contains("did you mean device_type?"), "{said}");
+    let fixed =
+        hookctl().args(["send", "pgyer.crashlog", "--set", "device_type=Android", "--to", &rx.url]).output().unwrap();
+    assert!(fixed.status.success(), "{}", stderr_text(&fixed));
+    assert_eq!(rx.next().json()["device_type"], "Android", "the first request that arrives is the fixed one");
+    let added = hookctl().args(["send", "pgyer.crashlog", "--set-new", "extra=1", "--to", &rx.url]).output().unwrap();
+    assert!(added.status.success(), "{}", stderr_text(&added));
+    assert_eq!(rx.next().json()["extra"], 1);
+}
