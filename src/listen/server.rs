@@ -960,7 +960,8 @@ fn answer(answer: &Answer, status: StatusCode, id: u64) -> Response<Full<Bytes>>
 fn relay_answer(shared: &Shared, arrived: &Arrived, relayed: Relayed, shown: bool) -> Response<Full<Bytes>> {
     match relayed.answer {
         Ok(app) => {
-            if shown && shared.settings.display != Display::Json {
+            // `-q` is one line per request, and that line already says what the app answered.
+            if shown && !matches!(shared.settings.display, Display::Json | Display::Quiet) {
                 let ms = app.elapsed.as_secs_f64() * 1000.0;
                 let color = shared.settings.printer.out.color;
                 show_text(shared, show::forwarded(arrived.id, relayed.url.as_str(), app.status, ms, &app.body, color));

@@ -221,3 +221,18 @@ fn item6_a_set_path_the_body_lacks_is_an_error_and_set_new_adds_it() {
     assert!(added.status.success(), "{}", stderr_text(&added));
     assert_eq!(rx.next().json()["extra"], 1);
 }
+
+#[test]
+fn item12_listen_quiet_with_forward_to_is_one_line_per_request() {
+    let app = crate::support::receiver_with_body(201, Duration::ZERO, "{\"made\":true}");
+    let server = listen(&["-q", "--count", "2", "--timeout", "30s", "--forward-to", &app.url]);
+    for name in ["pgyer.crashlog", "pgyer.feedback"] {
+        let sent = hookctl().args(["send", name, "--to", &server.url]).output().unwrap();
+        assert!(sent.status.success(), "{}", stderr_text(&sent));
+    }
+    let (code, stdout, stderr) = server.finish(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per request:\n{stdout}");
+    assert!(lines.iter().all(|l| l.ends_with("→ app 201")), "{stdout}");
+}

@@ -95,11 +95,14 @@ fn empty_secrets_and_impossible_sets_are_usage_errors() {
         assert_eq!(output.status.code(), Some(2), "{secret:?}");
         assert!(stderr_text(&output).contains("the signing secret is empty"), "{}", stderr_text(&output));
     }
-    let output = hookctl().args(["send", "pgyer.crashlog", "--to", &rx.url, "--set", "extra[5]=1"]).output().unwrap();
+    // A field the body lacks is added with --set-new (--set refuses it: issue 37 #6); an index past the end
+    // is still an error.
+    let output =
+        hookctl().args(["send", "pgyer.crashlog", "--to", &rx.url, "--set-new", "extra[5]=1"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr_text(&output));
     assert!(stderr_text(&output).contains("index 5 is past the end"), "{}", stderr_text(&output));
     let appended =
-        hookctl().args(["send", "pgyer.crashlog", "--dry-run", "--json", "--set", "extra[0]=1"]).output().unwrap();
+        hookctl().args(["send", "pgyer.crashlog", "--dry-run", "--json", "--set-new", "extra[0]=1"]).output().unwrap();
     assert_eq!(stdout_json(&appended)["body"]["extra"], serde_json::json!([1]), "a missing array starts empty");
     assert!(rx.drain(Duration::from_millis(300)).is_empty());
 }
