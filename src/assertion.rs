@@ -194,34 +194,30 @@ fn parse_query(text: &str) -> Result<(Query, usize), String> {
     Ok((query, at))
 }
 
+/// The JSON value a predicate (`word`) compares with, from `at` to the end of `text`.
+fn json_value(text: &str, at: usize, word: &str) -> Result<(Value, usize), String> {
+    let rest = text[at..].trim();
+    if rest.is_empty() {
+        return Err(failure(text, text.len(), &format!("{word} needs a value (JSON: \"text\", 2, true, null)")));
+    }
+    let start = at + text[at..].len() - text[at..].trim_start().len();
+    serde_json::from_str(rest).map(|v| (v, text.len())).map_err(|_| {
+        failure(
+            text,
+            start,
+            "not a JSON value: write strings in double quotes (\"text\"), numbers and true/false/null bare",
+        )
+    })
+}
+
 /// The predicate after the query (`== 3`, `exists`, `matches "^a"`…), from `at`, and where it ends.
 fn parse_predicate(text: &str, at: usize) -> Result<(Predicate, usize), String> {
     let (word, p_start, mut at) = token(text, at)
         .ok_or_else(|| failure(text, text.len(), "a predicate is missing: ==, !=, contains, exists, isUuid, …"))?;
-    let value = |at: usize| -> Result<(Value, usize), String> {
-        let rest = text[at..].trim();
-        if rest.is_empty() {
-            return Err(failure(text, text.len(), &format!("{word} needs a value (JSON: \"text\", 2, true, null)")));
-        }
-        let start = at + text[at..].len() - text[at..].trim_start().len();
-        serde_json::from_str(rest).map(|v| (v, text.len())).map_err(|_| {
-            failure(
-                text,
-                start,
-                "not a JSON value: write strings in double quotes (\"text\"), numbers and true/false/null bare",
-            )
-        })
-    };
+    let value = |at: usize| json_value(text, at, word);
     let predicate = match word {
         "==" | "!=" | ">" | ">=" | "<" | "<=" => {
-            let op = match word {
-                "==" => "==",
-                "!=" => "!=",
-                ">" => ">",
-                ">=" => ">=",
-                "<" => "<",
-                _ => "<=",
-            };
+            let op = ["==", "!=", ">", ">=", "<", "<="].into_iter().find(|op| *op == word).unwrap_or("<=");
             let (v, end) = value(at)?;
             at = end;
             Predicate::Compare(op, v)

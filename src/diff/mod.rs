@@ -188,24 +188,7 @@ fn analyse(
     let how = Normalise { mask, ignore: options.ignore };
     let expected = fixture.map(|f| (f, Doc::from_value(&f.render().body)));
     let plan = expected.as_ref().map(|(_, expected)| compare::plan(expected.root(), body, how, options.context));
-    let assertions = if options.assertions.is_empty() {
-        Vec::new()
-    } else {
-        let value = body.to_value();
-        let headers = record.map(|r| r.headers.clone()).unwrap_or_default();
-        let (method, path) = record.map(|r| (r.method.clone(), r.path.clone())).unwrap_or_default();
-        let query = record.and_then(|r| r.query.as_deref());
-        let subject = crate::assertion::Subject {
-            body: Some(&value),
-            headers: &headers,
-            method: &method,
-            path: &path,
-            query,
-            event: event.as_deref(),
-            count: 1,
-        };
-        options.assertions.iter().filter(|a| a.applies_to(event.as_deref())).map(|a| a.check(&subject)).collect()
-    };
+    let assertions = check_assertions(options.assertions, body, record, event.as_deref());
     let report = Report {
         event,
         verdict,
@@ -217,6 +200,32 @@ fn analyse(
     };
     write(&report, body, how)?;
     Ok(report.matches())
+}
+
+/// `--assert` over the body (and the capture's request line and headers, for a capture).
+fn check_assertions(
+    assertions: &[crate::assertion::Assertion],
+    body: crate::doc::DocNode<'_>,
+    record: Option<&capture::Record>,
+    event: Option<&str>,
+) -> Vec<crate::assertion::Checked> {
+    if assertions.is_empty() {
+        return Vec::new();
+    }
+    let value = body.to_value();
+    let headers = record.map(|r| r.headers.clone()).unwrap_or_default();
+    let (method, path) = record.map(|r| (r.method.clone(), r.path.clone())).unwrap_or_default();
+    let query = record.and_then(|r| r.query.as_deref());
+    let subject = crate::assertion::Subject {
+        body: Some(&value),
+        headers: &headers,
+        method: &method,
+        path: &path,
+        query,
+        event,
+        count: 1,
+    };
+    assertions.iter().filter(|a| a.applies_to(event)).map(|a| a.check(&subject)).collect()
 }
 
 fn expected_label(fixture: &Fixture) -> String {

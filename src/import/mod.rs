@@ -722,33 +722,9 @@ impl Report<'_> {
         })
     }
 
-    fn print(&self, printer: &output::Printer) -> Result<()> {
-        let style = printer.out;
-        let examples: usize = self.imported.iter().map(|i| i.webhook.examples.len()).sum();
-        output::outln(&format!(
-            "{} {} from {} ({} {}): {} webhook{}, {} example{}",
-            style.ok("imported"),
-            style.bold(self.provider),
-            sanitize(self.label),
-            self.description.flavor.name(),
-            sanitize(&self.description.version),
-            self.imported.len(),
-            if self.imported.len() == 1 { "" } else { "s" },
-            examples,
-            if examples == 1 { "" } else { "s" }
-        ))?;
-        for item in self.imported {
-            let rule = match &item.choice {
-                Some(c) if c.kind == "validation" => "detected by its schema (fallback)".to_string(),
-                Some(c) => format!("match {} = {} ({})", c.at, c.value, c.kind),
-                None => String::new(),
-            };
-            let body = match &item.body_from {
-                Some(example) => format!("body from example {example}"),
-                None => "body generated from the schema".into(),
-            };
-            output::outln(&format!("  {}  {}  {}", sanitize(&item.name), sanitize(&body), sanitize(&rule)))?;
-        }
+    /// The report's warnings: invalid examples, examples naming another webhook, webhooks without a body,
+    /// notes, `$ref`s that point nowhere.
+    fn print_problems(&self, style: &output::Style) -> Result<()> {
         let invalid = self.invalid();
         if !invalid.is_empty() {
             output::outln(&format!(
@@ -795,6 +771,37 @@ impl Report<'_> {
                 sanitize(&self.unresolved.join(", "))
             ))?;
         }
+        Ok(())
+    }
+
+    fn print(&self, printer: &output::Printer) -> Result<()> {
+        let style = printer.out;
+        let examples: usize = self.imported.iter().map(|i| i.webhook.examples.len()).sum();
+        output::outln(&format!(
+            "{} {} from {} ({} {}): {} webhook{}, {} example{}",
+            style.ok("imported"),
+            style.bold(self.provider),
+            sanitize(self.label),
+            self.description.flavor.name(),
+            sanitize(&self.description.version),
+            self.imported.len(),
+            if self.imported.len() == 1 { "" } else { "s" },
+            examples,
+            if examples == 1 { "" } else { "s" }
+        ))?;
+        for item in self.imported {
+            let rule = match &item.choice {
+                Some(c) if c.kind == "validation" => "detected by its schema (fallback)".to_string(),
+                Some(c) => format!("match {} = {} ({})", c.at, c.value, c.kind),
+                None => String::new(),
+            };
+            let body = match &item.body_from {
+                Some(example) => format!("body from example {example}"),
+                None => "body generated from the schema".into(),
+            };
+            output::outln(&format!("  {}  {}  {}", sanitize(&item.name), sanitize(&body), sanitize(&rule)))?;
+        }
+        self.print_problems(&style)?;
         let c = self.changes;
         output::outln(&format!(
             "wrote {}: {} created, {} updated, {} unchanged",

@@ -65,10 +65,7 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     let scheme = if tls.is_some() { "https" } else { "http" };
     let capture_url = format!("{scheme}://{}", display_addr(address));
     errln(&format!("Listening on {capture_url}"));
-    let ui = match args.ui {
-        true => Some(inspector(&args, &catalog, signing.clone(), &capture_url)?),
-        false => None,
-    };
+    let ui = args.ui.then(|| inspector(&args, &catalog, signing.clone(), &capture_url)).transpose()?;
     if let Some(tls) = &tls {
         errln(&format!("TLS certificate: {} (SHA-256 {})", tls.cert_path.display(), tls.fingerprint));
     }
@@ -94,12 +91,9 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
     let shared = Shared::new(settings, examiner, save, first_id, memory);
 
     // The inspector runs on a runtime (and threads) of its own: the capture port never waits on the page.
-    let page = match ui {
-        Some((inspector, ui_listener)) => {
-            Some(crate::inspect::spawn(inspector, ui_listener, shared.shutdown_signal())?)
-        }
-        None => None,
-    };
+    let page =
+        ui.map(|(inspector, ui_listener)| crate::inspect::spawn(inspector, ui_listener, shared.shutdown_signal()));
+    let page = page.transpose()?;
     let stop = runtime.block_on(server::serve(shared.clone(), listener, acceptor, signals))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     if let Some(page) = page {

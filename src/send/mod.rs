@@ -526,19 +526,7 @@ pub(crate) fn report_attempt(
         outln(&line)?;
     }
     if settings.verbose && delivery.status.is_some() {
-        let mut text = format!("HTTP {}\n", delivery.status.unwrap_or(0));
-        for (name, value) in &delivery.response_headers {
-            text.push_str(&format!("{}: {}\n", sanitize(name), sanitize(value)));
-        }
-        text.push('\n');
-        text.push_str(&crate::render::body_text(&delivery.response_body, ctx.stderr_color));
-        if delivery.response_truncated {
-            text.push_str(&format!(
-                "\n… truncated: hookctl reads at most {} bytes of an answer\n",
-                crate::http::ANSWER_LIMIT
-            ));
-        }
-        errln(&prefixed('<', &text));
+        errln(&prefixed('<', &answer_text(delivery, ctx.stderr_color)));
     }
     // What the provider would do after a failure: not said between the attempts of a --retry the user
     // asked for (they are what a retrying provider does).
@@ -549,6 +537,23 @@ pub(crate) fn report_attempt(
         ctx.printer().hint("is the receiver running? `hookctl listen PORT` gives you one");
     }
     Ok(())
+}
+
+/// `-v`: the receiver's answer as it came (status, headers, body), its untrusted parts cleaned.
+fn answer_text(delivery: &Delivery, color: bool) -> String {
+    let mut text = format!("HTTP {}\n", delivery.status.unwrap_or(0));
+    for (name, value) in &delivery.response_headers {
+        text.push_str(&format!("{}: {}\n", sanitize(name), sanitize(value)));
+    }
+    text.push('\n');
+    text.push_str(&crate::render::body_text(&delivery.response_body, color));
+    if delivery.response_truncated {
+        text.push_str(&format!(
+            "\n… truncated: hookctl reads at most {} bytes of an answer\n",
+            crate::http::ANSWER_LIMIT
+        ));
+    }
+    text
 }
 
 async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, settings: &Settings, ctx: &Context) -> Result<ExitCode> {

@@ -74,7 +74,7 @@ fn set_header_and_body_file_change_what_is_sent() {
             r##"data.configs={"channel":"#ops"}"##,
             "--set",
             "data.user.plan=pro",
-            "--set",
+            "--set-new",
             "data.extra[0]=1",
         ])
         .args(["--set-str", "data.os=42", "-H", "X-Trace: abc", "-H", "content-type: application/json; charset=utf-8"])
