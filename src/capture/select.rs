@@ -413,28 +413,14 @@ pub fn scan(
         }
     }
     let (resolved, tail_warnings) = resolve(selection)?;
-    let mut stopped_early = false;
     // Only single ids named: once that many are found there is nothing more to read (ids are unique).
     let enough = resolved.as_ref().filter(|items| items.iter().all(|i| matches!(i, Item::Id(_)))).map(Vec::len);
-    // Ids only grow through a file `listen` wrote: past the highest id named there is nothing more to find.
-    let highest = resolved
-        .as_ref()
-        .and_then(|items| {
-            items
-                .iter()
-                .map(|i| match i {
-                    Item::Id(id) => Some(*id),
-                    Item::Range(_, b) => Some(*b),
-                    Item::FromEnd(_) => None,
-                })
-                .collect::<Option<Vec<u64>>>()
-        })
-        .and_then(|ids| ids.into_iter().max());
+    let highest = resolved.as_deref().and_then(highest_named);
     let mut found = 0;
     let mut scan = Scan::default();
     let mut kept: VecDeque<(u64, String)> = VecDeque::new();
     let mut skipped = 0u64;
-    lines(&selection.path, |number, text| {
+    let read = lines(&selection.path, |number, text| {
         let Some(head) = Head::of(text) else {
             if let Some(why) = crate::capture::unreadable(text.as_bytes()) {
                 skipped += 1;
@@ -472,22 +458,10 @@ pub fn scan(
                 }
             }
         }
-    })
-    .or_else(|err| {
-        if err.is::<Enough>() {
-            stopped_early = true;
-            Ok(())
-        } else {
-            Err(err)
-        }
-    })?;
-    if stopped_early {
+    });
+    if stopped_early(read)? {
         // What lies after the last record read was seen from the end: say it too.
-        for warning in tail_warnings {
-            if !scan.warnings.contains(&warning) {
-                scan.warnings.push(warning);
-            }
-        }
+        add_new(&mut scan.warnings, tail_warnings);
     }
     for (number, text) in &kept {
         if let Some(head) = Head::of(text) {
@@ -498,6 +472,35 @@ pub fn scan(
         scan.warnings.push(format!("{} more lines skipped", skipped - 5));
     }
     Ok(scan)
+}
+
+/// The highest id a selection names, when every item names ids (ids only grow through a file `listen` wrote:
+/// past it there is nothing more to find).
+fn highest_named(items: &[Item]) -> Option<u64> {
+    let ids = items.iter().map(|i| match i {
+        Item::Id(id) => Some(*id),
+        Item::Range(_, b) => Some(*b),
+        Item::FromEnd(_) => None,
+    });
+    ids.collect::<Option<Vec<u64>>>()?.into_iter().max()
+}
+
+/// Whether a read stopped early because it had found everything ([`Enough`]); any other error is one.
+fn stopped_early(read: anyhow::Result<()>) -> anyhow::Result<bool> {
+    match read {
+        Ok(()) => Ok(false),
+        Err(err) if err.is::<Enough>() => Ok(true),
+        Err(err) => Err(err),
+    }
+}
+
+/// Adds each of `more` that `warnings` does not already hold.
+fn add_new(warnings: &mut Vec<String>, more: Vec<String>) {
+    for warning in more {
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
+    }
 }
 
 /// `FILE:-1`, `FILE:-3,-1`: read from the end of the file, never scanned from its start.

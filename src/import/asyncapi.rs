@@ -52,39 +52,8 @@ pub fn read(doc: Value) -> Result<Description, String> {
             Some(inner) if schema.get("schemaFormat").is_some() => inner.clone(),
             _ => schema,
         };
-        let examples = message
-            .get("examples")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .enumerate()
-                    .filter_map(|(i, e)| {
-                        let name = e
-                            .get("name")
-                            .and_then(Value::as_str)
-                            .map_or_else(|| format!("example {}", i + 1), String::from);
-                        e.get("payload").map(|p| (name, p.clone()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let headers = message
-            .get("headers")
-            .and_then(&mut deref)
-            .and_then(|h| h.get("properties").cloned())
-            .and_then(|p| p.as_object().cloned())
-            .map(|props| {
-                props
-                    .into_iter()
-                    .map(|(name, schema)| HeaderParam {
-                        example: schema.get("examples").and_then(|e| e.get(0)).or(schema.get("example")).cloned(),
-                        name,
-                        schema: Some(schema),
-                        required: false,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let examples = examples_of(&message);
+        let headers = message.get("headers").and_then(&mut deref).map(|h| headers_of(&h)).unwrap_or_default();
         let text = |k: &str| message.get(k).and_then(Value::as_str).map(String::from);
         webhooks.push(Webhook {
             key,
@@ -103,4 +72,30 @@ pub fn read(doc: Value) -> Result<Description, String> {
     unresolved.sort();
     unresolved.dedup();
     Ok(Description { flavor: Flavor::AsyncApi, version, doc, webhooks, without_body, unresolved })
+}
+
+/// A message's `examples[].payload`, each named by its `name` (else `example N`).
+fn examples_of(message: &Value) -> Vec<(String, Value)> {
+    let Some(list) = message.get("examples").and_then(Value::as_array) else { return Vec::new() };
+    list.iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let name = e.get("name").and_then(Value::as_str).map_or_else(|| format!("example {}", i + 1), String::from);
+            e.get("payload").map(|p| (name, p.clone()))
+        })
+        .collect()
+}
+
+/// The headers a message's `headers` schema documents (its properties), none required.
+fn headers_of(schema: &Value) -> Vec<HeaderParam> {
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return Vec::new() };
+    properties
+        .iter()
+        .map(|(name, schema)| HeaderParam {
+            example: schema.get("examples").and_then(|e| e.get(0)).or(schema.get("example")).cloned(),
+            name: name.clone(),
+            schema: Some(schema.clone()),
+            required: false,
+        })
+        .collect()
 }

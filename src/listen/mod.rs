@@ -344,37 +344,8 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         }
         None => Bytes::new(),
     };
-    let mut headers = Vec::new();
-    if !body.is_empty() && serde_json::from_slice::<serde_json::Value>(&body).is_err() {
-        headers.push((hyper::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")));
-    }
-    for text in &args.response_header {
-        let (name, value) = signing::parse_header(text)?;
-        if FRAMING_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
-            return Err(UserError::with_hint(
-                format!("--response-header {}: listen sets this header itself", sanitize(&name)),
-                "it frames the answer on the connection; a wrong one corrupts the next response",
-            )
-            .into());
-        }
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| UserError::new(format!("--response-header {}: not a valid header name", sanitize(&name))))?;
-        let value = HeaderValue::from_str(&value)
-            .map_err(|_| UserError::new(format!("--response-header {}: value HTTP cannot carry", name)))?;
-        headers.push((name, value));
-    }
-    let forward = if args.forward_to.is_empty() {
-        None
-    } else {
-        let routes = args.forward_to.iter().map(|text| forward::Route::parse(text)).collect::<Result<Vec<_>, _>>()?;
-        let trust = crate::tls::ClientTls {
-            cacert: args.forward_cacert.clone(),
-            insecure: args.forward_insecure,
-            identity: None,
-        };
-        let client = crate::http::builder_with(&trust)?.timeout(forward::FORWARD_TIMEOUT).build()?;
-        Some(forward::Routes { client, routes, self_id: format!("{:012x}", fastrand::u64(..) >> 16) })
-    };
+    let headers = response_headers(args, &body)?;
+    let forward = forward_routes(args)?;
     Ok(Settings {
         max_body: args.max_body,
         display,
@@ -417,6 +388,42 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
             || !args.expect.is_empty()
             || !args.assert.is_empty(),
     })
+}
+
+/// `--response-header`s (and a text content type for a `--response-body` that is not JSON), checked.
+fn response_headers(args: &ListenArgs, body: &Bytes) -> Result<Vec<(HeaderName, HeaderValue)>> {
+    let mut headers = Vec::new();
+    if !body.is_empty() && serde_json::from_slice::<serde_json::Value>(body).is_err() {
+        headers.push((hyper::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")));
+    }
+    for text in &args.response_header {
+        let (name, value) = signing::parse_header(text)?;
+        if FRAMING_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+            return Err(UserError::with_hint(
+                format!("--response-header {}: listen sets this header itself", sanitize(&name)),
+                "it frames the answer on the connection; a wrong one corrupts the next response",
+            )
+            .into());
+        }
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| UserError::new(format!("--response-header {}: not a valid header name", sanitize(&name))))?;
+        let value = HeaderValue::from_str(&value)
+            .map_err(|_| UserError::new(format!("--response-header {}: value HTTP cannot carry", name)))?;
+        headers.push((name, value));
+    }
+    Ok(headers)
+}
+
+/// `--forward-to` routes and the client that relays to them.
+fn forward_routes(args: &ListenArgs) -> Result<Option<forward::Routes>> {
+    if args.forward_to.is_empty() {
+        return Ok(None);
+    }
+    let routes = args.forward_to.iter().map(|text| forward::Route::parse(text)).collect::<Result<Vec<_>, _>>()?;
+    let trust =
+        crate::tls::ClientTls { cacert: args.forward_cacert.clone(), insecure: args.forward_insecure, identity: None };
+    let client = crate::http::builder_with(&trust)?.timeout(forward::FORWARD_TIMEOUT).build()?;
+    Ok(Some(forward::Routes { client, routes, self_id: format!("{:012x}", fastrand::u64(..) >> 16) }))
 }
 
 /// The seeded generator for `--drop` and `--delay A..B`; the seed is said on stderr when none was given.

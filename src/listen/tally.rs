@@ -107,19 +107,7 @@ impl Tally {
     ) {
         let failed_before = self.failed;
         let mut messages: Vec<String> = Vec::new();
-        self.received += 1;
-        match self.events.iter_mut().find(|(e, _)| e.as_deref() == outcome.event) {
-            Some((_, n)) => *n += 1,
-            None => self.events.push((outcome.event.map(String::from), 1)),
-        }
-        match outcome.valid {
-            Some(true) => self.valid += 1,
-            Some(false) => self.invalid += 1,
-            None => self.unrecognised += 1,
-        }
-        if outcome.signature_ok == Some(false) {
-            self.badly_signed += 1;
-        }
+        self.count(outcome);
         let name = outcome.label;
         if outcome.valid == Some(false) {
             let why = why_invalid(outcome);
@@ -156,18 +144,9 @@ impl Tally {
         }
         self.met.resize(expect.len(), false);
         if in_order {
-            if let Some(index) = expect.iter().position(|e| e.accepts(event, shape)) {
-                let waiting: Vec<&str> = expect[..index]
-                    .iter()
-                    .zip(&self.met)
-                    .filter(|(_, met)| !**met)
-                    .map(|(e, _)| e.name.as_str())
-                    .collect();
-                if !waiting.is_empty() {
-                    let line = format!("{} arrived before {} (--in-order)", expect[index].name, waiting.join(", "));
-                    self.fail(|| format!("#{id} {line}"));
-                    messages.push(line);
-                }
+            if let Some(line) = self.out_of_order(expect, event, shape) {
+                self.fail(|| format!("#{id} {line}"));
+                messages.push(line);
             }
         }
         for (met, expectation) in self.met.iter_mut().zip(expect) {
@@ -180,6 +159,32 @@ impl Tally {
         if !outcome.case.is_empty() && (self.cases.len() < CASES_KEPT || !ok) {
             self.cases.push(crate::report::Case::new(format!("#{id} {}", outcome.case), ok, messages));
         }
+    }
+
+    /// The counters every request moves: received, per event, valid / invalid / unrecognised, badly signed.
+    fn count(&mut self, outcome: &Outcome) {
+        self.received += 1;
+        match self.events.iter_mut().find(|(e, _)| e.as_deref() == outcome.event) {
+            Some((_, n)) => *n += 1,
+            None => self.events.push((outcome.event.map(String::from), 1)),
+        }
+        match outcome.valid {
+            Some(true) => self.valid += 1,
+            Some(false) => self.invalid += 1,
+            None => self.unrecognised += 1,
+        }
+        if outcome.signature_ok == Some(false) {
+            self.badly_signed += 1;
+        }
+    }
+
+    /// `--in-order`: the expectations before this one that have not arrived yet, said as one line.
+    fn out_of_order(&self, expect: &[Expectation], event: Option<&str>, shape: Option<&str>) -> Option<String> {
+        let index = expect.iter().position(|e| e.accepts(event, shape))?;
+        let waiting: Vec<&str> =
+            expect[..index].iter().zip(&self.met).filter(|(_, met)| !**met).map(|(e, _)| e.name.as_str()).collect();
+        (!waiting.is_empty())
+            .then(|| format!("{} arrived before {} (--in-order)", expect[index].name, waiting.join(", ")))
     }
 
     /// Counts a failure found after the run (a `count` assertion).

@@ -27,13 +27,8 @@ fn received_at(captured: &Captured) -> Option<chrono::DateTime<chrono::FixedOffs
     chrono::DateTime::parse_from_rfc3339(&captured.record.received_at).ok()
 }
 
-pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<ExitCode> {
-    let mut captures = crate::capture::collect::collect(&selection, &Filter::default(), None, ctx.stderr_color)?;
-    if settings.shuffle {
-        let seed = settings.seed.unwrap_or_else(|| fastrand::u64(..));
-        errln(&format!("shuffled with --seed {seed} (pass it again for the same order)"));
-        fastrand::Rng::with_seed(seed).shuffle(&mut captures);
-    }
+/// Nothing selected, no receiver, or `--repeat` (each capture is sent once): usage errors before anything is sent.
+fn refuse_unusable(captures: &[Captured], selection: &Selection, settings: &Settings) -> Result<()> {
     if captures.is_empty() {
         return Err(UserError::new(format!("{}: no capture records selected", selection.path.display())).into());
     }
@@ -43,6 +38,17 @@ pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<E
     if settings.repeat.is_some() {
         return Err(UserError::new("--repeat does not go with a --capture range: each capture is sent once").into());
     }
+    Ok(())
+}
+
+pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<ExitCode> {
+    let mut captures = crate::capture::collect::collect(&selection, &Filter::default(), None, ctx.stderr_color)?;
+    if settings.shuffle {
+        let seed = settings.seed.unwrap_or_else(|| fastrand::u64(..));
+        errln(&format!("shuffled with --seed {seed} (pass it again for the same order)"));
+        fastrand::Rng::with_seed(seed).shuffle(&mut captures);
+    }
+    refuse_unusable(&captures, &selection, settings)?;
     let urls: Vec<Url> = settings.to.iter().map(|u| deliver::parse_url(u)).collect::<Result<_>>()?;
     let mut plan = plan_for(plan::from_capture(captures[0].clone()), settings);
     let printer = ctx.printer();

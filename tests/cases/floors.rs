@@ -192,3 +192,41 @@ fn the_docs_print_the_same_floors() {
         assert!(page.contains(&row), "docs/contributing.md lacks the floor row {row}");
     }
 }
+
+/// Lines a function may span, signature to closing brace (issue 35).
+const FUNCTION_LINES: usize = 80;
+
+#[test]
+fn no_function_is_over_80_lines_and_none_allows_too_many_arguments() {
+    let mut files = Vec::new();
+    rust_files(Path::new(SRC), &mut files);
+    let mut long = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(!text.contains("too_many_arguments"), "{}: a too_many_arguments allow", path.display());
+        let lines: Vec<&str> = text.lines().collect();
+        for (start, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let indent = &line[..line.len() - trimmed.len()];
+            let words: Vec<&str> = trimmed.split_whitespace().take(4).collect();
+            let Some(at) = words.iter().position(|w| *w == "fn") else { continue };
+            let before_ok =
+                words[..at].iter().all(|w| ["pub", "pub(crate)", "pub(super)", "async", "const", "unsafe"].contains(w));
+            if !before_ok || line.ends_with(';') {
+                continue;
+            }
+            let closing = format!("{indent}}}");
+            if let Some(end) = lines[start + 1..].iter().position(|l| *l == closing) {
+                let span = end + 2;
+                if span > FUNCTION_LINES {
+                    long.push(format!(
+                        "{}:{} spans {span} lines",
+                        path.strip_prefix(SRC).unwrap().display(),
+                        start + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "functions over {FUNCTION_LINES} lines:\n{}", long.join("\n"));
+}
