@@ -33,8 +33,33 @@ fn decorate(mut cmd: clap::Command, path: &str) -> clap::Command {
 
 /// Parses the process arguments (clap prints help, version and usage errors itself and exits).
 pub fn parse() -> Cli {
-    let parsed = command().try_get_matches().and_then(|matches: ArgMatches| Cli::from_arg_matches(&matches));
-    parsed.unwrap_or_else(|e| exit_with(e))
+    let matches = command().try_get_matches().unwrap_or_else(|e| exit_with(e));
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| exit_with(e));
+    // Flags whose order matters (`--assert-on` scopes the `--assert` flags after it): placed once, here.
+    match (&mut cli.command, matches.subcommand()) {
+        (Some(Command::Listen(args)), Some((_, sub))) => {
+            args.assert_placed = Placed { assert: placed(sub, "assert"), assert_on: placed(sub, "assert_on") };
+        }
+        (Some(Command::Diff(args)), Some((_, sub))) => {
+            args.assert_placed = Placed { assert: placed(sub, "assert"), assert_on: Vec::new() };
+        }
+        _ => {}
+    }
+    cli
+}
+
+/// Each value of a repeatable flag with where it stood on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Placed {
+    pub assert: Vec<(usize, String)>,
+    pub assert_on: Vec<(usize, String)>,
+}
+
+fn placed(matches: &ArgMatches, id: &str) -> Vec<(usize, String)> {
+    let (Some(indices), Some(values)) = (matches.indices_of(id), matches.get_many::<String>(id)) else {
+        return Vec::new();
+    };
+    indices.zip(values.cloned()).collect()
 }
 
 /// clap's help and version go out as clap prints them; its errors in hookctl's own style (`hookctl: error: …`,
@@ -750,6 +775,10 @@ pub struct ListenArgs {
     #[arg(long, value_name = "EVENT")]
     pub assert_on: Vec<String>,
 
+    /// Where each --assert and --assert-on stood on the command line (set by [`parse`]: the scoping follows it).
+    #[arg(skip)]
+    pub assert_placed: Placed,
+
     /// Write a test report KIND=FILE: junit=report.xml (GitHub, GitLab, Jenkins) or json=report.json (repeatable);
     /// written even when the run fails or times out
     #[arg(long, value_name = "KIND=FILE")]
@@ -799,6 +828,10 @@ pub struct DiffArgs {
     /// 'count == 3' (repeatable; hurl's vocabulary, see docs/ci.md). A failure is exit 1
     #[arg(long = "assert", value_name = "ASSERTION")]
     pub assert: Vec<String>,
+
+    /// Where each --assert stood on the command line (set by [`parse`]).
+    #[arg(skip)]
+    pub assert_placed: Placed,
 
     /// Write a test report KIND=FILE: junit=report.xml (GitHub, GitLab, Jenkins) or json=report.json (repeatable);
     /// written even when the run fails or times out
@@ -913,23 +946,6 @@ pub fn parse_at_least_one(text: &str) -> Result<u64, String> {
         Ok(n) => Ok(n),
         Err(_) => Err(format!("`{text}` is not a whole number (at least 1)")),
     }
-}
-
-/// `250ms`, `2s`, `1m30s`; a bare number is seconds.
-/// Where each value of a repeatable flag stood on the command line (for flags whose order matters, as
-/// `--assert-on` scoping the `--assert` flags after it). Falls back to the values' own order.
-pub fn positions(subcommand: &str, id: &str, values: &[String]) -> Vec<(usize, String)> {
-    if values.is_empty() {
-        // Nothing to place: the command line is not parsed a second time (a third of a small `diff`'s work).
-        return Vec::new();
-    }
-    let placed = command().try_get_matches_from(std::env::args_os()).ok().and_then(|matches| {
-        let sub = matches.subcommand_matches(subcommand)?;
-        let indices: Vec<usize> = sub.indices_of(id)?.collect();
-        let found: Vec<String> = sub.get_many::<String>(id)?.cloned().collect();
-        (found == values).then(|| indices.into_iter().zip(found).collect::<Vec<_>>())
-    });
-    placed.unwrap_or_else(|| values.iter().cloned().enumerate().collect())
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCod
     let ignore: Vec<String> = args.ignore.iter().map(|p| normalise_pointer(p)).collect::<Result<_>>()?;
     let reports = crate::report::Target::parse_all(&args.report)?;
     let started = std::time::Instant::now();
-    let assertions = crate::assertion::from_flags(&crate::cli::positions("diff", "assert", &args.assert), &[])?;
+    let assertions = crate::assertion::from_flags(&args.assert_placed.assert, &[])?;
     let input::Input { bytes, record, label } = match args.input.as_slice() {
         [one] => input::read(one, args.max_body)?,
         several => {

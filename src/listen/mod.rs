@@ -377,8 +377,8 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         body_timeout: args.body_timeout,
         max_connections: connection_limit(args.max_connections),
         assertions: crate::assertion::from_flags(
-            &crate::cli::positions("listen", "assert", &args.assert),
-            &crate::cli::positions("listen", "assert_on", &args.assert_on),
+            &args.assert_placed.assert,
+            &args.assert_placed.assert_on,
         )?,
         in_order: args.in_order,
         chance: chance(args),
