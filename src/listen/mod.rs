@@ -376,10 +376,7 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
         idle_timeout: args.idle_timeout,
         body_timeout: args.body_timeout,
         max_connections: connection_limit(args.max_connections),
-        assertions: crate::assertion::from_flags(
-            &args.assert_placed.assert,
-            &args.assert_placed.assert_on,
-        )?,
+        assertions: crate::assertion::from_flags(&args.assert_placed.assert, &args.assert_placed.assert_on)?,
         in_order: args.in_order,
         chance: chance(args),
         keep_cases: !args.report.is_empty(),

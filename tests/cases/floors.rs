@@ -3,7 +3,7 @@
 //! each other in a circle. The table is the one place the floors are written; docs/contributing.md prints it
 //! (a test checks the copy). A new room fails here until it is given a floor.
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Bottom floor first. `main.rs` and `lib.rs` stand above every floor.
 const FLOORS: &[&[&str]] = &[
@@ -23,17 +23,6 @@ const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 
 fn floor_of(room: &str) -> Option<usize> {
     FLOORS.iter().position(|rooms| rooms.contains(&room))
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The module path of a file (`src/fuzz/judge.rs` → `fuzz::judge`, `src/fuzz/mod.rs` → `fuzz`).
@@ -89,8 +78,7 @@ fn paths_after(line: &str, prefix: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn no_room_imports_a_room_on_its_own_floor_or_above() {
-    let mut files = Vec::new();
-    rust_files(Path::new(SRC), &mut files);
+    let files = crate::support::rust_files(Path::new(SRC));
     let mut climbs = Vec::new();
     for path in &files {
         let module = module_of(path);
@@ -125,8 +113,7 @@ fn no_room_imports_a_room_on_its_own_floor_or_above() {
 
 #[test]
 fn no_files_inside_a_room_import_each_other_in_a_circle() {
-    let mut files = Vec::new();
-    rust_files(Path::new(SRC), &mut files);
+    let files = crate::support::rust_files(Path::new(SRC));
     let modules: BTreeSet<String> = files.iter().map(|p| module_of(p)).collect();
     // The module a path names: its longest prefix that is a file.
     let resolve = |path: &[String]| -> Option<String> {
@@ -198,8 +185,7 @@ const FUNCTION_LINES: usize = 80;
 
 #[test]
 fn no_function_is_over_80_lines_and_none_allows_too_many_arguments() {
-    let mut files = Vec::new();
-    rust_files(Path::new(SRC), &mut files);
+    let files = crate::support::rust_files(Path::new(SRC));
     let mut long = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();

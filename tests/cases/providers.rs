@@ -169,19 +169,8 @@ fn a_broken_provider_file_or_match_rule_is_skipped_with_a_warning_naming_it() {
 /// named placeholder aliases (`{{now:pgyer}}` is a time format with a zone), no source line names a provider.
 #[test]
 fn no_source_line_outside_tests_and_comments_names_a_provider() {
-    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                rust_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = crate::support::rust_files(&src);
     let aliases = [
         "{{now:pgyer}}",
         "{{now:ebriza-example}}",

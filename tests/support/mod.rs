@@ -590,3 +590,17 @@ pub fn ratio_under(port: u16, start: impl Fn() -> Vec<thread::JoinHandle<()>>) -
     ratios.sort_by(f64::total_cmp);
     ratios[2]
 }
+
+/// Every `.rs` file under `dir`, however deep (the source-reading tests: floors, provider names).
+pub fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
