@@ -95,11 +95,11 @@ pub struct Cli {
     pub json: bool,
 
     /// When to colour output: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, help_heading = "Global options")]
     pub color: ColorChoice,
 
     /// Also read fixtures (and NAME.schema.json schemas) from DIR; a user fixture wins over a built-in of the same name
-    #[arg(long, value_name = "DIR", env = "HOOKCTL_FIXTURES", global = true)]
+    #[arg(long, value_name = "DIR", env = "HOOKCTL_FIXTURES", global = true, help_heading = "Global options")]
     pub fixtures: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -365,51 +365,51 @@ pub struct FuzzArgs {
     pub events: Vec<String>,
 
     /// The receiver under test
-    #[arg(long = "to", value_name = "URL")]
+    #[arg(help_heading = "Target", long = "to", value_name = "URL")]
     pub to: String,
 
     /// Checks to run, comma-separated (default: every one that applies)
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    #[arg(help_heading = "What to send", long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub checks: Vec<FuzzCheck>,
 
     /// Seed of the generated cases (printed on every run: the same seed sends the same requests)
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "What to send", long, value_name = "N")]
     pub seed: Option<u64>,
 
     /// Generated cases per event: the edge cases first (up to 183 for a built-in event), then random bodies
-    #[arg(long, value_name = "N", default_value_t = 250, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(help_heading = "What to send", long, value_name = "N", default_value_t = 250, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub budget: u64,
 
     /// Requests in flight at once
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
+    #[arg(help_heading = "Target", long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub concurrency: u64,
 
     /// A request with no answer after this long is a `timeout` finding (default: the provider's delivery
     /// timeout when its provider file gives one, else 10s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(help_heading = "Target", long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
     /// Add or replace a request header on every request
-    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    #[arg(help_heading = "Target", short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub header: Vec<String>,
 
     /// Write each finding as a fixture (its smallest body and headers) into DIR, for `--fixtures DIR send`
     /// (default: ./hookctl-fuzz when there are findings)
-    #[arg(long, value_name = "DIR")]
+    #[arg(help_heading = "Output", long, value_name = "DIR")]
     pub save_failures: Option<PathBuf>,
 
     /// One JSON document on stdout: {"seed", "requests", "findings": [...]}
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub json: bool,
 
     /// Write a test report KIND=FILE: junit=report.xml or json=report.json, one test case per event and check
-    #[arg(long, value_name = "KIND=FILE")]
+    #[arg(help_heading = "Output", long, value_name = "KIND=FILE")]
     pub report: Vec<String>,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Signing")]
     pub signing: SigningArgs,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "TLS (to the receiver)")]
     pub client_tls: ClientTlsArgs,
 }
 
@@ -451,123 +451,123 @@ pub struct SendArgs {
     pub name: Option<String>,
 
     /// Receiver URL; repeat to fan out (one delivery per URL)
-    #[arg(long = "to", value_name = "URL")]
+    #[arg(help_heading = "Target", long = "to", value_name = "URL")]
     pub to: Vec<String>,
 
     /// Set a body field: dotted path with array indices (a.b[0].c), VALUE parsed as JSON when it parses, else a string
-    #[arg(long = "set", value_name = "PATH=VALUE")]
+    #[arg(help_heading = "Body", long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
 
     /// Like --set, but VALUE is always a string (a field the body lacks is refused, as with --set)
-    #[arg(long = "set-str", value_name = "PATH=VALUE")]
+    #[arg(help_heading = "Body", long = "set-str", value_name = "PATH=VALUE")]
     pub set_str: Vec<String>,
 
     /// Like --set, for a field the fixture does not have (--set refuses one: a typo, often)
-    #[arg(long = "set-new", value_name = "PATH=VALUE")]
+    #[arg(help_heading = "Body", long = "set-new", value_name = "PATH=VALUE")]
     pub set_new: Vec<String>,
 
     /// Add or replace a request header
-    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    #[arg(help_heading = "Body", short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub header: Vec<String>,
 
     /// Send this JSON file (or - for stdin) as the body; headers still come from NAME if given
-    #[arg(long, value_name = "FILE", conflicts_with = "capture")]
+    #[arg(help_heading = "Body", long, value_name = "FILE", conflicts_with = "capture")]
     pub body: Option<String>,
 
     /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(help_heading = "Body", long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_body: u64,
 
     /// Replay requests saved by `listen --save`: FILE (its last record), FILE:ID, FILE:3..9, FILE:3,5,8, FILE:-1;
     /// several are sent in capture order, each with its exact original bytes
-    #[arg(long, value_name = "FILE[:IDS]", conflicts_with = "name")]
+    #[arg(help_heading = "Replaying captures", long, value_name = "FILE[:IDS]", conflicts_with = "name")]
     pub capture: Option<String>,
 
     /// With --capture and --secret: keep each capture's original webhook id (a duplicate delivery) instead of a
     /// fresh one
-    #[arg(long, requires = "capture")]
+    #[arg(help_heading = "Replaying captures", long, requires = "capture")]
     pub keep_id: bool,
 
     /// With --capture: `original` keeps the gaps between the captured requests (default: as fast as possible,
     /// or --rate)
-    #[arg(long, value_name = "PACE", requires = "capture", value_parser = ["original"])]
+    #[arg(help_heading = "Replaying captures", long, value_name = "PACE", requires = "capture", value_parser = ["original"])]
     pub pace: Option<String>,
 
     /// Print the exact request (method, URL, headers, the body's exact bytes) and send nothing
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub dry_run: bool,
 
     /// Write a load test for another tool instead of sending: `locust` prints a locustfile that reproduces
     /// this run (placeholders and signatures made per request, --concurrency as users, --rate, --repeat)
-    #[arg(long, value_name = "TOOL", value_parser = ["locust"], conflicts_with_all = ["dry_run", "capture", "interactive"])]
+    #[arg(help_heading = "Load", long, value_name = "TOOL", value_parser = ["locust"], conflicts_with_all = ["dry_run", "capture", "interactive"])]
     pub export: Option<String>,
 
     /// With --dry-run: indent the JSON body for reading (it is then not the bytes sent)
-    #[arg(long, requires = "dry_run")]
+    #[arg(help_heading = "Output", long, requires = "dry_run")]
     pub pretty: bool,
 
     /// One JSON object per delivery (or the load summary) on stdout, nothing else there
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub json: bool,
 
     /// Write a test report KIND=FILE: junit=report.xml or json=report.json, one test case per delivery (repeatable)
-    #[arg(long, value_name = "KIND=FILE")]
+    #[arg(help_heading = "CI", long, value_name = "KIND=FILE")]
     pub report: Vec<String>,
 
     /// Also print each request and response (headers, body) on stderr
-    #[arg(short, long)]
+    #[arg(help_heading = "Output", short, long)]
     pub verbose: bool,
 
     /// Give up on a delivery after this long (e.g. 500ms, 10s)
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(help_heading = "Target", long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
 
     /// Deliver each webhook N times with the same body and (signed) the same webhook id: at-least-once delivery
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_at_least_one)]
+    #[arg(help_heading = "Delivery", long, value_name = "N", default_value_t = 1, value_parser = parse_at_least_one)]
     pub duplicate: u64,
 
     /// With a --capture range: deliver in a random order (seeded; --seed S repeats an order)
-    #[arg(long, requires = "capture")]
+    #[arg(help_heading = "Replaying captures", long, requires = "capture")]
     pub shuffle: bool,
 
     /// The seed for --shuffle (printed on stderr when not given)
-    #[arg(long, value_name = "S")]
+    #[arg(help_heading = "Replaying captures", long, value_name = "S")]
     pub seed: Option<u64>,
 
     /// When the receiver fails or answers non-2xx, retry as a provider would: none, standard (Standard Webhooks /
     /// Svix: 0s, 5s, 5m, 30m, 2h, 5h, 10h, 10h), stripe (up to 3 days), or waits such as 1s,5s,30s
-    #[arg(long, value_name = "POLICY", conflicts_with = "repeat")]
+    #[arg(help_heading = "Delivery", long, value_name = "POLICY", conflicts_with = "repeat")]
     pub retry: Option<String>,
 
     /// Multiply --retry's waits by F (e.g. 0.001 to run a day's schedule in a minute and a half)
-    #[arg(long, value_name = "F", default_value_t = 1.0, requires = "retry")]
+    #[arg(help_heading = "Delivery", long, value_name = "F", default_value_t = 1.0, requires = "retry")]
     pub time_scale: f64,
 
     /// Follow redirects to the same host (scheme, host and port), each hop printed; a redirect to another host
     /// is never followed (it would get the signed body and its headers). Without it a 3xx is the answer
-    #[arg(long, conflicts_with = "repeat")]
+    #[arg(help_heading = "Target", long, conflicts_with = "repeat")]
     pub follow: bool,
 
     /// Send the event N times, with fresh placeholders each time, and print a summary
-    #[arg(long, value_name = "N", value_parser = parse_at_least_one)]
+    #[arg(help_heading = "Load", long, value_name = "N", value_parser = parse_at_least_one)]
     pub repeat: Option<u64>,
 
     /// Connections used by --repeat
-    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(help_heading = "Load", long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub concurrency: u64,
 
     /// Cap --repeat (or a --capture replay) at R requests per second
-    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(help_heading = "Load", long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..))]
     pub rate: Option<u64>,
 
     /// Prompt for each configuration field (of a fixture whose provider describes prompts), with a prompt that fits its type
-    #[arg(long)]
+    #[arg(help_heading = "Body", long)]
     pub interactive: bool,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Signing")]
     pub signing: SigningArgs,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "TLS (to the receiver)")]
     pub client_tls: ClientTlsArgs,
 }
 
@@ -614,165 +614,165 @@ pub struct ListenArgs {
     pub port: u16,
 
     /// Address to bind; 0.0.0.0 accepts requests from the network
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(help_heading = "Address", long, default_value = "127.0.0.1")]
     pub host: String,
 
     /// Largest body accepted (larger ones get 413 without being read), e.g. 10MiB, 512KiB, 1000
-    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
+    #[arg(help_heading = "Address", long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
     pub max_body: u64,
 
     /// One summary line per request instead of the full request
-    #[arg(short, long, conflicts_with = "json")]
+    #[arg(help_heading = "Output", short, long, conflicts_with = "json")]
     pub quiet: bool,
 
     /// One JSON capture record per request on stdout, nothing else there
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub json: bool,
 
     /// Status code to answer with, or a sequence: 500x3,200 answers 500 three times, then 200 (the last repeats)
-    #[arg(long, value_name = "CODE[xN],...", default_value = "200")]
+    #[arg(help_heading = "Answering", long, value_name = "CODE[xN],...", default_value = "200")]
     pub status: String,
 
     /// With a --status sequence: start over after the last entry instead of repeating it
-    #[arg(long)]
+    #[arg(help_heading = "Answering", long)]
     pub cycle: bool,
 
     /// Close this share of connections (0 to 1) without answering, after saving the request (seeded)
-    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    #[arg(help_heading = "Answering", long, value_name = "RATE", value_parser = parse_rate)]
     pub drop: Option<f64>,
 
     /// Wait before answering: a duration (250ms, 2s) or a range drawn from per request (100ms..2s, seeded)
-    #[arg(long, value_name = "DURATION[..DURATION]")]
+    #[arg(help_heading = "Answering", long, value_name = "DURATION[..DURATION]")]
     pub delay: Option<String>,
 
     /// The seed for --drop and a --delay range (printed on stderr when not given), so a run repeats exactly
-    #[arg(long, value_name = "S")]
+    #[arg(help_heading = "Answering", long, value_name = "S")]
     pub seed: Option<u64>,
 
     /// Answer with this file's contents as the body
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Answering", long, value_name = "FILE")]
     pub response_body: Option<PathBuf>,
 
     /// Add a header to every answer
-    #[arg(long = "response-header", value_name = "NAME: VALUE")]
+    #[arg(help_heading = "Answering", long = "response-header", value_name = "NAME: VALUE")]
     pub response_header: Vec<String>,
 
     /// Relay each request to your app and answer the sender with the app's answer. EVENT=URL routes one event (a
     /// glob: 'pgyer.*=http://localhost:4000') to its own app; repeatable; every matching route gets a copy and
     /// the first answers; a plain URL takes what no EVENT= route took
-    #[arg(long, value_name = "[EVENT=]URL")]
+    #[arg(help_heading = "Forwarding", long, value_name = "[EVENT=]URL")]
     pub forward_to: Vec<String>,
 
     /// A forward that fails (the app unreachable, too slow or answering 5xx) fails the run (exit 1). On by
     /// default with --count, --expect or --assert; the summary counts them either way
-    #[arg(long)]
+    #[arg(help_heading = "Forwarding", long)]
     pub fail_on_forward_error: bool,
 
     /// Trust this CA or certificate (PEM) for an https --forward-to app
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Forwarding", long, value_name = "FILE")]
     pub forward_cacert: Option<PathBuf>,
 
     /// Do not verify an https --forward-to app's certificate
-    #[arg(long)]
+    #[arg(help_heading = "Forwarding", long)]
     pub forward_insecure: bool,
 
     /// Serve HTTPS (TLS 1.2 and 1.3) with a certificate generated now for localhost, 127.0.0.1 and ::1; its PEM is
     /// written to a file named on stderr (trust it with `curl --cacert` or `send --cacert`)
-    #[arg(long)]
+    #[arg(help_heading = "HTTPS", long)]
     pub tls: bool,
 
     /// Serve HTTPS with this certificate (PEM, a chain; mkcert's output works) instead of a generated one
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    #[arg(help_heading = "HTTPS", long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
 
     /// The --tls-cert certificate's private key (PEM)
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    #[arg(help_heading = "HTTPS", long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
     /// For replays from the --ui page to an https receiver
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Inspector replays (TLS to the receiver)")]
     pub client_tls: ClientTlsArgs,
 
     /// Serve the inspector (a local web page over the captures) on a second port, 127.0.0.1 only
-    #[arg(long)]
+    #[arg(help_heading = "Inspector", long)]
     pub ui: bool,
 
     /// The inspector's port (default: a free one)
-    #[arg(long, value_name = "PORT", requires = "ui")]
+    #[arg(help_heading = "Inspector", long, value_name = "PORT", requires = "ui")]
     pub ui_port: Option<u16>,
 
     /// Without --save: how many captures the inspector keeps in memory (older ones are dropped, and it says so)
-    #[arg(long, value_name = "N", default_value_t = 10_000, requires = "ui", value_parser = parse_at_least_one)]
+    #[arg(help_heading = "Inspector", long, value_name = "N", default_value_t = 10_000, requires = "ui", value_parser = parse_at_least_one)]
     pub keep: u64,
 
     /// Show only these events (repeatable, globs); everything is still saved, counted and answered
-    #[arg(long, value_name = "EVENT")]
+    #[arg(help_heading = "Output", long, value_name = "EVENT")]
     pub only: Vec<String>,
 
     /// Do not show these events (repeatable, globs); everything is still saved, counted and answered
-    #[arg(long, value_name = "EVENT")]
+    #[arg(help_heading = "Output", long, value_name = "EVENT")]
     pub ignore: Vec<String>,
 
     /// Append each request as one JSON line (NDJSON), written before the answer is sent
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
     /// With --save: flush each capture to the disk (fsync) before answering, so it survives a power cut too
-    #[arg(long, requires = "save")]
+    #[arg(help_heading = "Output", long, requires = "save")]
     pub fsync: bool,
 
     /// Close a connection that sends no request for this long (idle keep-alive, or headers too slow)
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    #[arg(help_heading = "Address", long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub idle_timeout: Duration,
 
     /// Answer 408 and close when a request's body has not all arrived this long after its headers
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    #[arg(help_heading = "Address", long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub body_timeout: Duration,
 
     /// Open connections served at once; past it new ones get 503 (also kept below the open-files limit)
-    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = parse_at_least_one)]
+    #[arg(help_heading = "Address", long, value_name = "N", default_value_t = 1024, value_parser = parse_at_least_one)]
     pub max_connections: u64,
 
     /// Exit after N requests (CI mode)
-    #[arg(long, value_name = "N", value_parser = parse_at_least_one)]
+    #[arg(help_heading = "CI", long, value_name = "N", value_parser = parse_at_least_one)]
     pub count: Option<u64>,
 
     /// With --count: give up (exit 3) if N requests have not arrived in time (e.g. 30s). Without --count it
     /// means the same as --for
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(help_heading = "CI", long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
     /// Listen this long, then judge what came: exit 0 when everything was valid (and each --expect arrived)
-    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration, conflicts_with_all = ["count", "timeout"])]
+    #[arg(help_heading = "CI", long = "for", value_name = "DURATION", value_parser = parse_duration, conflicts_with_all = ["count", "timeout"])]
     pub listen_for: Option<Duration>,
 
     /// Write the bound port to FILE once the server answers (atomically: the file appears complete)
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Address", long, value_name = "FILE")]
     pub port_file: Option<PathBuf>,
 
     /// Require every captured event to be one of these, and each of these to arrive (repeatable)
-    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(candidates::fixture_names))]
+    #[arg(help_heading = "CI", long, value_name = "NAME", add = ArgValueCandidates::new(candidates::fixture_names))]
     pub expect: Vec<String>,
 
     /// Verify signatures with --secret / --secret-env, under --scheme
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Signing")]
     pub signing: SigningArgs,
 
     /// Answer 401 to unsigned or badly signed requests
-    #[arg(long)]
+    #[arg(help_heading = "Signing", long)]
     pub require_signature: bool,
 
     /// With --expect: the expected events must arrive in the order given
-    #[arg(long, requires = "expect")]
+    #[arg(help_heading = "CI", long, requires = "expect")]
     pub in_order: bool,
 
     /// Check each capture: 'QUERY PREDICATE [VALUE]', e.g. 'body /data/id == "abc"', 'header x-id exists',
     /// 'count == 3' (repeatable; hurl's vocabulary, see docs/ci.md). A failure is exit 1
-    #[arg(long = "assert", value_name = "ASSERTION")]
+    #[arg(help_heading = "CI", long = "assert", value_name = "ASSERTION")]
     pub assert: Vec<String>,
 
     /// The --assert flags after this one apply only to this event (a glob); repeat to scope the next ones
-    #[arg(long, value_name = "EVENT")]
+    #[arg(help_heading = "CI", long, value_name = "EVENT")]
     pub assert_on: Vec<String>,
 
     /// Where each --assert and --assert-on stood on the command line (set by [`parse`]: the scoping follows it).
@@ -781,7 +781,7 @@ pub struct ListenArgs {
 
     /// Write a test report KIND=FILE: junit=report.xml (GitHub, GitLab, Jenkins) or json=report.json (repeatable);
     /// written even when the run fails or times out
-    #[arg(long, value_name = "KIND=FILE")]
+    #[arg(help_heading = "CI", long, value_name = "KIND=FILE")]
     pub report: Vec<String>,
 }
 

@@ -236,3 +236,32 @@ fn item12_listen_quiet_with_forward_to_is_one_line_per_request() {
     assert_eq!(lines.len(), 2, "one line per request:\n{stdout}");
     assert!(lines.iter().all(|l| l.ends_with("→ app 201")), "{stdout}");
 }
+
+#[test]
+fn item10_help_groups_options_under_headings_with_the_global_ones_last() {
+    let cases: [(&str, &[&str]); 3] = [
+        ("send", &["Target:", "Body:", "Replaying captures:", "Delivery:", "Load:", "Output:", "CI:", "Signing:"]),
+        ("listen", &["Address:", "Output:", "Answering:", "Forwarding:", "HTTPS:", "Inspector:", "CI:", "Signing:"]),
+        ("fuzz", &["Target:", "What to send:", "Output:", "Signing:"]),
+    ];
+    for (command, headings) in cases {
+        let out = hookctl().args([command, "--help"]).env("NO_COLOR", "1").output().unwrap();
+        assert!(out.status.success());
+        let help = String::from_utf8_lossy(&out.stdout).into_owned();
+        let global =
+            help.find("\nGlobal options:\n").unwrap_or_else(|| panic!("{command}: no Global options:\n{help}"));
+        for heading in headings {
+            let at = help.find(&format!("\n{heading}\n")).unwrap_or_else(|| panic!("{command}: no {heading}\n{help}"));
+            assert!(at < global, "{command}: {heading} comes before the global options");
+        }
+        for flag in ["--color", "--fixtures"] {
+            assert!(help.find(&format!("      {flag} ")).is_some_and(|at| at > global), "{command}: {flag} is global");
+        }
+        // Nothing is left in the catch-all list but --help.
+        if let Some(rest) = help.split("\nOptions:\n").nth(1) {
+            let listed: Vec<&str> =
+                rest.lines().take_while(|l| !l.is_empty()).filter(|l| l.trim_start().starts_with('-')).collect();
+            assert!(listed.iter().all(|l| l.contains("--help")), "{command}: ungrouped options: {listed:?}");
+        }
+    }
+}
