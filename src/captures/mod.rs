@@ -224,10 +224,24 @@ fn list_line(record: &Record, style: &Style) -> String {
         "#{:<5} {time}  {:<6} {:<24} {:<34} {mark:<15}  {answered}  {} B",
         head.id,
         sanitize(&head.method),
-        sanitize(&path),
-        sanitize(head.event.as_deref().unwrap_or("-")),
+        fit(&sanitize(&path), 24),
+        fit(&sanitize(head.event.as_deref().unwrap_or("-")), 34),
         head.body_bytes
     )
+}
+
+/// `text` in at most `width` characters: a longer one keeps its start and end around a `…`, so the columns
+/// after it stay in line (imported event names run long; their ends tell them apart).
+fn fit(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return text.to_string();
+    }
+    let head = (width - 1) / 2;
+    let tail = width - 1 - head;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    format!("{start}…{end}")
 }
 
 /// `captures export` over several files: the records merged in `received_at` order, then made into the

@@ -347,7 +347,7 @@ impl OneByOne<'_> {
                 copy: (settings.duplicate > 1).then_some(copy),
                 attempt: retrying.then_some(attempt),
                 delay: waited.filter(|_| retrying),
-                capture: None,
+                capture: plan.capture_id(),
             };
             report_attempt(&delivery, plan, settings, ctx, &extra)?;
             let Some(policy) = retry.filter(|_| !delivery.ok()) else { return Ok(delivery) };

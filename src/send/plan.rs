@@ -32,6 +32,8 @@ pub enum Source {
         body: Vec<u8>,
         /// The event `listen` recognised in it, if any.
         event: Option<String>,
+        /// Its id in the capture file (`#7` on the result line).
+        id: u64,
     },
 }
 
@@ -57,6 +59,14 @@ impl Plan {
     pub fn provider(&self) -> Option<&Provider> {
         match &self.source {
             Source::Fixture(f) | Source::Json { headers_from: Some(f), .. } => f.provider_data.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The capture's id in its file, when a capture is being sent.
+    pub fn capture_id(&self) -> Option<u64> {
+        match &self.source {
+            Source::Capture { id, .. } => Some(*id),
             _ => None,
         }
     }
@@ -169,8 +179,8 @@ impl Plan {
 pub fn from_capture(captured: capture::Captured) -> Source {
     let record = captured.record;
     let method = if record.method.is_empty() { "POST".to_string() } else { record.method };
-    let (headers, event) = (record.headers, record.event);
-    Source::Capture { method, headers, body: captured.body, event }
+    let (headers, event, id) = (record.headers, record.event, record.id);
+    Source::Capture { method, headers, body: captured.body, event, id }
 }
 
 #[cfg(test)]
@@ -220,6 +230,7 @@ mod tests {
                 headers: vec![("content-length".into(), "9".into()), ("x-a".into(), "1".into())].into(),
                 body: b"{ \"a\": 1 }".to_vec(),
                 event: None,
+                id: 1,
             },
             sets: vec![],
             headers: Default::default(),

@@ -265,3 +265,48 @@ fn item10_help_groups_options_under_headings_with_the_global_ones_last() {
         }
     }
 }
+
+#[test]
+fn item12_captures_list_keeps_its_columns_and_send_capture_names_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = dir.path().join("fixtures");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    let long = "acme.balancePlatform.accountHolder.paymentInstrument.created";
+    std::fs::write(
+        fixtures.join(format!("{long}.json")),
+        format!(r#"{{"name":"{long}","description":"long","match":{{"/kind":"long"}},"body":{{"kind":"long"}}}}"#),
+    )
+    .unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let server = listen(&[
+        "-q",
+        "--count",
+        "2",
+        "--timeout",
+        "30s",
+        "--save",
+        save.to_str().unwrap(),
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+    ]);
+    assert_eq!(post(&server.url, &[("Content-Type", "application/json")], br#"{"kind":"long"}"#), 200);
+    let sent = hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).output().unwrap();
+    assert!(sent.status.success(), "{}", stderr_text(&sent));
+    server.finish(Duration::from_secs(30));
+    let list = hookctl().args(["captures", save.to_str().unwrap()]).env("NO_COLOR", "1").output().unwrap();
+    let text = String::from_utf8_lossy(&list.stdout).into_owned();
+    let columns: Vec<usize> = text.lines().filter_map(|l| l.find('→').map(|at| l[..at].chars().count())).collect();
+    assert_eq!(columns.len(), 2, "{text}");
+    assert_eq!(columns[0], columns[1], "the columns after the event line up:\n{text}");
+    assert!(text.contains("acme.balancePlat") && text.contains("ument.created"), "start and end kept:\n{text}");
+
+    // `send --capture FILE` (its last record) says which record it sent, as a range replay does.
+    let rx = crate::support::receiver(200, Duration::ZERO);
+    let again = hookctl().args(["send", "--capture", save.to_str().unwrap(), "--to", &rx.url]).output().unwrap();
+    assert!(again.status.success(), "{}", stderr_text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("#2 pgyer.crashlog"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+}
