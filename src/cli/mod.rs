@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use clap_complete::engine::ArgValueCandidates;
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, PathCompleter};
 
 mod candidates;
 pub mod help;
@@ -201,7 +201,7 @@ pub struct CapturesArgs {
 
     /// The capture file (`listen --save`), optionally with a selection: FILE:3, FILE:3..9, FILE:3,5,8, FILE:-1.
     /// Several files (one per listener or CI shard) are merged in `received_at` order, ids shown as FILE:ID
-    #[arg(value_name = "FILE[:IDS]")]
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()), value_name = "FILE[:IDS]")]
     pub selection: Vec<String>,
 
     #[command(flatten)]
@@ -272,7 +272,7 @@ pub enum CapturesAction {
 #[derive(Debug, Args)]
 pub struct CaptureShowArgs {
     /// FILE:ID (FILE alone: the last record)
-    #[arg(value_name = "FILE[:ID]")]
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()), value_name = "FILE[:ID]")]
     pub selection: String,
 }
 
@@ -292,7 +292,7 @@ pub enum ExportFormat {
 pub struct CaptureExportArgs {
     /// The capture file and which records: FILE, FILE:3, FILE:3..9, FILE:3,5,8, FILE:-1; several files are
     /// merged in `received_at` order
-    #[arg(value_name = "FILE[:IDS]", required = true)]
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()), value_name = "FILE[:IDS]", required = true)]
     pub selection: Vec<String>,
 
     /// What to make
@@ -416,7 +416,7 @@ pub struct FuzzArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The OpenAPI description: a JSON or YAML file, or - for stdin
-    #[arg(value_name = "SPEC")]
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()), value_name = "SPEC")]
     pub spec: String,
 
     /// The provider's name: the first part of every fixture name (`acme` gives acme.order.created)
@@ -471,7 +471,7 @@ pub struct SendArgs {
     pub header: Vec<String>,
 
     /// Send this JSON file (or - for stdin) as the body; headers still come from NAME if given
-    #[arg(help_heading = "Body", long, value_name = "FILE", conflicts_with = "capture")]
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()), help_heading = "Body", long, value_name = "FILE", conflicts_with = "capture")]
     pub body: Option<String>,
 
     /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
@@ -480,7 +480,7 @@ pub struct SendArgs {
 
     /// Replay requests saved by `listen --save`: FILE (its last record), FILE:ID, FILE:3..9, FILE:3,5,8, FILE:-1;
     /// several are sent in capture order, each with its exact original bytes
-    #[arg(help_heading = "Replaying captures", long, value_name = "FILE[:IDS]", conflicts_with = "name")]
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()), help_heading = "Replaying captures", long, value_name = "FILE[:IDS]", conflicts_with = "name")]
     pub capture: Option<String>,
 
     /// With --capture and --secret: keep each capture's original webhook id (a duplicate delivery) instead of a
@@ -789,7 +789,7 @@ pub struct ListenArgs {
 pub struct DiffArgs {
     /// A JSON file, - for stdin, or a `listen --save` capture file (FILE = last record, FILE:ID); several
     /// capture files (one per listener or CI shard): the latest record of them all, named FILE:ID
-    #[arg(required = true, num_args = 1..)]
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()), required = true, num_args = 1..)]
     pub input: Vec<String>,
 
     /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
@@ -872,6 +872,7 @@ impl ClientTlsArgs {
 #[derive(Debug, Args)]
 pub struct SignArgs {
     /// The payload file (- for stdin); its exact bytes are signed
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()))]
     pub file: String,
 
     /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
@@ -913,6 +914,7 @@ pub enum SignFormat {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The payload file (- for stdin), or a `listen --save` capture FILE[:ID] (its headers are used too)
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()))]
     pub file: String,
 
     /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB

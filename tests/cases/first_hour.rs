@@ -310,3 +310,65 @@ fn item12_captures_list_keeps_its_columns_and_send_capture_names_the_record() {
         String::from_utf8_lossy(&again.stdout)
     );
 }
+
+#[test]
+fn item13_file_arguments_complete_file_names_in_bash_zsh_and_fish() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("caps.ndjson"), "").unwrap();
+    std::fs::write(dir.path().join("spec.yaml"), "").unwrap();
+    let bin_dir = std::path::Path::new(crate::support::BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let script = |shell: &str, file: &str| {
+        let text = hookctl().args(["completions", shell]).output().unwrap().stdout;
+        let at = dir.path().join(file);
+        std::fs::write(&at, text).unwrap();
+        at
+    };
+    let cases = [
+        ("diff ca", "caps.ndjson"),
+        ("captures ca", "caps.ndjson"),
+        ("send --capture ca", "caps.ndjson"),
+        ("verify ca", "caps.ndjson"),
+        ("import sp", "spec.yaml"),
+        ("sign sp", "spec.yaml"),
+    ];
+    let run = |program: &str, code: String| {
+        let out = std::process::Command::new(program)
+            .args(if program == "zsh" { vec!["-fc", &code] } else { vec!["-c", &code] })
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let bash = script("bash", "hookctl.bash");
+    for (line, file) in cases {
+        let words: Vec<&str> = line.split(' ').collect();
+        let code = format!(
+            "source {}; COMP_WORDS=(hookctl {line}); COMP_CWORD={}; COMP_TYPE=9; _clap_complete_hookctl hookctl {} hookctl; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            bash.display(),
+            words.len(),
+            words.last().unwrap()
+        );
+        assert_eq!(run("bash", code).trim(), file, "bash: hookctl {line}");
+    }
+    // zsh and fish, through the functions hookctl writes for them (zsh's `_describe` stands in for the widget).
+    if crate::support::command_available("zsh", "apt-get install -y zsh") {
+        let zsh = script("zsh", "_hookctl");
+        for (line, file) in cases {
+            let words = line.split(' ').count() + 1;
+            let code = format!(
+                "compdef() {{ : }}; source {}; _describe() {{ local arr=$3; print -rl -- ${{(P)arr}}; }}; words=(hookctl {line}); CURRENT={words}; _clap_dynamic_completer_hookctl",
+                zsh.display()
+            );
+            assert_eq!(run("zsh", code).trim(), file, "zsh: hookctl {line}");
+        }
+    }
+    if crate::support::command_available("fish", "apt-get install -y fish") {
+        let fish = script("fish", "hookctl.fish");
+        for (line, file) in cases {
+            let code = format!("source {}; complete -C 'hookctl {line}'", fish.display());
+            assert_eq!(run("fish", code).trim(), file, "fish: hookctl {line}");
+        }
+    }
+}
