@@ -60,8 +60,16 @@ impl Finding {
         }
     }
 
+    /// What makes findings on different events one bug: the check, the kind and the answer (its digits
+    /// blurred, so ids and timestamps in it do not tell the same bug apart).
+    pub fn group(&self) -> String {
+        let status = self.status.map_or_else(|| "-".to_string(), |s| s.to_string());
+        format!("{}/{}/{status}/{}", check_name(self.check), self.kind.name(), super::gist(&self.answer_body))
+    }
+
     pub fn to_json(&self) -> Value {
         json!({
+            "group": self.group(),
             "check": check_name(self.check),
             "kind": self.kind.name(),
             "event": self.event,

@@ -958,6 +958,16 @@ fn merge_by_kind(findings: Vec<Finding>) -> Vec<Finding> {
 
 fn print_text(fixtures: &[&Fixture], findings: &[Finding], printer: &output::Printer) -> Result<()> {
     let style = printer.out;
+    // The same bug found on several events (same check, kind and answer) is told once, after the events.
+    let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
+    for finding in findings {
+        let key = finding.group();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(finding),
+            None => groups.push((key, vec![finding])),
+        }
+    }
+    let shared = |finding: &Finding| groups.iter().any(|(k, m)| *k == finding.group() && m.len() > 1);
     for fixture in fixtures {
         let mine: Vec<&Finding> = findings.iter().filter(|f| f.event == fixture.name).collect();
         if mine.is_empty() {
@@ -972,8 +982,29 @@ fn print_text(fixtures: &[&Fixture], findings: &[Finding], printer: &output::Pri
             if mine.len() == 1 { "" } else { "s" }
         ))?;
         for finding in mine {
-            output::out(&finding.to_text(printer))?;
+            if shared(finding) {
+                output::outln(&format!(
+                    "  {} {} · {} · {}: the same on other events, shown once below",
+                    style.bad("✗"),
+                    check_name(finding.check),
+                    style.bad(finding.kind.name()),
+                    sanitize(&finding.answer)
+                ))?;
+            } else {
+                output::out(&finding.to_text(printer))?;
+            }
         }
+    }
+    for (_, members) in groups.iter().filter(|(_, m)| m.len() > 1) {
+        let events: Vec<String> = members.iter().map(|f| sanitize(&f.event).into_owned()).collect();
+        output::outln(&format!(
+            "{} the same finding on {} events: {}",
+            style.bad("✗"),
+            members.len(),
+            events.join(", ")
+        ))?;
+        let smallest = members.iter().min_by_key(|f| f.body.bytes().len()).expect("a group has members");
+        output::out(&smallest.to_text(printer))?;
     }
     Ok(())
 }

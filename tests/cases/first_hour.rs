@@ -372,3 +372,22 @@ fn item13_file_arguments_complete_file_names_in_bash_zsh_and_fish() {
         }
     }
 }
+
+#[test]
+fn item8_one_bug_on_several_events_is_told_once_and_json_keeps_each_with_its_group() {
+    let rx = crate::support::receiver(500, Duration::ZERO);
+    let args = ["fuzz", "pgyer.*", "--to", &rx.url, "--checks", "examples", "--seed", "1"];
+    let out = hookctl().args(args).env("NO_COLOR", "1").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_text(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(text.matches("the same finding on 6 events").count(), 1, "{text}");
+    assert_eq!(text.matches("reproduce: ").count(), 1, "one body and one reproduce line:\n{text}");
+    assert_eq!(text.matches("shown once below").count(), 6, "{text}");
+    let json = hookctl().args(args).arg("--json").output().unwrap();
+    let doc = stdout_json(&json);
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 6, "--json keeps one entry per event");
+    let groups: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["group"].as_str().unwrap()).collect();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert!(groups.iter().next().unwrap().starts_with("examples/server-error/500/"), "{groups:?}");
+}
