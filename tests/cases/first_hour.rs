@@ -1,4 +1,5 @@
 //! Issue 37 (the first hour, second pass): what a new user tripped on, each reproduced here.
+use std::io::Write;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -390,4 +391,48 @@ fn item8_one_bug_on_several_events_is_told_once_and_json_keeps_each_with_its_gro
     let groups: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["group"].as_str().unwrap()).collect();
     assert_eq!(groups.len(), 1, "{groups:?}");
     assert!(groups.iter().next().unwrap().starts_with("examples/server-error/500/"), "{groups:?}");
+}
+
+/// The peak resident memory of a process (VmHWM), in MiB.
+fn peak_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
+}
+
+#[test]
+fn item14_the_live_tail_reads_what_was_appended_in_bounded_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let (server, ui, _) = crate::support::listen_ui(&["-q", "--save", save.to_str().unwrap()]);
+    let sent = hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).output().unwrap();
+    assert!(sent.status.success(), "{}", stderr_text(&sent));
+    let total = || {
+        let (status, _, body) = crate::support::http(ui, "GET", "/api/captures?limit=1", &[], b"");
+        assert_eq!(status, 200);
+        serde_json::from_slice::<Value>(&body).unwrap()["total"].as_u64().unwrap()
+    };
+    let started = std::time::Instant::now();
+    while total() < 1 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the first record never showed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let before = peak_mib(server.child.id());
+    // 60,000 more records (about 100 MB) appended at once, as another writer would.
+    let line = std::fs::read_to_string(&save).unwrap();
+    let rest = line.trim_end().strip_prefix("{\"id\":1,").expect("a record starts with its id").to_string();
+    let mut appended = String::new();
+    for id in 2..=60_001 {
+        appended.push_str(&format!("{{\"id\":{id},{rest}\n"));
+    }
+    let appended_mib = appended.len() as u64 >> 20;
+    std::fs::OpenOptions::new().append(true).open(&save).unwrap().write_all(appended.as_bytes()).unwrap();
+    drop(appended);
+    while total() < 60_001 {
+        assert!(started.elapsed() < Duration::from_secs(120), "the inspector never caught up ({})", total());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let after = peak_mib(server.child.id());
+    assert!(after < before + 48, "peak RSS went from {before} to {after} MiB after {appended_mib} MiB were appended");
+    server.finish(Duration::from_secs(10));
 }

@@ -210,9 +210,21 @@ pub fn heavy_turn() -> std::sync::MutexGuard<'static, ()> {
 }
 
 /// A port nothing listens on (bound, then released).
+///
+/// Taken below the kernel's ephemeral range (32768 and up on Linux), where `listen 0` and every other
+/// `bind(0)` pick theirs: a port freed here used to be handed straight to the next `listen 0`, which then
+/// found itself named as the dead address (a rare failure on a busy machine).
 pub fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    // 20000..32000, a different start per test process (several test binaries may run at once).
+    let start = (std::process::id() as u64 % 60) * 200;
+    for _ in 0..12_000 {
+        let port = (20_000 + (start + NEXT.fetch_add(1, Ordering::SeqCst)) % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port below the ephemeral range");
 }
 
 /// `hookctl listen 0 ARGS…` as a child process; killed when dropped.
