@@ -67,7 +67,12 @@ impl JsonProblem {
         Violation {
             pointer: String::new(),
             expected: "valid JSON".into(),
-            found: format!("invalid JSON at {self}"),
+            // The note (single quotes, and what a provider's docs say about them) goes with it, so every
+            // reader of the record — `captures show`, the inspector's problem list — says what the terminal did.
+            found: match &self.note {
+                Some(note) => format!("invalid JSON at {self} ({note})"),
+                None => format!("invalid JSON at {self}"),
+            },
             keyword: Self::KEYWORD.into(),
         }
     }

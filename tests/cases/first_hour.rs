@@ -124,6 +124,35 @@ fn item2_a_capture_is_judged_against_when_it_arrived() {
     assert!(stderr_text(&live).contains("too old"), "{}", stderr_text(&live));
 }
 
+/// `listen -q --save` for `count` requests with one fixture of the user's in `--fixtures`: `name`, matched by
+/// `{"kind": kind}`. The listener and the save file's path.
+fn listen_with_fixture(
+    dir: &std::path::Path,
+    name: &str,
+    kind: &str,
+    count: u32,
+) -> (crate::support::Listener, std::path::PathBuf) {
+    let fixtures = dir.join("fixtures");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    let fixture =
+        serde_json::json!({"name": name, "description": kind, "match": {"/kind": kind}, "body": {"kind": kind}});
+    std::fs::write(fixtures.join(format!("{name}.json")), fixture.to_string()).unwrap();
+    let save = dir.join("caps.ndjson");
+    let count = count.to_string();
+    let server = listen(&[
+        "-q",
+        "--count",
+        &count,
+        "--timeout",
+        "30s",
+        "--save",
+        save.to_str().unwrap(),
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+    ]);
+    (server, save)
+}
+
 #[test]
 fn item4_a_provider_that_is_not_loaded_is_named_with_where_its_fixtures_come_from() {
     let sent =
@@ -138,25 +167,7 @@ fn item4_a_provider_that_is_not_loaded_is_named_with_where_its_fixtures_come_fro
 
     // A capture recorded as an imported event, diffed without its fixtures.
     let dir = tempfile::tempdir().unwrap();
-    let fixtures = dir.path().join("fixtures");
-    std::fs::create_dir_all(&fixtures).unwrap();
-    std::fs::write(
-        fixtures.join("acme.order.json"),
-        r#"{"name":"acme.order","description":"an order","match":{"/kind":"order"},"body":{"kind":"order","id":1}}"#,
-    )
-    .unwrap();
-    let save = dir.path().join("caps.ndjson");
-    let server = listen(&[
-        "-q",
-        "--count",
-        "1",
-        "--timeout",
-        "30s",
-        "--save",
-        save.to_str().unwrap(),
-        "--fixtures",
-        fixtures.to_str().unwrap(),
-    ]);
+    let (server, save) = listen_with_fixture(dir.path(), "acme.order", "order", 1);
     assert_eq!(post(&server.url, &[("Content-Type", "application/json")], br#"{"kind":"order","id":7}"#), 200);
     server.finish(Duration::from_secs(30));
     let diff = hookctl().args(["diff", &format!("{}:1", save.display())]).output().unwrap();
@@ -270,26 +281,8 @@ fn item10_help_groups_options_under_headings_with_the_global_ones_last() {
 #[test]
 fn item12_captures_list_keeps_its_columns_and_send_capture_names_the_record() {
     let dir = tempfile::tempdir().unwrap();
-    let fixtures = dir.path().join("fixtures");
-    std::fs::create_dir_all(&fixtures).unwrap();
     let long = "acme.balancePlatform.accountHolder.paymentInstrument.created";
-    std::fs::write(
-        fixtures.join(format!("{long}.json")),
-        format!(r#"{{"name":"{long}","description":"long","match":{{"/kind":"long"}},"body":{{"kind":"long"}}}}"#),
-    )
-    .unwrap();
-    let save = dir.path().join("caps.ndjson");
-    let server = listen(&[
-        "-q",
-        "--count",
-        "2",
-        "--timeout",
-        "30s",
-        "--save",
-        save.to_str().unwrap(),
-        "--fixtures",
-        fixtures.to_str().unwrap(),
-    ]);
+    let (server, save) = listen_with_fixture(dir.path(), long, "long", 2);
     assert_eq!(post(&server.url, &[("Content-Type", "application/json")], br#"{"kind":"long"}"#), 200);
     let sent = hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).output().unwrap();
     assert!(sent.status.success(), "{}", stderr_text(&sent));
@@ -434,5 +427,44 @@ fn item14_the_live_tail_reads_what_was_appended_in_bounded_chunks() {
     }
     let after = peak_mib(server.child.id());
     assert!(after < before + 48, "peak RSS went from {before} to {after} MiB after {appended_mib} MiB were appended");
+    server.finish(Duration::from_secs(10));
+}
+
+#[test]
+fn item12_the_inspector_says_the_providers_note_and_its_replay_box_fits_its_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let (server, ui, token) = crate::support::listen_ui(&["-q", "--save", save.to_str().unwrap()]);
+    // Pgyer's docs example quotes a value with single quotes: the terminal adds Pgyer's note; so does the page.
+    let body = br#"{"action": "Crash log", "device_type": 'iOS'}"#;
+    assert_eq!(post(&server.url, &[("Content-Type", "application/json")], body), 200);
+    let started = std::time::Instant::now();
+    let record = loop {
+        let (status, _, text) = crate::support::http(ui, "GET", "/api/captures/1", &[], b"");
+        if status == 200 {
+            break serde_json::from_slice::<Value>(&text).unwrap();
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the capture never showed: {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let found = record["errors"][0]["found"].as_str().unwrap_or_default().to_string();
+    assert!(found.contains("single-quoted strings are not JSON"), "{record}");
+    assert!(found.contains("Pgyer's docs example has this bug"), "{record}");
+    // The replay box's placeholder is an example URL that fits the box; the longer hint is its tooltip.
+    let (status, head, _) = crate::support::http(ui, "GET", &format!("/?token={token}"), &[], b"");
+    assert_eq!(status, 303, "the token is traded for a cookie");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .and_then(|c| c.split(';').next())
+        .expect("a cookie")
+        .to_string();
+    let (status, _, page) = crate::support::http(ui, "GET", "/", &[("Cookie", &cookie)], b"");
+    assert_eq!(status, 200);
+    let page = String::from_utf8_lossy(&page).into_owned();
+    let replay = page.split("id=\"replay-url\"").nth(1).expect("the replay box").split('>').next().unwrap().to_string();
+    let placeholder = replay.split("placeholder=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert!(placeholder.chars().count() <= 30, "{placeholder:?} is cut off in the box");
+    assert!(replay.contains("title=\""), "the hint stays reachable: {replay}");
     server.finish(Duration::from_secs(10));
 }
