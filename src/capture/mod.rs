@@ -715,7 +715,10 @@ mod tests {
             (Some("acme.order"), Some("typed"), Some(false))
         );
         assert_eq!(record.violations, [violation], "a parse problem is not read back as a violation");
-        assert_eq!(record.broken_json.as_deref(), Some("invalid JSON at line 2 column 18: expected value"));
+        assert_eq!(
+            record.broken_json.as_deref(),
+            Some("invalid JSON at line 2 column 18: expected value (single-quoted strings are not JSON)")
+        );
         assert_eq!((record.signature_status(), record.answered), (Some("invalid"), Some(418)));
         assert_eq!(record.assertions, findings.assertions);
         assert_eq!(record.headers.get("x-a"), Some("1, 2"));
