@@ -84,7 +84,11 @@ pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCo
         catalog,
         schemas,
         signing,
-        by_header: secrets_by_scheme(&args.signing)?,
+        by_header: secrets_by_scheme(
+            args.signing.secret.as_deref(),
+            args.signing.secret_env.as_deref(),
+            args.signing.scheme,
+        )?,
         tolerance: signing::DEFAULT_TOLERANCE,
     };
     let memory = ui.as_ref().filter(|_| args.save.is_none()).map(|ui| ui.0.captures.stores()[0].clone());
@@ -123,13 +127,17 @@ fn finish(
 
 /// Without `--scheme`, the secret as each scheme reads it (a `whsec_` secret is base64 for Standard Webhooks
 /// and Svix, the string itself for GitHub and Stripe): each request is checked under the scheme it carries.
-fn secrets_by_scheme(keys: &crate::cli::SigningArgs) -> Result<Vec<(signing::Scheme, signing::Secret)>> {
-    if keys.scheme.is_some() {
+fn secrets_by_scheme(
+    secret: Option<&str>,
+    secret_env: Option<&str>,
+    given: Option<signing::Scheme>,
+) -> Result<Vec<(signing::Scheme, signing::Secret)>> {
+    if given.is_some() {
         return Ok(Vec::new());
     }
     let mut secrets = Vec::new();
     for scheme in signing::Scheme::ALL {
-        if let Ok(Some(secret)) = signing::resolve(keys.secret.as_deref(), keys.secret_env.as_deref(), scheme) {
+        if let Ok(Some(secret)) = signing::resolve(secret, secret_env, scheme) {
             secrets.push((scheme, secret));
         }
     }
