@@ -108,17 +108,15 @@ pub fn spawn(
     })
 }
 
-/// The calling thread yields to the capture server's: SCHED_IDLE and nice 19 (Linux schedules threads one
-/// by one, so this leaves the rest of the process as it was).
+/// The calling thread yields to the capture server's: nice 19 (Linux schedules threads one by one, so this
+/// leaves the rest of the process as it was). Not SCHED_IDLE: on a machine busy with other work that starved
+/// the page outright, where nice 19 still gets its small share.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: gettid and setpriority take no pointers; a failure leaves the priority as it was.
     unsafe {
         let thread = libc::syscall(libc::SYS_gettid) as libc::id_t;
         libc::setpriority(libc::PRIO_PROCESS, thread, 19);
-        // SCHED_IDLE: run only when a CPU has nothing else to run (the capture port always comes first).
-        let param = libc::sched_param { sched_priority: 0 };
-        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
     }
 }
 
