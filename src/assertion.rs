@@ -371,6 +371,14 @@ pub fn parse_all(asserts: &[(usize, String)], scopes: &[(usize, String)]) -> Res
         .collect()
 }
 
+/// Each value of a repeatable flag with where it stood on the command line (`--assert-on` scopes the
+/// `--assert` flags after it): worked out once, where the command line is parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Placed {
+    pub assert: Vec<(usize, String)>,
+    pub assert_on: Vec<(usize, String)>,
+}
+
 /// `--assert` flags with their `--assert-on` scopes; a parse error is a usage error with a caret.
 pub fn from_flags(asserts: &[(usize, String)], scopes: &[(usize, String)]) -> anyhow::Result<Vec<Assertion>> {
     parse_all(asserts, scopes).map_err(|message| {

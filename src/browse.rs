@@ -6,12 +6,11 @@ use anyhow::Result;
 use serde_json::{json, Value};
 
 use crate::catalog::{Catalog, Origin, Rendered};
-use crate::cli::{FixturesAction, FixturesArgs, SchemaArgs};
 use crate::context::Context;
 use crate::error::{exit, EXIT_OK};
 use crate::output::{json_line, json_safe, out, outln, pretty_json, sanitize};
 
-pub fn fixtures(args: &FixturesArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+pub fn fixtures(args: &FixturesSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = crate::catalog::load(dir, &ctx.printer())?;
     match &args.action {
         None => list(&catalog, args.json, ctx)?,
@@ -64,9 +63,28 @@ pub fn request_json(rendered: &Rendered) -> Value {
     json!({"method": rendered.method, "headers": headers, "body": rendered.body})
 }
 
-pub fn schema(args: &SchemaArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+pub fn schema(args: &SchemaSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = crate::catalog::load(dir, &ctx.printer())?;
     let schema = crate::schema::schema_of(&catalog, &args.name)?;
     outln(&json_safe(serde_json::to_string_pretty(schema).unwrap_or_default()))?;
     Ok(exit(EXIT_OK))
+}
+
+/// What the command line asked `fixtures` for, as plain data (the flags, their help and defaults: `cli`).
+#[derive(Debug)]
+pub struct FixturesSettings {
+    pub json: bool,
+    pub action: Option<FixturesAction>,
+}
+
+/// `fixtures show NAME`.
+#[derive(Debug)]
+pub enum FixturesAction {
+    Show { name: String },
+}
+
+/// What the command line asked `schema` for, as plain data (the flags, their help and defaults: `cli`).
+#[derive(Debug)]
+pub struct SchemaSettings {
+    pub name: String,
 }

@@ -3,8 +3,7 @@
 //! which the fuzz targets build on too.
 
 use hookctl::{
-    browse, captures, cli, complete, context, diff, error, fuzz, import, inspect, listen, manual, output, send, sign,
-    version,
+    browse, captures, cli, context, diff, error, fuzz, import, inspect, listen, output, send, sign, version,
 };
 use std::process::ExitCode;
 
@@ -12,7 +11,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::{Cli, Command};
+use cli::{complete, manual, Cli, Command};
 use context::Context;
 use error::UserError;
 
@@ -38,18 +37,18 @@ fn run(cli: Cli, ctx: Context) -> anyhow::Result<ExitCode> {
         return version_or_usage(cli.version, cli.json);
     };
     match command {
-        Command::Fixtures(args) => browse::fixtures(&args, fixtures_dir, &ctx),
-        Command::Schema(args) => browse::schema(&args, fixtures_dir, &ctx),
+        Command::Fixtures(args) => browse::fixtures(&args.into(), fixtures_dir, &ctx),
+        Command::Schema(args) => browse::schema(&args.into(), fixtures_dir, &ctx),
         Command::Completions(args) => complete::registration(args.shell),
-        Command::Send(args) => send::run(*args, fixtures_dir, &ctx),
-        Command::Diff(args) => diff::run(&args, fixtures_dir, &ctx),
-        Command::Captures(args) => captures::run(*args, fixtures_dir, &ctx),
-        Command::Inspect(args) => inspect::run(&args, fixtures_dir, &ctx),
-        Command::Fuzz(args) => fuzz::run(*args, fixtures_dir, &ctx),
-        Command::Import(args) => import::run(&args, &ctx),
-        Command::Sign(args) => sign::sign_command(&args),
-        Command::Verify(args) => sign::verify_command(&args, &ctx),
-        Command::Listen(args) => listen::run(*args, fixtures_dir, &ctx),
+        Command::Send(args) => send::run((*args).into(), fixtures_dir, &ctx),
+        Command::Diff(args) => diff::run(&args.into(), fixtures_dir, &ctx),
+        Command::Captures(args) => captures::run((*args).into(), fixtures_dir, &ctx),
+        Command::Inspect(args) => inspect::run(&(*args).into(), fixtures_dir, &ctx),
+        Command::Fuzz(args) => fuzz::run((*args).into(), fixtures_dir, &ctx),
+        Command::Import(args) => import::run(&args.into(), &ctx),
+        Command::Sign(args) => sign::sign_command(&args.into()),
+        Command::Verify(args) => sign::verify_command(&args.into(), &ctx),
+        Command::Listen(args) => listen::run((*args).into(), fixtures_dir, &ctx),
         Command::Man(args) => manual::run(args.command.as_deref(), &ctx),
     }
 }

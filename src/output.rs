@@ -247,9 +247,133 @@ impl Style {
     }
 }
 
-/// Writes to stdout. A closed pipe (`hookctl fixtures | head -3`) is [`OutputClosed`], which ends the
-/// command and then the process quietly (see `main`); other write errors are ignored, as for any printer.
+/// The gate every byte hookctl writes to stderr passes ([`errln`], so every warning, note, hint and error):
+/// C0/C1 controls, DEL and bidi controls are written as visible escapes, except newline, tab and the colour
+/// sequences hookctl itself paints with (`ESC [ digits;… m`). A call site that forgot [`sanitize`] can at
+/// worst let a colour through: never a cursor move, a title, a hyperlink or a clipboard write.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    gate(text, false)
+}
+
+/// The same gate for stdout ([`out`], [`gated_stdout`]), which also carries data (NDJSON, HAR, a body's
+/// exact JSON): a carriage return there may be whitespace between JSON values, so it is kept.
+pub fn stdout_safe(text: &str) -> Cow<'_, str> {
+    gate(text, true)
+}
+
+fn gate(text: &str, keep_cr: bool) -> Cow<'_, str> {
+    let passes = |c: char| !is_dangerous(c) || matches!(c, '\n' | '\t') || (keep_cr && c == '\r');
+    if printable_ascii(text.as_bytes()) || (!text.contains('\x1b') && text.chars().all(passes)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let colour = sgr_length(rest.as_bytes());
+        if colour > 0 {
+            out.push_str(&rest[..colour]);
+            rest = &rest[colour..];
+            continue;
+        }
+        if passes(c) {
+            out.push(c);
+        } else {
+            escape_char(&mut out, c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    Cow::Owned(out)
+}
+
+/// The length of the colour sequence (`ESC [ 0-9;… m`, at most 32 bytes) `bytes` starts with; 0 if none.
+fn sgr_length(bytes: &[u8]) -> usize {
+    if !bytes.starts_with(b"\x1b[") {
+        return 0;
+    }
+    let params = bytes[2..].iter().take(30).take_while(|b| b.is_ascii_digit() || **b == b';').count();
+    if bytes.get(2 + params) == Some(&b'm') {
+        3 + params
+    } else {
+        0
+    }
+}
+
+/// A writer that passes what is written through [`terminal_safe`]: for the streams written in pieces (listen's
+/// display queue, diff's report). A character or colour sequence cut between two writes waits for its end.
+pub struct TerminalGate<W: Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> TerminalGate<W> {
+    /// A gate for stdout (a carriage return kept, as [`stdout_safe`]).
+    pub fn new(inner: W) -> TerminalGate<W> {
+        TerminalGate { inner, pending: Vec::new() }
+    }
+
+    /// Writes out the decided part of `pending`: all of it at the end, else up to a cut character or an
+    /// unfinished colour sequence (kept, unless it has grown past any real one).
+    fn pass(&mut self, at_end: bool) -> io::Result<()> {
+        let mut decided = self.pending.len();
+        if !at_end {
+            if let Some(esc) = self.pending.iter().rposition(|b| *b == 0x1b) {
+                let tail = &self.pending[esc..];
+                let open = tail.len() < 33
+                    && (tail.len() == 1
+                        || (tail[1] == b'[' && tail[2..].iter().all(|b| b.is_ascii_digit() || *b == b';')));
+                if open {
+                    decided = esc;
+                }
+            }
+            decided -= cut_char_length(&self.pending[..decided]);
+        }
+        let text = String::from_utf8_lossy(&self.pending[..decided]);
+        self.inner.write_all(stdout_safe(&text).as_bytes())?;
+        self.pending.drain(..decided);
+        Ok(())
+    }
+}
+
+/// How many bytes at the end of `bytes` are the start of a UTF-8 character still to come.
+fn cut_char_length(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let b = bytes[bytes.len() - back];
+        if b & 0xc0 != 0x80 {
+            let needed = match b {
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                0xf0..=0xf7 => 4,
+                _ => 1,
+            };
+            return if needed > back { back } else { 0 };
+        }
+    }
+    0
+}
+
+impl<W: Write> Write for TerminalGate<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        self.pass(false)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.pass(true)?;
+        self.inner.flush()
+    }
+}
+
+/// Stdout behind the gate, for a command that writes its output in pieces.
+pub fn gated_stdout() -> TerminalGate<io::Stdout> {
+    TerminalGate::new(io::stdout())
+}
+
+/// Writes to stdout, through [`stdout_safe`]. A closed pipe (`hookctl fixtures | head -3`) is
+/// [`OutputClosed`], which ends the command and then the process quietly (see `main`); other write errors are
+/// ignored, as for any printer.
 pub fn out(text: &str) -> Result<(), OutputClosed> {
+    let text = stdout_safe(text);
     let mut stdout = io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(OutputClosed),
@@ -275,8 +399,9 @@ pub fn local_zone() -> String {
     format!("UTC{}", chrono::Local::now().format("%:z"))
 }
 
-/// Writes a line to stderr; errors writing diagnostics are ignored.
+/// Writes a line to stderr, through [`terminal_safe`]; errors writing diagnostics are ignored.
 pub fn errln(text: &str) {
+    let text = terminal_safe(text);
     let mut stderr = io::stderr().lock();
     let _ = writeln!(stderr, "{text}");
 }
@@ -319,6 +444,29 @@ pub fn json_safe(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gate_lets_hookctls_colours_through_and_nothing_else() {
+        let painted = "\x1b[31mred\x1b[0m \x1b[1;32mok\x1b[0m";
+        assert_eq!(terminal_safe(painted), painted);
+        assert_eq!(terminal_safe("a\x1b]0;title\x07b"), "a\\x1b]0;title\\x07b");
+        assert_eq!(terminal_safe("\x1b[2J\x1b[H"), "\\x1b[2J\\x1b[H");
+        assert_eq!(terminal_safe("over\rwrite\u{202e}"), "over\\rwrite\\u{202e}");
+        assert_eq!(stdout_safe("{\"a\":1,\r\n\"b\":2}"), "{\"a\":1,\r\n\"b\":2}");
+        assert_eq!(stdout_safe("\u{9b}31m"), "\\u{9b}31m");
+    }
+
+    #[test]
+    fn the_gate_waits_for_a_character_or_colour_cut_between_two_writes() {
+        let mut gate = TerminalGate::new(Vec::new());
+        let text = "é\x1b[31m✓\x1b[0m\u{202e}x";
+        for byte in text.as_bytes() {
+            gate.write_all(std::slice::from_ref(byte)).unwrap();
+        }
+        gate.write_all(b"\x1b").unwrap();
+        gate.flush().unwrap();
+        assert_eq!(String::from_utf8(gate.inner).unwrap(), "é\x1b[31m✓\x1b[0m\\u{202e}x\\x1b");
+    }
     use serde_json::json;
 
     #[test]

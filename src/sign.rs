@@ -1,23 +1,26 @@
 //! `hookctl sign` and `hookctl verify`: the command layer over [`super`]'s crypto.
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Result;
 use serde_json::{Map, Value};
 
-use crate::cli::{SignArgs, SignFormat, SigningArgs, VerifyArgs};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
 use crate::headers::Headers;
 use crate::input;
 use crate::output::{errln, json_line, outln};
-use crate::signing::{new_message_id, parse_header, resolve, scheme_in, scheme_name, sign, verify, Scheme, Secret};
+use crate::signing::{
+    new_message_id, parse_header, resolve, scheme_in, scheme_name, sign, verify, Scheme, Secret, SigningSettings,
+};
 
-fn secret_from(args: &SigningArgs) -> Result<Secret> {
+fn secret_from(args: &SigningSettings) -> Result<Secret> {
     resolve(args.secret.as_deref(), args.secret_env.as_deref(), args.scheme())?
         .ok_or_else(|| UserError::new("a secret is required: pass --secret-env VAR or --secret SECRET").into())
 }
 
-pub fn sign_command(args: &SignArgs) -> Result<ExitCode> {
+pub fn sign_command(args: &SignSettings) -> Result<ExitCode> {
     let secret = secret_from(&args.secret)?;
     let payload = input::read(&args.file, args.max_body)?;
     let id = args.id.clone().unwrap_or_else(new_message_id);
@@ -67,7 +70,7 @@ fn headers_file(path: &std::path::Path) -> Result<Headers> {
         .collect()
 }
 
-pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
+pub fn verify_command(args: &VerifySettings, ctx: &Context) -> Result<ExitCode> {
     let payload = input::read(&args.file, args.max_body)?;
     let mut headers = payload.record.as_ref().map(|r| r.headers.clone()).unwrap_or_default();
     let from_file = match &args.headers {
@@ -111,4 +114,37 @@ pub fn verify_command(args: &VerifyArgs, ctx: &Context) -> Result<ExitCode> {
         }
     }
     Ok(exit(if check.is_valid() { EXIT_OK } else { EXIT_FAILED }))
+}
+
+/// What the command line asked `sign` for, as plain data (the flags, their help and defaults: `cli`).
+#[derive(Debug)]
+pub struct SignSettings {
+    pub file: String,
+    pub max_body: u64,
+    pub secret: SigningSettings,
+    pub id: Option<String>,
+    pub timestamp: Option<i64>,
+    pub json: bool,
+    pub format: SignFormat,
+    pub url: String,
+}
+
+/// How `sign` prints the headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignFormat {
+    Headers,
+    Args,
+    Curl,
+}
+
+/// What the command line asked `verify` for, as plain data (the flags, their help and defaults: `cli`).
+#[derive(Debug)]
+pub struct VerifySettings {
+    pub file: String,
+    pub max_body: u64,
+    pub secret: SigningSettings,
+    pub header: Vec<String>,
+    pub headers: Option<PathBuf>,
+    pub tolerance: Duration,
+    pub json: bool,
 }

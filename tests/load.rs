@@ -77,19 +77,19 @@ fn open_streams(ui: u16, count: usize) -> (Vec<TcpStream>, usize) {
 
 /// Reads a stream as a page would, taking what has arrived every few tens of milliseconds (a browser's event
 /// loop, not a wake-up per event: the test's readers must not be what slows the machine), for `span`; then
-/// closes it. Returns the bytes it got.
-fn read_like_a_page(mut stream: TcpStream, span: Duration) -> usize {
+/// closes it. Returns what it got.
+fn read_like_a_page(mut stream: TcpStream, span: Duration) -> Vec<u8> {
     stream.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
     let end = Instant::now() + span;
     let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0;
+    let mut got = Vec::new();
     while Instant::now() < end {
         if let Ok(n) = stream.read(&mut buf) {
-            total += n;
+            got.extend_from_slice(&buf[..n]);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    total
+    got
 }
 
 fn live_streams_a_hundred_open_streams_do_not_slow_capture_and_past_the_cap_get_503() {
@@ -104,8 +104,12 @@ fn live_streams_a_hundred_open_streams_do_not_slow_capture_and_past_the_cap_get_
         .map(|s| std::thread::spawn(move || read_like_a_page(s, Duration::from_millis(900))))
         .collect();
     assert!(throughput(server.port, 2, Duration::from_millis(500)) > 0);
-    let delivered: usize = readers.into_iter().map(|r| r.join().unwrap()).sum();
-    assert!(delivered > 64 * 1000, "every stream got the new captures ({delivered} bytes)");
+    // At this rate a page gets the news a window at a time: the rows, or (past 64 in a window) word that it
+    // lagged, upon which it reads the list afresh.
+    for got in readers.into_iter().map(|r| r.join().unwrap()) {
+        let text = String::from_utf8_lossy(&got);
+        assert!(text.contains("event: capture") || text.contains("event: lagged"), "a stream got no news: {text}");
+    }
     // Capture with the streams open against without, in interleaved rounds (the closed ones are let go when
     // the next capture finds them gone, within the quiet half-second).
     let ratio = ratio_under(server.port, move || {

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::infer;
 use crate::capture::Captured;
+use crate::catalog::placeholder::{self, Placeholder};
 use crate::catalog::Catalog;
 use crate::error::UserError;
 use crate::output::sanitize;
@@ -75,7 +76,7 @@ fn walk(value: &Value, pointer: &str, bodies: &[Value], varying: &mut Vec<String
             let placeholder =
                 if differs { infer::placeholder_for_varying(&seen) } else { infer::placeholder_for(leaf) };
             match placeholder {
-                Some(text) => Value::String(text),
+                Some(placeholder) => Value::String(placeholder.to_string()),
                 None => leaf.clone(),
             }
         }
@@ -89,7 +90,7 @@ fn match_rules(template: &Value, varying: &[String]) -> Map<String, Value> {
     let stable = |key: &str, value: &Value| {
         let pointer = format!("/{}", pointer::escape(key));
         let fixed = match value {
-            Value::String(s) => !s.starts_with("{{") && s.chars().count() <= 64,
+            Value::String(s) => placeholder::parse(s).is_none() && s.chars().count() <= 64,
             Value::Number(_) | Value::Bool(_) => true,
             _ => false,
         };
@@ -125,8 +126,8 @@ fn headers(first: &Captured, body: &Value) -> Map<String, Value> {
         let text = Value::String(value.clone());
         let from_body = find_value(body, &text, "");
         let rendered = match (from_body, infer::placeholder_for(&text)) {
-            (Some(pointer), _) => format!("{{{{body:{pointer}}}}}"),
-            (None, Some(placeholder)) => placeholder,
+            (Some(pointer), _) => Placeholder::BodyRef(pointer).to_string(),
+            (None, Some(placeholder)) => placeholder.to_string(),
             (None, None) => value,
         };
         kept.insert(name, Value::String(rendered));

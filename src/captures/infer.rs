@@ -6,48 +6,59 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
+use crate::catalog::placeholder::{Placeholder, TimeFormat};
+
 /// What a volatile value is, by its look: the placeholder that renders one like it.
-pub fn placeholder_for(value: &Value) -> Option<String> {
+pub fn placeholder_for(value: &Value) -> Option<Placeholder> {
     match value {
         Value::String(text) => {
             let t = text.as_str();
             if is_uuid(t) {
-                return Some(if t.chars().any(|c| c.is_ascii_uppercase()) { "{{guid}}" } else { "{{uuid}}" }.into());
+                return Some(if t.chars().any(|c| c.is_ascii_uppercase()) {
+                    Placeholder::Guid
+                } else {
+                    Placeholder::Uuid
+                });
             }
             if chrono::DateTime::parse_from_rfc3339(t).is_ok() && t.ends_with('Z') {
-                return Some(if t.contains('.') { "{{now:rfc3339ms}}" } else { "{{now:rfc3339}}" }.into());
+                return Some(Placeholder::Now(if t.contains('.') {
+                    TimeFormat::Rfc3339Millis
+                } else {
+                    TimeFormat::Rfc3339
+                }));
             }
             if chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").is_ok() {
-                return Some("{{now:pgyer}}".into());
+                return Some(Placeholder::Now(TimeFormat::UtcPlus8));
             }
             if chrono::NaiveDateTime::parse_from_str(t, "%m/%d/%Y %H:%M:%S").is_ok() {
-                return Some("{{now:ebriza-example}}".into());
+                return Some(Placeholder::Now(TimeFormat::MonthDayYear));
             }
             let digits = t.len() >= 6 && t.bytes().all(|b| b.is_ascii_digit());
             if digits {
-                return Some(format!("{{{{digits:{}}}}}", t.len()));
+                return Some(Placeholder::Digits(t.len()));
             }
             None
         }
-        Value::Number(n) => {
-            n.as_i64().filter(|s| (1_000_000_000..20_000_000_000).contains(s)).map(|_| "{{now:unix}}".into())
-        }
+        Value::Number(n) => n
+            .as_i64()
+            .filter(|s| (1_000_000_000..20_000_000_000).contains(s))
+            .map(|_| Placeholder::Now(TimeFormat::Unix)),
         _ => None,
     }
 }
 
 /// A placeholder for a value that differs across samples, when its kind has one.
-pub fn placeholder_for_varying(values: &[&Value]) -> Option<String> {
+pub fn placeholder_for_varying(values: &[&Value]) -> Option<Placeholder> {
     // Digit strings that vary are ids, however short: the same length every time renders like them.
     let digits =
         |v: &Value| v.as_str().filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).map(str::len);
     if let Some(length) = digits(values[0]) {
         if values.iter().all(|v| digits(v) == Some(length)) {
-            return Some(format!("{{{{digits:{length}}}}}"));
+            return Some(Placeholder::Digits(length));
         }
     }
     let first = placeholder_for(values[0])?;
-    values.iter().all(|v| placeholder_for(v).as_deref() == Some(first.as_str())).then_some(first)
+    values.iter().all(|v| placeholder_for(v).as_ref() == Some(&first)).then_some(first)
 }
 
 fn is_uuid(text: &str) -> bool {
@@ -177,11 +188,11 @@ mod tests {
 
     #[test]
     fn volatile_values_get_their_placeholder() {
-        assert_eq!(placeholder_for(&json!("7F1C2B1E-0C59-4A7E-8B7A-0F6F1E2D3C4B")).unwrap(), "{{guid}}");
-        assert_eq!(placeholder_for(&json!("2015-10-09 11:25:16")).unwrap(), "{{now:pgyer}}");
-        assert_eq!(placeholder_for(&json!("2018-07-10T11:14:06.123Z")).unwrap(), "{{now:rfc3339ms}}");
-        assert_eq!(placeholder_for(&json!("123456789")).unwrap(), "{{digits:9}}");
-        assert_eq!(placeholder_for(&json!(1_767_225_600)).unwrap(), "{{now:unix}}");
+        assert_eq!(placeholder_for(&json!("7F1C2B1E-0C59-4A7E-8B7A-0F6F1E2D3C4B")).unwrap().to_string(), "{{guid}}");
+        assert_eq!(placeholder_for(&json!("2015-10-09 11:25:16")).unwrap().to_string(), "{{now:pgyer}}");
+        assert_eq!(placeholder_for(&json!("2018-07-10T11:14:06.123Z")).unwrap().to_string(), "{{now:rfc3339ms}}");
+        assert_eq!(placeholder_for(&json!("123456789")).unwrap().to_string(), "{{digits:9}}");
+        assert_eq!(placeholder_for(&json!(1_767_225_600)).unwrap().to_string(), "{{now:unix}}");
         assert!(placeholder_for(&json!("crashlog")).is_none());
         assert!(placeholder_for(&json!(42)).is_none());
     }

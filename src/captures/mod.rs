@@ -4,6 +4,7 @@ pub mod curl;
 pub mod fixture;
 pub mod har;
 pub mod infer;
+mod settings;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -12,15 +13,17 @@ use anyhow::Result;
 
 use crate::capture;
 use crate::capture::select::{self, Filter, Record, Selection, Verdict};
-use crate::cli::{CaptureExportArgs, CaptureShowArgs, CapturesAction, CapturesArgs, ExportFormat, FilterArgs};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_OK};
 use crate::examine::show::{self, Answering};
 use crate::examine::Examiner;
 use crate::output::{errln, out, outln, sanitize, Style};
 use crate::schema::SchemaSet;
+pub use settings::{
+    CaptureExportSettings, CaptureShowSettings, CapturesAction, CapturesSettings, ExportFormat, FilterSettings,
+};
 
-pub fn run(args: CapturesArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+pub fn run(args: CapturesSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     match args.action {
         Some(CapturesAction::Show(args)) => show_one(&args, dir, ctx),
         Some(CapturesAction::Export(args)) => export(&args, dir, ctx),
@@ -54,7 +57,7 @@ struct Merged {
 
 /// Several capture files (one per listener behind a load balancer, one per CI shard): every record the
 /// selection and filters take, merged in `received_at` order (file order on a tie), ids as FILE:ID.
-fn list_merged(selections: &[Selection], args: &CapturesArgs, ctx: &Context) -> Result<ExitCode> {
+fn list_merged(selections: &[Selection], args: &CapturesSettings, ctx: &Context) -> Result<ExitCode> {
     let filter = filter(&args.filter)?;
     let shown = (!args.json && !args.count).then_some(ctx.printer().out);
     let merged = merged_records(selections, &filter, args.filter.last, shown, args.json, ctx.stderr_color)?;
@@ -126,7 +129,7 @@ fn merge_in_time_order(mut records: Vec<Merged>, selections: &[Selection]) -> Ve
 }
 
 /// The filter flags, checked (a bad time is a usage error before anything is read).
-pub fn filter(args: &FilterArgs) -> Result<Filter> {
+pub fn filter(args: &FilterSettings) -> Result<Filter> {
     let time = |text: &Option<String>, flag: &str| -> Result<_> {
         text.as_deref()
             .map(|t| select::parse_time(t).map_err(|e| UserError::new(format!("{flag} {}", sanitize(&e))).into()))
@@ -164,7 +167,7 @@ fn hint_event_globs(events: &[String], printer: &crate::output::Printer) {
     }
 }
 
-fn list(selection: &Selection, args: &CapturesArgs, ctx: &Context) -> Result<ExitCode> {
+fn list(selection: &Selection, args: &CapturesSettings, ctx: &Context) -> Result<ExitCode> {
     let filter = filter(&args.filter)?;
     if args.count && filter.is_empty() && selection.items.is_none() && args.filter.last.is_none() {
         let scan = select::count_all(&selection.path)?;
@@ -247,7 +250,7 @@ fn fit(text: &str, width: usize) -> String {
 /// `captures export` over several files: the records merged in `received_at` order, then made into the
 /// format as from one file.
 fn export_merged(
-    args: &CaptureExportArgs,
+    args: &CaptureExportSettings,
     selections: &[Selection],
     dir: Option<&Path>,
     ctx: &Context,
@@ -291,7 +294,7 @@ fn export_merged(
     Ok(exit(EXIT_OK))
 }
 
-fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+fn show_one(args: &CaptureShowSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let captured = crate::capture::collect::one(
         Selection::require(&args.selection, "captures show")?,
         "captures show",
@@ -319,13 +322,13 @@ fn show_one(args: &CaptureShowArgs, dir: Option<&Path>, ctx: &Context) -> Result
     Ok(exit(EXIT_OK))
 }
 
-fn export(args: &CaptureExportArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+fn export(args: &CaptureExportSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let selections =
         args.selection.iter().map(|spec| Selection::require(spec, "captures export")).collect::<Result<Vec<_>, _>>()?;
     if selections.len() > 1 {
         return export_merged(args, &selections, dir, ctx);
     }
-    let selection = selections.into_iter().next().expect("clap requires one");
+    let selection = selections.into_iter().next().expect("the command line requires one");
     let filter = filter(&args.filter)?;
     let base = args.to.as_deref().map(curl::parse_base).transpose()?;
     if args.format != ExportFormat::Fixture && (args.out.is_some() || args.name.is_some()) {

@@ -1,6 +1,6 @@
 //! What a TAB completes to, for arguments that name a fixture: every fixture name, built-in and the user's
 //! (from `--fixtures DIR` on the line being completed, or `HOOKCTL_FIXTURES`). The completion engine that
-//! asks for them lives in `complete.rs`, above the command line.
+//! asks for them lives beside it, in `complete.rs`.
 use std::ffi::OsString;
 use std::path::PathBuf;
 

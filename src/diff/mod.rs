@@ -4,6 +4,7 @@
 //! diffed line by line without either side's text ever being held whole; the report streams to stdout.
 mod compare;
 mod report;
+mod settings;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,7 +14,6 @@ use serde_json::Value;
 
 use crate::capture;
 use crate::catalog::{Catalog, Fixture};
-use crate::cli::DiffArgs;
 use crate::context::Context;
 use crate::doc::{Doc, DocJson};
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_OK};
@@ -21,8 +21,9 @@ use crate::input;
 use crate::schema::{self, CompiledSchema, SchemaSet};
 use compare::Normalise;
 use report::Report;
+pub use settings::DiffSettings;
 
-pub fn run(args: &DiffArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+pub fn run(args: &DiffSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = crate::catalog::load(dir, &ctx.printer())?;
     let ignore: Vec<String> = args.ignore.iter().map(|p| normalise_pointer(p)).collect::<Result<_>>()?;
     let reports = crate::report::Target::parse_all(&args.report)?;

@@ -51,7 +51,7 @@ impl Report<'_> {
 
     /// Prints the report to stdout; a closed pipe is [`crate::error::OutputClosed`].
     pub fn print(&self, received: DocNode<'_>, how: Normalise<'_>, json: bool, color: bool) -> anyhow::Result<()> {
-        let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+        let mut out = BufWriter::with_capacity(64 * 1024, crate::output::gated_stdout());
         self.write_to(received, how, json, color, &mut out).and_then(|()| out.flush()).map_err(crate::error::closed_or)
     }
 

@@ -3,9 +3,9 @@
 use serde_json::{json, Value};
 
 use super::judge::{Expect, Kind, Request};
+use super::settings::FuzzCheck;
 use crate::catalog::placeholder::RenderClock;
 use crate::catalog::Fixture;
-use crate::cli::FuzzCheck;
 use crate::generate::{edges, Generator};
 use crate::headers::Headers;
 use crate::pointer;

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::cases::Body;
 use super::judge::{Kind, Request};
-use crate::cli::FuzzCheck;
+use super::settings::{check_name, FuzzCheck};
 use crate::headers::Headers;
 use crate::output::{sanitize, sanitize_block, Printer};
 
@@ -40,16 +40,6 @@ pub struct Finding {
     pub keeps_signature: bool,
     pub fixture_name: String,
     pub reproduce: String,
-}
-
-pub fn check_name(check: FuzzCheck) -> &'static str {
-    match check {
-        FuzzCheck::Examples => "examples",
-        FuzzCheck::Generated => "generated",
-        FuzzCheck::Negative => "negative",
-        FuzzCheck::Delivery => "delivery",
-        FuzzCheck::Signatures => "signatures",
-    }
 }
 
 impl Finding {

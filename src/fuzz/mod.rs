@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod finding;
 pub mod judge;
+mod settings;
 mod shrinking;
 
 use std::collections::BTreeMap;
@@ -21,7 +22,6 @@ use serde_json::{json, Value};
 
 use crate::catalog::placeholder::RenderClock;
 use crate::catalog::{self, Catalog, Fixture};
-use crate::cli::{FuzzArgs, FuzzCheck};
 use crate::context::Context;
 use crate::error::{self, UserError};
 use crate::generate::Generator;
@@ -29,15 +29,16 @@ use crate::output::{self, sanitize};
 use crate::report::{self, Suite};
 use crate::signing::{self, Scheme, Secret};
 use cases::{Body, Case, Dress, Origin};
-use finding::{check_name, Finding};
+use finding::Finding;
 use judge::{Expect, Kind, Outcome, Request};
+pub use settings::{check_name, FuzzCheck, FuzzSettings};
 
 /// The delivery timeout when neither `--timeout` nor the provider's file gives one.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Where findings are saved when `--save-failures` is not given.
 const DEFAULT_SAVE_DIR: &str = "hookctl-fuzz";
 
-pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+pub fn run(args: FuzzSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let printer = ctx.printer();
     let catalog = catalog::load(dir, &printer)?;
     let fixtures = select(&catalog, &args.events)?;
@@ -53,7 +54,7 @@ pub fn run(args: FuzzArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode
         Some(var) => format!("--secret-env {} --scheme {}", crate::shell::quote(var), scheme.name()),
         None => format!("--secret \"$HOOKCTL_SECRET\" --scheme {}", scheme.name()),
     });
-    let tls = args.client_tls.settings();
+    let tls = args.client_tls.clone();
 
     output::errln(&format!(
         "fuzz: seed {seed} (--seed {seed} sends the same bodies) · {} event{} · {} · {}",

@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod description;
 pub mod openapi;
 pub mod rules;
+mod settings;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -16,8 +17,7 @@ use anyhow::Result;
 use jsonschema::json::SerdeJson;
 use serde_json::{json, Map, Value};
 
-use crate::catalog::placeholder::{self, RenderClock};
-use crate::cli::ImportArgs;
+use crate::catalog::placeholder::{self, Placeholder, RenderClock, TimeFormat};
 use crate::context::Context;
 use crate::error::{self, UserError};
 use crate::generate::Generator;
@@ -25,6 +25,7 @@ use crate::output::{self, sanitize};
 use crate::schema::CompiledSchema;
 use description::{Description, Webhook};
 use rules::{Candidate, Choice};
+pub use settings::ImportSettings;
 
 /// Where a webhook's examples go inside the provider folder, one file each.
 pub const EXAMPLES_DIR: &str = "examples";
@@ -72,7 +73,7 @@ impl SharedSchema {
     }
 }
 
-pub fn run(args: &ImportArgs, ctx: &Context) -> Result<ExitCode> {
+pub fn run(args: &ImportSettings, ctx: &Context) -> Result<ExitCode> {
     check_provider_name(&args.provider)?;
     let (text, label) = read_spec(&args.spec)?;
     let doc = parse_spec(&text, &label)?;
@@ -417,7 +418,7 @@ fn with_placeholders(item: &Imported, body: Value) -> Value {
         .filter(|pointer| Some(pointer) != rule.as_ref())
         .filter_map(|pointer| {
             let placeholder = crate::captures::infer::placeholder_for(body.pointer(&pointer)?)?;
-            Some((pointer, placeholder))
+            Some((pointer, placeholder.to_string()))
         })
         .collect();
     let clock = RenderClock::now();
@@ -672,8 +673,8 @@ fn header_value(header: &description::HeaderParam) -> String {
     }
     let Some(schema) = &header.schema else { return String::new() };
     match schema.get("format").and_then(Value::as_str) {
-        Some("uuid") => return "{{uuid}}".into(),
-        Some("date-time") => return "{{now:rfc3339}}".into(),
+        Some("uuid") => return Placeholder::Uuid.to_string(),
+        Some("date-time") => return Placeholder::Now(TimeFormat::Rfc3339).to_string(),
         _ => {}
     }
     text(&Generator::new(schema).typical())

@@ -16,6 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, Semaphore};
 
+use super::priority::Priority;
 use super::sources::Captures;
 use super::store::{Query, Store};
 use crate::capture::select::{self as select, Head, Verdict};
@@ -120,24 +121,68 @@ impl Inspector {
         }
     }
 
+    /// Summarises what the store took in for the live streams, a window ([`COALESCE`]) at a time: at most
+    /// [`SUMMARIES_PER_WINDOW`] summaries per window; past that the pages are told they lagged and refresh
+    /// the list from the API once (no one reads 2,000 rows a second, and the summaries would cost capture).
     async fn fan_out_of(self: Arc<Self>, store: Arc<Store>) {
         let mut news = store.subscribe();
         loop {
-            match news.recv().await {
-                Ok(line) => {
-                    if self.summaries.receiver_count() > 0 {
-                        let row = summary(&line, store.label.as_deref());
-                        let _ = self.summaries.send(Bytes::from(format!("event: capture\ndata: {row}\n\n")));
-                    }
-                }
+            let first = match news.recv().await {
+                Ok(line) => line,
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     let _ = self.summaries.send(Bytes::from(format!("event: lagged\ndata: {n}\n\n")));
+                    continue;
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
+            };
+            if self.summaries.receiver_count() == 0 {
+                continue;
+            }
+            tokio::time::sleep(COALESCE).await;
+            let mut lines = vec![first];
+            let mut lagged = 0;
+            loop {
+                match news.try_recv() {
+                    Ok(line) => lines.push(line),
+                    Err(broadcast::error::TryRecvError::Lagged(n)) => lagged += n,
+                    Err(_) => break,
+                }
+            }
+            let skipped = lagged + lines.len().saturating_sub(SUMMARIES_PER_WINDOW) as u64;
+            if skipped > 0 {
+                let _ = self.summaries.send(Bytes::from(format!("event: lagged\ndata: {skipped}\n\n")));
+                continue;
+            }
+            for line in &lines {
+                let row = summary(line, store.label.as_deref());
+                let _ = self.summaries.send(Bytes::from(format!("event: capture\ndata: {row}\n\n")));
             }
         }
     }
 }
+
+/// The most captures a window's live summaries carry (see [`Inspector::fan_out_of`]).
+const SUMMARIES_PER_WINDOW: usize = 64;
+
+/// What arrives within [`COALESCE`] after `first`, in one write: each stream costs the inspector one wake-up
+/// and one write per window, not one per capture (64 streams at 2,000 captures a second were 128,000 writes
+/// a second).
+async fn coalesce(first: Bytes, news: &mut broadcast::Receiver<Bytes>) -> Bytes {
+    tokio::time::sleep(COALESCE).await;
+    let mut batch = first.to_vec();
+    for _ in 0..512 {
+        match news.try_recv() {
+            Ok(more) => batch.extend_from_slice(&more),
+            // Lagged: the next `recv` says so; empty or closed: the batch is complete.
+            Err(_) => break,
+        }
+    }
+    Bytes::from(batch)
+}
+
+/// How long live news waits to go out with what follows it: a page's live list updates ten times a second
+/// at most.
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(100);
 
 fn full(body: impl Into<Bytes>) -> Body {
     Full::new(body.into()).map_err(|never| match never {}).boxed()
@@ -351,7 +396,11 @@ impl Inspector {
 
     /// Runs CPU-heavy page work on a blocking thread of the inspector's own runtime, at most
     /// [`JOBS_AT_ONCE`] at a time (more: 503, try again).
-    async fn job(self: &Arc<Self>, work: impl FnOnce(&Inspector) -> Response<Body> + Send + 'static) -> Response<Body> {
+    async fn job(
+        self: &Arc<Self>,
+        priority: Priority,
+        work: impl FnOnce(&Inspector) -> Response<Body> + Send + 'static,
+    ) -> Response<Body> {
         let Ok(permit) = self.jobs.clone().try_acquire_owned() else {
             let mut busy = error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -362,6 +411,7 @@ impl Inspector {
         };
         let inspector = self.clone();
         let done = tokio::task::spawn_blocking(move || {
+            super::priority::set(priority);
             let response = work(&inspector);
             drop(permit);
             response
@@ -392,7 +442,7 @@ impl Inspector {
             (&Method::GET, ["api", "info"]) => self.info(),
             (&Method::GET, ["api", "captures"]) => {
                 let pairs = pairs.clone();
-                self.job(move |inspector| inspector.list(&pairs)).await
+                self.job(Priority::Page, move |inspector| inspector.list(&pairs)).await
             }
             (&Method::GET, ["api", "captures.har"]) => self.export(&pairs, true),
             (&Method::GET, ["api", "captures.ndjson"]) => self.export(&pairs, false),
@@ -404,10 +454,18 @@ impl Inspector {
                     Err(message) => error(StatusCode::BAD_REQUEST, message),
                     Ok(_) => match (&method, rest) {
                         (&Method::GET, []) => self.record(&id),
-                        (&Method::GET, ["diff"]) => self.job(move |inspector| inspector.diff(&id)).await,
-                        (&Method::GET, ["curl"]) => self.job(move |inspector| inspector.curl(&id)).await,
-                        (&Method::GET, ["har"]) => self.job(move |inspector| inspector.one_har(&id)).await,
-                        (&Method::GET, ["fixture"]) => self.job(move |inspector| inspector.fixture(&id)).await,
+                        (&Method::GET, ["diff"]) => {
+                            self.job(Priority::HeavyJob, move |inspector| inspector.diff(&id)).await
+                        }
+                        (&Method::GET, ["curl"]) => {
+                            self.job(Priority::HeavyJob, move |inspector| inspector.curl(&id)).await
+                        }
+                        (&Method::GET, ["har"]) => {
+                            self.job(Priority::HeavyJob, move |inspector| inspector.one_har(&id)).await
+                        }
+                        (&Method::GET, ["fixture"]) => {
+                            self.job(Priority::HeavyJob, move |inspector| inspector.fixture(&id)).await
+                        }
                         (&Method::POST, ["replay"]) if !self.token_ok(&request) => error(
                             StatusCode::FORBIDDEN,
                             "replaying needs the token from the URL hookctl printed; open that URL",
@@ -508,6 +566,7 @@ impl Inspector {
         let (sender, receiver) = mpsc::channel::<Bytes>(1);
         let captures = self.captures.clone();
         tokio::task::spawn_blocking(move || {
+            super::priority::set(Priority::HeavyJob);
             let _permit = permit;
             export_records(&captures, &query, as_har, &sender);
         });
@@ -708,21 +767,7 @@ impl Inspector {
                 let event = tokio::time::timeout(std::time::Duration::from_secs(15), news.recv()).await;
                 let message = match event {
                     Err(_) => Bytes::from_static(b": keep-alive\n\n"),
-                    // Under load, what has piled up goes in one write (one wake-up, one syscall, not one each).
-                    Ok(Ok(first)) => match news.try_recv() {
-                        Ok(second) => {
-                            let mut batch = first.to_vec();
-                            batch.extend_from_slice(&second);
-                            for _ in 0..254 {
-                                match news.try_recv() {
-                                    Ok(more) => batch.extend_from_slice(&more),
-                                    Err(_) => break,
-                                }
-                            }
-                            Bytes::from(batch)
-                        }
-                        Err(_) => first,
-                    },
+                    Ok(Ok(first)) => coalesce(first, &mut news).await,
                     Ok(Err(broadcast::error::RecvError::Lagged(n))) => {
                         Bytes::from(format!("event: lagged\ndata: {n}\n\n"))
                     }

@@ -1,6 +1,8 @@
 //! The inspector: a local web page over captures (live list, search, detail, diff, replay, export), served
 //! by `listen --ui` beside the capture port and by `hookctl inspect FILE` over a saved file.
 pub mod api;
+pub mod priority;
+mod settings;
 pub mod sources;
 pub mod store;
 
@@ -16,13 +18,13 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
-use crate::cli::InspectArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_INTERRUPTED};
 use crate::output::errln;
 use crate::schema::SchemaSet;
 use crate::signing;
 use api::Inspector;
+pub use settings::InspectSettings;
 use sources::Captures;
 
 /// A token nobody else can guess: 128 bits from the operating system.
@@ -82,9 +84,10 @@ pub async fn serve(
 }
 
 /// Runs the inspector (its page, API, live streams, and taking in what was captured or appended) on a
-/// runtime of its own, on threads that the scheduler ranks below the capture port's: nothing the page asks
-/// for competes with capture on equal terms, and CPU-heavy page work runs on that runtime's blocking threads,
-/// a few at a time. The capture path hands records over without a lock (memory) or through the file.
+/// runtime of its own: one thread for the page and its streams, and CPU-heavy page work (lists, searches,
+/// exports, diffs, fixtures) on that runtime's blocking threads, a few at a time, at lower priorities
+/// ([`priority`]): nothing the page asks for competes with capture on equal terms. The capture path hands records
+/// over without a lock (memory) or through the file.
 pub fn spawn(
     inspector: Arc<Inspector>,
     listener: TcpListener,
@@ -94,11 +97,11 @@ pub fn spawn(
         .worker_threads(1)
         .max_blocking_threads(api::JOBS_AT_ONCE + 1)
         .thread_name("hookctl-inspector")
-        .on_thread_start(lower_priority)
+        .on_thread_start(priority::page)
         .enable_all()
         .build()?;
     std::thread::Builder::new().name("hookctl-inspector".into()).spawn(move || {
-        lower_priority();
+        priority::page();
         runtime.block_on(async {
             tokio::spawn(inspector.clone().fan_out());
             tokio::spawn(follow(inspector.captures.clone(), shutdown.clone()));
@@ -106,18 +109,6 @@ pub fn spawn(
         });
         runtime.shutdown_timeout(Duration::from_millis(200));
     })
-}
-
-/// The calling thread yields to the capture server's: nice 19 (Linux schedules threads one by one, so this
-/// leaves the rest of the process as it was). Not SCHED_IDLE: on a machine busy with other work that starved
-/// the page outright, where nice 19 still gets its small share.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: gettid and setpriority take no pointers; a failure leaves the priority as it was.
-    unsafe {
-        let thread = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, thread, 19);
-    }
 }
 
 /// Takes in what was captured (memory) or appended to the capture files, every 50 ms, until `shutdown`.
@@ -175,7 +166,7 @@ async fn interrupted() {
 
 /// `hookctl inspect FILE…`: the page over saved capture files (several merged in `received_at` order),
 /// followed as they grow.
-pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+pub fn run(args: &InspectSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     for file in &args.files {
         if !file.is_file() {
             let what = crate::capture::select::not_a_file(file).unwrap_or("no such capture file");
@@ -201,7 +192,7 @@ pub fn run(args: &InspectArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
         signing,
         source: paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
         capture_url: None,
-        client_tls: args.client_tls.settings(),
+        client_tls: args.client_tls.clone(),
     }));
     let listener = bind(args.port)?;
     let port = listener.local_addr()?.port();

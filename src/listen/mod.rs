@@ -4,6 +4,7 @@ mod display;
 mod forward;
 pub mod script;
 mod server;
+mod settings;
 mod tally;
 
 use std::fs::OpenOptions;
@@ -16,7 +17,6 @@ use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue};
 
 use crate::catalog::Catalog;
-use crate::cli::ListenArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError};
 use crate::examine::Examiner;
@@ -25,9 +25,10 @@ use crate::output::{errln, sanitize};
 use crate::schema::SchemaSet;
 use crate::signing;
 use server::{Answer, Display, Settings, Shared};
+pub use settings::ListenSettings;
 use tally::Expectation;
 
-pub fn run(args: ListenArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+pub fn run(args: ListenSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = Catalog::load(dir)?;
     let expect = expectations(&catalog, &args.expect)?;
     let keys = &args.signing;
@@ -175,7 +176,7 @@ fn refuse_forwarding_to_itself(settings: &Settings, address: std::net::SocketAdd
 
 /// The warnings and notes said once at start: an open address, a torn save file, skipped fixtures, the zone.
 fn warn_at_start(
-    args: &ListenArgs,
+    args: &ListenSettings,
     address: std::net::SocketAddr,
     torn: bool,
     catalog: &Catalog,
@@ -200,7 +201,7 @@ fn warn_at_start(
 /// `--ui`: the inspector over the `--save` file (followed as it grows) or over the last `--keep` captures
 /// in memory, on its own port on 127.0.0.1; its address is said on stderr.
 fn inspector(
-    args: &ListenArgs,
+    args: &ListenSettings,
     catalog: &Catalog,
     signing: Option<(crate::signing::Scheme, signing::Secret)>,
     capture_url: &str,
@@ -224,7 +225,7 @@ fn inspector(
             None => format!("memory (the last {})", args.keep),
         },
         capture_url: Some(capture_url.to_string()),
-        client_tls: args.client_tls.settings(),
+        client_tls: args.client_tls.clone(),
     }));
     let _ = inspector.port.set(listener.local_addr()?.port());
     inspect::announce(&inspector, listener.local_addr()?.port());
@@ -233,7 +234,7 @@ fn inspector(
 
 /// `--tls` (a certificate generated now, its PEM written into a private folder of its own under the
 /// temporary folder, named for the port, removed on exit) or `--tls-cert`/`--tls-key`.
-fn server_tls(args: &ListenArgs, port: u16) -> Result<Option<crate::tls::ServerTls>> {
+fn server_tls(args: &ListenSettings, port: u16) -> Result<Option<crate::tls::ServerTls>> {
     match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Ok(Some(crate::tls::from_files(cert, key)?)),
         _ if args.tls => Ok(Some(crate::tls::generated(&std::env::temp_dir(), &format!("hookctl-listen-{port}.pem"))?)),
@@ -340,7 +341,7 @@ fn write_port_file(path: &Path, port: u16) -> Result<()> {
 const FRAMING_HEADERS: [&str; 8] =
     ["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-connection"];
 
-fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Result<Settings> {
+fn settings(args: &ListenSettings, expect: Vec<Expectation>, ctx: &Context) -> Result<Settings> {
     let display = match (args.json, args.quiet) {
         (true, _) => Display::Json,
         (false, true) => Display::Quiet,
@@ -396,7 +397,7 @@ fn settings(args: &ListenArgs, expect: Vec<Expectation>, ctx: &Context) -> Resul
 }
 
 /// `--response-header`s (and a text content type for a `--response-body` that is not JSON), checked.
-fn response_headers(args: &ListenArgs, body: &Bytes) -> Result<Vec<(HeaderName, HeaderValue)>> {
+fn response_headers(args: &ListenSettings, body: &Bytes) -> Result<Vec<(HeaderName, HeaderValue)>> {
     let mut headers = Vec::new();
     if !body.is_empty() && serde_json::from_slice::<serde_json::Value>(body).is_err() {
         headers.push((hyper::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")));
@@ -420,7 +421,7 @@ fn response_headers(args: &ListenArgs, body: &Bytes) -> Result<Vec<(HeaderName, 
 }
 
 /// `--forward-to` routes and the client that relays to them.
-fn forward_routes(args: &ListenArgs) -> Result<Option<forward::Routes>> {
+fn forward_routes(args: &ListenSettings) -> Result<Option<forward::Routes>> {
     if args.forward_to.is_empty() {
         return Ok(None);
     }
@@ -432,7 +433,7 @@ fn forward_routes(args: &ListenArgs) -> Result<Option<forward::Routes>> {
 }
 
 /// The seeded generator for `--drop` and `--delay A..B`; the seed is said on stderr when none was given.
-fn chance(args: &ListenArgs) -> Option<script::Chance> {
+fn chance(args: &ListenSettings) -> Option<script::Chance> {
     let ranged = args.delay.as_deref().is_some_and(|d| d.contains(".."));
     if args.drop.is_none() && !ranged {
         return None;

@@ -138,7 +138,8 @@ impl Shared {
         let signal = Arc::new(StopSignal { reason: Mutex::new(None), shutdown });
         let closed = signal.clone();
         // Nobody reads stdout any more: everything up to here is saved; stop as if interrupted, quietly.
-        let display = DisplayQueue::start(std::io::stdout(), QUEUE_BYTES, move || closed.stop(Stop::OutputClosed));
+        let display =
+            DisplayQueue::start(crate::output::gated_stdout(), QUEUE_BYTES, move || closed.stop(Stop::OutputClosed));
         Arc::new(Shared {
             settings,
             examiner,

@@ -8,6 +8,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::settings::Settings;
+use crate::catalog::placeholder::{Placeholder, TimeFormat};
 use crate::catalog::Fixture;
 use crate::error::UserError;
 
@@ -113,6 +114,8 @@ pub fn locustfile(
     text.push_str(&format!("REQUESTS = {requests}\n"));
     text.push_str(&format!("RATE = {}\n", settings.rate.map_or("None".to_string(), |r| r.to_string())));
     text.push_str(&format!("TIMEOUT = {}\n", settings.timeout.as_secs_f64()));
+    text.push_str(PRELUDE);
+    text.push_str(&python_fill());
     text.push_str(BODY);
     Ok(text)
 }
@@ -123,6 +126,44 @@ fn host_of(url: &Url) -> String {
         Some(port) => format!("{}://{host}:{port}", url.scheme()),
         None => format!("{}://{host}", url.scheme()),
     }
+}
+
+/// The locustfile's `fill(name, arg, now)`: one branch per kind of placeholder, made from the same table as
+/// hookctl's own (a kind added there and not here does not compile).
+fn python_fill() -> String {
+    let mut text = String::from("def fill(name, arg, now):\n");
+    text.push_str("    whole = \"{{\" + name + (\":\" + arg if arg is not None else \"\") + \"}}\"\n");
+    for kind in Placeholder::kinds() {
+        let Some(value) = python_value(&kind) else { continue };
+        let written = kind.to_string();
+        let test = match kind {
+            Placeholder::Digits(_) => format!("name == {}", python_string("digits")),
+            _ => format!("whole == {}", python_string(&written)),
+        };
+        text.push_str(&format!("    if {test}:\n        return {value}\n"));
+    }
+    text.push_str("    return None\n\n\n");
+    text
+}
+
+/// What a placeholder renders to, as a Python expression over `now` and `arg` (`None`: not in bodies).
+fn python_value(kind: &Placeholder) -> Option<&'static str> {
+    Some(match kind {
+        Placeholder::Guid => "str(uuid.uuid4()).upper()",
+        Placeholder::Uuid => "str(uuid.uuid4())",
+        Placeholder::Digits(_) => "\"\".join(random.choice(string.digits) for _ in range(int(arg)))",
+        Placeholder::DashedDigits => {
+            "\"\".join(random.choice(string.digits) for _ in range(4)) + \"-\" + \"\".join(random.choice(string.digits) for _ in range(4))"
+        }
+        Placeholder::Now(TimeFormat::Rfc3339) => "now.strftime(\"%Y-%m-%dT%H:%M:%SZ\")",
+        Placeholder::Now(TimeFormat::Rfc3339Millis) => {
+            "now.strftime(\"%Y-%m-%dT%H:%M:%S.\") + f\"{now.microsecond // 1000:03d}Z\""
+        }
+        Placeholder::Now(TimeFormat::UtcPlus8) => "now.astimezone(BEIJING).strftime(\"%Y-%m-%d %H:%M:%S\")",
+        Placeholder::Now(TimeFormat::Unix) => "int(now.timestamp())",
+        Placeholder::Now(TimeFormat::MonthDayYear) => "now.strftime(\"%m/%d/%Y %H:%M:%S\")",
+        Placeholder::BodyRef(_) => return None,
+    })
 }
 
 /// A Python string literal (JSON's escapes are Python's, for what JSON writes).
@@ -159,36 +200,15 @@ from locust.runners import MasterRunner, WorkerRunner
 
 "#;
 
-const BODY: &str = r#"
+const PRELUDE: &str = r#"
 
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
 PLACEHOLDER = re.compile(r"^\{\{\s*([a-z-]+)(?::(.*?))?\s*\}\}$")
 
 
-def fill(name, arg, now):
-    whole = "{{" + name + (":" + arg if arg is not None else "") + "}}"
-    if name == "guid":
-        return str(uuid.uuid4()).upper()
-    if name == "uuid":
-        return str(uuid.uuid4())
-    if name == "digits":
-        return "".join(random.choice(string.digits) for _ in range(int(arg)))
-    if whole == "{{obniz-id}}":
-        return "".join(random.choice(string.digits) for _ in range(4)) + "-" + "".join(random.choice(string.digits) for _ in range(4))
-    if whole == "{{now:rfc3339}}":
-        return now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if whole == "{{now:rfc3339ms}}":
-        return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-    if whole == "{{now:pgyer}}":
-        return now.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-    if whole == "{{now:unix}}":
-        return int(now.timestamp())
-    if whole == "{{now:ebriza-example}}":
-        return now.strftime("%m/%d/%Y %H:%M:%S")
-    return None
+"#;
 
-
-def render(value, now):
+const BODY: &str = r#"def render(value, now):
     if isinstance(value, str):
         match = PLACEHOLDER.match(value)
         if match and match.group(1) != "body":

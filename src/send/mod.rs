@@ -19,16 +19,16 @@ use serde_json::{json, Value};
 
 use crate::capture::select::Selection;
 use crate::catalog::{Catalog, Fixture};
-use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::input;
 use crate::output::{errln, json_line, out, outln, sanitize, sanitize_block};
 use deliver::{Delivery, FailKind};
 use plan::{Plan, Prepared, Source};
+pub use settings::SendSettings;
 use settings::Settings;
 
-pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
+pub fn run(mut args: SendSettings, dir: Option<&Path>, ctx: &Context) -> Result<ExitCode> {
     let catalog = crate::catalog::load(dir, &ctx.printer())?;
     if let Some(spec) = &args.capture {
         let selection = Selection::require(spec, "--capture")?;
@@ -100,7 +100,7 @@ pub fn run(mut args: SendArgs, dir: Option<&Path>, ctx: &Context) -> Result<Exit
 }
 
 /// `send NAME --to URL … --export locust`: the locustfile on stdout.
-fn export_locust(args: &SendArgs, catalog: &Catalog) -> Result<ExitCode> {
+fn export_locust(args: &SendSettings, catalog: &Catalog) -> Result<ExitCode> {
     let Some(name) = &args.name else {
         return Err(UserError::with_hint(
             "--export locust needs a fixture NAME",
@@ -164,7 +164,7 @@ pub(crate) fn plan_for(source: Source, settings: &Settings) -> Plan {
 }
 
 /// The fixture, file or capture to send; `None` when the user left the picker.
-fn source(args: &mut SendArgs, catalog: &Catalog, ctx: &Context) -> Result<Option<Source>> {
+fn source(args: &mut SendSettings, catalog: &Catalog, ctx: &Context) -> Result<Option<Source>> {
     if let Some(spec) = &args.capture {
         let selection = Selection::require(spec, "--capture")?;
         let captured = crate::capture::collect::one(selection, "--capture", ctx.stderr_color)?;

@@ -100,6 +100,26 @@ impl Secret {
     }
 }
 
+/// `--secret`, `--secret-env` and `--scheme` as the command line gave them.
+#[derive(Debug, Clone, Default)]
+pub struct SigningSettings {
+    pub secret: Option<String>,
+    pub secret_env: Option<String>,
+    pub scheme: Option<Scheme>,
+}
+
+impl SigningSettings {
+    /// The scheme `--scheme` names, else Standard Webhooks.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme.unwrap_or(Scheme::Standard)
+    }
+
+    /// The secret under the scheme `--scheme` names; `None` when no secret was given.
+    pub fn resolve(&self) -> Result<Option<Secret>> {
+        resolve(self.secret.as_deref(), self.secret_env.as_deref(), self.scheme())
+    }
+}
+
 /// `--secret` or `--secret-env VAR`; `None` when neither was given.
 pub fn resolve(secret: Option<&str>, secret_env: Option<&str>, scheme: Scheme) -> Result<Option<Secret>> {
     match (secret, secret_env) {

@@ -175,9 +175,10 @@ fn no_source_line_outside_tests_and_comments_names_a_provider() {
         "{{now:pgyer}}",
         "{{now:ebriza-example}}",
         "{{obniz-id}}",
-        "\"pgyer\" =>",
-        "\"ebriza-example\" =>",
         "\"obniz-id\" =>",
+        // The placeholder table: `{{now:pgyer}}`'s and `{{now:ebriza-example}}`'s names.
+        ", \"pgyer\"),",
+        ", \"ebriza-example\"),",
     ];
     let mut found = Vec::new();
     for file in files {

@@ -7,7 +7,7 @@ use std::process::{Command as Process, ExitCode, Stdio};
 use anyhow::Result;
 use clap_mangen::Man;
 
-use crate::cli::{self, help};
+use super::{self as cli, help};
 use crate::context::Context;
 use crate::error::{exit, UserError, EXIT_OK};
 use crate::output::{out, sanitize};

@@ -15,7 +15,7 @@ const VAR: &str = "COMPLETE";
 
 /// Answers a completion request and exits, when this run is one (the shell set `COMPLETE`).
 pub fn answer_if_asked() {
-    CompleteEnv::with_factory(crate::cli::command).var(VAR).complete();
+    CompleteEnv::with_factory(super::command).var(VAR).complete();
 }
 
 /// `hookctl completions SHELL`: the script that registers hookctl's completions in that shell.
