@@ -1,9 +1,11 @@
 //! Golden output: `listen`'s terminal view and `--json` lines, and `diff`'s text and JSON, over the
-//! documented payloads (tests/data) and a few mutations of them (tests/golden/inputs), compared byte for
+//! documented payloads (tests/data) and a few mutations of them (tests/golden/inputs); `import`'s report on
+//! the descriptions in tests/specs; `fuzz`'s report on a receiver with planted bugs. Compared byte for
 //! byte with the files in tests/golden. A change in output shows as a file diff; when it is meant, rewrite
 //! the files with `HOOKCTL_BLESS=1 cargo test golden` and commit them.
 //!
-//! Only what varies per run is normalised: the clock (`HH:MM:SS.mmm`, `received_at`) and the listener's port.
+//! Only what varies per run is normalised: the clock (`HH:MM:SS.mmm`, `received_at`, rendered times), the
+//! listener's port, elapsed seconds and temporary folders.
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -78,6 +80,23 @@ fn mask_ports(text: &str) -> String {
             out.push_str("PORT");
         }
         rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `in 4.8s` → `in Ns`: how long a run took.
+fn mask_elapsed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" in ") {
+        out.push_str(&rest[..at + 4]);
+        rest = &rest[at + 4..];
+        let number = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+        if number > 0 && rest[number..].starts_with('s') {
+            out.push('N');
+            rest = &rest[number..];
+        }
     }
     out.push_str(rest);
     out
@@ -160,4 +179,60 @@ fn listen_quiet_lines_are_unchanged() {
     let (stdout, stderr) = listen_output(&["-q"]);
     golden("listen-quiet.stdout", &stdout);
     golden("listen-quiet.stderr", &stderr);
+}
+
+/// `import` of every description in tests/specs (and its Adyen folder), each into a fresh folder.
+#[test]
+fn import_reports_are_unchanged() {
+    let mut specs: Vec<PathBuf> = ["tests/specs", "tests/specs/adyen"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(manifest().join(dir)).unwrap().map(|e| e.unwrap().path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "yaml"))
+        .collect();
+    specs.sort();
+    let mut text = String::new();
+    for spec in specs {
+        let out = tempfile::tempdir().unwrap();
+        let output = hookctl()
+            .env("NO_COLOR", "1")
+            .args(["import", spec.to_str().unwrap(), "--provider", "acme", "--out", out.path().to_str().unwrap()])
+            .output()
+            .unwrap();
+        let shown = spec.strip_prefix(manifest()).unwrap().display().to_string();
+        text.push_str(&format!("=== {shown} (exit {:?})\n", output.status.code()));
+        for stream in [&output.stdout, &output.stderr] {
+            text.push_str(&String::from_utf8_lossy(stream).replace(&*out.path().to_string_lossy(), "OUT"));
+            text.push_str("---\n");
+        }
+    }
+    golden("import.txt", &text.replace(&*manifest().to_string_lossy(), "."));
+}
+
+/// `fuzz` on a receiver with two planted bugs: a 500 for a body without a string `title` (so the schema's
+/// negative cases find it on every event, told once), and a 500 for a `title` beyond ASCII (which the
+/// generated cases find and shrink).
+#[test]
+fn fuzz_report_is_unchanged() {
+    let rx = crate::support::receiver_answering(|request| {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let buggy = !body["title"].as_str().is_some_and(|t| t.is_ascii());
+        (if buggy { 500 } else { 200 }, Duration::ZERO, "{\"ok\":true}".into())
+    });
+    let saved = tempfile::tempdir().unwrap();
+    let output = hookctl()
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC")
+        .args(["fuzz", "pgyer.crashlog", "pgyer.feedback", "--to", &rx.url, "--seed", "7", "--budget", "40"])
+        .args(["--checks", "examples,generated,negative", "--concurrency", "1"])
+        .args(["--save-failures", saved.path().to_str().unwrap()])
+        .timeout(Duration::from_secs(300))
+        .output()
+        .unwrap();
+    let mut text = format!("exit {:?}\n", output.status.code());
+    for stream in [&output.stdout, &output.stderr] {
+        text.push_str(&String::from_utf8_lossy(stream).replace(&*saved.path().to_string_lossy(), "SAVED"));
+        text.push_str("---\n");
+    }
+    let text = mask_shape(&normalise(&mask_elapsed(&text)), "9999-99-99 99:99:99", "YYYY-MM-DD HH:MM:SS");
+    golden("fuzz.txt", &mask_shape(&text, "\"timestamp\": 9999999999", "\"timestamp\": UNIX"));
 }
