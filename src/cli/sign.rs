@@ -9,18 +9,25 @@ use clap_complete::engine::{ArgValueCompleter, PathCompleter};
 use super::{parse_duration, parse_size, SigningArgs};
 use crate::sign::{SignFormat, SignSettings, VerifySettings};
 
+/// What `sign` and `verify` share after the payload file: its size limit and the secret.
 #[derive(Debug, Args)]
-pub struct SignArgs {
-    /// The payload file (- for stdin); its exact bytes are signed
-    #[arg(add = ArgValueCompleter::new(PathCompleter::any()))]
-    pub file: String,
-
+pub struct PayloadArgs {
     /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_body: u64,
 
     #[command(flatten)]
     pub secret: SigningArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The payload file (- for stdin); its exact bytes are signed
+    #[arg(add = ArgValueCompleter::new(PathCompleter::any()))]
+    pub file: String,
+
+    #[command(flatten)]
+    pub payload: PayloadArgs,
 
     /// Message id (standard, svix); default: a fresh msg_ id
     #[arg(long)]
@@ -64,12 +71,8 @@ pub struct VerifyArgs {
     #[arg(add = ArgValueCompleter::new(PathCompleter::any()))]
     pub file: String,
 
-    /// The most a payload read from a file or stdin may be (more is refused, not read), e.g. 256MiB
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
-    pub max_body: u64,
-
     #[command(flatten)]
-    pub secret: SigningArgs,
+    pub payload: PayloadArgs,
 
     /// A received header (repeatable)
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
@@ -88,5 +91,18 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-settings_from!(SignArgs => SignSettings { file, max_body, secret, id, timestamp, json, format, url });
-settings_from!(VerifyArgs => VerifySettings { file, max_body, secret, header, headers, tolerance, json });
+impl From<SignArgs> for SignSettings {
+    fn from(args: SignArgs) -> Self {
+        let SignArgs { file, payload, id, timestamp, json, format, url } = args;
+        let PayloadArgs { max_body, secret } = payload;
+        SignSettings { file, max_body, secret: secret.into(), id, timestamp, json, format, url }
+    }
+}
+
+impl From<VerifyArgs> for VerifySettings {
+    fn from(args: VerifyArgs) -> Self {
+        let VerifyArgs { file, payload, header, headers, tolerance, json } = args;
+        let PayloadArgs { max_body, secret } = payload;
+        VerifySettings { file, max_body, secret: secret.into(), header, headers, tolerance, json }
+    }
+}

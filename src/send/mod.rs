@@ -278,7 +278,7 @@ async fn send_each(
     settings: &Settings,
     ctx: &Context,
 ) -> Result<ExitCode> {
-    let client = deliver::client_following(settings.timeout, 1, settings.follow, &settings.tls)?;
+    let client = deliver::client_following(settings.timeout, 1, settings.follow, &settings.client_tls)?;
     let retry = settings.retry.as_deref().map(scenario::RetryPolicy::parse).transpose()?;
     let mut tasks = Vec::new();
     for (i, url) in urls.iter().enumerate() {
@@ -566,7 +566,7 @@ async fn load_mode(plan: Plan, urls: Vec<Url>, repeat: u64, settings: &Settings,
         timeout: settings.timeout,
     };
     let transport =
-        load::Transport::for_urls(&urls, settings.timeout, settings.concurrency as usize, &settings.tls).await?;
+        load::Transport::for_urls(&urls, settings.timeout, settings.concurrency as usize, &settings.client_tls).await?;
     let urls = Arc::new(urls);
     let summary = load::run(Arc::new(plan), urls.clone(), transport, &options)
         .await

@@ -70,7 +70,7 @@ pub fn run(selection: Selection, settings: &Settings, ctx: &Context) -> Result<E
         return Ok(exit(EXIT_OK));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let client = deliver::client_following(settings.timeout, 1, settings.follow, &settings.tls)?;
+    let client = deliver::client_following(settings.timeout, 1, settings.follow, &settings.client_tls)?;
     let started = Instant::now();
     let first_time = received_at(&captures[0]);
     let mut all_ok = true;

@@ -11,34 +11,24 @@ use crate::signing::{self, Scheme, Secret, SigningSettings};
 use crate::tls::ClientTls;
 
 pub struct Settings {
-    /// `--to` URLs, as given (parsed when sending).
-    pub to: Vec<String>,
-    pub json: bool,
-    pub verbose: bool,
-    pub dry_run: bool,
-    pub pretty: bool,
-    pub follow: bool,
-    pub timeout: Duration,
-    pub duplicate: u64,
-    pub shuffle: bool,
-    pub seed: Option<u64>,
-    pub retry: Option<String>,
-    pub time_scale: f64,
-    pub repeat: Option<u64>,
-    pub concurrency: u64,
-    pub rate: Option<u64>,
-    pub pace: Option<String>,
-    pub keep_id: bool,
-    /// `--report` targets, as given.
-    pub report: Vec<String>,
+    /// The flags as given; read through this struct (`settings.timeout`), see the `Deref` below.
+    pub asked: SendSettings,
     /// `--set` and `--set-str`, parsed.
     pub sets: Vec<Assignment>,
     /// `-H`, parsed.
     pub headers: Headers,
     /// The scheme and secret to sign with, when asked to.
     pub signing: Option<(Scheme, Secret)>,
-    /// `--cacert`, `--insecure`, `--cert`/`--key`.
-    pub tls: crate::tls::ClientTls,
+}
+
+/// The flags `send` takes as given (`--timeout`, `--repeat`, …) read straight through: only what needed
+/// checking has a field of its own.
+impl std::ops::Deref for Settings {
+    type Target = SendSettings;
+
+    fn deref(&self) -> &SendSettings {
+        &self.asked
+    }
 }
 
 impl Settings {
@@ -64,27 +54,9 @@ impl Settings {
         }
         let scheme = args.signing.scheme();
         Ok(Settings {
-            to: args.to.clone(),
-            json: args.json,
-            verbose: args.verbose,
-            dry_run: args.dry_run,
-            pretty: args.pretty,
-            follow: args.follow,
-            timeout: args.timeout,
-            duplicate: args.duplicate,
-            shuffle: args.shuffle,
-            seed: args.seed,
-            retry: args.retry.clone(),
-            time_scale: args.time_scale,
-            repeat: args.repeat,
-            concurrency: args.concurrency,
-            rate: args.rate,
-            pace: args.pace.clone(),
-            keep_id: args.keep_id,
-            report: args.report.clone(),
+            asked: args.clone(),
             sets,
             headers: args.header.iter().map(|h| signing::parse_header(h)).collect::<Result<_>>()?,
-            tls: args.client_tls.clone(),
             signing: match with_secret {
                 true => signing::resolve(args.signing.secret.as_deref(), args.signing.secret_env.as_deref(), scheme)?
                     .map(|secret| (scheme, secret)),
@@ -96,7 +68,7 @@ impl Settings {
 
 /// What the command line asked `send` for, as plain data (the flags, their help and defaults: `cli`).
 /// [`Settings`] is what `send` makes of it, checked.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SendSettings {
     pub name: Option<String>,
     pub to: Vec<String>,
