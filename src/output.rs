@@ -263,7 +263,7 @@ pub fn stdout_safe(text: &str) -> Cow<'_, str> {
 
 fn gate(text: &str, keep_cr: bool) -> Cow<'_, str> {
     let passes = |c: char| !is_dangerous(c) || matches!(c, '\n' | '\t') || (keep_cr && c == '\r');
-    if printable_ascii(text.as_bytes()) || (!text.contains('\x1b') && text.chars().all(passes)) {
+    if passes_the_gate(text.as_bytes(), keep_cr) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -283,6 +283,36 @@ fn gate(text: &str, keep_cr: bool) -> Cow<'_, str> {
         rest = &rest[c.len_utf8()..];
     }
     Cow::Owned(out)
+}
+
+/// Whether UTF-8 `bytes` hold nothing the gate would change and no escape sequence at all (the usual case,
+/// decided a byte at a time without decoding: a few instructions a byte on a megabyte of diff).
+fn passes_the_gate(bytes: &[u8], keep_cr: bool) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.len() - i >= 8 && printable_ascii(&bytes[i..i + 8]) {
+            i += 8;
+            continue;
+        }
+        let b = bytes[i];
+        let next = |n: usize| bytes.get(i + n).copied().unwrap_or(0);
+        let clean = match b {
+            0x20..=0x7e | b'\n' | b'\t' => true,
+            b'\r' => keep_cr,
+            // C1 controls (U+0080–U+009F), the Arabic letter mark (U+061C), and the bidi marks, embeddings,
+            // overrides and isolates (U+200E/F, U+202A–E, U+2066–9).
+            0xc2 => !(0x80..=0x9f).contains(&next(1)),
+            0xd8 => next(1) != 0x9c,
+            0xe2 => !matches!((next(1), next(2)), (0x80, 0x8e | 0x8f | 0xaa..=0xae) | (0x81, 0xa6..=0xa9)),
+            0x80..=0xff => true,
+            _ => false,
+        };
+        if !clean {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The length of the colour sequence (`ESC [ 0-9;… m`, at most 32 bytes) `bytes` starts with; 0 if none.
@@ -353,6 +383,11 @@ fn cut_char_length(bytes: &[u8]) -> usize {
 
 impl<W: Write> Write for TerminalGate<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Whole characters and nothing to change or wait for (the usual case): straight through, no copy.
+        if self.pending.is_empty() && passes_the_gate(buf, true) && std::str::from_utf8(buf).is_ok() {
+            self.inner.write_all(buf)?;
+            return Ok(buf.len());
+        }
         self.pending.extend_from_slice(buf);
         self.pass(false)?;
         Ok(buf.len())
