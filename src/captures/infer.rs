@@ -131,24 +131,31 @@ fn infer(values: &[&Value], samples: usize) -> Value {
     Value::Object(schema)
 }
 
-/// A small set of short values that repeats across samples (so it is a set, not a coincidence): at most 3
-/// distinct strings or integers, fewer than there are samples, none of them volatile-looking.
+/// The fewest samples an `enum` is inferred from: with fewer, one value seen twice (two copies of the same
+/// crash log) says nothing about what else the provider sends.
+pub const ENUM_MIN_SAMPLES: usize = 5;
+
+/// A small set of short values that repeats across samples (so it is a set, not a coincidence): at least
+/// [`ENUM_MIN_SAMPLES`] samples, at most 3 distinct strings or integers, each seen at least twice, none of them
+/// volatile-looking.
 fn enumeration(values: &[&Value], samples: usize) -> Option<Vec<Value>> {
     let settled = values.iter().all(|v| match v {
         Value::String(s) => s.chars().count() <= 32 && placeholder_for(v).is_none(),
         Value::Number(n) => (n.is_i64() || n.is_u64()) && placeholder_for(v).is_none(),
         _ => false,
     });
-    if !settled || values.len() != samples {
+    if !settled || values.len() != samples || samples < ENUM_MIN_SAMPLES {
         return None;
     }
-    let mut distinct: Vec<Value> = Vec::new();
+    let mut distinct: Vec<(Value, usize)> = Vec::new();
     for value in values {
-        if !distinct.contains(value) {
-            distinct.push((*value).clone());
+        match distinct.iter_mut().find(|(seen, _)| seen == *value) {
+            Some((_, count)) => *count += 1,
+            None => distinct.push(((*value).clone(), 1)),
         }
     }
-    (distinct.len() <= 3 && distinct.len() < samples).then_some(distinct)
+    let repeated = distinct.len() <= 3 && distinct.iter().all(|(_, count)| *count >= 2);
+    repeated.then(|| distinct.into_iter().map(|(value, _)| value).collect())
 }
 
 /// The schema of an event, from its sample bodies.
@@ -175,6 +182,8 @@ mod tests {
             json!({"kind": "a", "id": "7f1c2b1e-0c59-4a7e-8b7a-0f6f1e2d3c4b", "at": "2026-01-01T00:00:00Z", "n": 1, "opt": 1}),
             json!({"kind": "a", "id": "1b2c3d4e-0c59-4a7e-8b7a-0f6f1e2d3c4b", "at": "2026-01-02T00:00:00Z", "n": 2.5}),
             json!({"kind": "b", "id": "2c3d4e5f-0c59-4a7e-8b7a-0f6f1e2d3c4b", "at": "2026-01-03T00:00:00Z", "n": 3}),
+            json!({"kind": "b", "id": "3d4e5f6a-0c59-4a7e-8b7a-0f6f1e2d3c4b", "at": "2026-01-04T00:00:00Z", "n": 4}),
+            json!({"kind": "a", "id": "4e5f6a7b-0c59-4a7e-8b7a-0f6f1e2d3c4b", "at": "2026-01-05T00:00:00Z", "n": 5}),
         ];
         let schema = schema("acme.thing", &bodies);
         assert_eq!(schema["required"], json!(["kind", "id", "at", "n"]));
@@ -184,6 +193,18 @@ mod tests {
         assert_eq!(schema["properties"]["at"]["format"], "date-time");
         assert_eq!(schema["properties"]["n"]["type"], "number");
         assert!(schema["properties"]["n"].get("enum").is_none());
+    }
+
+    #[test]
+    fn no_enum_from_a_few_samples_or_from_a_value_seen_once() {
+        let copy = json!({"title": "OooPlay", "device_type": "iOS"});
+        let schema = schema("acme.crash", &[copy.clone(), copy.clone()]);
+        assert!(schema["properties"]["device_type"].get("enum").is_none(), "two copies of one body: {schema}");
+        let mut bodies = vec![copy.clone(); 4];
+        bodies.push(json!({"title": "OooPlay", "device_type": "Android"}));
+        let schema = super::schema("acme.crash", &bodies);
+        assert!(schema["properties"]["device_type"].get("enum").is_none(), "Android seen once: {schema}");
+        assert_eq!(super::schema("acme.crash", &vec![copy; 5])["properties"]["title"]["enum"], json!(["OooPlay"]));
     }
 
     #[test]

@@ -247,6 +247,36 @@ fn fit(text: &str, width: usize) -> String {
     format!("{start}…{end}")
 }
 
+/// `--as fixture`: the fixture and its schema written into `--out`, each file said on stderr, and a warning
+/// when the fixture takes a built-in's name (with `--fixtures DIR` it would replace the built-in, and
+/// captures the built-in accepts could then read as invalid).
+fn export_fixture(
+    captures: &[crate::capture::Captured],
+    args: &CaptureExportSettings,
+    dir: Option<&Path>,
+    ctx: &Context,
+) -> Result<()> {
+    let out_dir = args.out.as_deref().ok_or_else(|| {
+        UserError::with_hint("--as fixture writes files: say where", "add --out DIR (then use --fixtures DIR)")
+    })?;
+    let catalog = crate::catalog::load(dir, &ctx.printer())?;
+    let written = fixture::export(captures, args.name.as_deref(), out_dir, &catalog)?;
+    for file in &written {
+        let verb = if file.replaced { "replaced" } else { "wrote" };
+        errln(&format!("{verb} {}", file.path.display()));
+    }
+    let name = written.first().and_then(|f| f.path.file_name()).map(|n| n.to_string_lossy().replace(".json", ""));
+    if let Some(name) = name.filter(|n| crate::catalog::Catalog::builtin().get(n).is_some()) {
+        ctx.printer().warn(&format!(
+            "{name} is a built-in fixture: with --fixtures {} this one replaces it (and its schema, inferred from {} \
+             sample(s)); --name PROVIDER.EVENT keeps both",
+            out_dir.display(),
+            captures.len()
+        ));
+    }
+    Ok(())
+}
+
 /// `captures export` over several files: the records merged in `received_at` order, then made into the
 /// format as from one file.
 fn export_merged(
@@ -280,16 +310,7 @@ fn export_merged(
         ExportFormat::Har => {
             outln(&crate::output::json_safe(serde_json::to_string_pretty(&har::document(&captures, base.as_ref()))?))?;
         }
-        ExportFormat::Fixture => {
-            let out_dir = args.out.as_deref().ok_or_else(|| {
-                UserError::with_hint("--as fixture writes files: say where", "add --out DIR (then use --fixtures DIR)")
-            })?;
-            let catalog = crate::catalog::load(dir, &ctx.printer())?;
-            for file in fixture::export(&captures, args.name.as_deref(), out_dir, &catalog)? {
-                let verb = if file.replaced { "replaced" } else { "wrote" };
-                errln(&format!("{verb} {}", file.path.display()));
-            }
-        }
+        ExportFormat::Fixture => export_fixture(&captures, args, dir, ctx)?,
     }
     Ok(exit(EXIT_OK))
 }
@@ -356,15 +377,7 @@ fn export(args: &CaptureExportSettings, dir: Option<&Path>, ctx: &Context) -> Re
         }
         ExportFormat::Fixture => {
             let captures = crate::capture::collect::collect(&selection, &filter, args.filter.last, ctx.stderr_color)?;
-            let out_dir = args.out.as_deref().ok_or_else(|| {
-                UserError::with_hint("--as fixture writes files: say where", "add --out DIR (then use --fixtures DIR)")
-            })?;
-            let catalog = crate::catalog::load(dir, &ctx.printer())?;
-            let written = fixture::export(&captures, args.name.as_deref(), out_dir, &catalog)?;
-            for file in written {
-                let verb = if file.replaced { "replaced" } else { "wrote" };
-                errln(&format!("{verb} {}", file.path.display()));
-            }
+            export_fixture(&captures, args, dir, ctx)?;
         }
     }
     Ok(exit(EXIT_OK))

@@ -498,3 +498,46 @@ fn several_capture_files_merge_in_arrival_order_with_file_ids() {
         crate::support::hookctl().arg("diff").arg(format!("{}:1", b.display())).arg(&a).arg("--json").output().unwrap();
     assert_eq!(stdout_json(&diff)["event"], "pgyer.crashlog");
 }
+
+/// Issue 36 #9: two copies of one crash log made `device_type` a one-value enum under the built-in's own
+/// name, so an Android crash log then read as invalid, silently. Now: no enum from fewer than five samples
+/// (or from a value seen once), and a warning when the fixture takes a built-in's name.
+#[test]
+fn a_fixture_from_two_samples_does_not_over_fit_and_taking_a_builtins_name_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("caps.ndjson");
+    let server = listen(&["-q", "--save", save.to_str().unwrap()]);
+    for _ in 0..2 {
+        let sent = hookctl().args(["send", "pgyer.crashlog", "--to", &server.url]).output().unwrap();
+        assert!(sent.status.success(), "{}", stderr_text(&sent));
+    }
+    server.stop();
+    let out = dir.path().join("fixtures");
+    let export = hookctl()
+        .args(["captures", "export", save.to_str().unwrap(), "--as", "fixture", "--out", out.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{}", stderr_text(&export));
+    let said = stderr_text(&export);
+    assert!(said.contains("warning: pgyer.crashlog is a built-in fixture"), "{said}");
+    assert!(said.contains("--name PROVIDER.EVENT keeps both"), "{said}");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("pgyer.crashlog.schema.json")).unwrap()).unwrap();
+    for field in ["title", "os_version", "device_type"] {
+        assert!(schema["properties"][field].get("enum").is_none(), "{field}: {}", schema["properties"][field]);
+    }
+    // An Android crash log (the built-in sends iOS) is valid against the exported fixture.
+    let android = dir.path().join("android.json");
+    let shown = hookctl().args(["fixtures", "show", "pgyer.crashlog", "--json"]).output().unwrap();
+    let mut body = stdout_json(&shown)["body"].clone();
+    body["device_type"] = "Android".into();
+    std::fs::write(&android, body.to_string()).unwrap();
+    let diffed = hookctl()
+        .args(["diff", android.to_str().unwrap(), "--json", "--fixtures", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let result = stdout_json(&diffed);
+    assert_eq!(result["errors"], serde_json::json!([]), "{result}");
+    assert_eq!(diffed.status.code(), Some(0), "{result}");
+}
