@@ -266,10 +266,15 @@ impl<F: Json> SchemaSet<F> {
         Self::compile_where(catalog, |name| names.contains(&name))
     }
 
-    /// Compiles only the schemas that offer shapes: what detection itself validates with.
+    /// Compiles only the schemas detection itself validates with: those that offer shapes, and those of the
+    /// fixtures detected by validation.
     pub fn compile_shaped(catalog: &Catalog) -> (SchemaSet<F>, Vec<String>) {
+        // Also the fixtures detected by validation (`$valid`, at any depth of their `match`): without their
+        // schemas `diff` could not detect what `listen` detects.
         Self::compile_where(catalog, |name| {
-            catalog.get(name).and_then(|f| f.schema.as_ref()).is_some_and(|s| !shape_refs(s).is_empty())
+            catalog.get(name).is_some_and(|f| {
+                f.match_rules.needs_schema() || f.schema.as_ref().is_some_and(|s| !shape_refs(s).is_empty())
+            })
         })
     }
 
@@ -341,8 +346,8 @@ pub fn detect_checked<'a, F: Json>(
 ) -> Option<Detected> {
     let header = |name: &str| headers.get(name);
     let fixture = catalog.detectable().find(|f| {
-        f.match_rules.hold::<F>(&body, &header)
-            && (!f.match_rules.needs_schema() || schemas.get(&f.name).is_some_and(|s| s.check(body.clone()).valid))
+        let valid = || schemas.get(&f.name).is_some_and(|s| s.check(body.clone()).valid);
+        f.match_rules.hold::<F>(&body, &header, &valid)
     })?;
     let verdict = schemas.get(&fixture.name).filter(|s| s.has_shapes()).map(|s| s.check(body));
     Some(Detected { name: fixture.name.clone(), verdict })

@@ -153,25 +153,42 @@ impl Rules {
 
     /// Whether the rules ask for the body to pass the fixture's schema (`$valid`): the caller checks that.
     pub fn needs_schema(&self) -> bool {
-        self.conditions.iter().any(|c| matches!(c, Condition::Valid))
+        self.conditions.iter().any(|c| match c {
+            Condition::Valid => true,
+            Condition::Any(branches) => branches.iter().any(Rules::needs_schema),
+            _ => false,
+        })
     }
 
     /// Whether a request with this body and these headers (`header` gives a header's value by name) meets
-    /// every condition but `$valid`.
-    pub fn hold<'a, 'h, F: Json>(&self, body: &F::Node<'a>, header: &dyn Fn(&str) -> Option<&'h str>) -> bool {
-        !self.is_empty() && self.all_hold::<F>(body, header)
+    /// every condition; `valid` says whether the body passes the fixture's schema, asked only for a `$valid`
+    /// whose other conditions (at its level, or in its `$any` branch) hold.
+    pub fn hold<'a, 'h, F: Json>(
+        &self,
+        body: &F::Node<'a>,
+        header: &dyn Fn(&str) -> Option<&'h str>,
+        valid: &dyn Fn() -> bool,
+    ) -> bool {
+        !self.is_empty() && self.all_hold::<F>(body, header, valid)
     }
 
-    fn all_hold<'a, 'h, F: Json>(&self, body: &F::Node<'a>, header: &dyn Fn(&str) -> Option<&'h str>) -> bool {
-        self.conditions.iter().all(|condition| match condition {
-            Condition::Body { pointer, test } => passes::<F>(test, pointer::find::<F>(body, pointer)),
-            Condition::Header { name, test: HeaderTest::Present(present) } => header(name).is_some() == *present,
-            Condition::Header { name, test: HeaderTest::OneOf(values) } => {
-                header(name).is_some_and(|v| values.iter().any(|wanted| wanted == v))
-            }
-            Condition::Any(branches) => branches.iter().any(|rules| rules.all_hold::<F>(body, header)),
-            Condition::Valid => true,
-        })
+    fn all_hold<'a, 'h, F: Json>(
+        &self,
+        body: &F::Node<'a>,
+        header: &dyn Fn(&str) -> Option<&'h str>,
+        valid: &dyn Fn() -> bool,
+    ) -> bool {
+        let cheap =
+            self.conditions.iter().filter(|c| !matches!(c, Condition::Valid)).all(|condition| match condition {
+                Condition::Body { pointer, test } => passes::<F>(test, pointer::find::<F>(body, pointer)),
+                Condition::Header { name, test: HeaderTest::Present(present) } => header(name).is_some() == *present,
+                Condition::Header { name, test: HeaderTest::OneOf(values) } => {
+                    header(name).is_some_and(|v| values.iter().any(|wanted| wanted == v))
+                }
+                Condition::Any(branches) => branches.iter().any(|rules| rules.all_hold::<F>(body, header, valid)),
+                Condition::Valid => true,
+            });
+        cheap && (!self.conditions.contains(&Condition::Valid) || valid())
     }
 }
 
@@ -214,7 +231,7 @@ mod tests {
                 n.eq_ignore_ascii_case(name).then_some(v)
             })
         };
-        rules.hold::<SerdeJson>(&&body, &header)
+        rules.hold::<SerdeJson>(&&body, &header, &|| true)
     }
 
     #[test]
@@ -228,6 +245,28 @@ mod tests {
         let valid = rules(json!({"$valid": true}));
         assert!(valid.needs_schema() && holds(&valid, json!({}), &[]));
         assert!(Rules::parse(json!({"$valid": false}).as_object().unwrap()).is_err());
+    }
+
+    /// Issue 36 #6: a `const` on an optional property names the event when present; without it, the body's
+    /// schema decides (only that branch asks for validation).
+    #[test]
+    fn valid_inside_any_is_asked_only_for_its_own_branch() {
+        let r = rules(json!({"$any": [{"/kind": "order"}, {"/kind": {"$present": false}, "$valid": true}]}));
+        assert!(r.needs_schema());
+        let asked = &std::cell::Cell::new(0);
+        let judge = move |verdict: bool| {
+            move || {
+                asked.set(asked.get() + 1);
+                verdict
+            }
+        };
+        let none: &dyn Fn(&str) -> Option<&'static str> = &|_| None;
+        assert!(r.hold::<SerdeJson>(&&json!({"kind": "order"}), none, &judge(false)));
+        assert_eq!(asked.get(), 0, "the const decided: no validation");
+        assert!(r.hold::<SerdeJson>(&&json!({"id": 1}), none, &judge(true)));
+        assert!(!r.hold::<SerdeJson>(&&json!({"id": 1}), none, &judge(false)));
+        assert!(!r.hold::<SerdeJson>(&&json!({"kind": "refund"}), none, &judge(true)));
+        assert_eq!(asked.get(), 2);
     }
 
     #[test]

@@ -793,6 +793,12 @@ impl Report<'_> {
         for item in self.imported {
             let rule = match &item.choice {
                 Some(c) if c.kind == "validation" => "detected by its schema (fallback)".to_string(),
+                Some(c) if c.optional => {
+                    format!(
+                        "match {} = {} ({}; {} is optional: without it, by its schema)",
+                        c.at, c.value, c.kind, c.at
+                    )
+                }
                 Some(c) => format!("match {} = {} ({})", c.at, c.value, c.kind),
                 None => String::new(),
             };

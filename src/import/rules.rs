@@ -27,6 +27,9 @@ pub struct Choice {
     /// Conditions added when the rule alone is shared with sibling webhooks (`action: created` on many
     /// events): a header example, a property only this webhook requires, another one-value property.
     pub also: Vec<(String, Value)>,
+    /// The rule's body property is optional: a body without it is still this webhook when it passes the
+    /// schema (`match` gets a `$any` with a `$valid` branch for the property's absence).
+    pub optional: bool,
 }
 
 impl Choice {
@@ -41,7 +44,15 @@ impl Choice {
         for (at, value) in &self.also {
             rule.insert(at.clone(), value.clone());
         }
-        rule
+        if !self.optional {
+            return rule;
+        }
+        let mut absent = Map::new();
+        absent.insert(self.at.clone(), json!({"$present": false}));
+        absent.insert("$valid".into(), Value::Bool(true));
+        let mut any = Map::new();
+        any.insert("$any".into(), json!([rule, absent]));
+        any
     }
 
     pub fn fallback(&self) -> bool {
@@ -60,6 +71,9 @@ impl Choice {
         };
         if !self.also.is_empty() {
             out["also"] = Value::Object(self.also.iter().cloned().collect());
+        }
+        if self.optional {
+            out["optional"] = Value::Bool(true);
         }
         out
     }
@@ -218,11 +232,26 @@ fn distinguishing(
     None
 }
 
+/// Whether the body property at `pointer` (`/a/b`) must be there: every step named in its level's
+/// `required`.
+fn required_at(schema: &Value, pointer: &str) -> bool {
+    let mut level = flatten(schema, schema).into_owned();
+    for step in pointer.split('/').skip(1).map(|s| crate::pointer::unescape(s).into_owned()) {
+        if !crate::generate::resolve::required(&level).contains(&step) {
+            return false;
+        }
+        let Some(next) = level.get("properties").and_then(|p| p.get(step.as_str())) else { return false };
+        level = flatten(schema, next).into_owned();
+    }
+    true
+}
+
 fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>, props: &[(String, Value)]) -> Choice {
     let key = me.key.trim_start_matches('/');
     for (name, schema) in props {
         if let Some(value) = one_value(schema) {
-            return Choice { kind: "const", at: name.clone(), value, also: Vec::new() };
+            let optional = !required_at(me.schema, name);
+            return Choice { kind: "const", at: name.clone(), value, also: Vec::new(), optional };
         }
     }
     for (name, schema) in props {
@@ -234,12 +263,18 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>, props: &[
             (seen.iter().all(|v| *v == first) && values.contains(first)).then(|| first.clone())
         });
         if let Some(value) = own {
-            return Choice { kind: "enum-value", at: name.clone(), value, also: Vec::new() };
+            return Choice { kind: "enum-value", at: name.clone(), value, also: Vec::new(), optional: false };
         }
     }
     for header in me.headers {
         if let Some(value) = header.schema.as_ref().and_then(one_value) {
-            return Choice { kind: "header", at: format!("header:{}", header.name), value, also: Vec::new() };
+            return Choice {
+                kind: "header",
+                at: format!("header:{}", header.name),
+                value,
+                also: Vec::new(),
+                optional: false,
+            };
         }
     }
     for (name, schema) in props {
@@ -251,7 +286,7 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>, props: &[
         let taken =
             all.iter().enumerate().any(|(j, other)| j != index && preferred(other, name).as_ref() == Some(&mine));
         if !taken && (siblings_show_it || all.len() == 1) {
-            return Choice { kind: "discriminator", at: name.clone(), value: mine, also: Vec::new() };
+            return Choice { kind: "discriminator", at: name.clone(), value: mine, also: Vec::new(), optional: false };
         }
     }
     // A header whose documented example no sibling shares (GitHub's `X-GitHub-Event: push`).
@@ -274,10 +309,11 @@ fn choose_one(all: &[Candidate<'_>], index: usize, me: &Candidate<'_>, props: &[
                 at: format!("header:{}", header.name),
                 value: mine,
                 also: Vec::new(),
+                optional: false,
             };
         }
     }
-    Choice { kind: "validation", at: String::new(), value: Value::Null, also: Vec::new() }
+    Choice { kind: "validation", at: String::new(), value: Value::Null, also: Vec::new(), optional: false }
 }
 
 #[cfg(test)]

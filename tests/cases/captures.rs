@@ -276,7 +276,9 @@ fn an_unknown_providers_payloads_become_a_fixture_that_detects_them() {
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("acme.order.created.schema.json")).unwrap()).unwrap();
     assert_eq!(schema["properties"]["id"]["format"], "uuid");
-    assert_eq!(schema["properties"]["order"]["properties"]["currency"]["enum"], serde_json::json!(["EUR"]));
+    // Three samples are too few for an enum (issue 36 #9): EUR is a string here, not the only currency.
+    let currency = &schema["properties"]["order"]["properties"]["currency"];
+    assert!(currency.get("enum").is_none() && currency["type"] == "string", "{currency}");
     assert_eq!(schema["properties"]["order"]["properties"]["amount"]["type"], "number");
 
     for id in 1..=3 {
