@@ -189,10 +189,32 @@ fn bundle_each(description: &Description, provider: &str, unresolved: &mut Vec<S
             choice: None,
             body_from: None,
             body: Value::Null,
-            notes: Vec::new(),
+            notes: substituted_headers(&webhook.headers),
         });
     }
     imported
+}
+
+/// Notes for header examples HTTP cannot carry (raw control bytes in a signature example): what the fixture
+/// sends instead, so every fixture still sends (issue 36 #2).
+fn substituted_headers(headers: &[description::HeaderParam]) -> Vec<String> {
+    headers
+        .iter()
+        .filter(|h| crate::http::request::is_token(h.name.as_bytes()))
+        .filter(|h| crate::http::check_header(&h.name, &header_value(h)).is_err())
+        .map(|h| {
+            format!(
+                "the example of header {} is not a valid header value (control or non-ASCII bytes): the fixture sends {:?}{}",
+                h.name,
+                sendable_header_value(h),
+                if h.name.to_ascii_lowercase().contains("signature") {
+                    " (a signature: sign for real with --secret and --scheme)"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect()
 }
 
 fn check_provider_name(name: &str) -> Result<()> {

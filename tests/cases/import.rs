@@ -428,3 +428,56 @@ webhooks:
     let seen: Vec<(&str, bool)> = lines.iter().map(|l| (l["event"].as_str().unwrap(), l["valid"] == true)).collect();
     assert_eq!(seen, [("acme.order", true), ("acme.order", true), ("acme.refund", true)]);
 }
+
+/// Issue 36 #2: one provider's signature header example holds raw control bytes; copied into every fixture, it
+/// made `send` refuse all of them. Now such an example is replaced by a value HTTP can carry, said in a note.
+#[test]
+fn a_header_example_http_cannot_carry_is_replaced_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("control-header.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.1.0\ninfo: {title: Control header, version: \"1\"}\nwebhooks:\n  ping:\n    post:\n      \
+         parameters:\n        - {name: X-Acme-Signature, in: header, required: true, schema: {type: string}, \
+         example: \"t=1,v1=\\x01\\x1b[2J\\x7f\"}\n        - {name: X-Acme-Topic, in: header, schema: {type: string}, \
+         example: ping}\n      requestBody:\n        content:\n          application/json:\n            schema: \
+         {type: object, required: [type], properties: {type: {const: ping}}}\n      responses: {\"200\": \
+         {description: ok}}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let text = hookctl()
+        .args(["import", spec.to_str().unwrap(), "--provider", "acme", "--out", out.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), Some(0), "{}", String::from_utf8_lossy(&text.stderr));
+    let report = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        report.contains("note: acme.ping: the example of header X-Acme-Signature is not a valid header value"),
+        "{report}"
+    );
+    assert!(report.contains("sign for real with --secret and --scheme"), "{report}");
+    assert!(!report.contains('\u{1b}'), "the report itself carries no raw escape: {report:?}");
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("acme/acme.ping.json")).unwrap()).unwrap();
+    assert_eq!(fixture["headers"]["X-Acme-Topic"], "ping", "a good example is kept");
+    let signature = fixture["headers"]["X-Acme-Signature"].as_str().unwrap();
+    assert!(signature.bytes().all(|b| (0x20..0x7f).contains(&b)), "{signature:?}");
+    // The fixture sends, and the receiver gets the replacement.
+    let rx = receiver_answering(|_| (200, Duration::ZERO, "{}".into()));
+    let fixtures = out.to_str().unwrap();
+    hookctl().args(["--fixtures", fixtures, "send", "acme.ping", "--to", &rx.url]).assert().code(0);
+    let got = rx.next();
+    assert_eq!(got.header("x-acme-signature"), Some(signature));
+    let doc = import(&spec, "acme", &dir.path().join("again"));
+    assert!(
+        doc["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["fixture"] == "acme.ping" && n["note"].as_str().unwrap().contains("X-Acme-Signature")),
+        "{}",
+        doc["notes"]
+    );
+}
