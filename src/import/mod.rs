@@ -604,18 +604,33 @@ fn write_folder(
 ) -> Result<Changes> {
     let info = description.doc.get("info").cloned().unwrap_or(Value::Null);
     let title = info.get("title").and_then(Value::as_str).unwrap_or(provider);
-    let mut provider_file = Map::new();
-    provider_file.insert("name".into(), json!(provider));
-    provider_file.insert("title".into(), json!(title));
     let about = info.get("description").and_then(Value::as_str).map(first_paragraph).unwrap_or_default();
     let source = Path::new(label).file_name().map_or_else(|| label.to_string(), |n| n.to_string_lossy().into_owned());
     let version = info.get("version").and_then(Value::as_str).map(|v| format!(", version {v}")).unwrap_or_default();
-    provider_file.insert(
-        "description".into(),
-        json!(format!("Imported from {source} (OpenAPI {}{version}). {about}", description.version)
-            .trim_end()
-            .to_string()),
-    );
+    let imported_from = format!("Imported from {source} (OpenAPI {}{version}).", description.version);
+    let mut provider_file = Map::new();
+    provider_file.insert("name".into(), json!(provider));
+    provider_file.insert("title".into(), json!(title));
+    provider_file.insert("description".into(), json!(format!("{imported_from} {about}").trim_end().to_string()));
+    // Another description imported into the same folder before: its title stays, and the description
+    // lists every source (issue 36 #8: the last import used to overwrite the first's).
+    let earlier = staged.dir.join(&staged.provider_dir).join(crate::catalog::provider::FILE_NAME);
+    let earlier: Option<Value> = crate::files::read_regular(&earlier, 1 << 20, "provider.json", false)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    if let Some(earlier) = earlier.as_ref().and_then(Value::as_object) {
+        let before = earlier.get("description").and_then(Value::as_str).unwrap_or_default();
+        if let Some(first_title) = earlier.get("title").filter(|t| t.is_string()) {
+            provider_file.insert("title".into(), first_title.clone());
+        }
+        let merged = match before.contains(&imported_from) {
+            true => before.to_string(),
+            false => format!("{before} {imported_from}").trim().to_string(),
+        };
+        if !merged.is_empty() {
+            provider_file.insert("description".into(), json!(merged));
+        }
+    }
     let timeout = ["x-webhook-timeout", "x-timeout"].iter().find_map(|k| info.get(*k)).map(|v| match v {
         Value::Number(n) => format!("{n}s"),
         other => other.as_str().unwrap_or_default().to_string(),
@@ -848,7 +863,11 @@ impl Report<'_> {
                 "next: hookctl --fixtures {dir} send {} --to http://localhost:3000/hooks",
                 crate::shell::quote(&first.name)
             ))?;
-            if let Some((example, _)) = first.webhook.examples.get(1).or(first.webhook.examples.first()) {
+            // Another example to try: one that passes its schema (never one just reported invalid), the second
+            // such when there are two (the first is often the fixture's own body).
+            let valid: Vec<&String> =
+                first.verdicts.iter().filter(|(_, errors)| errors.is_empty()).map(|(example, _)| example).collect();
+            if let Some(example) = valid.get(1).or(valid.first()) {
                 let path =
                     self.out.join(EXAMPLES_DIR).join(&first.stem).join(format!("{}{BODY_SUFFIX}", file_stem(example)));
                 output::outln(&format!(

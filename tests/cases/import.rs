@@ -481,3 +481,27 @@ fn a_header_example_http_cannot_carry_is_replaced_and_said() {
         doc["notes"]
     );
 }
+
+/// Issue 36 #8: a second description imported into the same provider folder overwrote `provider.json` with
+/// its own title and description. Now the first title stays and every source is listed, once.
+#[test]
+fn several_descriptions_in_one_provider_folder_keep_the_first_title_and_list_every_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = data("callbacks-30.yaml");
+    let second = data("webhooks-slash.json");
+    import(&first, "acme", dir.path());
+    import(&second, "acme", dir.path());
+    import(&first, "acme", dir.path());
+    let provider: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("acme/provider.json")).unwrap()).unwrap();
+    let title_of = |spec: &Path| -> String {
+        let text = std::fs::read_to_string(spec).unwrap();
+        let line = text.lines().find(|l| l.trim_start().starts_with("title:") || l.contains("\"title\"")).unwrap();
+        line.split(':').nth(1).unwrap().trim().trim_matches(|c| c == '"' || c == ',').to_string()
+    };
+    assert_eq!(provider["title"], title_of(&first).as_str(), "{provider}");
+    let description = provider["description"].as_str().unwrap();
+    for name in ["callbacks-30.yaml", "webhooks-slash.json"] {
+        assert_eq!(description.matches(&format!("Imported from {name}")).count(), 1, "{description}");
+    }
+}
