@@ -5,6 +5,7 @@
 pub mod asyncapi;
 pub mod bundle;
 pub mod description;
+mod external;
 pub mod openapi;
 pub mod rules;
 mod settings;
@@ -76,11 +77,20 @@ impl SharedSchema {
 pub fn run(args: &ImportSettings, ctx: &Context) -> Result<ExitCode> {
     check_provider_name(&args.provider)?;
     let (text, label) = read_spec(&args.spec)?;
-    let doc = parse_spec(&text, &label)?;
+    let mut doc = parse_spec(&text, &label)?;
+    // Files beside the description that its `$ref`s name, put in place (stdin has no folder to read them from).
+    let beside = match args.spec.as_str() {
+        "-" => external::Outside::default(),
+        spec => {
+            let folder = Path::new(spec).parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            external::inline(&mut doc, folder)
+        }
+    };
     let description = read_description(doc).map_err(|e| UserError::new(format!("{}: {e}", sanitize(&label))))?;
     refuse_empty(&description, &label)?;
     let provider = &args.provider;
     let mut unresolved = description.unresolved.clone();
+    unresolved.extend(beside.unresolved);
     let mut imported = bundle_each(&description, provider, &mut unresolved);
     unresolved.sort();
     unresolved.dedup();

@@ -505,3 +505,54 @@ fn several_descriptions_in_one_provider_folder_keep_the_first_title_and_list_eve
         assert_eq!(description.matches(&format!("Imported from {name}")).count(), 1, "{description}");
     }
 }
+
+/// Issue 36 #3: `value: {$ref: examples/json/x.json}` (a file beside the description) was kept as the literal
+/// `{"$ref": …}`, reported as breaking its schema, with `unresolved_refs` empty. Now files inside the
+/// description's folder are read (schemas, example values, `externalValue`); one outside it is refused and
+/// listed.
+#[test]
+fn relative_file_refs_are_read_inside_the_description_folder_and_others_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec_dir = dir.path().join("spec");
+    std::fs::create_dir_all(spec_dir.join("examples/json")).unwrap();
+    std::fs::create_dir_all(spec_dir.join("schemas")).unwrap();
+    std::fs::write(dir.path().join("secret.json"), r#"{"kind":"order","id":"stolen","total":1}"#).unwrap();
+    std::fs::write(spec_dir.join("examples/json/order.json"), r#"{"kind":"order","id":"o-1","total":12}"#).unwrap();
+    std::fs::write(spec_dir.join("examples/json/big.json"), r#"{"kind":"order","id":"o-2","total":99}"#).unwrap();
+    std::fs::write(
+        spec_dir.join("schemas/order.yaml"),
+        "Order:\n  type: object\n  required: [kind, id, total]\n  properties:\n    kind: {const: order}\n    \
+         id: {type: string}\n    total: {type: integer}\n  additionalProperties: false\n",
+    )
+    .unwrap();
+    let spec = spec_dir.join("webhooks.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.1.0\ninfo: {title: Files, version: \"1\"}\nwebhooks:\n  order:\n    post:\n      requestBody:\n        \
+         content:\n          application/json:\n            schema: {$ref: 'schemas/order.yaml#/Order'}\n            \
+         examples:\n              small: {value: {$ref: examples/json/order.json}}\n              \
+         big: {externalValue: examples/json/big.json}\n              \
+         stolen: {value: {$ref: ../secret.json}}\n      responses: {\"200\": {description: ok}}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let doc = import(&spec, "acme", &out);
+    let unresolved = doc["unresolved_refs"].as_array().unwrap();
+    assert!(
+        unresolved.iter().any(|r| r.as_str().unwrap().contains("../secret.json (outside the description's folder)")),
+        "{unresolved:?}"
+    );
+    let example = |name: &str| -> Value {
+        let path = out.join(format!("acme/examples/acme.order/{name}.body.json"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            .unwrap()
+    };
+    assert_eq!(example("small")["id"], "o-1");
+    assert_eq!(example("big")["total"], 99);
+    let invalid: Vec<&Value> = doc["invalid_examples"].as_array().unwrap().iter().collect();
+    assert!(invalid.iter().all(|i| i["example"] != "small" && i["example"] != "big"), "{invalid:?}");
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("acme/acme.order.json")).unwrap()).unwrap();
+    assert_eq!(fixture["body"]["kind"], "order");
+    assert_ne!(fixture["body"]["id"], "stolen", "nothing read from outside the folder");
+}
