@@ -31,6 +31,13 @@ fn import(spec: &Path, provider: &str, out: &Path) -> Value {
     stdout_json(&output)
 }
 
+/// A description written into `dir` for a test: its path.
+fn spec_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// Every example body the import kept: (fixture, example file).
 fn example_files(folder: &Path) -> Vec<(String, PathBuf)> {
     let mut found = Vec::new();
@@ -368,9 +375,9 @@ fn asyncapi_messages_import_as_webhooks_too() {
 #[test]
 fn a_const_on_an_optional_property_falls_back_to_validation_when_the_property_is_absent() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("optional-const.yaml");
-    std::fs::write(
-        &spec,
+    let spec = spec_file(
+        dir.path(),
+        "optional-const.yaml",
         r#"openapi: 3.1.0
 info: {title: Optional const, version: "1"}
 webhooks:
@@ -401,8 +408,7 @@ webhooks:
                 refund_id: {type: string}
       responses: {"200": {description: ok}}
 "#,
-    )
-    .unwrap();
+    );
     let out = dir.path().join("out");
     let doc = import(&spec, "acme", &out);
     assert_eq!(doc["match"]["acme.order"]["optional"], true, "{}", doc["match"]);
@@ -434,17 +440,16 @@ webhooks:
 #[test]
 fn a_header_example_http_cannot_carry_is_replaced_and_said() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("control-header.yaml");
-    std::fs::write(
-        &spec,
+    let spec = spec_file(
+        dir.path(),
+        "control-header.yaml",
         "openapi: 3.1.0\ninfo: {title: Control header, version: \"1\"}\nwebhooks:\n  ping:\n    post:\n      \
          parameters:\n        - {name: X-Acme-Signature, in: header, required: true, schema: {type: string}, \
          example: \"t=1,v1=\\x01\\x1b[2J\\x7f\"}\n        - {name: X-Acme-Topic, in: header, schema: {type: string}, \
          example: ping}\n      requestBody:\n        content:\n          application/json:\n            schema: \
          {type: object, required: [type], properties: {type: {const: ping}}}\n      responses: {\"200\": \
          {description: ok}}\n",
-    )
-    .unwrap();
+    );
     let out = dir.path().join("out");
     let text = hookctl()
         .args(["import", spec.to_str().unwrap(), "--provider", "acme", "--out", out.to_str().unwrap()])
