@@ -31,11 +31,12 @@ fn import(spec: &Path, provider: &str, out: &Path) -> Value {
     stdout_json(&output)
 }
 
-/// A description written into `dir` for a test: its path.
-fn spec_file(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
+/// A description written into a fresh folder for a test: the folder and the description's path.
+fn spec_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
-    path
+    (dir, path)
 }
 
 /// Every example body the import kept: (fixture, example file).
@@ -374,38 +375,20 @@ fn asyncapi_messages_import_as_webhooks_too() {
 /// `diff` agree.
 #[test]
 fn a_const_on_an_optional_property_falls_back_to_validation_when_the_property_is_absent() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = spec_file(
-        dir.path(),
+    let (dir, spec) = spec_file(
         "optional-const.yaml",
         r#"openapi: 3.1.0
 info: {title: Optional const, version: "1"}
 webhooks:
   order:
     post:
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [id, total]
-              properties:
-                kind: {const: order}
-                id: {type: string}
-                total: {type: integer}
-              additionalProperties: false
+      requestBody: {content: {application/json: {schema: {type: object, required: [id, total], additionalProperties: false,
+        properties: {kind: {const: order}, id: {type: string}, total: {type: integer}}}}}}
       responses: {"200": {description: ok}}
   refund:
     post:
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [kind, refund_id]
-              properties:
-                kind: {const: refund}
-                refund_id: {type: string}
+      requestBody: {content: {application/json: {schema: {type: object, required: [kind, refund_id],
+        properties: {kind: {const: refund}, refund_id: {type: string}}}}}}
       responses: {"200": {description: ok}}
 "#,
     );
@@ -439,9 +422,7 @@ webhooks:
 /// made `send` refuse all of them. Now such an example is replaced by a value HTTP can carry, said in a note.
 #[test]
 fn a_header_example_http_cannot_carry_is_replaced_and_said() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = spec_file(
-        dir.path(),
+    let (dir, spec) = spec_file(
         "control-header.yaml",
         "openapi: 3.1.0\ninfo: {title: Control header, version: \"1\"}\nwebhooks:\n  ping:\n    post:\n      \
          parameters:\n        - {name: X-Acme-Signature, in: header, required: true, schema: {type: string}, \
