@@ -480,6 +480,18 @@ pub fn listen_ui(args: &[&str]) -> (Listener, u16, String) {
 
 /// One exchange with a server on 127.0.0.1: (status, head, body; a chunked body put back together).
 pub fn http(port: u16, method: &str, path: &str, extra: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
+    http_waiting(port, method, path, extra, body, Duration::from_secs(60))
+}
+
+/// [`http`], waiting up to `wait` for each read (a scan of a gigabyte on a machine busy with other work).
+pub fn http_waiting(
+    port: u16,
+    method: &str,
+    path: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+    wait: Duration,
+) -> (u16, String, Vec<u8>) {
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -491,7 +503,7 @@ pub fn http(port: u16, method: &str, path: &str, extra: &[(&str, &str)], body: &
     let mut bytes = request.into_bytes();
     bytes.extend_from_slice(body);
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
     stream.write_all(&bytes).unwrap();
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
